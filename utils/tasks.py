@@ -1,0 +1,474 @@
+"""Seeded long-memory benchmarks (adding problem, copy task) and a compact training loop.
+
+The two tasks are the classic stress tests for recurrent memory:
+
+- **Adding problem** (Hochreiter & Schmidhuber 1997; the form used by Le et al. 2015 and
+  Arjovsky et al. 2016). Each step carries a value ``u_t ~ U[0, 1)`` and a marker
+  ``m_t ∈ {0, 1}``; exactly two markers are 1, one in each half of the sequence. The target
+  is ``y = Σ_t m_t u_t``, read after the last step. Predicting the constant 1 scores
+  ``MSE = Var(U_1 + U_2) = 2 · 1/12 = 1/6``.
+- **Copy task** (Arjovsky, Shah & Bengio 2016). Ten symbols from ``{1..8}``, then ``T − 1``
+  blanks (0), a delimiter (9), then ten blanks; the model must output ``T + 10`` blanks and
+  then the ten symbols. A memoryless model that outputs blank until the delimiter and then
+  guesses uniformly among the 8 symbols scores ``CE = 10 · ln 8 / (T + 20)`` (averaged over
+  all ``T + 20`` steps).
+
+Generators return ``torch`` tensors by default (``as_numpy=True`` gives NumPy arrays with the
+same values), sequence-first like ``torch.nn.GRU``: inputs ``(T, N, H_in)``. Randomness comes
+only from the ``rng`` argument (a ``np.random.Generator`` or an int seed), so the same seed
+gives the same batch on every machine.
+
+``train(model, task, steps=..., batch_size=...)`` fits any ``nn.Module`` that maps
+``(T, N, H_in)`` to the task's output shape and returns a :class:`History`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "adding_problem",
+    "adding_baseline_mse",
+    "copy_task",
+    "copy_baseline_ce",
+    "AddingTask",
+    "CopyTask",
+    "History",
+    "train",
+]
+
+COPY_SYMBOLS = 10  # length of the sequence to remember
+COPY_CLASSES = 10  # 0 = blank, 1..8 = symbols, 9 = delimiter
+COPY_BLANK, COPY_DELIM = 0, 9
+
+
+def _as_rng(rng: np.random.Generator | int) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be a np.random.Generator or an int seed, got {type(rng).__name__}"
+    )
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Adding problem
+# --------------------------------------------------------------------------------------------
+
+
+def adding_problem(
+    T: int, N: int, *, rng: np.random.Generator | int, as_numpy: bool = False
+) -> tuple[Any, Any]:
+    r"""Sample a batch of the adding problem.
+
+    .. math::
+        u_t \sim U[0, 1), \qquad m_a = m_b = 1 \text{ with } a < \lfloor T/2 \rfloor \le b,
+        \qquad y = u_a + u_b
+
+    Args:
+        T: sequence length, ``T >= 2`` (one marker in each half; the first half is
+            ``[0, T // 2)``, the second ``[T // 2, T)``).
+        N: batch size, ``N >= 1``.
+        rng: ``np.random.Generator`` or int seed; the only source of randomness.
+        as_numpy: return NumPy arrays instead of torch tensors (same values).
+
+    Returns:
+        ``X`` of shape ``(T, N, 2)`` (channel 0: values ``u_t``; channel 1: markers ``m_t``)
+        and ``y`` of shape ``(N, 1)``, both float32.
+
+    Example:
+        >>> X, y = adding_problem(50, 32, rng=0)
+        >>> X.shape, y.shape
+        (torch.Size([50, 32, 2]), torch.Size([32, 1]))
+    """
+    T = _check_int("T", T, 2)
+    N = _check_int("N", N, 1)
+    rng = _as_rng(rng)
+    half = T // 2
+    values = rng.random((T, N), dtype=np.float64).astype(np.float32)  # (T, N)
+    first = rng.integers(0, half, size=N)  # (N,) in [0, T//2)
+    second = rng.integers(half, T, size=N)  # (N,) in [T//2, T)
+    cols = np.arange(N)
+    markers = np.zeros((T, N), dtype=np.float32)
+    markers[first, cols] = 1.0
+    markers[second, cols] = 1.0
+    X = np.stack([values, markers], axis=-1)  # (T, N, 2)
+    # Sum in float64 then round once, so y is the correctly rounded sum of the two values.
+    y = (values[first, cols].astype(np.float64) + values[second, cols]).astype(np.float32)
+    y = y[:, None]  # (N, 1)
+    if as_numpy:
+        return X, y
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+def adding_baseline_mse() -> float:
+    """MSE of always predicting 1 on the adding problem: ``Var(U_1 + U_2) = 2/12 = 1/6``.
+
+    ``E[U_1 + U_2] = 1`` for independent ``U_i ~ U[0, 1)``, so the constant 1 is the best
+    prediction that ignores the input, and its MSE is the variance of the target.
+    """
+    return 1.0 / 6.0
+
+
+# --------------------------------------------------------------------------------------------
+# Copy task
+# --------------------------------------------------------------------------------------------
+
+
+def copy_task(
+    T: int,
+    N: int,
+    *,
+    rng: np.random.Generator | int,
+    one_hot: bool = True,
+    as_numpy: bool = False,
+) -> tuple[Any, Any]:
+    r"""Sample a batch of the copy (memory) task of Arjovsky, Shah & Bengio (2016).
+
+    Input sequence (length ``L = T + 20``), per batch element::
+
+        s_1 … s_10 | 0 … 0 (T − 1 blanks) | 9 | 0 … 0 (10 blanks)
+
+    with ``s_i`` uniform in ``{1, …, 8}``. Target: ``T + 10`` blanks, then ``s_1 … s_10``.
+
+    Args:
+        T: delay between the last symbol and the delimiter, ``T >= 1``.
+        N: batch size, ``N >= 1``.
+        rng: ``np.random.Generator`` or int seed; the only source of randomness.
+        one_hot: if True (default), ``X`` is one-hot float32 of shape ``(L, N, 10)``, ready to
+            feed a recurrent model; if False, ``X`` holds the integer classes, ``(L, N)``
+            int64.
+        as_numpy: return NumPy arrays instead of torch tensors (same values).
+
+    Returns:
+        ``X`` as above and ``y`` of shape ``(L, N)``, int64 class indices in ``{0, …, 8}``.
+
+    Example:
+        >>> X, y = copy_task(5, 4, rng=0)
+        >>> X.shape, y.shape
+        (torch.Size([25, 4, 10]), torch.Size([25, 4]))
+    """
+    T = _check_int("T", T, 1)
+    N = _check_int("N", N, 1)
+    rng = _as_rng(rng)
+    L = T + 2 * COPY_SYMBOLS
+    symbols = rng.integers(1, 9, size=(COPY_SYMBOLS, N))  # (10, N) in {1..8}
+    x_int = np.full((L, N), COPY_BLANK, dtype=np.int64)  # (L, N)
+    x_int[:COPY_SYMBOLS] = symbols
+    x_int[COPY_SYMBOLS + T - 1] = COPY_DELIM
+    y = np.full((L, N), COPY_BLANK, dtype=np.int64)  # (L, N)
+    y[L - COPY_SYMBOLS :] = symbols
+    X = np.eye(COPY_CLASSES, dtype=np.float32)[x_int] if one_hot else x_int  # (L, N, 10)
+    if as_numpy:
+        return X, y
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+def copy_baseline_ce(T: int) -> float:
+    """Cross-entropy (nats per step) of the memoryless strategy on the copy task.
+
+    ``CE = 10 · ln 8 / (T + 20)``: blank (probability 1, loss 0) on the first ``T + 10``
+    steps, then a uniform guess over the 8 symbols (loss ``ln 8``) on the last 10, averaged
+    over all ``T + 20`` steps.
+    """
+    T = _check_int("T", T, 1)
+    return COPY_SYMBOLS * math.log(8) / (T + 2 * COPY_SYMBOLS)
+
+
+# --------------------------------------------------------------------------------------------
+# Task objects: sample a batch, score an output, know their baseline
+# --------------------------------------------------------------------------------------------
+
+
+def _output_tensor(output: Any) -> torch.Tensor:
+    # nn.GRU-style modules return (output, h_n); take the output.
+    if isinstance(output, tuple):
+        output = output[0]
+    if not isinstance(output, torch.Tensor):
+        raise TypeError(f"expected the model to return a torch.Tensor, got {type(output)}")
+    return output
+
+
+@dataclass(frozen=True)
+class AddingTask:
+    """Adding problem of length ``T``: MSE on the prediction read after the last step.
+
+    The model maps ``X (T, N, 2)`` to ``(N, 1)`` (``readout="last"``).
+    """
+
+    T: int
+    input_size: int = field(default=2, init=False)
+    output_size: int = field(default=1, init=False)
+    readout: str = field(default="last", init=False)
+
+    def __post_init__(self) -> None:
+        _check_int("T", self.T, 2)
+
+    @property
+    def name(self) -> str:
+        return f"adding(T={self.T})"
+
+    @property
+    def baseline(self) -> float:
+        """MSE of the constant-1 predictor, ``1/6``."""
+        return adding_baseline_mse()
+
+    def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
+        """A batch ``X (T, N, 2)``, ``y (N, 1)``, float32 tensors."""
+        return adding_problem(self.T, N, rng=rng)
+
+    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean squared error; ``output`` must have shape ``(N, 1)`` like ``y``."""
+        output = _output_tensor(output)
+        if output.shape != y.shape:
+            raise ValueError(
+                f"{self.name}: expected model output of shape {tuple(y.shape)} (N, 1), "
+                f"got {tuple(output.shape)}"
+            )
+        return F.mse_loss(output, y.to(output.dtype))
+
+
+@dataclass(frozen=True)
+class CopyTask:
+    """Copy task with delay ``T``: cross-entropy at every one of the ``T + 20`` steps.
+
+    The model maps one-hot ``X (T + 20, N, 10)`` to logits ``(T + 20, N, 10)``
+    (``readout="all"``).
+    """
+
+    T: int
+    input_size: int = field(default=COPY_CLASSES, init=False)
+    output_size: int = field(default=COPY_CLASSES, init=False)
+    readout: str = field(default="all", init=False)
+
+    def __post_init__(self) -> None:
+        _check_int("T", self.T, 1)
+
+    @property
+    def name(self) -> str:
+        return f"copy(T={self.T})"
+
+    @property
+    def length(self) -> int:
+        """Sequence length ``T + 20``."""
+        return self.T + 2 * COPY_SYMBOLS
+
+    @property
+    def baseline(self) -> float:
+        """Cross-entropy of the memoryless strategy, ``10 ln 8 / (T + 20)``."""
+        return copy_baseline_ce(self.T)
+
+    def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
+        """A batch: one-hot ``X (T + 20, N, 10)`` float32, ``y (T + 20, N)`` int64."""
+        return copy_task(self.T, N, rng=rng)
+
+    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy (nats) averaged over all steps and batch elements.
+
+        ``output``: logits of shape ``(T + 20, N, 10)``; ``y``: classes ``(T + 20, N)``.
+        """
+        output = _output_tensor(output)
+        expected = (*y.shape, COPY_CLASSES)
+        if tuple(output.shape) != expected:
+            raise ValueError(
+                f"{self.name}: expected model output (logits) of shape {expected} "
+                f"(T + 20, N, 10), got {tuple(output.shape)}"
+            )
+        return F.cross_entropy(output.reshape(-1, COPY_CLASSES), y.reshape(-1))
+
+    def accuracy(self, output: torch.Tensor, y: torch.Tensor) -> float:
+        """Fraction of the 10 recalled symbols predicted correctly (argmax of the logits)."""
+        output = _output_tensor(output)
+        pred = output[-COPY_SYMBOLS:].argmax(dim=-1)  # (10, N)
+        return (pred == y[-COPY_SYMBOLS:]).double().mean().item()
+
+
+Task = AddingTask | CopyTask
+
+
+# --------------------------------------------------------------------------------------------
+# Training loop
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What :func:`train` returns.
+
+    Attributes:
+        task: the task's name, e.g. ``"adding(T=50)"``.
+        loss: training loss at every step (``len == steps``), on that step's batch.
+        eval_steps: the steps at which the validation loss was measured (0 = before training,
+            ``steps`` = after the last update).
+        eval_loss: validation loss at those steps, on one fixed seeded batch.
+        baseline: the task's baseline (constant-1 MSE, memoryless CE), for reference.
+        seconds: wall-clock training time.
+    """
+
+    task: str
+    loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_loss: list[float] = field(default_factory=list)
+    baseline: float = float("nan")
+    seconds: float = 0.0
+
+    @property
+    def final_eval_loss(self) -> float:
+        """Validation loss after the last step."""
+        return self.eval_loss[-1]
+
+    def beats_baseline(self, factor: float = 1.0) -> bool:
+        """True if the final validation loss is below ``factor × baseline``."""
+        return self.final_eval_loss < factor * self.baseline
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Training and validation loss against the step, with the baseline; returns ``ax``."""
+        import matplotlib.pyplot as plt  # imported here: `import utils.tasks` stays light
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(np.arange(1, len(self.loss) + 1), self.loss, lw=0.8, alpha=0.6, label="train")
+        ax.plot(self.eval_steps, self.eval_loss, "o-", ms=3, label="validation")
+        ax.axhline(self.baseline, color="k", ls="--", lw=1, label="baseline")
+        ax.set_xlabel("training step")
+        ax.set_ylabel("loss")
+        ax.set_title(title if title is not None else self.task)
+        ax.legend()
+        return ax
+
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "sgd": torch.optim.SGD,
+}
+
+
+def _evaluate(model: nn.Module, task: Task, X: torch.Tensor, y: torch.Tensor) -> float:
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return task.loss(model(X), y).item()
+    finally:
+        model.train(was_training)
+
+
+def train(
+    model: nn.Module,
+    task: Task,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-2,
+    seed: int = 0,
+    clip: float | None = 1.0,
+    optimizer: str = "adam",
+    progress: bool = True,
+    eval_every: int | None = None,
+    eval_size: int = 512,
+) -> History:
+    """Train ``model`` on ``task`` for ``steps`` updates, each on a fresh seeded batch.
+
+    Each step: sample ``X, y = task.sample(batch_size)``, ``loss = task.loss(model(X), y)``,
+    back-propagate, clip the global gradient norm to ``clip``, update. The model is trained
+    in place; its initial weights are the caller's (seed them when you build it).
+
+    Args:
+        model: maps ``X (L, N, task.input_size)`` to ``(N, task.output_size)`` for
+            ``readout="last"`` tasks or ``(L, N, task.output_size)`` for ``readout="all"``.
+        task: :class:`AddingTask` or :class:`CopyTask` (anything with ``sample``, ``loss``,
+            ``baseline`` and ``name``).
+        steps: number of parameter updates, ``>= 1``.
+        batch_size: sequences per update, ``>= 1``.
+        lr: learning rate.
+        seed: seeds the training batches, the validation batch (an independent stream) and
+            torch's global generator inside the loop (restored afterwards), so two calls with
+            the same seed on identically initialised models give identical histories.
+        clip: maximum global gradient norm (``None`` or ``0`` disables clipping).
+        optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
+        progress: show a ``tqdm.auto`` bar (also hidden on a non-TTY terminal, and when the
+            ``CI`` environment variable is set).
+        eval_every: also measure the validation loss every ``eval_every`` steps (it is
+            always measured before the first and after the last step).
+        eval_size: size of the fixed validation batch.
+
+    Returns:
+        A :class:`History`.
+
+    Example:
+        >>> history = train(model, AddingTask(50), steps=300, batch_size=32)  # doctest: +SKIP
+        >>> history.final_eval_loss < history.baseline  # doctest: +SKIP
+        True
+    """
+    steps = _check_int("steps", steps, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    eval_size = _check_int("eval_size", eval_size, 1)
+    if eval_every is not None:
+        eval_every = _check_int("eval_every", eval_every, 1)
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if clip is not None and clip < 0:
+        raise ValueError(f"clip must be None, 0 (off) or positive, got {clip!r}")
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(_OPTIMIZERS)}, got {optimizer!r}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+
+    from tqdm.auto import tqdm  # imported here: `import utils.tasks` stays light
+
+    train_seq, val_seq = np.random.SeedSequence(seed).spawn(2)
+    train_rng = np.random.default_rng(train_seq)
+    X_val, y_val = task.sample(eval_size, np.random.default_rng(val_seq))
+    opt = _OPTIMIZERS[optimizer](params, lr=lr)
+    history = History(task=task.name, baseline=float(task.baseline))
+    disable = (not progress) or bool(os.environ.get("CI"))
+
+    start = time.perf_counter()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        history.eval_steps.append(0)
+        history.eval_loss.append(_evaluate(model, task, X_val, y_val))
+        model.train()
+        bar = tqdm(range(1, steps + 1), desc=task.name, disable=True if disable else None)
+        for step in bar:
+            X, y = task.sample(batch_size, train_rng)
+            opt.zero_grad(set_to_none=True)
+            loss = task.loss(model(X), y)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"{task.name}: loss became {loss.item()} at step {step}; lower lr or clip"
+                )
+            loss.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(params, clip)
+            opt.step()
+            history.loss.append(loss.item())
+            if (eval_every and step % eval_every == 0) or step == steps:
+                history.eval_steps.append(step)
+                history.eval_loss.append(_evaluate(model, task, X_val, y_val))
+                bar.set_postfix(
+                    val=f"{history.eval_loss[-1]:.4f}", baseline=f"{history.baseline:.4f}"
+                )
+        bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
