@@ -344,6 +344,17 @@ class RNNCell(_Cell):
         return h_t, {}
 
     def backward(self, X: ArrayLike, state0: Any, dH: ArrayLike) -> dict[str, Array]:
+        """BPTT for ``L = Σ_t sum(h_t ⊙ dH_t)``, from ``t = T`` down to 1 (``δ`` = ``dL/d·``):
+
+            δh_t = dH_t + δa_{t+1} W_hh        (δa_{T+1} = 0)
+            δa_t = δh_t ⊙ (1 − h_t²)           a_t: the argument of tanh
+            dL/dW_ih = Σ_t δa_tᵀ x_t     dL/dW_hh = Σ_t δa_tᵀ h_{t−1}
+            dL/db_ih = dL/db_hh = Σ_t δa_t     dL/dx_t = δa_t W_ih     dL/dh_0 = δa_1 W_hh
+
+        ``X (T, N, H_in)``, ``state0`` ``h0 (N, H)`` or ``None`` (zeros), ``dH (T, N, H)``.
+        Returns a dict: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (shaped like
+        the parameters), ``X (T, N, H_in)``, ``h0 (N, H)``.
+        """
         X, h0, dH = self._check_sequence_args(X, state0, "RNNCell.backward", dH)
         H_all, _, _ = self._run(X, h0)  # (T, N, H)
         H_prev = np.concatenate([h0[None], H_all[:-1]])  # h_{t−1} for every t: (T, N, H)
@@ -439,6 +450,24 @@ class GRUCell(_Cell):
         return h_t, {"r": r_t, "z": z_t, "n": n_t}
 
     def backward(self, X: ArrayLike, state0: Any, dH: ArrayLike) -> dict[str, Array]:
+        """BPTT for ``L = Σ_t sum(h_t ⊙ dH_t)``, from ``t = T`` down to 1 (``δ`` = ``dL/d·``,
+        ``a_r, a_z, a_n`` the arguments of σ, σ, tanh):
+
+            δh_t  = dH_t + (the gradient that flows back from step t + 1)
+            δa_n  = δh_t ⊙ (1 − z_t) ⊙ (1 − n_t²)
+            δa_z  = δh_t ⊙ (h_{t−1} − n_t) ⊙ z_t (1 − z_t)
+            δa_r  = δa_n ⊙ (W_hn h_{t−1} + b_hn) ⊙ r_t (1 − r_t)      reset_after=True
+            δa_r  = (δa_n W_hn) ⊙ h_{t−1} ⊙ r_t (1 − r_t)            reset_after=False
+            δh_{t−1} = δh_t ⊙ z_t + [δa_r, δa_z, δa_n ⊙ r_t] W_hh    reset_after=True
+            δh_{t−1} = δh_t ⊙ z_t + [δa_r, δa_z] [W_hr; W_hz] + (δa_n W_hn) ⊙ r_t   (False)
+
+        and the parameter gradients sum ``δa`` times the input of each product over ``t``
+        (for ``W_hn`` with ``reset_after=False`` that input is ``r_t ⊙ h_{t−1}``).
+
+        ``X (T, N, H_in)``, ``state0`` ``h0 (N, H)`` or ``None`` (zeros), ``dH (T, N, H)``.
+        Returns a dict: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (shaped like
+        the parameters), ``X (T, N, H_in)``, ``h0 (N, H)``.
+        """
         X, h0, dH = self._check_sequence_args(X, state0, "GRUCell.backward", dH)
         H = self.hidden_size
         H_all, _, gates = self._run(X, h0)
@@ -549,6 +578,19 @@ class LSTMCell(_Cell):
         return (h_t, c_t), {"i": i_t, "f": f_t, "g": g_t, "o": o_t, "c": c_t}
 
     def backward(self, X: ArrayLike, state0: Any, dH: ArrayLike) -> dict[str, Array]:
+        """BPTT for ``L = Σ_t sum(h_t ⊙ dH_t)``, from ``t = T`` down to 1 (``δ`` = ``dL/d·``,
+        ``a_i, a_f, a_g, a_o`` the arguments of σ, σ, tanh, σ):
+
+            δh_t = dH_t + δa_{t+1} W_hh                         (δa_{T+1} = 0)
+            δc_t = δc_{t+1} ⊙ f_{t+1} + δh_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+            δa_i = δc_t ⊙ g_t ⊙ i_t (1 − i_t)     δa_f = δc_t ⊙ c_{t−1} ⊙ f_t (1 − f_t)
+            δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)        δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t (1 − o_t)
+            dL/dh_0 = δa_1 W_hh                   dL/dc_0 = δc_1 ⊙ f_1
+
+        ``X (T, N, H_in)``, ``state0`` ``(h0, c0)``, each ``(N, H)``, or ``None`` (zeros),
+        ``dH (T, N, H)``. Returns a dict: ``weight_ih``, ``weight_hh``, ``bias_ih``,
+        ``bias_hh`` (shaped like the parameters), ``X (T, N, H_in)``, ``h0``, ``c0 (N, H)``.
+        """
         X, (h0, c0), dH = self._check_sequence_args(X, state0, "LSTMCell.backward", dH)
         H_all, _, gates = self._run(X, (h0, c0))
         i, f, g, o, C = (gates[k] for k in ("i", "f", "g", "o", "c"))  # each (T, N, H)
