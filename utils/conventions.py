@@ -106,7 +106,7 @@ def cell_from_params(params: Mapping[str, ArrayLike], *, reset_after: bool = Tru
 
 def with_gate_offsets(params: Mapping[str, ArrayLike], *, r: float = 0.0,
                       z: float = 0.0) -> dict[str, Array]:
-    """Copy of ``params`` with ``r`` added to every reset pre-activation, ``z`` to every update one.
+    """Copy of ``params`` with ``r`` added to every reset pre-activation, ``z`` to every update.
 
     ``r_t = σ(… + r)``, ``z_t = σ(… + z)``: the offset goes into ``b_hr`` and ``b_hz``
     (``bias_hh`` rows ``[0, H)`` and ``[H, 2H)``). ``r = −1000`` makes ``r_t`` exactly 0 in

@@ -1,0 +1,145 @@
+"""utils.gates: the reset-sum task, its baseline, training, gate extraction and plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from utils.gates import (
+    ResetSumTask,
+    gate_marker_stats,
+    ignore_markers_mse,
+    learned_gates,
+    plot_gate_heatmaps,
+    reset_sum,
+    reset_sum_baseline_mse,
+    train_reset_sum,
+)
+
+
+def running_sums_by_hand(values: np.ndarray, markers: np.ndarray) -> np.ndarray:
+    """Sum since the last marker (inclusive), one sequence at a time, from the definition."""
+    T, N = values.shape
+    y = np.zeros((T, N))
+    for n in range(N):
+        for t in range(T):
+            start = max([s for s in range(t + 1) if markers[s, n] == 1], default=0)
+            y[t, n] = sum(float(values[s, n]) for s in range(start, t + 1))
+    return y
+
+
+@pytest.mark.parametrize("T, N, p", [(1, 3, 0.5), (12, 5, 0.2), (30, 4, 0.1)])
+def test_targets_are_the_running_sums_since_the_last_marker(T, N, p):
+    X, y = reset_sum(T, N, rng=np.random.default_rng(T), p_reset=p, as_numpy=True)
+    assert X.shape == (T, N, 2) and y.shape == (T, N, 1)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    assert set(np.unique(X[..., 1])) <= {0.0, 1.0}
+    assert np.all((X[..., 0] >= -0.5) & (X[..., 0] < 0.5))
+    want = running_sums_by_hand(X[..., 0].astype(np.float64), X[..., 1])
+    np.testing.assert_allclose(y[..., 0], want, rtol=0, atol=1e-6)
+
+
+def test_generator_is_deterministic_and_seeded():
+    a = reset_sum(20, 8, rng=3)
+    b = reset_sum(20, 8, rng=np.random.default_rng(3))
+    c = reset_sum(20, 8, rng=4)
+    assert isinstance(a[0], torch.Tensor)
+    for u, v in zip(a, b):
+        assert torch.equal(u, v)
+    assert not torch.equal(a[0], c[0])
+
+
+def test_extreme_marker_rates():
+    X, y = reset_sum(15, 4, rng=0, p_reset=0.0, as_numpy=True)
+    assert not X[..., 1].any()
+    np.testing.assert_allclose(y[..., 0], np.cumsum(X[..., 0].astype(np.float64), axis=0),
+                               atol=1e-6)
+    assert ignore_markers_mse(X, y) < 1e-12
+    X, y = reset_sum(15, 4, rng=0, p_reset=1.0, as_numpy=True)
+    np.testing.assert_array_equal(y[..., 0], X[..., 0])
+
+
+@pytest.mark.parametrize("T, p", [(5, 0.3), (20, 0.1)])
+def test_baseline_matches_monte_carlo(T, p):
+    X, y = reset_sum(T, 40_000, rng=1, p_reset=p, as_numpy=True)
+    empirical = float(np.mean(y.astype(np.float64) ** 2))
+    exact = reset_sum_baseline_mse(T, p)
+    assert abs(empirical - exact) < 0.03 * exact, f"exact {exact:.4f} vs MC {empirical:.4f}"
+    assert ResetSumTask(T, p).baseline == exact
+
+
+def test_arguments_are_validated():
+    with pytest.raises(ValueError, match="T must be a positive int, got 0"):
+        reset_sum(0, 2, rng=0)
+    with pytest.raises(ValueError, match=r"p_reset must be a probability in \[0, 1\], got 1.5"):
+        reset_sum(3, 2, rng=0, p_reset=1.5)
+    task = ResetSumTask(6)
+    X, y = task.sample(4, 0)
+    with pytest.raises(ValueError, match=r"expected model output of shape \(6, 4, 1\).*"
+                                         r"got \(4, 1\)"):
+        task.loss(torch.zeros(4, 1), y)
+    with pytest.raises(ValueError, match=r"expected X \(T, N, 2\)"):
+        ignore_markers_mse(X[..., :1], y)
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    return train_reset_sum(hidden_size=4, T=10, steps=25, batch_size=16, progress=False)
+
+
+def test_training_is_deterministic_and_learns(tiny_model):
+    model, history = tiny_model
+    again, history2 = train_reset_sum(hidden_size=4, T=10, steps=25, batch_size=16,
+                                      progress=False)
+    assert history.loss == history2.loss
+    for p, q in zip(model.parameters(), again.parameters()):
+        assert torch.equal(p, q)
+    assert history.final_eval_loss < history.eval_loss[0], history.eval_loss
+
+
+def test_learned_gates_reproduce_the_torch_model(tiny_model):
+    model, _ = tiny_model
+    X, _ = reset_sum(10, 6, rng=5)
+    gates = learned_gates(model, X)
+    assert set(gates) == {"r", "z", "n", "h"}
+    assert all(g.shape == (10, 6, 4) and g.dtype == np.float64 for g in gates.values())
+    with torch.no_grad():
+        h_torch = model.hidden_states(X).double().numpy()
+    np.testing.assert_allclose(gates["h"], h_torch, rtol=0, atol=1e-5)
+    h_prev = np.concatenate([np.zeros((1, 6, 4)), gates["h"][:-1]])
+    blend = (1 - gates["z"]) * gates["n"] + gates["z"] * h_prev
+    np.testing.assert_allclose(gates["h"], blend, rtol=0, atol=1e-12)
+
+
+def test_gate_marker_stats_on_known_gates():
+    markers = np.zeros((6, 2))
+    markers[[1, 4], 0] = 1
+    markers[2, 1] = 1
+    z = np.where(markers[..., None] == 1, 0.1, 0.9) * np.ones((6, 2, 3))
+    r = np.full((6, 2, 3), 0.5)
+    r[..., 0] = np.where(markers == 1, 0.2, 0.6)  # only unit 0 reacts
+    stats = gate_marker_stats({"r": r, "z": z}, markers)
+    assert stats["z_marker"] == pytest.approx(0.1) and stats["z_other"] == pytest.approx(0.9)
+    assert stats["z_units_lower"] == 1.0
+    assert stats["r_marker"] == pytest.approx((0.2 + 0.5 + 0.5) / 3)
+    assert stats["r_units_lower"] == pytest.approx(1 / 3)
+    assert stats["marker_steps"] == 3
+    with pytest.raises(ValueError, match=r"expected gates\['r'\] of shape \(T, N, H\)"):
+        gate_marker_stats({"r": r[:5], "z": z}, markers)
+
+
+def test_heatmap_figure_builds(tiny_model):
+    model, _ = tiny_model
+    X, _ = reset_sum(10, 3, rng=2, p_reset=0.3)
+    fig = plot_gate_heatmaps(learned_gates(model, X), X, example=1)
+    assert isinstance(fig, Figure)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert "reset gate $r_t$" in titles and "update gate $z_t$" in titles
+    assert len(fig.axes) == 5  # three panels and two colour bars
+    n_markers = int(np.asarray(X)[:, 1, 1].sum())
+    outlined = sum(len(ax.patches) for ax in fig.axes[:3]) - 10  # minus the 10 value bars
+    assert outlined == 3 * n_markers
+    with pytest.raises(ValueError, match=r"example must be in \[0, 3\), got 3"):
+        plot_gate_heatmaps(learned_gates(model, X), X, example=3)
