@@ -6,12 +6,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# Browser assets (MathJax, RequireJS, widget runtime) from the npm registry, pinned by
+# package-lock.json, copied into _build/vendor (published as _build/html/_static/).
+NPM_STAMP := node_modules/.installed
+VENDOR_STAMP := _build/vendor/.stamp
+HTML := _build/html
+CHROMIUM ?= /usr/bin/chromium
+PORT ?= 8000
 
-.PHONY: help setup book test lab clean
+.PHONY: help setup book serve test browser lab clean
 
 help:
-	@echo "make book   - set up, then build the static site into _build/html"
-	@echo "make test   - set up, then run every test"
+	@echo "make book   - set up, then build the static site into $(HTML)"
+	@echo "make serve  - serve the built site on http://127.0.0.1:$(PORT)/ (blocks; Ctrl-C stops)"
+	@echo "make test   - set up, build the book, then run every test (browser tests included)"
 	@echo "make lab    - set up, then open JupyterLab on the chapters"
 
 # The environment is rebuilt only when the requirements change.
@@ -24,8 +32,44 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-test: setup
-	$(PY) -m pytest
+# `npm ci` installs exactly package-lock.json; --ignore-scripts: we only copy files.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR_STAMP): $(NPM_STAMP) $(STAMP) scripts/vendor_assets.py scripts/assets/widgets-setup.js
+	$(PY) scripts/vendor_assets.py
+	touch $@
+
+# -W -n --keep-going: every warning (broken reference, failed notebook, CDN asset) fails the
+# build, and all of them are reported in one run. Notebooks run through jupyter-cache
+# (_build/.jupyter_cache): only notebooks whose code changed are executed again.
+book: setup $(VENDOR_STAMP)
+	GRU_DEMO_MODE=static $(BIN)/jupyter-book build -W -n --keep-going .
+	@echo
+	@echo "Book built in $(HTML). Open $(HTML)/index.html in a browser, or run"
+	@echo "  make serve   # then visit http://127.0.0.1:$(PORT)/"
+
+serve:
+	@test -f $(HTML)/index.html || { echo "No $(HTML)/index.html: run 'make book' first"; exit 1; }
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
+
+# Headless Chromium for tests/test_browser.py: the Debian package, installed only when
+# missing and when we are root. Otherwise the browser tests skip (and fail under CI=true).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "browser: using $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "browser: $(CHROMIUM) missing and not root: browser tests will skip (fail if CI=true)"; \
+	fi
+
+# The book is built once here; GRU_BOOK_HTML tells tests/test_book.py and
+# tests/test_browser.py to check this build instead of building again.
+# pytest's exit status is make's: 5 ("no tests collected") fails too.
+test: setup browser book
+	GRU_BOOK_HTML="$(CURDIR)/$(HTML)" $(PY) -m pytest
 
 lab: setup
 	$(BIN)/jupyter lab chapters/

@@ -3,7 +3,8 @@
 The book is served with zero requests outside its own host, so MathJax, RequireJS and the
 Jupyter widget runtime come from the npm registry (``npm ci`` against ``package-lock.json``)
 and are copied here; ``_config.yml`` lists ``_build/vendor`` in ``html_static_path`` so Sphinx
-publishes it as ``_build/html/_static/``. It lives under ``_build/`` so it is generated, git-ignored and removed by ``make clean``.
+publishes its contents in ``_build/html/_static/``. It lives under ``_build/``: generated,
+git-ignored, removed by ``make clean``.
 
 Layout produced (relative to ``_build/vendor/``)::
 

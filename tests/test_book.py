@@ -1,0 +1,233 @@
+"""The built book (``_build/html``): every page, embedded widget state, no off-site assets.
+
+Under ``make test`` these tests check the build ``make test`` just made (``GRU_BOOK_HTML``);
+run alone they build the book first (``make book``, a few minutes from a clean clone).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from browser.site import (
+    ROOT,
+    Tag,
+    book_html,
+    expects_demo,
+    parse_page,
+    source_of,
+    toc_docnames,
+    widget_state,
+    widget_views,
+)
+
+DOCNAMES = toc_docnames()
+CHAPTERS = [d for d in DOCNAMES if d.startswith("chapters/")]
+NOTEBOOK_PAGES = [d for d in DOCNAMES if (s := source_of(d)) is not None and s.suffix == ".ipynb"]
+PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
+CSS_URL = re.compile(r"""url\(\s*['"]?\s*((?:https?:)?//[^'")\s]+)""", re.I)
+CSS_IMPORT = re.compile(r"""@import\s+['"]((?:https?:)?//[^'"]+)""", re.I)
+JS_URL = re.compile(r"""https?://[^\s'"`)<>]+""")
+# Widget-state JSON may hold HTML (an HTML widget's value): an image or style in it loads;
+# a link (<a href>) in it does not.
+STATE_ASSET = re.compile(
+    r"""(?:src|srcset)=\\?["']((?:https?:)?//[^"'\\]+)"""
+    r"""|url\(\s*\\?["']?((?:https?:)?//[^"')\\]+)""",
+    re.I,
+)
+
+
+@pytest.fixture(scope="module")
+def html() -> Path:
+    return book_html()
+
+
+def page_path(html: Path, docname: str) -> Path:
+    return html / f"{docname}.html"
+
+
+def test_toc_lists_five_chapters_and_the_exercises() -> None:
+    expected = [
+        "chapters/ch1_why_grus",
+        "chapters/ch2_two_gates",
+        "chapters/ch3_interpolation",
+        "chapters/ch4_gru_vs_lstm",
+        "chapters/ch5_variants",
+    ]
+    assert CHAPTERS[:5] == expected, f"expected chapters {expected}, got {CHAPTERS}"
+    assert any(d.startswith("exercises/") for d in DOCNAMES), (
+        f"expected an exercises/ page in _toc.yml, got {DOCNAMES}"
+    )
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_every_toc_page_is_built(html: Path, docname: str) -> None:
+    assert source_of(docname) is not None, f"_toc.yml lists {docname!r}: no .md/.ipynb for it"
+    page = page_path(html, docname)
+    assert page.is_file(), f"expected {page.relative_to(html.parent)}, not built"
+    text = page.read_text(encoding="utf-8")
+    assert "<h1" in text, f"{docname}: expected a page title (<h1>), found none"
+
+
+def test_index_redirects_to_the_landing_page(html: Path) -> None:
+    index = (html / "index.html").read_text(encoding="utf-8")
+    assert "intro.html" in index, "expected index.html to redirect to intro.html"
+
+
+def test_build_config_is_offline_and_strict() -> None:
+    """The settings the rest of this file relies on, read back from _config.yml."""
+    execute = CONFIG["execute"]
+    assert execute["execute_notebooks"] == "cache", (
+        f"expected execute_notebooks: cache, got {execute['execute_notebooks']!r}"
+    )
+    assert CONFIG["only_build_toc_files"] is True
+    sphinx = CONFIG["sphinx"]["config"]
+    assert not EXTERNAL.match(sphinx["mathjax_path"]), sphinx["mathjax_path"]
+    for url in sphinx["nb_ipywidgets_js"]:
+        assert not EXTERNAL.match(url), f"nb_ipywidgets_js: expected a local path, got {url}"
+    assert CONFIG["launch_buttons"]["thebe"] is False, "thebe would load its kernel from unpkg"
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_no_asset_is_loaded_from_another_host(html: Path, docname: str) -> None:
+    """Only ``<a href>`` (a link the reader clicks) may point to another host."""
+    page = page_path(html, docname)
+    offenders: list[str] = []
+    for tag in parse_page(page):
+        offenders += _external_assets(tag)
+    assert not offenders, f"{docname}: expected only local assets, found:\n" + "\n".join(
+        offenders
+    )
+
+
+def _external_assets(tag: Tag) -> list[str]:
+    found = []
+    for attr in ("src", "srcset", "data", "poster", "background"):
+        value = tag.attrs.get(attr, "")
+        if any(EXTERNAL.match(part) for part in value.split(",") if part.strip()):
+            found.append(f"<{tag.name} {attr}={value!r}>")
+    if tag.name == "link" and EXTERNAL.match(tag.attrs.get("href", "")):
+        found.append(f"<link href={tag.attrs['href']!r} rel={tag.attrs.get('rel')!r}>")
+    for attr, value in tag.attrs.items():
+        # data-jupyter-widgets-cdn=URL sets embed-amd.js's fallback; -cdn-only forces it.
+        if attr.startswith("data-") and "cdn" in attr and (
+            EXTERNAL.match(value) or attr.endswith("cdn-only")
+        ):
+            found.append(f"<{tag.name} {attr}={value!r}>")
+    style = tag.attrs.get("style", "")
+    found += [f"<{tag.name} style=url({u})>" for u in CSS_URL.findall(style)]
+    if tag.name == "style":
+        found += [f"<style> url({u})" for u in CSS_URL.findall(tag.text)]
+        found += [f"<style> @import {u}" for u in CSS_IMPORT.findall(tag.text)]
+    if tag.name == "script":
+        kind = tag.attrs.get("type", "text/javascript")
+        if kind == "application/vnd.jupyter.widget-state+json":
+            found += [f"widget state: {a or b}" for a, b in STATE_ASSET.findall(tag.text)]
+        elif kind in ("text/javascript", "module", "application/javascript"):
+            found += [f"inline <script>: {u}" for u in JS_URL.findall(tag.text)]
+    return found
+
+
+def test_no_stylesheet_loads_from_another_host(html: Path) -> None:
+    offenders = []
+    for css in sorted((html / "_static").rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        rel = css.relative_to(html)
+        offenders += [f"{rel}: url({u})" for u in CSS_URL.findall(text)]
+        offenders += [f"{rel}: @import {u}" for u in CSS_IMPORT.findall(text)]
+    assert not offenders, "expected stylesheets to use local files only:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_local_scripts_and_stylesheets_exist(html: Path, docname: str) -> None:
+    page = page_path(html, docname)
+    missing = []
+    for tag in parse_page(page):
+        ref = tag.attrs.get("src") if tag.name == "script" else None
+        if tag.name == "link" and "stylesheet" in tag.attrs.get("rel", ""):
+            ref = tag.attrs.get("href")
+        if not ref or EXTERNAL.match(ref):
+            continue
+        target = (page.parent / unquote(urlsplit(ref).path)).resolve()
+        if not target.is_file():
+            missing.append(ref)
+    assert not missing, f"{docname}: expected these files in the site, missing: {missing}"
+
+
+def test_mathjax_is_vendored(html: Path) -> None:
+    static = html / "_static"
+    mathjax = static / CONFIG["sphinx"]["config"]["mathjax_path"]
+    assert mathjax.is_file(), f"expected MathJax at {mathjax}, missing"
+    fonts = list((static / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) >= 20, f"expected the MathJax CHTML woff-v2 fonts, found {len(fonts)}"
+    intro = (html / "intro.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in intro, "expected intro.html to load local MathJax"
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_widget_state_is_embedded_where_demos_are(html: Path, docname: str) -> None:
+    tags = parse_page(page_path(html, docname))
+    state = widget_state(tags)
+    views = widget_views(tags)
+    if not expects_demo(docname):
+        assert not views, f"{docname}: widget views without widgets in the source?"
+        return
+    assert state.get("state"), (
+        f"{docname}: its notebook creates widgets, expected embedded "
+        f"application/vnd.jupyter.widget-state+json, found none (widgets would vanish)"
+    )
+    assert views, f"{docname}: expected at least one displayed widget view, found none"
+    models = state["state"]
+    for view in views:
+        assert view["model_id"] in models, (
+            f"{docname}: view of model {view['model_id']} has no state"
+        )
+    # Every IPY_MODEL_ reference inside the state must resolve (no truncated state).
+    text = str(models)
+    dangling = sorted(set(re.findall(r"IPY_MODEL_([0-9a-f]+)", text)) - set(models))
+    assert not dangling, f"{docname}: state references missing models {dangling[:5]}"
+    # The widget runtime is loaded from this site, in dependency order.
+    scripts = [t.attrs["src"] for t in tags if t.name == "script" and t.attrs.get("src")]
+    order = [
+        next((i for i, s in enumerate(scripts) if name in s), -1)
+        for name in ("require.js", "html-manager/widgets-setup.js", "html-manager/embed-amd.js")
+    ]
+    assert -1 not in order and order == sorted(order), (
+        f"{docname}: expected require.js, widgets-setup.js, embed-amd.js in that order, "
+        f"got {scripts}"
+    )
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_page_weight(html: Path, docname: str) -> None:
+    """HTML (which embeds the demo frames) plus its images stays within the budget."""
+    page = page_path(html, docname)
+    total = page.stat().st_size
+    for tag in parse_page(page):
+        src = tag.attrs.get("src", "") if tag.name == "img" else ""
+        if src and not src.startswith("data:") and not EXTERNAL.match(src):
+            total += (page.parent / unquote(urlsplit(src).path)).stat().st_size
+    assert total <= PAGE_BUDGET, (
+        f"{docname}: expected at most {PAGE_BUDGET / 2**20:.1f} MiB, got {total / 2**20:.2f} MiB"
+    )
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_launch_buttons(html: Path, docname: str) -> None:
+    """Binder, Colab and JupyterHub links for the page's notebook (links, not assets)."""
+    text = page_path(html, docname).read_text(encoding="utf-8")
+    launch = CONFIG["launch_buttons"]
+    repo = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    for service in ("binderhub_url", "colab_url", "jupyterhub_url"):
+        base = launch[service].rstrip("/")
+        hrefs = re.findall(rf'href="({re.escape(base)}[^"]*)"', text)
+        assert any(docname in h and repo.split("/")[-1] in h for h in hrefs), (
+            f"{docname}: expected a {service} launch link to {docname}.ipynb, got {hrefs}"
+        )

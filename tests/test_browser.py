@@ -1,0 +1,273 @@
+"""The built book in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Every page of the toc is served from 127.0.0.1 and opened; each test asserts that
+
+- no request leaves 127.0.0.1 (every request is recorded; others are aborted) and every
+  local request succeeds;
+- no JavaScript error is raised, and the console shows no error;
+- math is typeset by MathJax (CHTML) wherever the page has math;
+- every widget view displayed in a cell output renders, with one control per control model;
+- pressing the arrow keys on a demo's slider changes the frame it shows (the Stack child).
+
+Chromium comes from the Debian package (``apt-get install chromium``, done by ``make test``
+when root). Without it these tests skip, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from browser.site import (
+    ROOT,
+    book_html,
+    expects_demo,
+    parse_page,
+    serve,
+    toc_docnames,
+    widget_state,
+    widget_views,
+)
+
+CHROMIUM = Path(os.environ.get("GRU_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+PILOT = "chapters/ch1_why_grus"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+DOCNAMES = toc_docnames()
+# Console errors that are not ours to fix and harmless: pydata-sphinx-theme logs this with
+# console.error on a first visit (no theme saved in localStorage yet), then picks "auto".
+HARMLESS_CONSOLE = ("Got invalid theme mode",)
+# Control views the demos use, and the CSS class each renders with.
+CONTROL_VIEWS = {
+    "IntSliderView": "widget-slider",
+    "FloatSliderView": "widget-slider",
+    "SelectionSliderView": "widget-slider",
+    "DropdownView": "widget-dropdown",
+    "ToggleButtonsView": "widget-toggle-buttons",
+    "RadioButtonsView": "widget-radio",
+}
+TIMEOUT_MS = 20_000
+
+if not CHROMIUM.exists():
+    reason = f"Chromium not found at {CHROMIUM} (make test installs it with apt-get as root)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true: browser tests must run. {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve(book_html()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """What happened while one page was open."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def visit(browser: object, base_url: str) -> Iterator[callable]:
+    contexts = []
+
+    def open_page(docname: str) -> Visit:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        seen = Visit(page)
+        own = (base_url, "data:", f"blob:{base_url.rstrip('/')}")
+
+        def route(r: object) -> None:
+            url = r.request.url
+            if url.startswith(own):
+                r.continue_()
+            else:
+                seen.blocked.append(url)
+                r.abort()
+
+        context.route("**/*", route)
+        page.on("request", lambda r: seen.requests.append(r.url))
+        page.on("requestfailed", lambda r: seen.failed.append(f"{r.url} ({r.failure})"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and seen.failed.append(f"{r.url} (HTTP {r.status})"),
+        )
+        page.on("pageerror", lambda e: seen.page_errors.append(f"{e.message}\n{e.stack}"))
+        page.on(
+            "console",
+            lambda m: seen.console_errors.append(m.text)
+            if m.type == "error" and not m.text.startswith(HARMLESS_CONSOLE)
+            else None,
+        )
+        page.goto(f"{base_url}{docname}.html", wait_until="load")
+        # MathJax typesets after load: wait for its first pass (if the page has math).
+        page.evaluate(
+            "async () => { const mj = window.MathJax;"
+            " if (mj && mj.startup && mj.startup.promise) await mj.startup.promise; }"
+        )
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def expected_controls(state: dict) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for model in state.get("state", {}).values():
+        css = CONTROL_VIEWS.get(model.get("state", {}).get("_view_name"))
+        if css:
+            counts[css] = counts.get(css, 0) + 1
+    return counts
+
+
+def wait_for_widgets(page: object, n_views: int) -> None:
+    """Wait until each of the page's ``n_views`` top-level widget views has rendered."""
+    page.wait_for_function(
+        """(n) => {
+            const areas = document.querySelectorAll('.widget-subarea');
+            return areas.length >= n
+                && Array.from(areas).every(a => a.querySelector('.jupyter-widgets'));
+        }""",
+        arg=n_views,
+    )
+
+
+# What a demo shows, apart from its controls: images (blob URLs change per frame view),
+# HTML and text. Only what is rendered and visible counts.
+FRAME_SIGNATURE_JS = """(area) => {
+    const parts = [];
+    for (const el of area.querySelectorAll('img, .widget-html-content, .widget-htmlmath-content,'
+                                           + ' .widget-output, pre')) {
+        if (el.closest('.widget-slider, .widget-dropdown, .widget-toggle-buttons')) continue;
+        if (!el.offsetParent) continue;
+        parts.push(el.tagName === 'IMG' ? 'img:' + el.src : el.tagName + ':' + el.innerHTML);
+    }
+    return parts.join('|');
+}"""
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_in_browser(visit: callable, docname: str) -> None:
+    html = book_html() / f"{docname}.html"
+    tags = parse_page(html)
+    seen = visit(docname)
+    page = seen.page
+
+    views = widget_views(tags)
+    state = widget_state(tags)
+    if views:
+        wait_for_widgets(page, len(views))
+        page.wait_for_timeout(300)  # let late requests (fonts) show up in the log
+
+    assert not seen.blocked, (
+        f"{docname}: expected no request outside 127.0.0.1, got {len(seen.blocked)}:\n"
+        + "\n".join(seen.blocked)
+    )
+    assert not seen.failed, f"{docname}: failed local requests:\n" + "\n".join(seen.failed)
+    assert not seen.page_errors, f"{docname}: JavaScript errors:\n" + "\n".join(seen.page_errors)
+    assert not seen.console_errors, f"{docname}: console errors:\n" + "\n".join(
+        seen.console_errors
+    )
+
+    n_math = page.locator(".math").count()
+    if n_math:
+        n_typeset = page.locator('mjx-container[jax="CHTML"]').count()
+        assert n_typeset >= n_math, (
+            f"{docname}: expected MathJax CHTML output for each of {n_math} math elements, "
+            f"got {n_typeset} mjx-container"
+        )
+        n_errors = page.locator("mjx-merror").count()
+        assert n_errors == 0, f"{docname}: MathJax reported {n_errors} TeX errors"
+
+    if expects_demo(docname):
+        assert views, f"{docname}: its notebook creates widgets, but the page displays none"
+    for css, expected in expected_controls(state).items():
+        got = page.locator(f".widget-subarea .{css}").count()
+        assert got == expected, (
+            f"{docname}: expected {expected} rendered .{css} controls (one per model in the "
+            f"widget state), got {got}"
+        )
+
+    if docname == PILOT or views:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{docname.replace('/', '_')}.png"),
+                        full_page=True)
+
+
+@pytest.mark.parametrize(
+    "docname", [d for d in DOCNAMES if expects_demo(d)] or [pytest.param(PILOT)]
+)
+def test_arrow_keys_change_the_frame(visit: callable, docname: str) -> None:
+    """Focus each slider of each demo; an arrow key must show another Stack child."""
+    tags = parse_page(book_html() / f"{docname}.html")
+    views = widget_views(tags)
+    assert views, f"{docname}: expected a demo on this page, found no widget view"
+    seen = visit(docname)
+    page = seen.page
+    wait_for_widgets(page, len(views))
+    areas = page.locator(".widget-subarea")
+    n_sliders = 0
+    for i in range(areas.count()):
+        area = areas.nth(i)
+        handles = area.locator(".widget-slider .noUi-handle")
+        for j in range(handles.count()):
+            n_sliders += 1
+            handle = handles.nth(j)
+            readout = area.locator(".widget-slider .widget-readout").nth(j)
+            before = area.evaluate(FRAME_SIGNATURE_JS)
+            before_value = readout.inner_text()
+            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute(
+                "aria-valuemax"
+            )
+            handle.focus()
+            page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+            try:
+                page.wait_for_function(
+                    f"(area) => ({FRAME_SIGNATURE_JS})(area) !== {json.dumps(before)}",
+                    arg=area.element_handle(),
+                    timeout=5_000,
+                )
+            except Exception as exc:  # playwright TimeoutError
+                raise AssertionError(
+                    f"{docname}: demo {i}, slider {j}: the readout went from {before_value!r} "
+                    f"to {readout.inner_text()!r} but the frame shown did not change"
+                ) from exc
+            assert readout.inner_text() != before_value, (
+                f"{docname}: demo {i}, slider {j}: the arrow key did not move the slider"
+            )
+    assert n_sliders, f"{docname}: expected at least one slider in its demos, found none"
+    assert not seen.page_errors, f"{docname}: JavaScript errors:\n" + "\n".join(seen.page_errors)
+    assert not seen.blocked, f"{docname}: requests outside 127.0.0.1: {seen.blocked}"
