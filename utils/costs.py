@@ -1,0 +1,270 @@
+r"""What a recurrent step costs: parameters, multiply-adds, and measured time on this machine.
+
+A cell with ``G`` stacked gates (RNN 1, GRU 3, LSTM 4) computes, per sample and per step,
+
+.. math::
+
+    W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}, \quad W_{ih} \in \mathbb R^{GH \times H_{in}},
+    \; W_{hh} \in \mathbb R^{GH \times H},
+
+that is :math:`G \cdot H \cdot (H_{in} + H)` multiply-adds (MACs), plus :math:`O(H)` pointwise
+work (biases, gate nonlinearities, elementwise products). Its parameters number
+:math:`G (H H_{in} + H^2 + 2H)` (``utils.params.param_count``), so the GRU/LSTM ratio of both
+is exactly 3/4. Time is another matter: it depends on the kernels and the machine, so
+:func:`time_per_step` measures it, and :func:`machine_description` says where.
+
+Shapes: ``T`` steps, ``N`` batch, ``H_in`` input size, ``H`` hidden size.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from utils.params import param_count
+
+__all__ = [
+    "GATES",
+    "StepTiming",
+    "cost_table",
+    "machine_description",
+    "macs_per_step",
+    "pointwise_per_step",
+    "time_per_step",
+]
+
+# kind -> number of stacked gates G (rows of weight_ih are G·H).
+GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
+_MODULES: dict[str, type[nn.Module]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in GATES:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(GATES)}")
+    return kind
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def macs_per_step(kind: str, input_size: int, hidden_size: int, batch_size: int = 1) -> int:
+    r"""Multiply-adds of the two matrix products of one step: :math:`N \cdot G \cdot H (H_{in} + H)`.
+
+    ``G`` is 1 (``"rnn"``), 3 (``"gru"``) or 4 (``"lstm"``). Each of the :math:`G H` output
+    rows of :math:`W_{ih} x_t` costs :math:`H_{in}` MACs and of :math:`W_{hh} h_{t-1}`, :math:`H`
+    MACs. Pointwise work is counted separately by :func:`pointwise_per_step`.
+
+    Example:
+        >>> macs_per_step("gru", 10, 20)
+        1800
+    """
+    g = GATES[_check_kind(kind)]
+    i = _check_positive_int("input_size", input_size)
+    h = _check_positive_int("hidden_size", hidden_size)
+    n = _check_positive_int("batch_size", batch_size)
+    return n * g * h * (i + h)
+
+
+def pointwise_per_step(kind: str, hidden_size: int) -> dict[str, int]:
+    r"""Pointwise operations of one step for one sample, in PyTorch's formulation.
+
+    - RNN: :math:`h_t = \tanh(a)`: ``H`` tanh.
+    - GRU: :math:`r_t, z_t = \sigma(\cdot)`, :math:`n_t = \tanh(\cdot + r_t \odot (\cdot))`,
+      :math:`h_t = (1-z_t) \odot n_t + z_t \odot h_{t-1}`: ``2H`` sigmoid, ``H`` tanh, ``3H``
+      products (:math:`r \odot`, :math:`(1-z) \odot`, :math:`z \odot`).
+    - LSTM: :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(\cdot)`, :math:`c_t = f \odot
+      c_{t-1} + i \odot g`, :math:`h_t = o \odot \tanh(c_t)`: ``3H`` sigmoid, ``2H`` tanh,
+      ``3H`` products.
+
+    Returns:
+        ``{"sigmoid": ..., "tanh": ..., "product": ...}`` counts of scalar operations.
+    """
+    _check_kind(kind)
+    h = _check_positive_int("hidden_size", hidden_size)
+    counts = {"rnn": (0, 1, 0), "gru": (2, 1, 3), "lstm": (3, 2, 3)}[kind]
+    return dict(zip(("sigmoid", "tanh", "product"), (c * h for c in counts)))
+
+
+def cost_table(
+    sizes: Iterable[tuple[int, int]], kinds: Sequence[str] = ("rnn", "gru", "lstm")
+) -> list[dict[str, int | str]]:
+    """One row per ``(kind, H_in, H)``: parameters (``param_count``) and MACs per step.
+
+    Returns:
+        Rows ``{"kind", "input_size", "hidden_size", "params", "macs"}`` in the order of
+        ``sizes`` then ``kinds``.
+    """
+    rows: list[dict[str, int | str]] = []
+    for input_size, hidden_size in sizes:
+        for kind in kinds:
+            rows.append({
+                "kind": _check_kind(kind),
+                "input_size": input_size,
+                "hidden_size": hidden_size,
+                "params": param_count(kind, input_size, hidden_size),
+                "macs": macs_per_step(kind, input_size, hidden_size),
+            })
+    return rows
+
+
+def machine_description() -> dict[str, str | int]:
+    """Where a timing ran: CPU model, logical CPUs, torch threads, torch/Python/OS versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "logical_cpus": os.cpu_count() or 0,
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """Measured wall-clock time of one recurrent step of a ``torch.nn`` layer.
+
+    Attributes:
+        kind: ``"rnn"``, ``"gru"`` or ``"lstm"``.
+        input_size, hidden_size, batch_size, seq_len: the workload.
+        backward: ``False``: forward only (under ``torch.no_grad``); ``True``: forward and
+            backward of ``output.sum()``.
+        threads: ``torch.get_num_threads()`` during the measurement.
+        seconds: per-repeat time of the whole sequence divided by ``seq_len``, shape
+            ``(repeats,)``.
+    """
+
+    kind: str
+    input_size: int
+    hidden_size: int
+    batch_size: int
+    seq_len: int
+    backward: bool
+    threads: int
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """Median seconds per step."""
+        return statistics.median(self.seconds)
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range of the seconds per step, relative to the median."""
+        q1, q3 = np.percentile(self.seconds, [25, 75])
+        return float((q3 - q1) / self.median)
+
+
+def time_per_step(
+    sizes: Iterable[tuple[int, int]],
+    kinds: Sequence[str] = ("rnn", "gru", "lstm"),
+    *,
+    backward: bool = False,
+    batch_size: int = 16,
+    seq_len: int = 32,
+    repeats: int = 7,
+    warmup: int = 2,
+    threads: int | None = 1,
+    seed: int = 0,
+) -> list[StepTiming]:
+    r"""Median time per step of ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` (float32, one layer).
+
+    For each ``(H_in, H)`` in ``sizes``, a layer of each kind runs a random sequence of shape
+    ``(T, N, H_in)``; each run is timed with ``time.perf_counter`` and divided by ``T``.
+    ``warmup`` untimed runs come first (allocations, kernel selection). Kinds are *interleaved*
+    within every repeat (rnn, gru, lstm, rnn, gru, lstm, ...), so a slow moment of a shared
+    machine hits all of them instead of one. Nothing here asserts speed: compare ratios
+    measured in the same call.
+
+    Args:
+        sizes: ``(input_size, hidden_size)`` pairs.
+        kinds: which layers to time.
+        backward: also run ``output.sum().backward()`` (a training step without optimiser).
+        batch_size: :math:`N`.
+        seq_len: :math:`T`.
+        repeats: timed runs per layer (the median is reported).
+        warmup: untimed runs per layer before timing.
+        threads: ``torch.set_num_threads`` for the measurement (restored afterwards); ``None``
+            keeps the current setting. One thread by default: on a small shared machine a
+            second thread that waits for a busy core makes the timings slower and erratic.
+        seed: seeds the weights and inputs.
+
+    Returns:
+        One :class:`StepTiming` per ``(size, kind)``, sizes outer, kinds inner.
+    """
+    n = _check_positive_int("batch_size", batch_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    reps = _check_positive_int("repeats", repeats)
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
+    for kind in kinds:
+        _check_kind(kind)
+    if threads is not None:
+        _check_positive_int("threads", threads)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _time_all(sizes, kinds, backward, n, t_len, reps, warmup, seed)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _time_all(
+    sizes: Iterable[tuple[int, int]], kinds: Sequence[str], backward: bool, n: int, t_len: int,
+    reps: int, warmup: int, seed: int,
+) -> list[StepTiming]:
+    threads = torch.get_num_threads()
+    generator = torch.Generator().manual_seed(seed)
+    results: list[StepTiming] = []
+    for input_size, hidden_size in sizes:
+        i = _check_positive_int("input_size", input_size)
+        h = _check_positive_int("hidden_size", hidden_size)
+        with torch.random.fork_rng(devices=[]):  # initialisers draw from the global generator
+            torch.manual_seed(seed)
+            layers = {kind: _MODULES[kind](i, h) for kind in kinds}
+        xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in)
+
+        def run(layer: nn.Module) -> None:
+            if backward:
+                layer.zero_grad(set_to_none=True)
+                out, _ = layer(xs)  # (T, N, H)
+                out.sum().backward()
+            else:
+                with torch.no_grad():
+                    layer(xs)
+
+        for _ in range(warmup):
+            for layer in layers.values():
+                run(layer)
+        seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+        for _ in range(reps):
+            for kind, layer in layers.items():
+                start = time.perf_counter()
+                run(layer)
+                seconds[kind].append((time.perf_counter() - start) / t_len)
+        results.extend(
+            StepTiming(kind=kind, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
+                       backward=backward, threads=threads, seconds=tuple(seconds[kind]))
+            for kind in kinds
+        )
+    return results
