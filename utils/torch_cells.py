@@ -524,7 +524,39 @@ class LiGRUCell(_Cell):
 
     def input_projection(self, x: Tensor) -> Tensor:
         a = F.linear(x, self.weight_ih)  # (..., 2H)
-        return self.bn(a.reshape(-1, a.shape[-1])).reshape(a.shape)
+        return self.batch_norm(a.reshape(-1, a.shape[-1])).reshape(a.shape)
+
+    def batch_norm(self, a: Tensor) -> Tensor:
+        r"""What ``self.bn(a)`` computes, written with elementwise ops, ``(M, 2H) -> (M, 2H)``.
+
+        .. math:: \mathrm{BN}(a) = \gamma \odot (a - \mu) / \sqrt{v + \epsilon} + \beta
+
+        Training mode: :math:`\mu, v` are the mean and biased variance over the :math:`M`
+        rows, and the running statistics are updated as ``torch.nn.BatchNorm1d`` does
+        (momentum, unbiased variance, ``num_batches_tracked``). Eval mode: the running
+        statistics. (``torch.nn.BatchNorm1d``'s kernel enters a thread pool even for tiny
+        inputs, which is very slow on a busy 2-core machine; these ops do not.)
+        """
+        bn = self.bn
+        if bn.training:
+            M = a.shape[0]
+            if M < 2:
+                raise ValueError(
+                    f"LiGRUCell: batch norm in training mode needs more than 1 row per unit, "
+                    f"got input of shape {_shape(a)}; use N > 1 or call .eval()"
+                )
+            mean = a.mean(0)  # (2H,)
+            var = a.var(0, unbiased=False)  # (2H,)
+            with torch.no_grad():
+                bn.num_batches_tracked.add_(1)
+                m = bn.momentum
+                if m is None:  # cumulative moving average
+                    m = 1.0 / float(bn.num_batches_tracked)
+                bn.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+                bn.running_var.mul_(1 - m).add_(var.detach() * (M / (M - 1)), alpha=m)
+        else:
+            mean, var = bn.running_mean, bn.running_var
+        return (a - mean) * torch.rsqrt(var + bn.eps) * bn.weight + bn.bias
 
     def step_function(self) -> StepFn:
         H = self.hidden_size
