@@ -1,0 +1,43 @@
+"""utils.diagrams: the GRU cell diagram builds, labels every symbol, and shows the reset placement."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from matplotlib.figure import Figure
+
+from utils.diagrams import gru_cell_diagram
+
+
+def texts(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_diagram_builds_and_renders(reset_after):
+    fig = gru_cell_diagram(reset_after=reset_after)
+    assert isinstance(fig, Figure)
+    labels = texts(fig)
+    for symbol in ("$h_{t-1}$", "$h_t$", "$x_t$", "$r_t$", "$z_t$", "$n_t$", "tanh", "σ", "1−",
+                   "+"):
+        assert symbol in labels, f"missing label {symbol!r}; got {labels}"
+    assert labels.count("⊙") == 3  # reset, z ⊙ h_{t−1}, (1 − z) ⊙ n
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50)
+    assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_two_reset_placements_are_drawn_differently():
+    after, before = texts(gru_cell_diagram()), texts(gru_cell_diagram(reset_after=False))
+    assert "$W_{hn} h_{t-1} + b_{hn}$" in after and "$W_{hn} h_{t-1} + b_{hn}$" not in before
+    assert "$W_{hn}(\\cdot) + b_{hn}$" in before
+    assert "PyTorch" in gru_cell_diagram().axes[0].get_title()
+    assert "Cho" in gru_cell_diagram(reset_after=False).axes[0].get_title()
+
+
+def test_draws_into_a_given_axes():
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert gru_cell_diagram(ax=ax) is fig
+    assert len(fig.axes) == 1

@@ -1,0 +1,135 @@
+"""A GRU cell diagram drawn with matplotlib (no image files), in PyTorch's convention.
+
+    r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)
+    z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
+    n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))     reset_after=True
+    n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)     reset_after=False
+    h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+
+``gru_cell_diagram(reset_after=True)`` draws the state rail ``h_{t−1} → h_t`` along the top,
+the inputs ``x_t`` and ``h_{t−1}`` on a bus along the bottom, the two σ gates and the tanh
+candidate as boxes, and the elementwise operations (⊙, 1 −, +) as circles. The two reset
+placements differ only in the block left of the candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch
+
+__all__ = ["GATE_COLORS", "gru_cell_diagram"]
+
+GATE_COLORS = {"r": "#ff7f0e", "z": "#2ca02c", "n": "#1f77b4", "h": "#444444"}
+_RAIL_Y, _BUS_Y = 5.0, 0.8
+_R_X, _RESET_X, _N_X, _Z_X, _SUM_X = 2.4, 3.7, 5.2, 6.7, 8.3
+
+
+def _box(ax: Any, xy: tuple[float, float], text: str, color: str, *, width: float = 0.9,
+         height: float = 0.6, fontsize: float = 12) -> None:
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                boxstyle="round,pad=0.04,rounding_size=0.12",
+                                facecolor=color, edgecolor="black", lw=1.2, alpha=0.9,
+                                zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color="white",
+            weight="bold", zorder=4)
+
+
+def _node(ax: Any, xy: tuple[float, float], text: str, *, radius: float = 0.22) -> None:
+    ax.add_patch(Circle(xy, radius, facecolor="white", edgecolor="black", lw=1.2, zorder=3))
+    ax.text(*xy, text, ha="center", va="center", fontsize=11, zorder=4)
+
+
+def _wire(ax: Any, points: Sequence[tuple[float, float]], color: str = GATE_COLORS["h"], *,
+          arrow: bool = True, over: bool = False) -> None:
+    """A polyline; the last segment ends in an arrowhead. ``over`` draws a white halo."""
+    xs, ys = zip(*points)
+    effects = [patheffects.Stroke(linewidth=5, foreground="white"), patheffects.Normal()]
+    ax.plot(xs, ys, color=color, lw=1.6, zorder=2.5 if over else 1,
+            path_effects=effects if over else None, solid_capstyle="butt")
+    if arrow:
+        ax.annotate("", xy=points[-1], xytext=points[-2], zorder=2.6 if over else 1.1,
+                    arrowprops=dict(arrowstyle="-|>", color=color, lw=1.6,
+                                    shrinkA=0, shrinkB=0, mutation_scale=12))
+
+
+def gru_cell_diagram(*, reset_after: bool = True, ax: Any = None) -> Figure:
+    """Draw one GRU cell; returns the ``Figure`` (a new 9 × 5.2 in figure unless ``ax``).
+
+    Args:
+        reset_after: ``True`` draws PyTorch's / cuDNN's candidate
+            ``tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))``; ``False`` draws Cho et
+            al.'s (2014, v3) ``tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)``.
+        ax: an existing matplotlib ``Axes`` to draw into.
+    """
+    if ax is None:
+        fig = Figure(figsize=(9, 5.2), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    c = GATE_COLORS
+
+    # State rail h_{t−1} → ⊙ z → + → h_t, and the input bus [x_t, h_{t−1}] below.
+    ax.text(0.15, _RAIL_Y, "$h_{t-1}$", ha="right", va="center", fontsize=13)
+    ax.text(9.85, _RAIL_Y, "$h_t$", ha="left", va="center", fontsize=13)
+    _wire(ax, [(0.25, _RAIL_Y), (_Z_X - 0.22, _RAIL_Y)])
+    _wire(ax, [(_Z_X + 0.22, _RAIL_Y), (_SUM_X - 0.22, _RAIL_Y)])
+    _wire(ax, [(_SUM_X + 0.22, _RAIL_Y), (9.75, _RAIL_Y)])
+    _wire(ax, [(1.0, _RAIL_Y), (1.0, _BUS_Y), (_Z_X, _BUS_Y)], arrow=False)
+    ax.text(1.6, -0.25, "$x_t$", ha="center", va="top", fontsize=13)
+    _wire(ax, [(1.6, -0.2), (1.6, _BUS_Y)], arrow=False)
+    ax.text(1.15, _BUS_Y + 0.12, "$x_t,\\ h_{t-1}$", fontsize=9, va="bottom", color="#555")
+
+    # The two gates: σ of (W_i· x_t + b_i· + W_h· h_{t−1} + b_h·).
+    for x, g in ((_R_X, "r"), (_Z_X, "z")):
+        _wire(ax, [(x, _BUS_Y), (x, 1.5)])
+        _box(ax, (x, 1.8), "σ", c[g])
+        ax.text(x + 0.55, 2.25, f"${g}_t$", fontsize=12, color=c[g], weight="bold")
+
+    # The candidate n_t = tanh(W_in x_t + b_in + [reset part]).
+    _wire(ax, [(_N_X, _BUS_Y), (_N_X, 2.7)])
+    ax.text(_N_X + 0.08, 1.5, "$W_{in} x_t + b_{in}$", fontsize=8.5, color="#555")
+    _box(ax, (_N_X, 3.0), "tanh", c["n"], width=1.0)
+    ax.text(_N_X + 0.55, 3.25, "$n_t$", fontsize=12, color=c["n"], weight="bold")
+    if reset_after:
+        _wire(ax, [(_RESET_X, _RAIL_Y), (_RESET_X, 4.35)])
+        _box(ax, (_RESET_X, 4.05), "$W_{hn} h_{t-1} + b_{hn}$", "#7f7f7f", width=1.9,
+             height=0.5, fontsize=9)
+        _wire(ax, [(_RESET_X, 3.8), (_RESET_X, 3.22)])
+        _wire(ax, [(_R_X, 2.1), (_R_X, 3.0), (_RESET_X - 0.22, 3.0)], c["r"])
+        _node(ax, (_RESET_X, 3.0), "⊙")
+        _wire(ax, [(_RESET_X + 0.22, 3.0), (_N_X - 0.5, 3.0)])
+        title = "GRU cell, reset after the product (PyTorch, cuDNN, Keras reset_after=True)"
+    else:
+        _wire(ax, [(_RESET_X, _RAIL_Y), (_RESET_X, 4.27)])
+        _wire(ax, [(_R_X, 2.1), (_R_X, 4.05), (_RESET_X - 0.22, 4.05)], c["r"])
+        _node(ax, (_RESET_X, 4.05), "⊙")
+        _wire(ax, [(_RESET_X, 3.83), (_RESET_X, 3.25)])
+        _box(ax, (_RESET_X, 3.0), "$W_{hn}(\\cdot) + b_{hn}$", "#7f7f7f", width=1.7,
+             height=0.5, fontsize=9)
+        _wire(ax, [(_RESET_X + 0.85, 3.0), (_N_X - 0.5, 3.0)])
+        title = "GRU cell, reset before the product (Cho 2014 v3, d2l, Keras reset_after=False)"
+
+    # The update: h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ n_t.
+    _wire(ax, [(_Z_X, 2.1), (_Z_X, _RAIL_Y - 0.22)], c["z"])
+    _node(ax, (_Z_X, _RAIL_Y), "⊙")
+    _wire(ax, [(_Z_X, 3.0), (7.38, 3.0)], c["z"])
+    _node(ax, (7.6, 3.0), "1−")
+    _wire(ax, [(7.82, 3.0), (_SUM_X, 3.0), (_SUM_X, 3.73)], c["z"])
+    _wire(ax, [(_N_X, 3.3), (_N_X, 3.95), (_SUM_X - 0.22, 3.95)], c["n"], over=True)
+    _node(ax, (_SUM_X, 3.95), "⊙")
+    _wire(ax, [(_SUM_X, 4.17), (_SUM_X, _RAIL_Y - 0.22)])
+    _node(ax, (_SUM_X, _RAIL_Y), "+")
+    ax.text(_Z_X + 0.3, _RAIL_Y + 0.25, "$z_t \\odot h_{t-1}$", fontsize=9, color="#555")
+    ax.text(_SUM_X + 0.3, 3.7, "$(1 - z_t) \\odot n_t$", fontsize=9, color="#555")
+
+    ax.set_title(title, fontsize=11)
+    ax.set_xlim(-0.6, 10.6)
+    ax.set_ylim(-0.8, 5.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
