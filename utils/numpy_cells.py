@@ -64,6 +64,11 @@ def sigmoid(x: ArrayLike) -> Array:
 class _Cell:
     """What the three cells share: init, parameters, PyTorch interop and input checks.
 
+    Attributes: ``input_size`` (H_in), ``hidden_size`` (H), ``dtype``, the parameters
+    ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (plain arrays: assign or update
+    them freely), and the class attributes ``gate_count`` (G) and ``gate_names`` (the keys
+    of the dict that ``return_gates=True`` gives).
+
     A subclass sets ``gate_count`` (G), ``gate_names`` and ``_torch_names``, and writes
     ``_recurrence`` (one step, given the input projection ``W_ih x_t + b_ih``) and
     ``backward``.
@@ -184,8 +189,8 @@ class _Cell:
         cell = cls(module.input_size, module.hidden_size, rng=np.random.default_rng(0),
                    dtype=dtype)
         for name in cell.parameters():
-            weight = getattr(module, name + suffix).detach().cpu().numpy()
-            setattr(cell, name, np.array(weight, dtype=cell.dtype))
+            weight = getattr(module, name + suffix).detach().cpu().to(torch.float64)
+            setattr(cell, name, weight.numpy().astype(cell.dtype))  # a copy, never a view
         return cell
 
     def to_torch(self, *, sequence: bool = False) -> Any:
@@ -217,7 +222,7 @@ class _Cell:
         """``state`` as an array ``h (N, H)``, or as ``(h, c)`` for the LSTM; None → zeros."""
         H = self.hidden_size
         if state is None:
-            N = dims.setdefault("N", (1, "x"))[0]
+            N = dims["N"][0]  # the batch size of x (or X), checked first
             return np.zeros((N, H), dtype=self.dtype)
         if isinstance(state, (tuple, list)):
             raise ValueError(
