@@ -1,0 +1,381 @@
+"""Chapter 1 utilities: gradient-norm measurements (utils.gradients), step costs (utils.costs).
+
+PyTorch is the reference: Jacobians are checked against ``torch.autograd.functional.jacobian``
+of whole ``torch.nn.RNN``/``GRU``/``LSTM`` layers (float64) and against finite differences;
+multiply-adds against ``torch.utils.flop_counter`` and a hand count.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from utils.costs import (
+    GATES,
+    StepTiming,
+    cost_table,
+    machine_description,
+    macs_per_step,
+    pointwise_per_step,
+    time_per_step,
+)
+from utils.gradients import (
+    CELL_KINDS,
+    GradientNorms,
+    build_cell,
+    gradient_norms,
+    recurrent_matrix,
+    rnn_jacobian_analytic,
+    state_jacobians,
+    state_size,
+    step_jacobian,
+)
+
+F64 = torch.float64
+KINDS = ("rnn", "gru", "lstm")
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _perturbed_cell(kind: str, input_size: int, hidden_size: int, seed: int) -> nn.Module:
+    """A cell with every parameter (biases included) nonzero, so no term hides."""
+    g = _gen(seed)
+    cell = build_cell(kind, input_size, hidden_size, spectral_radius=1.1, generator=g,
+                      gate_bias=0.5 if kind in ("gru", "lstm") else 0.0)
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.add_(0.3 * torch.randn(p.shape, generator=g, dtype=F64))
+    return cell
+
+
+# ------------------------------------------------------------------ recurrent_matrix
+
+
+@pytest.mark.parametrize("method", ["orthogonal", "gaussian"])
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0, 1.5])
+def test_recurrent_matrix_has_the_requested_spectral_radius(method, rho):
+    w = recurrent_matrix(12, rho, generator=_gen(3), method=method)
+    assert w.shape == (12, 12) and w.dtype == F64
+    radius = torch.linalg.eigvals(w).abs().max().item()
+    assert radius == pytest.approx(rho, abs=1e-10)
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.9, 1.1])
+def test_scaled_orthogonal_powers_have_norm_rho_to_the_k(rho):
+    w = recurrent_matrix(10, rho, generator=_gen(1))
+    for k in (1, 5, 20):
+        norm = torch.linalg.matrix_norm(torch.linalg.matrix_power(w, k), ord=2).item()
+        assert norm == pytest.approx(rho**k, rel=1e-10)
+
+
+def test_recurrent_matrix_is_seeded():
+    a = recurrent_matrix(6, 0.9, generator=_gen(7))
+    b = recurrent_matrix(6, 0.9, generator=_gen(7))
+    c = recurrent_matrix(6, 0.9, generator=_gen(8))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.inf, math.nan])
+def test_recurrent_matrix_rejects_bad_radius(bad):
+    with pytest.raises(ValueError, match="spectral_radius must be finite and >= 0"):
+        recurrent_matrix(4, bad, generator=_gen(0))
+
+
+# ------------------------------------------------------------------------ build_cell
+
+
+@pytest.mark.parametrize("kind", CELL_KINDS)
+def test_build_cell_blocks_and_biases(kind):
+    h = 6
+    cell = build_cell(kind, 3, h, spectral_radius=0.8, generator=_gen(0),
+                      gate_bias=2.0 if kind in ("gru", "lstm") else 0.0)
+    gates = {"linear": 1, "rnn": 1, "gru": 3, "lstm": 4}[kind]
+    assert cell.weight_hh.shape == (gates * h, h) and cell.weight_ih.shape == (gates * h, 3)
+    for block in cell.weight_hh.detach().split(h):
+        assert torch.linalg.eigvals(block).abs().max().item() == pytest.approx(0.8, abs=1e-10)
+    assert torch.all(cell.weight_ih.abs() <= 1 / math.sqrt(h))
+    expected_bias = torch.zeros(gates * h, dtype=F64)
+    if kind in ("gru", "lstm"):
+        expected_bias[h:2 * h] = 2.0  # z in r|z|n, f in i|f|g|o
+    assert torch.equal(cell.bias_ih.detach(), expected_bias)
+    assert torch.equal(cell.bias_hh.detach(), torch.zeros(gates * h, dtype=F64))
+
+
+def test_build_cell_validates():
+    with pytest.raises(ValueError, match="unknown cell kind 'mgu'"):
+        build_cell("mgu", 2, 3, spectral_radius=1.0, generator=_gen(0))
+    with pytest.raises(ValueError, match="gate_bias applies to the GRU and the LSTM only"):
+        build_cell("rnn", 2, 3, spectral_radius=1.0, generator=_gen(0), gate_bias=1.0)
+    with pytest.raises(ValueError, match="hidden_size must be a positive int, got 0"):
+        build_cell("gru", 2, 0, spectral_radius=1.0, generator=_gen(0))
+
+
+# ------------------------------------------------------------------- state Jacobians
+
+
+@pytest.mark.parametrize("kind", CELL_KINDS)
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (5, 3, 2, 4), (9, 2, 4, 7)])
+def test_analytic_step_jacobians_match_autograd(kind, shape):
+    T, N, H_in, H = shape
+    cell = _perturbed_cell(kind, H_in, H, seed=sum(shape))
+    g = _gen(100 + sum(shape))
+    xs = torch.randn(T, N, H_in, generator=g, dtype=F64)
+    s0 = 0.5 * torch.randn(N, state_size(kind, H), generator=g, dtype=F64)
+    analytic = state_jacobians(cell, xs, s0, method="analytic")
+    autograd = state_jacobians(cell, xs, s0, method="autograd")
+    assert analytic.shape == (T + 1, N, state_size(kind, H), state_size(kind, H))
+    diff = (analytic - autograd).abs().max().item()
+    assert diff < 1e-12, f"analytic vs autograd Jacobians: max |diff| = {diff:.2e}"
+
+
+def _torch_layer_from_cell(kind: str, cell: nn.Module) -> nn.Module:
+    layer = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[kind](
+        cell.input_size, cell.hidden_size).double()
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(layer, f"{name}_l0").copy_(getattr(cell, name))
+    return layer
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_jacobian_of_the_whole_torch_layer(kind):
+    """J_T from the step-by-step product = autograd through torch.nn.RNN/GRU/LSTM (float64)."""
+    T, N, H_in, H = 6, 2, 3, 4
+    cell = _perturbed_cell(kind, H_in, H, seed=11)
+    layer = _torch_layer_from_cell(kind, cell)
+    g = _gen(12)
+    xs = torch.randn(T, N, H_in, generator=g, dtype=F64)
+    s0 = 0.5 * torch.randn(N, state_size(kind, H), generator=g, dtype=F64)
+    ours = state_jacobians(cell, xs, s0)[-1]  # (N, S, S)
+    for n in range(N):
+        def final_state(s: torch.Tensor) -> torch.Tensor:
+            x = xs[:, n:n + 1]  # (T, 1, H_in)
+            if kind == "lstm":
+                _, (h_T, c_T) = layer(x, (s[None, None, :H], s[None, None, H:]))
+                return torch.cat([h_T[0, 0], c_T[0, 0]])
+            _, h_T = layer(x, s[None, None])
+            return h_T[0, 0]
+
+        reference = torch.autograd.functional.jacobian(final_state, s0[n])
+        diff = (ours[n] - reference).abs().max().item()
+        assert diff < 1e-12, f"{kind} sample {n}: max |ours - torch autograd| = {diff:.2e}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_jacobian_matches_central_finite_differences(kind):
+    T, H_in, H, eps = 8, 2, 3, 1e-6
+    cell = _perturbed_cell(kind, H_in, H, seed=21)
+    xs = torch.randn(T, 1, H_in, generator=_gen(22), dtype=F64)
+    s0 = 0.3 * torch.randn(1, state_size(kind, H), generator=_gen(23), dtype=F64)
+    jac = state_jacobians(cell, xs, s0)[-1, 0]
+
+    def run(s: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            for x_t in xs:
+                s, _ = step_jacobian(cell, x_t, s)
+        return s[0]
+
+    S = s0.shape[1]
+    fd = torch.stack([(run(s0 + eps * e) - run(s0 - eps * e)) / (2 * eps)
+                      for e in torch.eye(S, dtype=F64)], dim=1)
+    diff = (jac - fd).abs().max().item()
+    assert diff < 1e-7, f"{kind}: max |Jacobian - finite differences| = {diff:.2e}"
+
+
+def test_step_jacobian_states_match_torch_cells():
+    """The analytic step computes the same next state as torch.nn's cells."""
+    for kind in ("gru", "lstm"):
+        cell = _perturbed_cell(kind, 3, 5, seed=31)
+        x = torch.randn(4, 3, generator=_gen(32), dtype=F64)
+        s = torch.randn(4, state_size(kind, 5), generator=_gen(33), dtype=F64)
+        with torch.no_grad():
+            ours, _ = step_jacobian(cell, x, s)
+            ref = (torch.cat(cell(x, (s[:, :5], s[:, 5:])), dim=1) if kind == "lstm"
+                   else cell(x, s))
+        assert (ours - ref).abs().max().item() < 1e-14
+
+
+def test_rnn_jacobian_analytic_is_the_product_of_diag_and_w():
+    cell = _perturbed_cell("rnn", 3, 5, seed=41)
+    xs = torch.randn(7, 2, 3, generator=_gen(42), dtype=F64)
+    s0 = torch.zeros(2, 5, dtype=F64)
+    with torch.no_grad():
+        hs = []
+        h = s0
+        for x_t in xs:
+            h = cell(x_t, h)
+            hs.append(h)
+        product = rnn_jacobian_analytic(cell.weight_hh, torch.stack(hs))
+    diff = (product - state_jacobians(cell, xs, s0, method="autograd")[-1]).abs().max().item()
+    assert diff < 1e-13
+
+
+def test_linear_rnn_jacobian_is_the_matrix_power():
+    cell = build_cell("linear", 2, 5, spectral_radius=0.9, method="gaussian",
+                      generator=_gen(5))
+    xs = torch.randn(6, 3, 2, generator=_gen(6), dtype=F64)
+    jac = state_jacobians(cell, xs, torch.zeros(3, 5, dtype=F64))
+    for t in range(7):
+        power = torch.linalg.matrix_power(cell.weight_hh.detach(), t)
+        assert torch.allclose(jac[t], power.expand(3, 5, 5), rtol=1e-12, atol=1e-14)
+
+
+def test_state_jacobians_validate_shapes():
+    cell = build_cell("lstm", 3, 4, spectral_radius=1.0, generator=_gen(0))
+    with pytest.raises(ValueError, match=r"expected xs of shape \(T, N, 3\).*got \(5, 2\)"):
+        state_jacobians(cell, torch.zeros(5, 2, dtype=F64), torch.zeros(2, 8, dtype=F64))
+    with pytest.raises(ValueError, match=r"expected state0 of shape \(2, 8\).*got \(2, 4\)"):
+        state_jacobians(cell, torch.zeros(5, 2, 3, dtype=F64), torch.zeros(2, 4, dtype=F64))
+    with pytest.raises(ValueError, match="unknown method 'numeric'"):
+        state_jacobians(cell, torch.zeros(5, 2, 3, dtype=F64), torch.zeros(2, 8, dtype=F64),
+                        method="numeric")
+    with pytest.raises(ValueError, match=r"expected hs of shape \(T, N, 4\)"):
+        rnn_jacobian_analytic(torch.eye(4, dtype=F64), torch.zeros(3, 2, 5, dtype=F64))
+
+
+# -------------------------------------------------------------------- gradient_norms
+
+
+@pytest.mark.parametrize("rho", [0.5, 1.0, 1.5])
+def test_linear_orthogonal_norms_are_exactly_rho_to_the_t(rho):
+    result = gradient_norms("linear", seq_len=30, spectral_radius=rho, hidden_size=8,
+                            n_samples=3)
+    expected = rho ** np.arange(31.0)
+    assert result.norms.shape == (3, 31)
+    np.testing.assert_allclose(result.norms, np.broadcast_to(expected, (3, 31)), rtol=1e-10)
+    assert result.rate() == pytest.approx(rho, rel=1e-10)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gradient_norms_equal_svd_of_the_jacobians(kind):
+    kwargs = dict(seq_len=12, spectral_radius=0.9, hidden_size=5, input_size=3, n_samples=2,
+                  gate_bias=1.0 if kind != "rnn" else 0.0, seed=4)
+    result = gradient_norms(kind, **kwargs)
+    # Independent: rebuild the same cell and inputs, autograd Jacobians, largest singular value
+    cell = build_cell(kind, 3, 5, spectral_radius=0.9, gate_bias=kwargs["gate_bias"],
+                      generator=_gen(4))
+    xs = torch.randn(12, 2, 3, generator=_gen(5), dtype=F64)
+    jac = state_jacobians(cell, xs, torch.zeros(2, state_size(kind, 5), dtype=F64),
+                          method="autograd")
+    expected = torch.linalg.svdvals(jac)[..., 0].T.numpy()
+    np.testing.assert_allclose(result.norms, expected, rtol=1e-10)
+    assert np.all(result.norms[:, 0] == 1.0)
+    np.testing.assert_array_equal(result.steps, np.arange(13))
+
+
+def test_tanh_rnn_decays_below_one_and_saturation_caps_growth():
+    """What the chapter claims, as measured: vanishing at rho < 1; at rho = 1.5 the tanh RNN
+    grows far slower than rho**t (saturation), while the linear RNN follows rho**t."""
+    small = gradient_norms("rnn", seq_len=40, spectral_radius=0.5, hidden_size=8)
+    assert small.mean[-1] < 0.5**40 * 10
+    big = gradient_norms("rnn", seq_len=40, spectral_radius=1.5, hidden_size=8)
+    assert big.mean[-1] < 1e-3 * 1.5**40
+    assert small.rate() < 0.5 + 1e-9 and big.rate() < 1.5
+
+
+def test_gradient_norms_extremes_stay_finite_or_zero():
+    zero = gradient_norms("rnn", seq_len=10, spectral_radius=0.0, hidden_size=4)
+    assert np.all(zero.norms[:, 1:] == 0.0) and zero.rate() == 0.0
+    assert np.all(zero.geometric_mean[1:] == 0.0)
+    long = gradient_norms("gru", seq_len=300, spectral_radius=2.0, hidden_size=4, n_samples=2)
+    assert np.all(np.isfinite(long.norms)) and np.all(long.norms >= 0)
+
+
+def test_gradient_norms_are_seeded_and_restore_threads():
+    threads = torch.get_num_threads()
+    a = gradient_norms("lstm", seq_len=10, spectral_radius=1.0, hidden_size=4, seed=3)
+    b = gradient_norms("lstm", seq_len=10, spectral_radius=1.0, hidden_size=4, seed=3)
+    c = gradient_norms("lstm", seq_len=10, spectral_radius=1.0, hidden_size=4, seed=4)
+    assert isinstance(a, GradientNorms)
+    np.testing.assert_array_equal(a.norms, b.norms)
+    assert not np.array_equal(a.norms, c.norms)
+    assert torch.get_num_threads() == threads
+
+
+def test_rate_validates_start():
+    result = gradient_norms("rnn", seq_len=10, spectral_radius=1.0, hidden_size=4)
+    with pytest.raises(ValueError, match=r"start must be in \[0, 10\), got 10"):
+        result.rate(10)
+
+
+# --------------------------------------------------------------------------- costs
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("sizes", [(1, 1), (2, 3), (5, 4), (16, 32)])
+def test_macs_match_torch_flop_counter(kind, sizes):
+    H_in, H = sizes
+    cell = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}[kind](H_in, H).double()
+    x = torch.zeros(3, H_in, dtype=F64)
+    with FlopCounterMode(display=False) as counter:
+        cell(x)
+    # the flop counter counts a multiply-add as 2 flops
+    assert counter.get_total_flops() == 2 * macs_per_step(kind, H_in, H, batch_size=3)
+
+
+def test_macs_hand_count():
+    # H_in = 2, H = 3: W_ih x costs G·3·2, W_hh h costs G·3·3 -> 15 G
+    assert [macs_per_step(k, 2, 3) for k in KINDS] == [15, 45, 60]
+    assert macs_per_step("gru", 10, 20, batch_size=4) == 4 * 3 * 20 * 30
+
+
+def test_pointwise_hand_count():
+    assert pointwise_per_step("rnn", 5) == {"sigmoid": 0, "tanh": 5, "product": 0}
+    assert pointwise_per_step("gru", 5) == {"sigmoid": 10, "tanh": 5, "product": 15}
+    assert pointwise_per_step("lstm", 5) == {"sigmoid": 15, "tanh": 10, "product": 15}
+
+
+def test_cost_table_matches_torch_and_the_three_quarters_ratio():
+    rows = cost_table([(3, 4), (10, 20), (64, 7)])
+    assert len(rows) == 9 and [r["kind"] for r in rows[:3]] == list(KINDS)
+    for row in rows:
+        layer = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[row["kind"]](
+            row["input_size"], row["hidden_size"])
+        assert row["params"] == sum(p.numel() for p in layer.parameters())
+        assert row["macs"] == macs_per_step(row["kind"], row["input_size"], row["hidden_size"])
+    for gru, lstm in zip(rows[1::3], rows[2::3]):
+        assert Fraction(gru["params"], lstm["params"]) == Fraction(3, 4)
+        assert Fraction(gru["macs"], lstm["macs"]) == Fraction(3, 4)
+
+
+def test_costs_validate():
+    with pytest.raises(ValueError, match="unknown kind 'mgu'; expected one of rnn, gru, lstm"):
+        macs_per_step("mgu", 2, 3)
+    with pytest.raises(ValueError, match="hidden_size must be a positive int, got 0"):
+        pointwise_per_step("gru", 0)
+    with pytest.raises(ValueError, match="repeats must be a positive int, got 0"):
+        time_per_step([(2, 2)], repeats=0)
+    assert set(GATES) == set(KINDS)
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_time_per_step_structure(backward):
+    threads = torch.get_num_threads()
+    state = torch.random.get_rng_state()
+    results = time_per_step([(4, 8), (8, 4)], backward=backward, batch_size=2, seq_len=3,
+                            repeats=3, warmup=1)
+    assert torch.equal(torch.random.get_rng_state(), state), "global RNG was consumed"
+    assert torch.get_num_threads() == threads
+    assert [(r.kind, r.input_size, r.hidden_size) for r in results] == [
+        (k, i, h) for i, h in [(4, 8), (8, 4)] for k in KINDS]
+    for r in results:
+        assert isinstance(r, StepTiming)
+        assert r.backward is backward and r.threads == 1
+        assert r.batch_size == 2 and r.seq_len == 3 and len(r.seconds) == 3
+        assert all(math.isfinite(s) and s > 0 for s in r.seconds)
+        assert min(r.seconds) <= r.median <= max(r.seconds) and r.spread >= 0
+
+
+def test_machine_description():
+    desc = machine_description()
+    assert set(desc) == {"cpu", "logical_cpus", "torch_threads", "torch", "python", "os"}
+    assert desc["torch"] == torch.__version__ and desc["cpu"]
+    assert isinstance(desc["logical_cpus"], int) and desc["logical_cpus"] >= 1
