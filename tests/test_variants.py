@@ -1,0 +1,188 @@
+"""utils.variants (NumPy) against utils.torch_cells (float64), minGRU scan == loop, shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from utils import torch_cells as tc
+from utils import variants as V
+
+TOL = {"rtol": 1e-12, "atol": 1e-12}
+PAIRS = [(V.MGU, tc.MGUCell), (V.LiGRU, tc.LiGRUCell), (V.GRU1, tc.GRU1Cell),
+         (V.GRU2, tc.GRU2Cell), (V.GRU3, tc.GRU3Cell), (V.CIFGLSTM, tc.CIFGLSTMCell),
+         (V.MinGRU, tc.MinGRUCell)]
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def assert_close(actual, expected, what: str) -> None:
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs {expected.shape}"
+    diff = np.abs(actual - expected).max() if actual.size else 0.0
+    assert np.allclose(actual, expected, **TOL), f"{what}: max |diff| = {diff:.3e}"
+
+
+def t(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.array(a))
+
+
+def make_pair(np_cls, torch_cls, H_in: int = 3, H: int = 4):
+    """A NumPy cell and its torch twin with the same weights (NumPy → torch → NumPy)."""
+    module = torch_cls(H_in, H, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    if isinstance(module, tc.LiGRUCell):  # non-trivial batch norm: affine and running stats
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            module.bn.weight.uniform_(0.5, 1.5, generator=g)
+            module.bn.bias.uniform_(-0.5, 0.5, generator=g)
+            module.bn.running_mean.uniform_(-0.3, 0.3, generator=g)
+            module.bn.running_var.uniform_(0.5, 2.0, generator=g)
+    cell = np_cls.from_torch(module)
+    return cell, module
+
+
+@pytest.mark.parametrize("np_cls,torch_cls", PAIRS, ids=[p[0].__name__ for p in PAIRS])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_numpy_forward_equals_torch(np_cls, torch_cls, with_state: bool) -> None:
+    cell, module = make_pair(np_cls, torch_cls)
+    module.eval()
+    X = rng(1).normal(size=(6, 5, 3))
+    h0 = rng(2).normal(size=(5, 4))
+    state0 = None
+    if with_state:
+        state0 = (h0, rng(3).normal(size=(5, 4))) if cell.has_cell_state else h0
+    H_all, final = cell.forward(X, state0)
+    t_state0 = None if state0 is None else (
+        tuple(t(s) for s in state0) if cell.has_cell_state else t(state0))
+    with torch.no_grad():
+        H_ref, final_ref = tc.run_sequence(module, t(X), t_state0)
+    assert_close(H_all, H_ref.numpy(), f"{np_cls.__name__} H_all")
+    finals = final if cell.has_cell_state else (final,)
+    ref_finals = final_ref if cell.has_cell_state else (final_ref,)
+    for a, b in zip(finals, ref_finals):
+        assert_close(a, b.numpy(), f"{np_cls.__name__} final state")
+
+
+@pytest.mark.parametrize("np_cls,torch_cls", PAIRS, ids=[p[0].__name__ for p in PAIRS])
+def test_numpy_step_gates_equal_torch_gates(np_cls, torch_cls) -> None:
+    cell, module = make_pair(np_cls, torch_cls)
+    module.eval()
+    x, h = rng(4).normal(size=(5, 3)), rng(5).normal(size=(5, 4))
+    state = (h, rng(6).normal(size=(5, 4))) if cell.has_cell_state else h
+    new_state, gates = cell.step(x, state, return_gates=True)
+    t_state = tuple(t(s) for s in state) if cell.has_cell_state else t(state)
+    with torch.no_grad():
+        ref_gates = module.gates(t(x), t_state)
+    assert set(gates) <= set(ref_gates)
+    for name, value in gates.items():
+        assert_close(value, ref_gates[name].numpy(), f"{np_cls.__name__} gate {name}")
+    h_new = new_state[0] if cell.has_cell_state else new_state
+    assert_close(h_new, ref_gates["h"].numpy(), f"{np_cls.__name__} h")
+
+
+def test_ligru_training_mode_uses_batch_statistics_like_torch() -> None:
+    cell, module = make_pair(V.LiGRU, tc.LiGRUCell)
+    X = rng(7).normal(size=(6, 5, 3)) * 2 + 0.5
+    module.train()
+    with torch.no_grad():
+        H_ref, _ = tc.run_sequence(module, t(X))
+        h_ref = module(t(X[0]))  # one step: statistics over the N = 5 rows
+    running_mean = cell.bn_running_mean.copy()
+    H_train, _ = cell.forward(X, training=True)
+    assert_close(H_train, H_ref.numpy(), "LiGRU training-mode sequence")
+    assert_close(cell.step(X[0], training=True), h_ref.numpy(), "LiGRU training-mode step")
+    H_eval, _ = cell.forward(X)  # running statistics: different numbers
+    assert np.abs(H_eval - H_train).max() > 1e-3
+    # NumPy does not update the running statistics; torch does
+    assert np.array_equal(cell.bn_running_mean, running_mean)
+    assert not np.allclose(module.bn.running_mean.numpy(), running_mean)
+
+
+@pytest.mark.parametrize("T", [0, 1, 2, 3, 4, 7, 8, 9, 33])
+def test_linear_scan_equals_loop(T: int) -> None:
+    g = rng(T)
+    a, b, h0 = g.uniform(0, 1.2, size=(T, 3, 2)), g.normal(size=(T, 3, 2)), g.normal(size=(3, 2))
+    expected = V.linear_scan_loop(a, b, h0)
+    h, manual = h0, []
+    for s in range(T):  # the recurrence itself, written out
+        h = a[s] * h + b[s]
+        manual.append(h)
+    assert_close(expected, np.array(manual).reshape(T, 3, 2), "loop vs recurrence")
+    np.testing.assert_allclose(V.linear_scan(a, b, h0), expected, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(tc.linear_scan(t(a), t(b), t(h0)).numpy(), expected,
+                               rtol=0, atol=1e-10)
+
+
+def test_linear_scan_does_not_modify_its_inputs() -> None:
+    a, b, h0 = np.full((5, 2), 0.5), np.ones((5, 2)), np.zeros(2)
+    V.linear_scan(a, b, h0)
+    assert (a == 0.5).all() and (b == 1).all()
+
+
+@pytest.mark.parametrize("T", [1, 5, 16, 50])
+def test_mingru_scan_equals_loop(T: int) -> None:
+    cell = V.MinGRU(3, 4, rng=rng(8))
+    X, h0 = rng(9).normal(size=(T, 2, 3)), rng(10).normal(size=(2, 4))
+    H_scan, h_scan, gates = cell.forward(X, h0, method="scan", return_gates=True)
+    H_loop, h_loop, gates_loop = cell.forward(X, h0, method="loop", return_gates=True)
+    np.testing.assert_allclose(H_scan, H_loop, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(h_scan, h_loop, rtol=0, atol=1e-10)
+    for name in ("z", "n"):
+        np.testing.assert_allclose(gates[name], gates_loop[name], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+def test_mingru_backward_equals_autograd(with_state: bool) -> None:
+    cell, module = make_pair(V.MinGRU, tc.MinGRUCell)
+    X, h0 = rng(11).normal(size=(7, 2, 3)), rng(12).normal(size=(2, 4))
+    dH = rng(13).normal(size=(7, 2, 4))
+    grads = cell.backward(X, h0 if with_state else None, dH)
+    X_t = t(X).requires_grad_(True)
+    h0_t = t(h0 if with_state else np.zeros((2, 4))).requires_grad_(True)
+    H_all, _ = module.forward_sequence(X_t, h0_t, method="loop")
+    inputs = [X_t, h0_t, module.weight_ih, module.bias]
+    ref = torch.autograd.grad((H_all * t(dH)).sum(), inputs)
+    for name, r in zip(["X", "h0", "weight_ih", "bias"], ref):
+        assert_close(grads[name], r.numpy(), f"MinGRU.backward d{name}")
+
+
+@pytest.mark.parametrize("np_cls,torch_cls", PAIRS, ids=[p[0].__name__ for p in PAIRS])
+def test_to_torch_round_trip(np_cls, torch_cls) -> None:
+    cell = np_cls(3, 4, rng=rng(14))
+    module = cell.to_torch()
+    assert isinstance(module, torch_cls)
+    back = np_cls.from_torch(module)
+    for name, value in cell.parameters().items():
+        assert np.array_equal(getattr(back, name), value), name
+    assert sum(v.size for v in cell.parameters().values()) == sum(
+        p.numel() for p in module.parameters())
+
+
+def test_from_torch_rejects_the_wrong_module() -> None:
+    with pytest.raises(ValueError, match="expected utils.torch_cells.MGUCell, got .*GRUCell"):
+        V.MGU.from_torch(tc.GRUCell(3, 4))
+
+
+@pytest.mark.parametrize("np_cls", [p[0] for p in PAIRS])
+def test_shape_errors_name_expected_and_actual(np_cls) -> None:
+    cell = np_cls(3, 4, rng=rng(15))
+    name = np_cls.__name__
+    with pytest.raises(ValueError, match=rf"{name}.forward: expected X of shape \(T, N, 3\)"
+                                         rf".*got \(5, 2, 4\)"):
+        cell.forward(np.zeros((5, 2, 4)))
+    with pytest.raises(ValueError, match=rf"{name}.step: expected x of shape \(N, 3\)"):
+        cell.step(np.zeros(3))
+    bad_h = np.zeros((3, 4))
+    state = (bad_h, bad_h) if cell.has_cell_state else bad_h
+    with pytest.raises(ValueError, match=r"of shape \(N, 4\).*with N = 2.*got \(3, 4\)"):
+        cell.step(np.zeros((2, 3)), state)
+    with pytest.raises(ValueError, match="expected input_size to be a positive int"):
+        np_cls(0, 4)
+
+
+def test_mingru_rejects_unknown_method() -> None:
+    with pytest.raises(ValueError, match="expected method 'scan' or 'loop', got 'fft'"):
+        V.MinGRU(2, 3, rng=rng(0)).forward(np.zeros((4, 1, 2)), method="fft")
