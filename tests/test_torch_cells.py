@@ -67,13 +67,13 @@ def test_cell_matches_torch_outputs_and_grads(kind: str, N: int, H_in: int, H: i
     state = (h, randn(N, H, seed=3, grad=True)) if kind == "lstm" else h
     out_own, out_ref = own(x, state), ref(x, state)
     for a, b in zip(out_own if kind == "lstm" else [out_own],
-                    out_ref if kind == "lstm" else [out_ref]):
+                    out_ref if kind == "lstm" else [out_ref], strict=True):
         assert_close(a, b, f"{kind} output")
     inputs = [x, *(state if kind == "lstm" else [state])]
     g_own = torch.autograd.grad(loss_of(out_own), [*inputs, *own.parameters()])
     g_ref = torch.autograd.grad(loss_of(out_ref), [*inputs, *ref.parameters()])
     names = ["x", "h", "c"][: len(inputs)] + [n for n, _ in own.named_parameters()]
-    for name, a, b in zip(names, g_own, g_ref):
+    for name, a, b in zip(names, g_own, g_ref, strict=True):
         assert_close(a, b, f"{kind} grad {name}")
 
 
@@ -136,7 +136,7 @@ def test_reset_after_false_matches_plain_ops_reference() -> None:
     assert_close(h_T, H_ref[-1], "reset_after=False final state")
     inputs = [X, h0, *cell.parameters()]
     for a, b in zip(torch.autograd.grad(loss_of(H_all), inputs),
-                    torch.autograd.grad(loss_of(H_ref), inputs)):
+                    torch.autograd.grad(loss_of(H_ref), inputs), strict=True):
         assert_close(a, b, "reset_after=False grad")
     # the gates path must agree too, and differ from reset_after=True on the same weights
     assert_close(cell(X[0], h0, return_gates=True)[1]["h"], H_ref[0], "gates path")
@@ -165,14 +165,14 @@ def test_sequence_matches_torch_nn(kind, with_state, T, N, H_in, H) -> None:
     assert_close(H_all, out, f"{kind} outputs")
     finals = final if kind == "lstm" else (final,)
     ref_finals = h_n if kind == "lstm" else (h_n,)
-    for a, b in zip(finals, ref_finals):
+    for a, b in zip(finals, ref_finals, strict=True):
         assert_close(a, b[0], f"{kind} final state")
     inputs = [X] + ([h0, c0][: 2 if kind == "lstm" else 1] if with_state else [])
     loss_own = loss_of(H_all) + loss_of(finals)
     loss_ref = loss_of(out) + loss_of(tuple(s[0] for s in ref_finals))
     g_own = torch.autograd.grad(loss_own, [*inputs, *own.parameters()])
     g_ref = torch.autograd.grad(loss_ref, [*inputs, *ref.parameters()])
-    for i, (a, b) in enumerate(zip(g_own, g_ref)):
+    for i, (a, b) in enumerate(zip(g_own, g_ref, strict=True)):
         assert_close(a, b, f"{kind} grad #{i}")
 
 
@@ -198,7 +198,7 @@ def test_sequence_equals_repeated_gates_steps(cls) -> None:
         assert_close(gates["h"], H_all[t], f"{cls.__name__} step {t}")
     f = final if isinstance(final, tuple) else (final,)
     s = state if isinstance(state, tuple) else (state,)
-    for a, b in zip(f, s):
+    for a, b in zip(f, s, strict=True):
         assert_close(a, b, f"{cls.__name__} final")
 
 
@@ -223,7 +223,7 @@ def test_variant_gradcheck(cls) -> None:
         # parameters are inputs too, so gradcheck checks their gradients as well
         n_state = len(state0)
         state = tuple(rest[:n_state]) if cell.has_cell_state else rest[0]
-        params = dict(zip(names, rest[n_state:]))
+        params = dict(zip(names, rest[n_state:], strict=True))
         return torch.func.functional_call(seq, {**params, **buffers}, (X, state))[0]
 
     params = (p.detach().clone().requires_grad_(True) for p in seq.parameters())
@@ -240,7 +240,7 @@ def test_mingru_scan_equals_loop(T: int) -> None:
     torch.testing.assert_close(h_scan, h_loop, rtol=0, atol=1e-10)
     inputs = [X, h0, *cell.parameters()]
     for a, b in zip(torch.autograd.grad(loss_of(H_scan), inputs),
-                    torch.autograd.grad(loss_of(H_loop), inputs)):
+                    torch.autograd.grad(loss_of(H_loop), inputs), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
 
 
@@ -262,7 +262,7 @@ def test_ligru_batch_norm_equals_torch_batchnorm1d_in_both_modes() -> None:
         assert_close(out, expected, f"BN training output, batch {step}")
         g = torch.autograd.grad(loss_of(out), [a, cell.bn.weight, cell.bn.bias])
         g_ref = torch.autograd.grad(loss_of(expected), [a, ref.weight, ref.bias])
-        for x, y in zip(g, g_ref):
+        for x, y in zip(g, g_ref, strict=True):
             assert_close(x, y, f"BN training grad, batch {step}")
         for name, buf in ref.named_buffers():  # running statistics updated the same way
             assert torch.allclose(cell.bn.get_buffer(name).to(buf.dtype), buf, **TOL), name
@@ -294,7 +294,7 @@ def test_init_is_uniform_within_one_over_sqrt_h(kind: str) -> None:
     a = tc.make_cell(kind, 5, H, generator=gen(0))
     b = tc.make_cell(kind, 5, H, generator=gen(0))
     k = 1 / math.sqrt(H)
-    for (name, p), q in zip(a.named_parameters(), b.parameters()):
+    for (name, p), q in zip(a.named_parameters(), b.parameters(), strict=True):
         assert p.abs().max() <= k, f"{kind}.{name} exceeds 1/sqrt(H)"
         assert p.abs().max() > 0.5 * k, f"{kind}.{name} not spread over ±1/sqrt(H)"
         assert torch.equal(p, q), f"{kind}.{name}: same generator seed, different init"

@@ -62,7 +62,7 @@ def test_numpy_forward_equals_torch(np_cls, torch_cls, with_state: bool) -> None
     assert_close(H_all, H_ref.numpy(), f"{np_cls.__name__} H_all")
     finals = final if cell.has_cell_state else (final,)
     ref_finals = final_ref if cell.has_cell_state else (final_ref,)
-    for a, b in zip(finals, ref_finals):
+    for a, b in zip(finals, ref_finals, strict=True):
         assert_close(a, b.numpy(), f"{np_cls.__name__} final state")
 
 
@@ -145,7 +145,7 @@ def test_mingru_backward_equals_autograd(with_state: bool) -> None:
     H_all, _ = module.forward_sequence(X_t, h0_t, method="loop")
     inputs = [X_t, h0_t, module.weight_ih, module.bias]
     ref = torch.autograd.grad((H_all * t(dH)).sum(), inputs)
-    for name, r in zip(["X", "h0", "weight_ih", "bias"], ref):
+    for name, r in zip(["X", "h0", "weight_ih", "bias"], ref, strict=True):
         assert_close(grads[name], r.numpy(), f"MinGRU.backward d{name}")
 
 
