@@ -60,6 +60,7 @@ from typing import Any, Literal
 
 import ipywidgets
 from ipywidgets.embed import dependency_state
+from ipywidgets.widgets.widget_link import Link
 from ipywidgets.widgets.widget_string import HTMLStyle
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -193,6 +194,18 @@ Setup = Callable[..., Callable[..., None] | None]
 Render = Callable[..., str]
 
 
+def _animated_artists(fig: Figure) -> list[Artist]:
+    """The figure's and its axes' direct children with ``animated=True``, in drawing order.
+
+    Not ``fig.findobj()``: walking into every ``Axis`` makes matplotlib create its ticks.
+    """
+    children = list(fig.get_children())
+    for ax in fig.axes:
+        children.extend(ax.get_children())
+    animated = {id(a): a for a in children if a.get_animated()}
+    return sorted(animated.values(), key=lambda a: a.get_zorder())
+
+
 class _Canvas:
     """One Agg figure that ``setup`` drew on; ``draw(values)`` updates it, ``png`` encodes it.
 
@@ -206,9 +219,7 @@ class _Canvas:
         self.canvas = FigureCanvasAgg(self.fig)
         self._setup = setup
         self._update = setup(self.fig, **values)
-        self._animated: list[Artist] = sorted(
-            (a for a in self.fig.findobj() if a.get_animated()), key=lambda a: a.get_zorder()
-        )
+        self._animated = _animated_artists(self.fig)
         self._background: Any = None
 
     def draw(self, values: Mapping[str, Any]) -> None:
@@ -239,7 +250,7 @@ class _Canvas:
             image.save(out, format="png", compress_level=1)
         else:
             image = image.quantize(colors=colors, method=PILImage.Quantize.FASTOCTREE)
-            image.save(out, format="png", optimize=True)
+            image.save(out, format="png", compress_level=6)  # 9 or optimize: 4x slower, -5 %
         return out.getvalue()
 
 
@@ -370,7 +381,7 @@ class DemoWidget(ipywidgets.VBox):
         self.error: ipywidgets.HTML | None = None
         self.stack: ipywidgets.Stack | None = None
         self.stacks: list[list[ipywidgets.Stack]] = []
-        self.links: list[ipywidgets.Link] = []
+        self.links: list[Link] = []
         self.report: FrameReport | None = None
 
     def values(self) -> dict[str, Any]:
@@ -561,7 +572,7 @@ class Demo:
             stacks[depth].append(stack)
             return stack
 
-        links: list[ipywidgets.Link] = []
+        links: list[Link] = []
         made: list[ipywidgets.Widget] = []  # the box and its controls' VBox
         try:
             root = nest(())

@@ -58,7 +58,7 @@ def equal_budget_hidden_size(kind: str, budget: int, input_size: int) -> int:
 
     Example:
         >>> equal_budget_hidden_size("gru", param_count("lstm", 64, 64), 64)
-        76
+        77
     """
     if param_count(kind, input_size, 1) > budget:
         return 0
