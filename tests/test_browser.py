@@ -48,6 +48,8 @@ CHROMIUM_ARGS = [
 PILOT = "chapters/ch1_why_grus"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 DOCNAMES = toc_docnames()
+# Pages Sphinx adds to the book's own: the search page and the index.
+EXTRA_PAGES = ["search", "genindex"]
 # Console errors that are not ours to fix and harmless: pydata-sphinx-theme logs this with
 # console.error on a first visit (no theme saved in localStorage yet), then picks "auto".
 HARMLESS_CONSOLE = ("Got invalid theme mode",)
@@ -179,7 +181,7 @@ FRAME_SIGNATURE_JS = """(area) => {
 }"""
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", DOCNAMES + EXTRA_PAGES)
 def test_page_in_browser(visit: callable, docname: str) -> None:
     html = book_html() / f"{docname}.html"
     tags = parse_page(html)
