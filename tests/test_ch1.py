@@ -379,3 +379,54 @@ def test_machine_description():
     assert set(desc) == {"cpu", "logical_cpus", "torch_threads", "torch", "python", "os"}
     assert desc["torch"] == torch.__version__ and desc["cpu"]
     assert isinstance(desc["logical_cpus"], int) and desc["logical_cpus"] >= 1
+
+
+# ------------------------------------------------------------- vanishing-gradient demo
+
+
+@pytest.fixture
+def small_vanishing(monkeypatch):
+    """The demo with tiny cells (the frames' size does not depend on H), cache cleared."""
+    from utils.demos import vanishing
+
+    monkeypatch.setattr(vanishing, "_SIZES", {"hidden_size": 4, "input_size": 3,
+                                              "n_samples": 2})
+    vanishing._measure.cache_clear()
+    yield vanishing
+    vanishing._measure.cache_clear()
+
+
+def test_vanishing_demo_static_build_fits_its_budget(small_vanishing):
+    widget = small_vanishing.vanishing_explorer("static")
+    report = widget.report
+    expected = (len(small_vanishing.SPECTRAL_RADII) * len(small_vanishing.SEQ_LENS)
+                * len(small_vanishing.GATE_BIASES))
+    assert report.frames == expected
+    assert report.state_bytes <= 600_000, str(report)
+    assert len(widget.links) > 0
+
+
+def test_vanishing_demo_live_updates_and_survives_extremes(small_vanishing):
+    widget = small_vanishing.vanishing_explorer("live")
+    first = bytes(widget.image.value)
+    assert first.startswith(b"\x89PNG")
+    for name, value in [("spectral_radius", 1.5), ("seq_len", 25), ("gate_bias", 3.0),
+                        ("spectral_radius", 0.5)]:
+        widget.controls[name].value = value
+        assert widget.error.value == "", widget.error.value
+    assert bytes(widget.image.value) != first
+    assert "T = 25" in widget.html.value and "b = 3" in widget.html.value
+
+
+def test_vanishing_data_shares_the_rnn_and_uses_the_gate_bias(small_vanishing):
+    a = small_vanishing.vanishing_data(1.0, 0.0)
+    b = small_vanishing.vanishing_data(1.0, 3.0)
+    assert a["rnn"] is b["rnn"] and a["rnn"].gate_bias == 0.0
+    assert b["gru"].gate_bias == 3.0 and b["lstm"].gate_bias == 3.0
+    assert a["lstm"].norms.shape == (2, max(small_vanishing.SEQ_LENS) + 1)
+
+
+def test_values_off_the_log_axis_are_drawn_on_its_edge(small_vanishing):
+    low, high = small_vanishing.Y_LIM
+    clipped = small_vanishing._on_axis(np.array([0.0, np.inf, np.nan, 1e-300, 1.0, 1e300]))
+    np.testing.assert_array_equal(clipped, [low, high, low, low, 1.0, high])
