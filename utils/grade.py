@@ -134,8 +134,9 @@ def _referenced_names(node: ast.AST) -> set[str]:
                 names.add(n.asname)
         elif isinstance(n, ast.ImportFrom) and n.module:
             names.update(n.module.split("."))
-        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 80:
-            names.update(re.findall(r"\w+", n.value))
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and re.fullmatch(
+                r"[\w.]{1,80}", n.value):  # "utils.numpy_cells", not prose or docstrings
+            names.update(n.value.split("."))
     return names
 
 

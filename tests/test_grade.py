@@ -1,0 +1,330 @@
+"""The batch grader: full marks for solutions, zero for untouched notebooks, and a complete,
+honest report for every hostile or broken submission, without hanging past the limit.
+
+All submissions are graded in ONE parallel run of ``python -m utils.grade`` (kernels are slow
+to start on 2 cores); the tests then read the reports.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils.checks import questions
+from utils.grade import code_cells, identify, static_flags
+from utils.grading.exercises import solution_code
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+TIMEOUT = 30.0
+QS = questions("ch2_exercises")
+MAX = {q.name: q.max_points for q in QS}
+FUNCS = {q.func_name: q.name for q in QS}
+
+
+def _solutions() -> dict[str, str]:
+    master = nbformat.read(ROOT / "solutions" / "ch2_exercises.ipynb", as_version=4)
+    out = {}
+    for cell in master.cells:
+        if cell.cell_type == "code" and cell.source.startswith("def ") and "def test_" not in \
+                cell.source:
+            out[cell.source.split("(")[0][4:]] = solution_code(cell.source)
+    return out
+
+
+def completed() -> nbformat.NotebookNode:
+    """The committed student notebook with every answer cell filled in correctly."""
+    nb = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
+    sols = _solutions()
+    for cell in nb.cells:
+        if "otter_answer_cell" in cell.metadata.get("tags", []):
+            cell.source = sols[cell.source.split("(")[0][4:]]
+    return nb
+
+
+def _index(nb, predicate) -> int:
+    return next(i for i, c in enumerate(nb.cells) if predicate(c))
+
+
+def _answer(nb, func: str) -> nbformat.NotebookNode:
+    return nb.cells[_index(nb, lambda c: c.source.startswith(f"def {func}("))]
+
+
+def _after_imports(nb, source: str) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    i = _index(nb, lambda c: c.cell_type == "code" and c.source.startswith("import numpy"))
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def _replace_answer(nb, func: str, body: str) -> nbformat.NotebookNode:
+    cell = _answer(nb, func)
+    header = cell.source.split("\n")[0]
+    cell.source = header + "\n" + body
+    return nb
+
+
+def make_submissions(d: Path) -> dict[str, Path]:
+    good = completed()
+    subs: dict[str, nbformat.NotebookNode] = {"completed": good}
+
+    subs["loop_cell"] = _after_imports(good, "while True:\n    pass")
+    subs["loop_unstoppable"] = _after_imports(
+        good, "while True:\n    try:\n        while True:\n            pass\n"
+              "    except BaseException:\n        pass")
+    nb = copy.deepcopy(good)
+    subs["loop_in_answer"] = _replace_answer(nb, "reset_gate", "    while True:\n        pass")
+    nb = copy.deepcopy(good)
+    imports = nb.cells[_index(nb, lambda c: c.source.startswith("import numpy"))]
+    imports.source = "import nonexistent_module_for_grading_test\n" + imports.source
+    subs["import_error"] = nb
+    subs["sys_exit"] = _after_imports(good, "import sys\nsys.exit(3)")
+    subs["os_exit"] = _after_imports(good, "import os\nos._exit(0)")
+
+    nb = copy.deepcopy(good)
+    del nb.cells[_index(nb, lambda c: "otter.Notebook(" in c.source)]
+    check = nb.cells[_index(nb, lambda c: c.source == 'grader.check("q2_1")')]
+    check.source = 'print("edited the grader cell")\ngrader.check("q2_1")\nraise SystemExit'
+    del nb.cells[_index(nb, lambda c: c.source == 'grader.check("q2_2")')]
+    subs["grader_cells_edited"] = nb
+
+    subs["print_flood"] = _after_imports(
+        good, 'print("x" * 10_000_000)\nimport sys\nsys.stderr.write("y" * 1_000_000)\n'
+              "for i in range(100_000):\n    print(i)")
+    subs["memory_hog"] = _after_imports(good, "hog = np.ones((40_000, 40_000))")
+
+    # wrong answers that patched NumPy/otter/checkers would otherwise "accept"
+    nb = copy.deepcopy(good)
+    for func in FUNCS:
+        if func == "chung_to_pytorch":
+            _replace_answer(nb, func, "    return tuple(np.zeros_like(p) for p in "
+                                      "(weight_ih, weight_hh, bias_ih, bias_hh))")
+        else:
+            _replace_answer(nb, func, "    return np.zeros((x_t.shape[0], weight_hh.shape[1]))")
+    subs["monkeypatch"] = _after_imports(nb, "\n".join([
+        "import numpy.testing, otter, utils.checks, utils.checks.core as core",
+        "np.allclose = lambda *a, **k: True",
+        "np.isclose = lambda *a, **k: True",
+        "np.testing.assert_allclose = lambda *a, **k: None",
+        "np.array_equal = lambda *a, **k: True",
+        "utils.checks.run_check = lambda *a, **k: None",
+        "core.Question.diagnose = lambda self, level, outcomes: core.Verdict(99, 1, 'ok', "
+        "'correct')",
+        "core.capture = lambda fn, probes: []",
+        "core.close = lambda *a: True",
+        "otter.Notebook.check = lambda self, *a, **k: None",
+        "import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})",
+    ]))
+
+    nb = copy.deepcopy(good)
+    nb = _after_imports(nb, "from utils.checks.ch2 import gate as g")
+    _replace_answer(nb, "reset_gate", "    return g(x_t, h_prev, weight_ih, weight_hh, "
+                                      "bias_ih, bias_hh, k=0)")
+    _replace_answer(nb, "update_gate", "\n".join([
+        "    import importlib",
+        "    m = importlib.import_module('utils.' + 'check' + 's.c' + 'h2')",
+        "    return getattr(m, 'ga' + 'te')(x_t, h_prev, weight_ih, weight_hh, bias_ih, "
+        "bias_hh, k=1)"]))
+    _replace_answer(nb, "gru_cell_step", "\n".join([
+        "    from utils.numpy_cells import GRUCell",
+        "    cell = GRUCell(weight_ih.shape[1], weight_hh.shape[1])",
+        "    cell.weight_ih, cell.weight_hh = weight_ih, weight_hh",
+        "    cell.bias_ih, cell.bias_hh = bias_ih, bias_hh",
+        "    return cell.step(x_t, h_prev)"]))
+    subs["reference_call"] = nb
+
+    nb = copy.deepcopy(good)
+    _replace_answer(nb, "reset_gate", "    return np.full((x_t.shape[0], weight_hh.shape[1]), "
+                                      "np.nan)")
+    _replace_answer(nb, "update_gate", "    H = weight_hh.shape[1]\n    return np.zeros((H, "
+                                       "x_t.shape[0]))")
+    _replace_answer(nb, "candidate_state", "    return np.zeros((x_t.shape[0], "
+                                           "weight_hh.shape[1]), dtype=np.float32)")
+    _replace_answer(nb, "gru_cell_step", "    h_t = x_t")
+    _replace_answer(nb, "chung_to_pytorch", "    return 'weights'")
+    subs["bad_outputs"] = nb
+
+    paths = {name: d / f"{name}.ipynb" for name in subs}
+    for name, nb in subs.items():
+        nbformat.write(nb, paths[name])
+    paths["solution"] = ROOT / "solutions" / "ch2_exercises.ipynb"
+    paths["untouched"] = ROOT / "exercises" / "ch2_exercises.ipynb"
+    paths["not_json"] = FIXTURES / "not_json.ipynb"
+    return paths
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    d = tmp_path_factory.mktemp("subs")
+    paths = make_submissions(d)
+    out = tmp_path_factory.mktemp("reports")
+    names = list(paths)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths.values()),
+                           "--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=20 * TIMEOUT)
+    elapsed = time.monotonic() - t0
+    # report directories are named after the file stems; the two ch2_exercises clash
+    stems = {}
+    for name in names:
+        stem = paths[name].stem
+        stems[name] = stem if stem not in stems.values() else f"{stem}-2"
+    reports = {n: json.loads((out / stems[n] / "results.json").read_text()) for n in names}
+    return proc, reports, out, elapsed, stems
+
+
+def scores(report) -> dict[str, float]:
+    return {t["name"]: t["score"] for t in report["tests"]}
+
+
+def output(report, name) -> str:
+    return next(t["output"] for t in report["tests"] if t["name"] == name)
+
+
+def test_grader_exits_zero_and_reports_every_submission(graded):
+    proc, reports, out, elapsed, stems = graded
+    assert proc.returncode == 0, proc.stderr
+    for name, report in reports.items():
+        assert [t["name"] for t in report["tests"]] == list(MAX), name
+        for t in report["tests"]:
+            assert t["max_score"] == MAX[t["name"]] and 0 <= t["score"] <= t["max_score"], name
+            assert t["output"].strip(), f"{name}/{t['name']} has no reason"
+        assert report["score"] == sum(t["score"] for t in report["tests"])
+        assert (out / stems[name] / "summary.txt").read_text().startswith("Submission:")
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert len(rows) == len(reports)
+    assert {r["report"] for r in rows} == set(stems.values())
+
+
+def test_no_submission_hangs_past_its_limit(graded):
+    proc, reports, out, elapsed, stems = graded
+    # 16 submissions on 2 jobs; two of them use their whole limit
+    assert elapsed < 8 * TIMEOUT, elapsed
+
+
+@pytest.mark.parametrize("name", ["solution", "completed", "grader_cells_edited", "sys_exit",
+                                  "print_flood", "memory_hog", "loop_cell"])
+def test_full_marks(graded, name):
+    report = graded[1][name]
+    assert scores(report) == MAX, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+def test_untouched_notebook_scores_zero_as_not_attempted(graded):
+    report = graded[1]["untouched"]
+    assert report["score"] == 0
+    for q in MAX:
+        assert "not attempted yet" in output(report, q)
+
+
+def test_loop_cell_is_interrupted_and_noted(graded):
+    assert "ran out of time" in graded[1]["loop_cell"]["output"]
+
+
+def test_unstoppable_loop_is_killed_at_the_limit(graded):
+    report = graded[1]["loop_unstoppable"]
+    assert report["score"] == 0
+    assert report["extra_data"]["status"] == "timeout"
+    assert "limit" in report["output"]
+
+
+def test_loop_in_answer_times_out_that_question_only(graded):
+    s = scores(graded[1]["loop_in_answer"])
+    assert s["q2_1"] == 0 and s["q2_4"] == 0  # q2_4 calls reset_gate
+    assert s["q2_2"] == MAX["q2_2"] and s["q2_5"] == MAX["q2_5"]
+    assert "did not return in time" in output(graded[1]["loop_in_answer"], "q2_1")
+
+
+def test_import_error_is_reported(graded):
+    report = graded[1]["import_error"]
+    assert "ModuleNotFoundError" in report["output"]
+    assert scores(report)["q2_1"] == 0 and "NameError" in output(report, "q2_1")
+    assert scores(report)["q2_5"] == MAX["q2_5"]  # needs no import: still earned
+
+
+def test_os_exit_gets_a_complete_zero_report(graded):
+    report = graded[1]["os_exit"]
+    assert report["score"] == 0 and report["extra_data"]["status"] == "crashed"
+    assert "ended the grading process" in report["output"]
+
+
+def test_monkeypatching_numpy_otter_or_checkers_earns_nothing(graded):
+    report = graded[1]["monkeypatch"]
+    assert report["score"] == 0, json.dumps(report, indent=1, ensure_ascii=False)
+    assert "Problem in" in output(report, "q2_1")
+
+
+def test_reference_calls_are_flagged(graded):
+    report = graded[1]["reference_call"]
+    s = scores(report)
+    for q in ("q2_1", "q2_2", "q2_4"):
+        assert s[q] == 0 and "reference implementation" in output(report, q), output(report, q)
+    assert s["q2_3"] == MAX["q2_3"] and s["q2_5"] == MAX["q2_5"]
+
+
+def test_nan_shape_dtype_none_and_type_are_diagnosed(graded):
+    report = graded[1]["bad_outputs"]
+    assert report["score"] == 0
+    assert "Got NaN" in output(report, "q2_1")
+    assert "Wrong shape" in output(report, "q2_2") and "(transposed?)" in output(report, "q2_2")
+    assert "Wrong dtype" in output(report, "q2_3") and "float32" in output(report, "q2_3")
+    assert "did you forget a `return`?" in output(report, "q2_4")
+    assert "got builtins.str instead" in output(report, "q2_5")
+
+
+def test_invalid_json_gets_a_complete_zero_report(graded):
+    report = graded[1]["not_json"]
+    assert report["score"] == 0 and report["extra_data"]["status"] == "invalid notebook"
+    assert "not a valid notebook" in output(report, "q2_1")
+
+
+# --------------------------------------------------------------------------------------
+# Fast unit tests of the pieces
+
+
+def test_identify_uses_metadata_then_contents_then_name(tmp_path):
+    assert identify({"metadata": {"otter": {"assignment_name": "ch2_exercises"}},
+                     "cells": []}, tmp_path / "x.ipynb", None) == "ch2_exercises"
+    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def reset_gate(a):\n"
+                                     "def update_gate(a):\ndef candidate_state(a):"}]}
+    assert identify(nb, tmp_path / "anything.ipynb", None) == "ch2_exercises"
+    assert identify(None, tmp_path / "ch2_alice.ipynb", None) == "ch2_exercises"
+
+
+def test_otter_boilerplate_cells_are_not_run():
+    nb = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
+    cells = code_cells(nb)
+    assert not any("grader" in c for c in cells)
+    assert sum(c.startswith("def ") for c in cells) == len(QS)
+    edited = {"cells": [{"cell_type": "code", "source": 'grader.check("q2_1")\nx = 1'}]}
+    assert code_cells(edited) == ['grader.check("q2_1")\nx = 1']  # edited: run it
+
+
+def test_static_flags_follow_aliases_and_helpers():
+    cells = ["import utils.numpy_cells as nc",
+             "def helper(x):\n    return nc.sigmoid(x)",
+             "def reset_gate(x_t, h_prev, *p):\n    return helper(x_t)",
+             "def update_gate(x_t, h_prev, *p):\n    return x_t",
+             "def gru_cell_step(x_t, h_prev, *p):\n    import torch\n"
+             "    return torch.nn.GRUCell(3, 4)"]
+    flags = static_flags(cells, ["reset_gate", "update_gate", "gru_cell_step"])
+    assert set(flags) == {"reset_gate", "gru_cell_step"}, flags
+
+
+def test_cli_usage_errors(tmp_path):
+    run = [sys.executable, "-m", "utils.grade"]
+    missing = subprocess.run(run + [str(tmp_path / "nope.ipynb"), "--out", str(tmp_path)],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    unwritable = subprocess.run(run + [str(FIXTURES / "not_json.ipynb"), "--out",
+                                       str(blocker / "sub")], capture_output=True, text=True)
+    assert unwritable.returncode == 1 and "cannot write reports" in unwritable.stderr
