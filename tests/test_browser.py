@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from browser.site import (
     ROOT,
@@ -70,8 +71,6 @@ if not CHROMIUM.exists():
         pytest.fail(f"CI=true: browser tests must run. {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
@@ -80,7 +79,7 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -91,7 +90,7 @@ def browser() -> Iterator[object]:
 class Visit:
     """What happened while one page was open."""
 
-    page: object
+    page: Page
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -100,7 +99,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: object, base_url: str) -> Iterator[callable]:
+def visit(browser: Browser, base_url: str) -> Iterator[Callable[[str], Visit]]:
     contexts = []
 
     def open_page(docname: str) -> Visit:
@@ -111,7 +110,7 @@ def visit(browser: object, base_url: str) -> Iterator[callable]:
         seen = Visit(page)
         own = (base_url, "data:", f"blob:{base_url.rstrip('/')}")
 
-        def route(r: object) -> None:
+        def route(r: Route) -> None:
             url = r.request.url
             if url.startswith(own):
                 r.continue_()
@@ -155,7 +154,7 @@ def expected_controls(state: dict) -> dict[str, int]:
     return counts
 
 
-def wait_for_widgets(page: object, n_views: int) -> None:
+def wait_for_widgets(page: Page, n_views: int) -> None:
     """Wait until each of the page's ``n_views`` top-level widget views has rendered."""
     page.wait_for_function(
         """(n) => {
@@ -182,7 +181,7 @@ FRAME_SIGNATURE_JS = """(area) => {
 
 
 @pytest.mark.parametrize("docname", DOCNAMES + EXTRA_PAGES)
-def test_page_in_browser(visit: callable, docname: str) -> None:
+def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
     html = book_html() / f"{docname}.html"
     tags = parse_page(html)
     seen = visit(docname)
@@ -232,7 +231,7 @@ def test_page_in_browser(visit: callable, docname: str) -> None:
 @pytest.mark.parametrize(
     "docname", [d for d in DOCNAMES if expects_demo(d)] or [pytest.param(PILOT)]
 )
-def test_arrow_keys_change_the_frame(visit: callable, docname: str) -> None:
+def test_arrow_keys_change_the_frame(visit: Callable[[str], Visit], docname: str) -> None:
     """Focus each slider of each demo; an arrow key must show another Stack child."""
     tags = parse_page(book_html() / f"{docname}.html")
     views = widget_views(tags)
