@@ -302,12 +302,14 @@ class GRUCell(_Cell):
         H = self.hidden_size
         if self.reset_after:
             W_hh_T, b_hh = self.weight_hh.t(), self.bias_hh
+            sizes = [2 * H, H]
 
             def step(gi_t: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
                 gh = torch.addmm(b_hh, h, W_hh_T)  # (N, 3H)
-                rz = torch.sigmoid(gi_t[:, : 2 * H] + gh[:, : 2 * H])  # (N, 2H)
-                r_t, z_t = rz[:, :H], rz[:, H:]
-                n_t = torch.tanh(torch.addcmul(gi_t[:, 2 * H :], r_t, gh[:, 2 * H :]))
+                gi_rz, gi_n = gi_t.split(sizes, 1)  # (N, 2H), (N, H)
+                gh_rz, gh_n = gh.split(sizes, 1)
+                r_t, z_t = torch.sigmoid(gi_rz + gh_rz).split(H, 1)  # (N, H) each
+                n_t = torch.tanh(torch.addcmul(gi_n, r_t, gh_n))
                 h_t = torch.addcmul(n_t, z_t, h - n_t)  # (1 - z) n + z h
                 return h_t, h_t
 
@@ -380,14 +382,14 @@ class LSTMCell(_Cell):
 
     def step_function(self) -> StepFn:
         H, W_hh_T, b_hh = self.hidden_size, self.weight_hh.t(), self.bias_hh
+        sizes = [2 * H, H, H]  # i|f, g, o
 
         def step(gi_t: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Any]:
             h, c = state
-            a = torch.addmm(b_hh, h, W_hh_T).add_(gi_t)  # (N, 4H)
-            if_t = torch.sigmoid(a[:, : 2 * H])
-            g_t = torch.tanh(a[:, 2 * H : 3 * H])
-            o_t = torch.sigmoid(a[:, 3 * H :])
-            c_t = torch.addcmul(if_t[:, H:] * c, if_t[:, :H], g_t)
+            a_if, a_g, a_o = torch.addmm(b_hh, h, W_hh_T).add_(gi_t).split(sizes, 1)
+            i_t, f_t = torch.sigmoid(a_if).split(H, 1)  # (N, H) each
+            g_t, o_t = torch.tanh(a_g), torch.sigmoid(a_o)
+            c_t = torch.addcmul(f_t * c, i_t, g_t)
             h_t = o_t * torch.tanh(c_t)
             return h_t, (h_t, c_t)
 
