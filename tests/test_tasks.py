@@ -336,3 +336,31 @@ def test_train_copy_task_reduces_loss():
     assert h.final_eval_loss < 1.2 * h.baseline, (
         f"validation CE {h.final_eval_loss:.4f}, expected < 1.2 x baseline {h.baseline:.4f}"
     )
+
+
+def course_model(task, kind: str = "gru", hidden_size: int = 16, seed: int = 0) -> nn.Module:
+    from utils.torch_cells import SequenceModel
+
+    return SequenceModel(kind, task.input_size, hidden_size, task.output_size,
+                         readout=task.readout, generator=torch.Generator().manual_seed(seed))
+
+
+def test_train_course_sequence_model_learns_and_is_deterministic():
+    # The model the chapters use: utils.torch_cells.SequenceModel with the course's GRU cell.
+    task = AddingTask(10)
+    kw = dict(steps=200, batch_size=32, lr=1e-2, seed=0, progress=False, eval_size=256)
+    h1 = train(course_model(task), task, **kw)
+    assert h1.final_eval_loss < 0.25 * h1.baseline, (
+        f"SequenceModel('gru'): validation MSE {h1.final_eval_loss:.4f}, "
+        f"expected < 0.25 x baseline {h1.baseline:.4f}"
+    )
+    h2 = train(course_model(task), task, **{**kw, "steps": 20})
+    assert h2.loss == h1.loss[:20], "same seed and init should give the same first 20 losses"
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "torch-gru"])
+def test_train_accepts_every_sequence_model_readout_all(kind):
+    task = CopyTask(2)
+    h = train(course_model(task, kind, hidden_size=8), task, steps=3, batch_size=4,
+              progress=False, eval_size=8)
+    assert len(h.loss) == 3 and all(math.isfinite(v) for v in h.loss)
