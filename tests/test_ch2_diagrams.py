@@ -1,4 +1,4 @@
-"""utils.diagrams: the GRU cell diagram builds, labels every symbol, and shows the reset placement."""
+"""utils.diagrams: the GRU cell diagram builds, labels every symbol, shows the reset placement."""
 
 from __future__ import annotations
 

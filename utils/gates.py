@@ -22,6 +22,7 @@ channel 1 the marker), ``y (T, N, 1)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ __all__ = [
     "train_reset_sum",
     "learned_gates",
     "gate_marker_stats",
+    "gate_heatmaps_setup",
     "plot_gate_heatmaps",
 ]
 
@@ -227,39 +229,70 @@ def gate_marker_stats(gates: dict[str, Array], markers: Any) -> dict[str, float]
     return stats
 
 
+def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
+                        animated: bool = False) -> Callable[[int], None]:
+    """Draw the axes of :func:`plot_gate_heatmaps` on ``fig``; return ``update(example)``.
+
+    Everything that depends on the example (value bars, the two heatmaps, the marker
+    outlines, the title) is created once, with ``animated=animated``, and ``update`` only
+    changes its data, so a demo can redraw a frame without rebuilding the figure.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 3 or X.shape[-1] != 2:
+        raise ValueError(f"expected X of shape (T, N, 2), got {X.shape}")
+    T, N = X.shape[:2]
+    r_all, z_all = np.asarray(gates["r"]), np.asarray(gates["z"])
+    if r_all.shape[:2] != (T, N) or z_all.shape != r_all.shape:
+        raise ValueError(f"expected gates of shape (T, N, H) with (T, N) = {(T, N)} (from X), "
+                         f"got r {r_all.shape} and z {z_all.shape}")
+    H = r_all.shape[2]
+    fig.subplots_adjust(left=0.09, right=0.9, bottom=0.1, top=0.92, hspace=0.35)
+    axes = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
+    steps = np.arange(T)
+    bars = axes[0].bar(steps, np.zeros(T), width=0.8, color="#7f7f7f", animated=animated)
+    axes[0].set_ylabel("$u_t$")
+    axes[0].set_ylim(VALUE_RANGE[0] * 1.1, VALUE_RANGE[1] * 1.1)
+    title = axes[0].set_title("", animated=animated)
+    images = {}
+    for ax, g, label in ((axes[1], "r", "reset gate $r_t$"),
+                         (axes[2], "z", "update gate $z_t$")):
+        images[g] = ax.imshow(np.zeros((H, T)), aspect="auto", cmap="viridis", vmin=0,
+                              vmax=1, interpolation="nearest", animated=animated,
+                              extent=(-0.5, T - 0.5, H - 0.5, -0.5))
+        ax.set_ylabel("hidden unit")
+        ax.set_title(label, fontsize="medium", loc="left")
+        fig.colorbar(images[g], ax=ax, fraction=0.03, pad=0.01, label="gate value")
+    outlines = [[ax.axvspan(t - 0.5, t + 0.5, facecolor="none", edgecolor="#d62728", lw=1.5,
+                            visible=False, animated=animated) for t in steps] for ax in axes]
+    axes[-1].set_xlabel("time step $t$")
+
+    def update(example: int) -> None:
+        if not 0 <= example < N:
+            raise ValueError(f"example must be in [0, {N}), got {example}")
+        u, m = X[:, example, 0], X[:, example, 1].astype(bool)
+        for bar, value, marker in zip(bars, u, m):
+            bar.set_height(value)
+            bar.set_color("#d62728" if marker else "#7f7f7f")
+        title.set_text(f"Learned gates on sequence {example} (red: marker steps, outlined)")
+        images["r"].set_data(r_all[:, example, :].T)  # (H, T)
+        images["z"].set_data(z_all[:, example, :].T)  # (H, T)
+        for row in outlines:
+            for span, marker in zip(row, m):
+                span.set_visible(bool(marker))
+
+    return update
+
+
 def plot_gate_heatmaps(gates: dict[str, Array], X: Any, example: int = 0, *,
                        fig: Any = None) -> Any:
     """Heatmaps of ``r_t`` and ``z_t`` (hidden unit × step) for one sequence of the batch.
 
     Top panel: the input values ``u_t`` as bars; marker steps are outlined in every panel.
     ``gates`` from :func:`learned_gates` (``(T, N, H)`` arrays), ``X (T, N, 2)``. Returns
-    the matplotlib ``Figure`` (a new one unless ``fig`` is given).
+    the matplotlib ``Figure`` (a new 8 × 5.2 in one unless ``fig`` is given).
     """
     from matplotlib.figure import Figure  # imported here: `import utils.gates` stays light
 
-    X = np.asarray(X, dtype=np.float64)
-    T, N = X.shape[:2]
-    if not 0 <= example < N:
-        raise ValueError(f"example must be in [0, {N}), got {example}")
-    u, m = X[:, example, 0], X[:, example, 1].astype(bool)
-    fig = fig if fig is not None else Figure(figsize=(8, 5.2), layout="constrained")
-    axes = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
-    steps = np.arange(T)
-    axes[0].bar(steps, u, color=np.where(m, "#d62728", "#7f7f7f"), width=0.8)
-    axes[0].set_ylabel("$u_t$")
-    axes[0].set_ylim(VALUE_RANGE[0] * 1.1, VALUE_RANGE[1] * 1.1)
-    axes[0].set_title(f"Learned gates on sequence {example} (red: marker steps, outlined)")
-    for ax, g, label in ((axes[1], "r", "reset gate $r_t$"),
-                         (axes[2], "z", "update gate $z_t$")):
-        data = np.asarray(gates[g])[:, example, :].T  # (H, T)
-        im = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                       interpolation="nearest", extent=(-0.5, T - 0.5, data.shape[0] - 0.5,
-                                                        -0.5))
-        ax.set_ylabel("hidden unit")
-        ax.set_title(label, fontsize="medium", loc="left")
-        fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01, label="gate value")
-    for ax in axes:
-        for t in steps[m]:
-            ax.axvspan(t - 0.5, t + 0.5, facecolor="none", edgecolor="#d62728", lw=1.5)
-    axes[-1].set_xlabel("time step $t$")
+    fig = fig if fig is not None else Figure(figsize=(8, 5.2))
+    gate_heatmaps_setup(fig, gates, X)(example)
     return fig
