@@ -67,3 +67,10 @@ def test_sizes_must_be_positive_ints(bad: object) -> None:
         param_count("gru", bad, 4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="hidden_size must be a positive int"):
         param_count("gru", 4, bad)  # type: ignore[arg-type]
+
+
+def test_numpy_integer_sizes_are_accepted() -> None:
+    import numpy as np
+
+    count = param_count("gru", np.int64(10), np.int32(20))
+    assert count == param_count("gru", 10, 20) and type(count) is int

@@ -366,3 +366,33 @@ def test_sequence_model_accepts_a_cell_and_validates() -> None:
         tc.SequenceModel("tcn", 2, 5, 1)
     with pytest.raises(ValueError, match=r"expected X of shape \(T, N, H_in=2\)"):
         tc.SequenceModel("torch-gru", 2, 5, 1)(torch.zeros(3, 1, 7))
+
+
+def test_sequence_model_accepts_torch_modules_but_not_bidirectional() -> None:
+    model = tc.SequenceModel(nn.LSTM(2, 5, num_layers=2), output_size=3, readout="all")
+    assert model(torch.zeros(4, 2, 2)).shape == (4, 2, 3)
+    with pytest.raises(ValueError, match="unidirectional.*bidirectional=True"):
+        tc.SequenceModel("torch-gru", 2, 5, 1, bidirectional=True)
+    with pytest.raises(ValueError, match="batch_first=True"):
+        tc.SequenceModel(nn.GRU(2, 5, batch_first=True))
+
+
+def test_forward_sequence_validates_and_supports_unbatched() -> None:
+    cell = tc.MinGRUCell(3, 4, dtype=DT, generator=gen(9))
+    X = randn(6, 3, seed=50)
+    H_scan, h_scan = cell.forward_sequence(X)
+    H_loop, h_loop = cell.forward_sequence(X, method="loop")
+    assert H_scan.shape == (6, 4) and h_scan.shape == (4,) and cell.method == "scan"
+    torch.testing.assert_close(H_scan, H_loop, rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match=r"expected X of shape \(T, N, H_in=3\)"):
+        cell.forward_sequence(randn(6, 2, 5))
+    with pytest.raises(ValueError, match="method must be 'scan' or 'loop', got 'fft'"):
+        cell.forward_sequence(X, method="fft")
+
+
+def test_sizes_accept_numpy_integers() -> None:
+    import numpy as np
+
+    cell = tc.GRUCell(np.int64(3), np.int32(4))
+    assert (cell.input_size, cell.hidden_size) == (3, 4)
+    assert type(cell.input_size) is int

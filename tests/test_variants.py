@@ -186,3 +186,13 @@ def test_shape_errors_name_expected_and_actual(np_cls) -> None:
 def test_mingru_rejects_unknown_method() -> None:
     with pytest.raises(ValueError, match="expected method 'scan' or 'loop', got 'fft'"):
         V.MinGRU(2, 3, rng=rng(0)).forward(np.zeros((4, 1, 2)), method="fft")
+
+
+def test_ligru_batch_norm_epsilon_crosses_over() -> None:
+    module = tc.LiGRUCell(3, 4, eps=0.5, dtype=torch.float64).eval()
+    cell = V.LiGRU.from_torch(module)
+    assert cell.eps == 0.5 and cell.to_torch().bn.eps == 0.5
+    X = rng(16).normal(size=(4, 2, 3))
+    with torch.no_grad():
+        expected = tc.run_sequence(module, t(X))[0].numpy()
+    assert_close(cell.forward(X)[0], expected, "LiGRU with eps=0.5")

@@ -9,6 +9,8 @@ follow their papers (one bias per gate) and equal the count of the modules in
 
 from __future__ import annotations
 
+import numbers
+
 __all__ = ["PARAM_FORMULAS", "BIAS_CONVENTIONS", "KINDS", "param_count"]
 
 # kind -> human-readable formula (H_in input size, H hidden size).
@@ -43,9 +45,10 @@ KINDS: tuple[str, ...] = tuple(PARAM_FORMULAS)
 
 
 def _check_size(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    # numbers.Integral admits NumPy integers (slider values, array entries); bool is excluded
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
+    return int(value)
 
 
 def param_count(kind: str, input_size: int, hidden_size: int) -> int:

@@ -16,6 +16,7 @@ and returns every gate by name, for the chapters.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -59,10 +60,10 @@ class _Cell(nn.Module):
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
 
     def _param(self, *shape: int, factory: dict[str, Any]) -> nn.Parameter:
         return nn.Parameter(torch.empty(*shape, **factory))
@@ -164,7 +165,19 @@ class _Cell(nn.Module):
         return self.forward(x, state, return_gates=True)[1]
 
     def forward_sequence(self, X: Tensor, state0: Any = None) -> tuple[Tensor, Any]:
-        """Run over ``X (T, N, H_in)``: one input matmul, then one step closure per ``t``."""
+        """Run over ``X (T, N, H_in)`` (or unbatched ``(T, H_in)``); see :func:`run_sequence`.
+
+        Returns ``(H_all (T, N, H), final_state)``.
+        """
+        X, state0, unbatched = _check_sequence(self, X, state0)
+        H_all, state = self._sequence(X, state0)
+        if unbatched:
+            H_all = H_all.squeeze(1)
+            state = self._map_state(state, lambda s: s.squeeze(0))
+        return H_all, state
+
+    def _sequence(self, X: Tensor, state0: Any) -> tuple[Tensor, Any]:
+        """Unchecked batched loop: one input matmul, then one step closure per ``t``."""
         T, N = X.shape[0], X.shape[1]
         state = self.initial_state((N,), X) if state0 is None else state0
         gi = self.input_projection(X)  # (T, N, G·H)
@@ -857,11 +870,18 @@ class MinGRUCell(_Cell):
     ) -> tuple[Tensor, Tensor]:
         """Run over ``X (T, N, H_in)``; ``method`` ``"scan"`` or ``"loop"`` (default:
         ``self.method``). Returns ``(H_all (T, N, H), h_T (N, H))``."""
-        method = self.method if method is None else method
-        if method == "loop":
-            return super().forward_sequence(X, state0)
-        if method != "scan":
+        if method is not None and method not in ("scan", "loop"):
             raise ValueError(f"method must be 'scan' or 'loop', got {method!r}")
+        saved = self.method
+        self.method = saved if method is None else method
+        try:
+            return super().forward_sequence(X, state0)
+        finally:
+            self.method = saved
+
+    def _sequence(self, X: Tensor, state0: Tensor | None) -> tuple[Tensor, Tensor]:
+        if self.method == "loop":
+            return super()._sequence(X, state0)
         H = self.hidden_size
         h0 = X.new_zeros(X.shape[1], H) if state0 is None else state0
         gi = self.input_projection(X)  # (T, N, 2H)
@@ -925,12 +945,9 @@ def run_sequence(cell: _Cell, X: Tensor, state0: Any = None) -> tuple[Tensor, An
         ``output``), ``final_state`` is ``h_T (N, H)`` or ``(h_T, c_T)`` (torch's ``h_n``
         without the layer dimension). Unbatched input drops the ``N`` dimension.
     """
-    X, state0, unbatched = _check_sequence(cell, X, state0)
-    H_all, state = cell.forward_sequence(X, state0)
-    if unbatched:
-        H_all = H_all.squeeze(1)
-        state = cell._map_state(state, lambda s: s.squeeze(0))
-    return H_all, state
+    if not isinstance(cell, _Cell):
+        raise TypeError(f"expected a cell from utils.torch_cells, got {type(cell).__name__}")
+    return cell.forward_sequence(X, state0)
 
 
 class Recurrent(nn.Module):
@@ -1004,7 +1021,8 @@ class SequenceModel(nn.Module):
 
     Args:
         cell: a kind from ``CELL_KINDS`` (``"rnn"``, ``"gru"``, ``"lstm"``, ``"torch-gru"``,
-            ``"mgu"``, ...) or a cell instance from this module.
+            ``"mgu"``, ...), a cell instance from this module, or a ``torch.nn.RNN`` /
+            ``GRU`` / ``LSTM`` (unidirectional, not ``batch_first``; ``num_layers`` may be > 1).
         input_size: :math:`H_{in}` (may be omitted when ``cell`` is an instance).
         hidden_size: :math:`H` (may be omitted when ``cell`` is an instance).
         output_size: size of the read-out.
@@ -1038,7 +1056,7 @@ class SequenceModel(nn.Module):
             self.kind = cell
             self.cell = make_cell(cell, input_size, hidden_size, generator=generator,
                                   **cell_kwargs)
-        elif isinstance(cell, _Cell):
+        elif isinstance(cell, (_Cell, nn.RNN, nn.GRU, nn.LSTM)):
             for name, given in (("input_size", input_size), ("hidden_size", hidden_size)):
                 if given is not None and given != getattr(cell, name):
                     raise ValueError(
@@ -1050,6 +1068,16 @@ class SequenceModel(nn.Module):
             self.cell = cell
         else:
             raise TypeError(f"cell must be a kind name or a cell, got {type(cell).__name__}")
+        if isinstance(self.cell, nn.RNNBase):
+            m = self.cell
+            problems = [text for bad, text in (
+                (m.bidirectional, "bidirectional=True"), (m.batch_first, "batch_first=True"),
+                (m.proj_size, f"proj_size={m.proj_size}")) if bad]
+            if problems:
+                raise ValueError(
+                    f"expected a unidirectional torch.nn.{type(m).__name__} taking (T, N, H_in) "
+                    f"with output size H, got {', '.join(problems)}"
+                )
         self.input_size = self.cell.input_size
         self.hidden_size = self.cell.hidden_size
         self.output_size = output_size

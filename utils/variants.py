@@ -198,7 +198,13 @@ class _Variant:
         state = module.state_dict()
         for attr, key in cell._arrays().items():
             setattr(cell, attr, np.array(state[key].detach().cpu().numpy(), dtype=cell.dtype))
+        for attr, value in cell._torch_options(module).items():
+            setattr(cell, attr, value)
         return cell
+
+    def _torch_options(self, module: Any) -> dict[str, Any]:
+        """Constructor options to carry over from a torch module (none by default)."""
+        return {}
 
     def to_torch(self) -> Any:
         """The matching ``utils.torch_cells`` module with these weights, in this dtype."""
@@ -209,7 +215,7 @@ class _Variant:
         self._check_parameters(f"{type(self).__name__}.to_torch")
         torch_dtype = torch.from_numpy(np.zeros(0, dtype=self.dtype)).dtype
         module = getattr(torch_cells, self._torch_class)(
-            self.input_size, self.hidden_size, dtype=torch_dtype
+            self.input_size, self.hidden_size, dtype=torch_dtype, **self._torch_options(None)
         )
         state = {key: torch.from_numpy(np.array(getattr(self, attr)))
                  for attr, key in self._arrays().items()}
@@ -401,6 +407,10 @@ class LiGRU(_Variant):
         return {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bn_weight": "bn.weight",
                 "bn_bias": "bn.bias", "bn_running_mean": "bn.running_mean",
                 "bn_running_var": "bn.running_var"}
+
+    def _torch_options(self, module: Any) -> dict[str, Any]:
+        # batch norm's epsilon: read from the torch module, or passed on to it
+        return {"eps": float(module.bn.eps)} if module is not None else {"eps": self.eps}
 
     def _input_projection(self, X: Array, training: bool = False, **options: Any) -> Array:
         a = X @ self.weight_ih.T  # (..., 2H)
