@@ -20,6 +20,7 @@ from utils.costs import (
     GATES,
     StepTiming,
     cost_table,
+    layer_ops,
     machine_description,
     macs_per_step,
     pointwise_per_step,
@@ -430,3 +431,15 @@ def test_values_off_the_log_axis_are_drawn_on_its_edge(small_vanishing):
     low, high = small_vanishing.Y_LIM
     clipped = small_vanishing._on_axis(np.array([0.0, np.inf, np.nan, 1e-300, 1.0, 1e300]))
     np.testing.assert_array_equal(clipped, [low, high, low, low, 1.0, high])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_layer_ops_name_what_torch_runs(kind):
+    ops = layer_ops(kind, 5, 4, seq_len=3, batch_size=2)
+    assert all(name.startswith("aten.") and count >= 1 for name, count in ops.items())
+    if "aten.mkldnn_rnn_layer" in ops:  # one fused kernel for the whole sequence
+        assert kind == "lstm" and "aten.addmm" not in ops
+    else:  # one input projection for all steps, one recurrent product per step
+        assert ops["aten.addmm"] == 3 + 1, ops
+    if kind == "gru":
+        assert ops["aten.sigmoid_"] == 2 * 3 and ops["aten.tanh_"] == 3

@@ -22,12 +22,14 @@ import os
 import platform
 import statistics
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from utils.params import param_count
 
@@ -35,6 +37,7 @@ __all__ = [
     "GATES",
     "StepTiming",
     "cost_table",
+    "layer_ops",
     "machine_description",
     "macs_per_step",
     "pointwise_per_step",
@@ -137,6 +140,46 @@ def machine_description() -> dict[str, str | int]:
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
     }
+
+
+class _OpRecorder(TorchDispatchMode):
+    """Counts the ATen operators that reach the dispatcher (below autograd)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[str] = Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        self.counts[str(func.overloadpacket)] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def layer_ops(
+    kind: str, input_size: int, hidden_size: int, *, seq_len: int = 3, batch_size: int = 2
+) -> dict[str, int]:
+    """Which ATen operators one forward of ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` runs, and how
+    many times: what the timings below actually time (float32, CPU, no grad).
+
+    A layer that loops in Python-visible steps shows one ``aten.addmm`` per step (plus one for
+    all the input projections) and its pointwise operators; a layer handed to a fused kernel
+    (oneDNN's ``aten.mkldnn_rnn_layer`` for the LSTM on CPU builds that have it) shows that
+    single operator instead.
+
+    Returns:
+        ``{"aten.addmm": ..., ...}``, operator name -> number of calls.
+    """
+    _check_kind(kind)
+    i = _check_positive_int("input_size", input_size)
+    h = _check_positive_int("hidden_size", hidden_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    n = _check_positive_int("batch_size", batch_size)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        layer = _MODULES[kind](i, h)
+        xs = torch.randn(t_len, n, i)  # (T, N, H_in)
+    with torch.no_grad(), _OpRecorder() as recorder:
+        layer(xs)
+    return dict(recorder.counts)
 
 
 @dataclass(frozen=True)
