@@ -170,6 +170,11 @@ def autograder(root: Path, dist: Path) -> list[Path]:
     return outs
 
 
+def student_mode(flag: bool = False) -> bool:
+    """Whether to build the student site (no solutions): ``--student`` or the env switch."""
+    return flag or os.environ.get(STUDENT_ENV, "").strip().lower() not in ("", "0", "false")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/exercises.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--dist", type=Path, default=ROOT / "dist")
     args = parser.parse_args(argv)
     if args.command == "build":
-        student = args.student or os.environ.get(STUDENT_ENV, "") not in ("", "0")
-        for path in build(ROOT, ROOT / "exercises", with_solutions=not student):
+        with_solutions = not student_mode(args.student)
+        for path in build(ROOT, ROOT / "exercises", with_solutions=with_solutions):
             print(f"wrote {path.relative_to(ROOT)}")
         return 0
     if args.command == "check":

@@ -1,0 +1,137 @@
+"""Generated exercises: the committed student notebook and page are up to date, stubs are
+live, hidden tests stay hidden, the student site has no solutions, and ``grader.check`` in the
+student notebook gives the diagnostic feedback."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils.checks import questions
+from utils.grading.exercises import masters, page, page_name, student_mode, student_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTER = ROOT / "solutions" / "ch2_exercises.ipynb"
+QS = questions("ch2_exercises")
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """One ``otter assign`` run: the student notebook and both page variants."""
+    nb = student_notebook(MASTER)
+    return nb, page(MASTER, nb, with_solutions=True), page(MASTER, nb, with_solutions=False)
+
+
+def test_committed_student_notebook_and_page_are_up_to_date(fresh):
+    nb, full_page, _ = fresh
+    committed = (ROOT / "exercises" / MASTER.name).read_text(encoding="utf-8")
+    assert committed == nbformat.writes(nb) + "\n", (
+        "exercises/ch2_exercises.ipynb is stale: run `python scripts/exercises.py build`")
+    committed_page = (ROOT / "exercises" / page_name(MASTER)).read_text(encoding="utf-8")
+    assert committed_page == full_page, (
+        "exercises/ch2.md is stale: run `python scripts/exercises.py build`")
+
+
+def test_every_master_is_registered():
+    assert MASTER in masters(ROOT)
+
+
+def test_stubs_are_live_and_hold_no_solution(fresh):
+    nb, _, _ = fresh
+    answers = [c.source for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    assert len(answers) == len(QS)
+    for i, (src, q) in enumerate(zip(answers, QS), start=1):
+        tree = ast.parse(src)
+        func = tree.body[0]
+        assert isinstance(func, ast.FunctionDef) and func.name == q.func_name
+        raises = [n for n in func.body if isinstance(n, ast.Raise)]
+        assert raises, f"{q.name}: no live raise"
+        assert f"NotImplementedError('Exercise 2.{i}: " in ast.unparse(raises[0])
+        after = func.body[func.body.index(raises[0]) + 1:]
+        assert any(isinstance(n, ast.Constant) and n.value is Ellipsis
+                   for stmt in after for n in ast.walk(stmt)), f"{q.name}: no `...` blanks"
+        assert "BEGIN" not in src and "END" not in src and "PROMPT" not in src
+        assert "np.exp" not in src and "np.tanh" not in src, f"{q.name} leaks the solution"
+
+
+def test_check_cells_and_hidden_tests(fresh):
+    nb, _, _ = fresh
+    checks = [c.source for c in nb.cells if c.source.startswith("grader.check(")]
+    assert checks == [f'grader.check("{q.name}")' for q in QS]
+    tests = nb.metadata["otter"]["tests"]
+    assert sorted(tests) == [q.name for q in QS]
+    assert nb.metadata["otter"]["OK_FORMAT"] is False
+    for name, src in tests.items():
+        assert "hidden=True" not in src and '"hidden"' not in src, f"{name} leaks hidden tests"
+        assert f'"{name}"' in src or f"'{name}'" in src
+    master = nbformat.read(MASTER, as_version=4)
+    hidden = [c for c in master.cells if c.cell_type == "code" and "hidden: true" in c.source]
+    assert len(hidden) == len(QS)
+    assert nb.metadata["gru_course"]["assignment"] == "ch2_exercises"
+
+
+def test_page_shows_solution_collapsed_and_student_site_hides_it(fresh):
+    _, full_page, student_page = fresh
+    for q in QS:
+        assert f"def {q.func_name}(" in full_page and f"def {q.func_name}(" in student_page
+    assert full_page.count(":::{dropdown} Solution") == len(QS)
+    assert full_page.count(":::{dropdown} Hint") == len(QS)
+    assert "r_t = 1.0 / (1.0 + np.exp(-a))" in full_page
+    assert "dropdown} Solution" not in student_page
+    assert "np.exp(-a))  # (N, H)" not in student_page
+    assert "Solutions are not published" in student_page
+
+
+@pytest.mark.parametrize("env, flag, expected", [(None, False, False), ("1", False, True),
+                                                 ("0", False, False), (None, True, True)])
+def test_student_site_switch(monkeypatch, env, flag, expected):
+    """``GRU_COURSE_STUDENT_SITE=1 python scripts/exercises.py build`` (or ``--student``)."""
+    if env is None:
+        monkeypatch.delenv("GRU_COURSE_STUDENT_SITE", raising=False)
+    else:
+        monkeypatch.setenv("GRU_COURSE_STUDENT_SITE", env)
+    assert student_mode(flag) is expected
+
+
+GRADER_CHECK = textwrap.dedent('''
+    import numpy as np
+    import otter
+    grader = otter.Notebook("ch2_exercises.ipynb")
+
+    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        raise NotImplementedError("Exercise 2.1: compute the reset gate r_t")
+    print("STUB", repr(grader.check("q2_1")))
+
+    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        H = weight_hh.shape[1]
+        return 1 / (1 + np.exp(-(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T)))
+    print("WRONG", repr(grader.check("q2_1")))
+
+    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        H = weight_hh.shape[1]
+        return 1 / (1 + np.exp(-(x_t @ weight_ih[:H].T + bias_ih[:H]
+                                 + h_prev @ weight_hh[:H].T + bias_hh[:H])))
+    result = grader.check("q2_1")
+    print("RIGHT", result.grade)
+''')
+
+
+def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
+    (tmp_path / "ch2_exercises.ipynb").write_bytes((ROOT / "exercises" /
+                                                    "ch2_exercises.ipynb").read_bytes())
+    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    stub = out[out.index("STUB"):out.index("WRONG")]
+    assert "not attempted yet" in stub and "Traceback" not in stub
+    wrong = out[out.index("WRONG"):out.index("RIGHT")]
+    assert "b_hr (from bias_hh) is missing" in wrong and 'hint("q2_1")' in wrong
+    assert "RIGHT 1.0" in out
