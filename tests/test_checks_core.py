@@ -1,0 +1,81 @@
+"""The checker framework itself: outcomes as plain data, and a transport that refuses
+anything but numeric arrays of bounded size."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from utils.checks.core import (MAX_ELEMENTS, Outcome, Probe, capture, compare, decode_outcomes,
+                               encode_outcomes)
+
+PROBE = Probe("p", {"a": np.arange(6.0).reshape(2, 3), "b": np.ones(3)}, "the term", "a, b")
+
+
+@pytest.mark.parametrize("fn, kind", [
+    (lambda a, b: a + b, "value"),
+    (lambda a, b: None, "none"),
+    (lambda a, b: [a, b], "value"),
+    (lambda a, b: "text", "wrong_type"),
+    (lambda a, b: a.tolist(), "wrong_type"),
+    (lambda a, b: np.array(["x"]), "wrong_type"),
+    (lambda a, b: 1 / 0, "error"),
+    (lambda a, b: a.__iadd__(1), "mutated"),
+    (lambda a, b: sys.setprofile(None), "tampered"),
+    ("not a function", "missing"),
+])
+def test_capture_records_what_happened_as_data(fn, kind):
+    [outcome] = capture(fn, [PROBE])
+    assert outcome.kind == kind, outcome
+
+
+def test_capture_does_not_let_the_function_touch_the_probe():
+    capture(lambda a, b: a.fill(7.0), [PROBE])
+    assert PROBE.args["a"][0, 1] == 1.0
+
+
+def test_not_implemented_is_its_own_outcome():
+    def stub(a, b):
+        raise NotImplementedError("Exercise 9.9")
+    assert capture(stub, [PROBE])[0].kind == "not_implemented"
+
+
+@pytest.mark.parametrize("value", [np.arange(6.0).reshape(2, 3), np.array([np.nan, np.inf]),
+                                   np.zeros((0, 3), np.float32), np.array([1, 2], np.int64),
+                                   [np.ones(2), np.zeros((2, 2))]])
+def test_transport_round_trip_is_exact(value):
+    outcomes = [Outcome("value", value), Outcome("error", None, "ValueError: x")]
+    back = decode_outcomes(json.loads(json.dumps(encode_outcomes(outcomes))), 2)
+    got = back[0].value
+    for g, v in zip(got if isinstance(got, list) else [got],
+                    value if isinstance(value, list) else [value]):
+        assert g.dtype == v.dtype and g.shape == v.shape
+        np.testing.assert_array_equal(g, v)
+    assert back[1].kind == "error" and back[1].value is None
+
+
+@pytest.mark.parametrize("bad", [
+    [{"kind": "value", "value": {"dtype": "|O", "shape": [1], "b64": ""}}],
+    [{"kind": "value", "value": {"dtype": "<f8", "shape": [MAX_ELEMENTS + 1], "b64": ""}}],
+    [{"kind": "value", "value": {"dtype": "<f8", "shape": [2], "b64": "!!"}}],
+    [{"kind": "value", "value": {"dtype": "<f8", "shape": [2], "b64": "AAAA"}}],
+    [{"kind": "value"}],
+    {"kind": "value"},
+    [],
+])
+def test_transport_refuses_malformed_data(bad):
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        decode_outcomes(bad, 1)
+
+
+def test_compare_checks_shape_then_dtype_then_nan_then_values():
+    e = np.zeros((2, 3))
+    assert compare(e, np.zeros((3, 2)), "`x`", "g").startswith("Wrong shape")
+    assert compare(e, np.zeros((2, 3), np.float32), "`x`", "g").startswith("Wrong dtype")
+    assert compare(e, np.full((2, 3), np.nan), "`x`", "g").startswith("Got NaN")
+    msg = compare(e, e + np.array([0, 0, 0.5]), "`x`", "g")
+    assert "largest difference 0.5 at index (0, 2)" in msg
+    assert compare(e, e + 1e-12, "`x`", "g") is None
