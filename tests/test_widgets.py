@@ -43,6 +43,7 @@ PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
 def _default_mode(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Every test starts with no override and no $GRU_DEMO_MODE (the book build sets it)."""
     monkeypatch.delenv(widgets.MODE_ENV_VAR, raising=False)
+    monkeypatch.setattr(widgets, "_page_bytes", 0)  # as in a fresh kernel: a new page
     set_mode(None)
     yield
     set_mode(None)
@@ -382,6 +383,21 @@ def test_budget_counts_the_whole_widget_state() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         tiny_demo(budget_bytes=2 * actual).build("static")
+
+
+def test_page_budget_adds_up_the_demos_of_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    one = tiny_demo().build("static").report.state_bytes
+    assert widgets.page_bytes() == one
+    monkeypatch.setattr(widgets, "PAGE_BUDGET_BYTES", int(2.5 * one))
+    tiny_demo().build("static")
+    assert widgets.page_bytes() == 2 * one
+    with pytest.warns(UserWarning, match=r"over the page budget"):
+        tiny_demo().build("static")  # in Jupyter: a warning
+    monkeypatch.setenv("GRU_DEMO_MODE", "static")  # in the book build: an error
+    with pytest.raises(FrameBudgetError, match=rf"take {4 * one / 1e3:.0f} kB, over the page"):
+        tiny_demo().build()
+    tiny_demo().build("live")  # live demos add nothing to the page
+    assert widgets.page_bytes() == 4 * one
 
 
 def test_too_many_frames_is_refused_before_rendering() -> None:

@@ -24,7 +24,8 @@ The mode comes from ``set_mode(...)`` if called, else from the environment varia
 ``mode=`` argument to ``build`` overrides both. Controls are discrete (``Choice``), which is
 what makes the static mode possible. Static frames are small palette PNGs; the builder adds
 up the size of the widget state it creates and raises ``FrameBudgetError`` past
-``budget_bytes``, so a chapter page stays under its size budget.
+``budget_bytes``. In the book build (``$GRU_DEMO_MODE`` is ``static``) it also raises once the
+static demos of one page (one kernel) add up to more than ``PAGE_BUDGET_BYTES``.
 
 Building displays nothing: the notebook cell shows the returned widget as its last
 expression. Figures are plain ``matplotlib.figure.Figure`` objects on the Agg canvas, never
@@ -74,8 +75,11 @@ __all__ = [
     "DemoWidget",
     "FrameBudgetError",
     "FrameReport",
+    "PAGE_BUDGET_BYTES",
     "get_mode",
+    "page_bytes",
     "set_mode",
+    "state_bytes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,6 +88,11 @@ Mode = Literal["live", "static"]
 MODES: tuple[str, ...] = ("live", "static")
 MODE_ENV_VAR = "GRU_DEMO_MODE"
 _mode_override: str | None = None
+# A chapter page must stay under 2 MiB; keep ~150 kB for its text, theme and scripts. The
+# book executes each page in its own kernel, so the static demos built in this process are
+# the page's demos.
+PAGE_BUDGET_BYTES = 2 * 2**20 - 150_000
+_page_bytes = 0
 
 
 def _check_mode(mode: object, where: str) -> Mode:
@@ -292,6 +301,11 @@ def state_bytes(widgets: Sequence[ipywidgets.Widget]) -> int:
     """Size in bytes of the JSON widget state of ``widgets`` and everything they reference."""
     state = dependency_state(list(widgets), drop_defaults=False)
     return len(json.dumps(state, separators=(",", ":")).encode())
+
+
+def page_bytes() -> int:
+    """Widget state added by the static demos built in this process (one page, in the book)."""
+    return _page_bytes
 
 
 def _close_all(widgets: Sequence[ipywidgets.Widget]) -> None:
@@ -594,5 +608,15 @@ class Demo:
             raise
         logger.info("static demo: %s", box.report)
         if size > 0.8 * self.budget_bytes:
-            warnings.warn(f"static demo close to its budget: {box.report}", stacklevel=2)
+            warnings.warn(f"static demo close to its budget: {box.report}", stacklevel=3)
+        global _page_bytes
+        _page_bytes += size
+        if _page_bytes > PAGE_BUDGET_BYTES:
+            message = (
+                f"the static demos built in this process take {_page_bytes / 1e3:.0f} kB, over "
+                f"the page budget of {PAGE_BUDGET_BYTES / 1e3:.0f} kB (this one: {box.report})"
+            )
+            if os.environ.get(MODE_ENV_VAR, "").strip().lower() == "static":  # the book build
+                raise FrameBudgetError(message)
+            warnings.warn(message, stacklevel=3)
         return box
