@@ -951,9 +951,15 @@ def run_sequence(cell: _Cell, X: Tensor, state0: Any = None) -> tuple[Tensor, An
 
 
 class Recurrent(nn.Module):
-    """``nn.Module`` wrapper around :func:`run_sequence`: ``Recurrent(cell)(X, state0)``.
+    r"""``nn.Module`` wrapper around :func:`run_sequence`: ``Recurrent(cell)(X, state0)``.
 
-    Returns ``(H_all (T, N, H), final_state)`` like :func:`run_sequence`.
+    .. math:: h_t = \mathrm{cell}(x_t, h_{t-1}), \quad t = 1, \dots, T
+
+    Shapes: ``X (T, N, H_in)`` (or ``(T, H_in)``), ``state0`` ``(N, H)`` or ``(h0, c0)``;
+    returns ``(H_all (T, N, H), final_state)`` like ``torch.nn.GRU`` / ``LSTM`` / ``RNN``
+    (without their layer dimension on the final state). Copy weights from
+    ``torch.nn.GRU(H_in, H)`` with
+    ``rec.cell.load_state_dict({k.removesuffix("_l0"): v for k, v in gru.state_dict().items()})``.
     """
 
     def __init__(self, cell: _Cell) -> None:
