@@ -41,3 +41,23 @@ def test_draws_into_a_given_axes():
     ax = fig.add_subplot()
     assert gru_cell_diagram(ax=ax) is fig
     assert len(fig.axes) == 1
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_equation_table_quotes_the_running_source(reset_after):
+    import inspect
+
+    import utils.numpy_cells as numpy_cells
+    from utils.diagrams import equation_code_lines, equation_code_table
+
+    source = inspect.getsource(numpy_cells).splitlines()
+    rows = equation_code_lines(reset_after=reset_after)
+    assert len(rows) == 6
+    for equation, code, number in rows:
+        assert source[number - 1].strip() == code, f"line {number}: {code!r}"
+    codes = [code for _, code, _ in rows]
+    n_line = next(c for c in codes if c.startswith("n_t"))
+    assert ("r_t * h_prev" in n_line) is (not reset_after), n_line
+    assert codes[-1].startswith("h_t = (1 - z_t) * n_t + z_t * h_prev")
+    table = equation_code_table(reset_after=reset_after)
+    assert table.count("<tr>") == 7 and f"reset_after={reset_after}" in table

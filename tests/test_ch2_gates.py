@@ -12,6 +12,7 @@ from utils.gates import (
     gate_marker_stats,
     ignore_markers_mse,
     learned_gates,
+    marker_aligned_means,
     plot_gate_heatmaps,
     reset_sum,
     reset_sum_baseline_mse,
@@ -144,3 +145,17 @@ def test_heatmap_figure_builds(tiny_model):
     assert len(outlined) == 3 * n_markers
     with pytest.raises(ValueError, match=r"example must be in \[0, 3\), got 3"):
         plot_gate_heatmaps(learned_gates(model, X), X, example=3)
+
+
+def test_marker_aligned_means_on_known_gates():
+    T, N, H = 8, 2, 2
+    markers = np.zeros((T, N))
+    markers[0, 0] = markers[5, 1] = 1
+    t = np.arange(T)[:, None, None] * np.ones((T, N, H))  # gate value = time step
+    out = marker_aligned_means({"r": t, "z": 10 + t}, markers, window=2)
+    np.testing.assert_array_equal(out["offset"], [-2, -1, 0, 1, 2])
+    # offset -2: only the marker at t=5 has a step before it (t=3); offset 0: (0 + 5) / 2
+    np.testing.assert_allclose(out["r"], [3, 4, 2.5, 3.5, 4.5])
+    np.testing.assert_allclose(out["z"], 10 + out["r"])
+    with pytest.raises(ValueError, match=r"expected gates\['z'\] of shape"):
+        marker_aligned_means({"r": t, "z": t[:, :1]}, markers)

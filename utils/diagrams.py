@@ -21,7 +21,7 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
-__all__ = ["GATE_COLORS", "gru_cell_diagram"]
+__all__ = ["GATE_COLORS", "equation_code_lines", "equation_code_table", "gru_cell_diagram"]
 
 GATE_COLORS = {"r": "#ff7f0e", "z": "#2ca02c", "n": "#1f77b4", "h": "#444444"}
 _RAIL_Y, _BUS_Y = 5.0, 0.8
@@ -133,3 +133,74 @@ def gru_cell_diagram(*, reset_after: bool = True, ax: Any = None) -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# The equations next to the code that computes them
+# --------------------------------------------------------------------------------------------
+
+# (equation as HTML, method of utils.numpy_cells.GRUCell, regex of the line, occurrence to use
+# when reset_after is True / False). The lines are looked up in the running source, so the
+# table shows the code that runs; a test fails if one can no longer be found.
+_EQUATION_LINES: tuple[tuple[str, str, str, int, int], ...] = (
+    ("W<sub>i·</sub> x<sub>t</sub> + b<sub>i·</sub> for r, z, n at once", "step",
+     r"^\s*xw_t\s*=", 0, 0),
+    ("W<sub>h·</sub> h<sub>t−1</sub> + b<sub>h·</sub> (after: r, z, n; before: r, z)",
+     "_recurrence", r"^\s*hw\s*=", 0, 1),
+    ("r<sub>t</sub> = σ(W<sub>ir</sub> x<sub>t</sub> + b<sub>ir</sub> + W<sub>hr</sub> "
+     "h<sub>t−1</sub> + b<sub>hr</sub>)", "_recurrence", r"^\s*r_t\s*=", 0, 1),
+    ("z<sub>t</sub> = σ(W<sub>iz</sub> x<sub>t</sub> + b<sub>iz</sub> + W<sub>hz</sub> "
+     "h<sub>t−1</sub> + b<sub>hz</sub>)", "_recurrence", r"^\s*z_t\s*=", 0, 1),
+    ("n<sub>t</sub> = tanh(W<sub>in</sub> x<sub>t</sub> + b<sub>in</sub> + r<sub>t</sub> ⊙ "
+     "(W<sub>hn</sub> h<sub>t−1</sub> + b<sub>hn</sub>))", "_recurrence", r"^\s*n_t\s*=", 0, -1),
+    ("n<sub>t</sub> = tanh(W<sub>in</sub> x<sub>t</sub> + b<sub>in</sub> + W<sub>hn</sub> "
+     "(r<sub>t</sub> ⊙ h<sub>t−1</sub>) + b<sub>hn</sub>)", "_recurrence", r"^\s*n_t\s*=", -1, 1),
+    ("h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ n<sub>t</sub> + z<sub>t</sub> ⊙ h<sub>t−1</sub>",
+     "_recurrence", r"^\s*h_t\s*=", 0, 0),
+)
+
+
+def equation_code_lines(*, reset_after: bool = True) -> list[tuple[str, str, int]]:
+    """``(equation, code line, line number)`` for each GRU equation, from the running source.
+
+    The code lines are read with ``inspect`` from ``utils.numpy_cells.GRUCell`` (``step``
+    and ``_recurrence``), the implementation the chapter runs; an occurrence of ``-1`` in
+    ``_EQUATION_LINES`` means the equation does not apply to this reset placement.
+    Raises ``LookupError`` if a line cannot be found (the cell's code changed).
+    """
+    import inspect
+    import re
+
+    from utils.numpy_cells import GRUCell
+
+    rows = []
+    for equation, method, pattern, if_after, if_before in _EQUATION_LINES:
+        occurrence = if_after if reset_after else if_before
+        if occurrence < 0:
+            continue
+        lines, first = inspect.getsourcelines(getattr(GRUCell, method))
+        hits = [(first + i, line.strip()) for i, line in enumerate(lines)
+                if re.search(pattern, line)]
+        if len(hits) <= occurrence:
+            raise LookupError(f"GRUCell.{method}: expected at least {occurrence + 1} line(s) "
+                              f"matching {pattern!r}, found {len(hits)}")
+        number, code = hits[occurrence]
+        rows.append((equation, code, number))
+    return rows
+
+
+def equation_code_table(*, reset_after: bool = True) -> str:
+    """An HTML table: each GRU equation beside the line of ``utils.numpy_cells`` computing it."""
+    import html
+
+    body = "".join(
+        f"<tr><td>{equation}</td><td><code>{html.escape(code)}</code></td>"
+        f"<td style='text-align:right'>{number}</td></tr>"
+        for equation, code, number in equation_code_lines(reset_after=reset_after)
+    )
+    placement = "reset_after=True" if reset_after else "reset_after=False"
+    return (
+        "<table class='gru-eq'><thead><tr><th>equation</th>"
+        f"<th>code in <code>utils/numpy_cells.py</code> ({placement})</th><th>line</th></tr>"
+        f"</thead><tbody>{body}</tbody></table>"
+    )

@@ -42,6 +42,7 @@ __all__ = [
     "train_reset_sum",
     "learned_gates",
     "gate_marker_stats",
+    "marker_aligned_means",
     "gate_heatmaps_setup",
     "plot_gate_heatmaps",
 ]
@@ -227,6 +228,33 @@ def gate_marker_stats(gates: dict[str, Array], markers: Any) -> dict[str, float]
         stats[f"{g}_units_lower"] = float(np.mean(at.mean(axis=0) < other.mean(axis=0)))
     stats["marker_steps"] = float(m.sum())
     return stats
+
+
+def marker_aligned_means(gates: dict[str, Array], markers: Any, *,
+                         window: int = 3) -> dict[str, Array]:
+    """Mean ``r`` and ``z`` at steps ``t + k`` around every marker step ``t``, ``|k| ≤ window``.
+
+    ``gates["r"]``, ``gates["z"]``: ``(T, N, H)``; ``markers``: ``(T, N)`` of 0/1. For each
+    offset ``k`` the mean runs over the marker steps whose ``t + k`` lies inside the sequence
+    and over the hidden units. Returns ``{"offset": (2w+1,), "r": (2w+1,), "z": (2w+1,)}``.
+    """
+    m = np.asarray(markers).astype(bool)
+    T = m.shape[0]
+    times, seqs = np.nonzero(m)  # marker positions
+    offsets = np.arange(-window, window + 1)
+    out: dict[str, Array] = {"offset": offsets}
+    for g in ("r", "z"):
+        a = np.asarray(gates[g]).mean(axis=2)  # (T, N): mean over units
+        if a.shape != m.shape:
+            raise ValueError(f"expected gates[{g!r}] of shape (T, N, H) with (T, N) = "
+                             f"{m.shape} (from markers), got {np.shape(gates[g])}")
+        means = np.full(len(offsets), np.nan)
+        for i, k in enumerate(offsets):
+            ok = (times + k >= 0) & (times + k < T)
+            if ok.any():
+                means[i] = a[times[ok] + k, seqs[ok]].mean()
+        out[g] = means
+    return out
 
 
 def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
