@@ -179,7 +179,7 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
             seen.add(name)
             refs = _referenced_names(defs[name])
             hits |= (refs & _FORBIDDEN_NAMES) | (refs & aliases)
-            todo += [r for r in refs if r in defs and r != name or r in defs and r not in seen]
+            todo += [r for r in refs if r in defs and r not in seen]
         if hits:
             flags[func] = ", ".join(sorted(hits))
     return flags
@@ -223,9 +223,9 @@ def _run_sandboxed(job_dir: Path, timeout: float, memory_mb: int) -> tuple[int |
     """Run the runner on ``job_dir``; return (exit code or None, timed out)."""
     cmd = [*_no_network_prefix(), sys.executable, "-m", "utils.grading.runner", str(job_dir)]
     with open(job_dir / "stdout.txt", "wb") as out, open(job_dir / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=job_dir, env=_child_env(job_dir), stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=err, start_new_session=True,
-                                preexec_fn=_limits(memory_mb))
+        proc = subprocess.Popen(cmd, cwd=job_dir, env=_child_env(job_dir),
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True, preexec_fn=_limits(memory_mb))
         try:
             return proc.wait(timeout=timeout), False
         except subprocess.TimeoutExpired:
@@ -459,8 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                          *all_q])
         for r, name in zip(reports, names):
             by = {t["name"]: t["score"] for t in r.tests}
+            per_question = [f"{by[q]:g}" if q in by else "" for q in all_q]
             writer.writerow([r.submission, name, r.assignment, r.status, f"{r.score:g}",
-                             f"{r.max_score:g}", *(f"{by[q]:g}" if q in by else "" for q in all_q)])
+                             f"{r.max_score:g}", *per_question])
     failed = [r for r in reports if r.status in ("grader error", "unknown assignment")]
     for r in failed:
         print(f"grader error: {r.submission}: {r.notes[0]}", file=sys.stderr)

@@ -187,7 +187,8 @@ def _gate_mistakes(k: int) -> tuple[Mistake, ...]:
         Mistake(p(gate, k=k, act=np.tanh), f"you applied tanh; the {name} {g}_t uses the "
                 "sigmoid σ(a) = 1 / (1 + exp(−a)), so its values lie in (0, 1)."),
         Mistake(p(gate, k=k, b_ih=False, b_hh=False),
-                f"both biases are missing: add b_i{g} and b_h{g} (slices of bias_ih and bias_hh)."),
+                f"both biases are missing: add b_i{g} and b_h{g} (slices of bias_ih and "
+                "bias_hh)."),
         Mistake(p(gate, k=k, b_ih=False), f"b_i{g} (from bias_ih) is missing; PyTorch has two "
                 "biases and both are added."),
         Mistake(p(gate, k=k, b_hh=False), f"b_h{g} (from bias_hh) is missing; PyTorch has two "

@@ -31,7 +31,7 @@ STUDENT_ENV = "GRU_COURSE_STUDENT_SITE"
 
 
 def masters(root: Path = ROOT) -> list[Path]:
-    """The otter master notebooks, ``solutions/chN_exercises.ipynb``, registered in utils.checks."""
+    """The registered otter master notebooks, ``solutions/chN_exercises.ipynb``."""
     return [root / "solutions" / f"{name}.ipynb" for name in ASSIGNMENTS
             if (root / "solutions" / f"{name}.ipynb").exists()]
 
