@@ -37,7 +37,7 @@ def test_formula_strings_evaluate_to_the_count(kind: str) -> None:
     # The printed formula must say the same thing as the arithmetic.
     for H_in, H in SIZES:
         expr = PARAM_FORMULAS[kind].replace("·", "*").replace("H_in", "I")
-        expr = expr.replace("2H", "2*H").replace("4H", "4*H").replace(" H)", " H)")
+        expr = expr.replace("2H", "2*H").replace("4H", "4*H")
         value = eval(expr, {"I": H_in, "H": H})  # noqa: S307 - our own constant strings
         assert value == param_count(kind, H_in, H), (kind, expr)
 
