@@ -24,7 +24,6 @@ def test_cells_benchmark_quick_output_parses():
     assert all(ratios), f"lines that are neither '# ...' nor 'NAME ratio X.XX': {lines}"
     names = [m["name"] for m in ratios]
     assert names == EXPECTED, f"expected ratio lines for {EXPECTED}, got {names}"
-    assert all(float(m["ratio"]) > 0 for m in ratios)
     text = "\n".join(context)
     for needle in ("torch ", "threads", "CPU", "(quick)"):
         assert needle in text, f"context lines lack {needle!r}:\n{text}"
