@@ -53,10 +53,14 @@ def check(name: str, fn: Any, level: str = "public") -> Verdict:
     levels = ("public", "hidden") if level == "all" else (level,)
     verdicts = [q.diagnose(lv, capture(fn, q.probes(lv))) for lv in levels]
     failed = [v for v in verdicts if v.status != "correct"]
-    verdict = Verdict(sum(v.points for v in verdicts), sum(v.max_points for v in verdicts),
-                      (failed[0] if failed else verdicts[-1]).message,
-                      failed[0].status if failed else "correct")
-    return verdict
+    points = sum(v.points for v in verdicts)
+    max_points = sum(v.max_points for v in verdicts)
+    if failed:
+        return Verdict(points, max_points, failed[0].message, failed[0].status)
+    if len(verdicts) == 1:
+        return verdicts[0]
+    return Verdict(points, max_points, f"✅ {q.name} ({q.func_name}): correct on all public "
+                   "and hidden probes.", "correct")
 
 
 def run_check(name: str, fn: Any, level: str = "public") -> None:
