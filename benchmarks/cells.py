@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads < 0:
         parser.error(f"--threads must be >= 0, got {args.threads}")
+    if args.repeats is not None and args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
     if args.threads:
         if "numpy" in sys.modules:
             print("# warning: NumPy was imported before main(); its BLAS threads are unchanged")
@@ -161,8 +163,6 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     cfg = QUICK if args.quick else Config()
     if args.repeats is not None:
-        if args.repeats < 1:
-            parser.error(f"--repeats must be >= 1, got {args.repeats}")
         cfg = Config(**{**cfg.__dict__, "repeats": args.repeats})
 
     print(f"# torch {torch.__version__}, numpy {np.__version__}, python "

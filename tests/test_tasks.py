@@ -281,6 +281,32 @@ def test_train_deterministic(task, optimizer):
     assert h1.eval_loss[0] == h2.eval_loss[0]
 
 
+@pytest.mark.parametrize(
+    "progress, ci, expected",
+    [(True, None, None), (True, "true", True), (True, "false", None), (False, None, True)],
+)
+def test_train_progress_bar_disabling(progress, ci, expected, monkeypatch):
+    # disable=None lets tqdm show the bar in Jupyter and on a terminal, hide it elsewhere.
+    import tqdm.auto
+
+    seen = {}
+    real = tqdm.auto.tqdm
+
+    def recording_tqdm(*args, **kwargs):
+        seen["disable"] = kwargs.get("disable")
+        return real(*args, **{**kwargs, "disable": True})
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", recording_tqdm)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    task = AddingTask(4)
+    h = train(tiny_model(task), task, steps=3, batch_size=2, progress=progress, eval_size=4)
+    assert len(h.loss) == 3
+    assert seen == {"disable": expected}, f"expected tqdm(disable={expected}), got {seen}"
+
+
 def test_train_restores_thread_count():
     task = AddingTask(4)
     before = torch.get_num_threads()

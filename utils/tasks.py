@@ -448,7 +448,8 @@ def train(
     X_val, y_val = task.sample(eval_size, np.random.default_rng(val_seq))
     opt = _OPTIMIZERS[optimizer](params, lr=lr)
     history = History(task=task.name, baseline=float(task.baseline))
-    disable = (not progress) or bool(os.environ.get("CI"))
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    disable = (not progress) or in_ci
 
     threads_before = torch.get_num_threads()
     start = time.perf_counter()
