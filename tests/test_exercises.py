@@ -5,7 +5,7 @@ student notebook gives the diagnostic feedback."""
 from __future__ import annotations
 
 import ast
-import re
+import json
 import subprocess
 import sys
 import textwrap
@@ -23,9 +23,14 @@ QS = questions("ch2_exercises")
 
 
 @pytest.fixture(scope="module")
-def fresh():
+def assigned(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("assign") / "out"
+
+
+@pytest.fixture(scope="module")
+def fresh(assigned):
     """One ``otter assign`` run: the student notebook and both page variants."""
-    nb = student_notebook(MASTER)
+    nb = student_notebook(MASTER, assigned)
     return nb, page(MASTER, nb, with_solutions=True), page(MASTER, nb, with_solutions=False)
 
 
@@ -135,3 +140,22 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
     assert "b_hr (from bias_hh) is missing" in wrong and 'hint("q2_1")' in wrong
     assert "RIGHT 1.0" in out
+
+
+def test_otter_autograder_bundle_grades_with_otter_run(fresh, assigned, tmp_path):
+    """The bundle ``otter assign`` builds (for ``otter run`` and Gradescope) gives the
+    completed notebook every point (the untouched one scoring zero is checked through
+    ``utils.grade``; one ``otter run`` keeps this test short)."""
+    from test_grade import MAX, completed
+
+    sub = tmp_path / MASTER.name
+    nb = completed()
+    nbformat.write(nb, sub)
+    [bundle] = (assigned / "autograder").glob("*.zip")
+    proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(bundle), str(sub),
+                           "-o", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    total = sum(t.get("score", 0) for t in results["tests"])  # "Public Tests" has no score
+    assert total == sum(MAX.values()), json.dumps(results, indent=1)

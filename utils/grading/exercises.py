@@ -36,7 +36,8 @@ def masters(root: Path = ROOT) -> list[Path]:
             if (root / "solutions" / f"{name}.ipynb").exists()]
 
 
-def _otter(master: Path, out: Path, run_tests: bool) -> None:
+def otter_assign(master: Path, out: Path, run_tests: bool) -> None:
+    """``otter assign master out``: ``out/student/`` and ``out/autograder/`` (with the zip)."""
     cmd = [sys.executable, "-m", "otter", "assign", str(master), str(out)]
     if not run_tests:
         cmd.insert(4, "--no-run-tests")
@@ -56,11 +57,13 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def student_notebook(master: Path) -> nbformat.NotebookNode:
-    """Run ``otter assign --no-run-tests`` and return the normalised student notebook."""
+def student_notebook(master: Path, out: Path | None = None) -> nbformat.NotebookNode:
+    """Run ``otter assign --no-run-tests`` (into ``out`` if given, else a temporary
+    directory) and return the normalised student notebook."""
     with tempfile.TemporaryDirectory() as tmp:
-        _otter(master, Path(tmp) / "out", run_tests=False)
-        nb = nbformat.read(Path(tmp) / "out" / "student" / master.name, as_version=4)
+        out = out or Path(tmp) / "out"
+        otter_assign(master, out, run_tests=False)
+        nb = nbformat.read(out / "student" / master.name, as_version=4)
     return normalise(nb)
 
 
@@ -165,7 +168,7 @@ def autograder(root: Path, dist: Path) -> list[Path]:
         out = dist / master.stem
         if out.exists():
             shutil.rmtree(out)
-        _otter(master, out, run_tests=True)
+        otter_assign(master, out, run_tests=True)
         outs.append(out)
     return outs
 
