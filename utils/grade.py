@@ -26,6 +26,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -219,14 +220,20 @@ def _child_env(job_dir: Path) -> dict[str, str]:
     return env
 
 
-def _run_sandboxed(job_dir: Path, timeout: float, memory_mb: int) -> tuple[int | None, bool]:
+def _run_sandboxed(job_dir: Path, timeout: float, memory_mb: int,
+                   nonce: str) -> tuple[int | None, bool]:
     """Run the runner on ``job_dir``; return (exit code or None, timed out)."""
     cmd = [*_no_network_prefix(), sys.executable, "-m", "utils.grading.runner", str(job_dir)]
     with open(job_dir / "stdout.txt", "wb") as out, open(job_dir / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=job_dir, env=_child_env(job_dir),
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                stdin=subprocess.PIPE, stdout=out, stderr=err,
                                 start_new_session=True, preexec_fn=_limits(memory_mb))
         try:
+            try:
+                proc.stdin.write(nonce.encode() + b"\n")
+                proc.stdin.close()
+            except OSError:
+                pass  # the runner died at once; reported as a crash below
             return proc.wait(timeout=timeout), False
         except subprocess.TimeoutExpired:
             return None, True
@@ -238,7 +245,8 @@ def _run_sandboxed(job_dir: Path, timeout: float, memory_mb: int) -> tuple[int |
             proc.wait()
 
 
-def _read_progress(path: Path) -> list[dict[str, Any]]:
+def _read_progress(path: Path, nonce: str) -> list[dict[str, Any]]:
+    """The runner's events: JSON lines carrying this run's token (others are ignored)."""
     events = []
     if not path.exists():
         return events
@@ -249,7 +257,7 @@ def _read_progress(path: Path) -> list[dict[str, Any]]:
             event = json.loads(line)
         except (ValueError, UnicodeDecodeError):
             continue
-        if isinstance(event, dict):
+        if isinstance(event, dict) and event.get("nonce") == nonce:
             events.append(event)
     return events
 
@@ -303,9 +311,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
                "questions": [_probe_payload(q) for q in qs]}
         (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
         t0 = time.monotonic()
-        code, timed_out = _run_sandboxed(job_dir, timeout, memory_mb)
+        nonce = secrets.token_hex(16)
+        code, timed_out = _run_sandboxed(job_dir, timeout, memory_mb, nonce)
         elapsed = time.monotonic() - t0
-        events = _read_progress(job_dir / "progress.jsonl")
+        events = _read_progress(job_dir / "progress.jsonl", nonce)
         stderr_tail = (job_dir / "stderr.txt").read_bytes()[-2000:].decode("utf-8", "replace")
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
@@ -333,7 +342,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
                      "sys.exit in a loop, os._exit, or out of memory?).")
         if "MemoryError" in stderr_tail:
             notes.append("the process ran out of memory.")
-    answered = {e.get("name"): e.get("levels") for e in events if e.get("event") == "question"}
+    answered: dict[Any, Any] = {}
+    for e in events:
+        if e.get("event") == "question":
+            answered.setdefault(e.get("name"), e.get("levels"))
 
     tests = []
     for q in qs:

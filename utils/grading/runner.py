@@ -2,7 +2,7 @@
 
 ``python -m utils.grading.runner JOB_DIR`` is started by :mod:`utils.grade` in its own
 process (own session, ``RLIMIT_AS``/``RLIMIT_FSIZE``, no network when ``unshare -n`` works).
-It reads ``JOB_DIR/job.json``::
+It reads a one-time token from stdin, then ``JOB_DIR/job.json``::
 
     {"cells": [source, ...], "cell_timeout": s, "question_timeout": s,
      "questions": [{"name": "q2_1", "func_name": "reset_gate",
@@ -72,12 +72,16 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def main(job_dir: str) -> int:
     job_path = Path(job_dir)
     job = json.loads((job_path / "job.json").read_text(encoding="utf-8"))
+    # The grader sends a one-time token on stdin and accepts only events carrying it, so lines
+    # a notebook appends to progress.jsonl itself (it can read job.json) are ignored.
+    nonce = sys.stdin.readline().strip()
+    sys.stdin.close()
     progress = open(job_path / "progress.jsonl", "a", encoding="utf-8", buffering=1)
     emit = progress.write
     dumps = json.dumps
 
     def log(**event: Any) -> None:
-        emit(dumps(event) + "\n")
+        emit(dumps(dict(event, nonce=nonce)) + "\n")
         progress.flush()
 
     signal.signal(signal.SIGALRM, _on_alarm)
