@@ -496,6 +496,18 @@ def test_pilot_table_and_equal_budget() -> None:
     assert ch1.equal_budget_hidden_size("lstm", 10, 8) == 0
 
 
+def test_pilot_figure_keeps_every_position_inside_its_axes() -> None:
+    """Fixed axes (nothing jumps as the sliders move) that hold every dot and every star."""
+    for values in ch1.param_budget_demo().positions():
+        h_in, h = values["input_size"], values["hidden_size"]
+        lstm = param_count("lstm", h_in, h)
+        h_eq = ch1.equal_budget_hidden_size("gru", lstm, h_in)
+        assert ch1._X_LIM[0] < h < h_eq < ch1._X_LIM[1], f"{values}: H_eq = {h_eq} off the axes"
+        for kind in ch1.CELLS:
+            count = param_count(kind, h_in, h)
+            assert ch1._Y_LIM[0] < count < lstm * 1.5 < ch1._Y_LIM[1], f"{values}: {kind}"
+
+
 @pytest.mark.parametrize("input_size, hidden_size", CORNERS[:4])
 def test_pilot_live_extremes(input_size: int, hidden_size: int) -> None:
     demo = ch1.param_budget_demo()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
