@@ -122,6 +122,8 @@ def make_submissions(d: Path) -> dict[str, Path]:
         good, 'print("x" * 10_000_000)\nimport sys\nsys.stderr.write("y" * 1_000_000)\n'
               "for i in range(100_000):\n    print(i)")
     subs["memory_hog"] = _after_imports(good, "hog = np.ones((40_000, 40_000))")
+    subs["network"] = _after_imports(
+        good, "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=5)")
 
     # wrong answers that patched NumPy/otter/checkers would otherwise "accept"
     nb = copy.deepcopy(good)
@@ -248,6 +250,22 @@ def test_untouched_notebook_scores_zero_as_not_attempted(graded):
     assert report["score"] == 0
     for q in MAX:
         assert "not attempted yet" in output(report, q)
+
+
+def test_memory_limit_is_applied(graded):
+    assert "MemoryError" in graded[1]["memory_hog"]["output"]
+
+
+def test_no_network_where_the_os_allows(graded):
+    from utils.grade import _no_network_prefix
+
+    report = graded[1]["network"]
+    assert scores(report) == MAX
+    if not _no_network_prefix():
+        assert "network isolation unavailable" in report["output"]
+        pytest.skip("unshare -n is not permitted here")
+    # in a fresh network namespace even loopback is down: "unreachable", not "refused"
+    assert "Network is unreachable" in report["output"], report["output"]
 
 
 def test_loop_cell_is_interrupted_and_noted(graded):
