@@ -10,8 +10,8 @@ step, the parameter counts of RNN/GRU/LSTM, and the gradient norm of a linear RN
   ``torch.nn.RNNCell``.
 - ``param_counts(input_size, hidden_size)``: sizes ``(K,)`` → ``(K, 3)`` counts for RNN, GRU,
   LSTM, :math:`G (H H_{in} + H^2 + 2H)` with :math:`G = 1, 3, 4` (PyTorch's two biases).
-- ``linear_rnn_gradient_norms(weight_hh, T)``: :math:`\\|W_{hh}^t\\|_2` for
-  :math:`t = 0, \\dots, T`, shape ``(T + 1,)``: the gradient norm
+- ``linear_rnn_gradient_norms(weight_hh, steps)``: :math:`\\|W_{hh}^t\\|_2` for each
+  :math:`t` in ``steps (K,)``, shape ``(K,)``: the gradient norm
   :math:`\\|\\partial h_t/\\partial h_0\\|_2` of the linear RNN.
 
 The references are tested against ``torch.nn.RNNCell``, ``torch.nn.RNN``/``GRU``/``LSTM``
@@ -116,22 +116,23 @@ def param_counts(input_size, hidden_size, *, gates=(1, 3, 4), biases: int = 2,
     return per_gate[:, None] * np.asarray(gates, dtype=np.int64)  # (K, 3)
 
 
-def linear_rnn_gradient_norms(weight_hh, T, *, norm: str = "spectral",
+def linear_rnn_gradient_norms(weight_hh, steps, *, norm: str = "spectral",
                               shift: int = 0) -> np.ndarray:
-    """``‖W^t‖₂`` for t = 0..T → ``(T + 1,)``: ``∂h_t/∂h_0 = W^t`` for ``h_t = W h_{t−1} + …``.
+    """``‖W^t‖₂`` for each t in ``steps`` → ``(K,)``: ``∂h_t/∂h_0 = W^t`` for the linear RNN
+    ``h_t = W h_{t−1} + …``.
 
     ``norm``: ``"spectral"`` (reference), ``"frobenius"``, ``"radius"`` (ρ(W)^t),
     ``"norm_power"`` (‖W‖₂^t), ``"elementwise"`` (‖W**t‖₂, NumPy's elementwise power).
     ``shift`` = 1 gives ‖W^(t+1)‖₂ (an off-by-one).
     """
     W = np.asarray(weight_hh, dtype=np.float64)
-    steps = np.arange(int(T) + 1) + shift
+    ts = np.asarray(steps, dtype=np.int64) + shift  # (K,)
     if norm == "radius":
-        return np.max(np.abs(np.linalg.eigvals(W))) ** steps.astype(np.float64)
+        return np.max(np.abs(np.linalg.eigvals(W))) ** ts.astype(np.float64)
     if norm == "norm_power":
-        return np.linalg.norm(W, 2) ** steps.astype(np.float64)
+        return np.linalg.norm(W, 2) ** ts.astype(np.float64)
     out = []
-    for t in steps:
+    for t in ts:
         M = W ** t if norm == "elementwise" else np.linalg.matrix_power(W, int(t))
         out.append(np.linalg.norm(M, "fro" if norm == "frobenius" else 2))
     return np.array(out)
@@ -192,9 +193,9 @@ def _cell_probes(level: str) -> list[Probe]:
 
 def _size_probes(level: str) -> list[Probe]:
     if level == "public":
-        sizes = [([1, 3, 10], [1, 4, 20])]
-    else:
-        sizes = [([7, 64, 256, 512], [5, 128, 512, 64])]
+        sizes = [([1, 3, 10, 64], [1, 4, 20, 7])]  # K = 4: a transposed (3, K) answer
+    else:                                          # is a shape error, not a value error
+        sizes = [([7, 64, 256, 512, 2], [5, 128, 512, 64, 1000])]
     return [Probe(f"sizes {i}", {"input_size": np.array(h_in), "hidden_size": np.array(h)},
                   "the counts", f"input_size = {h_in}, hidden_size = {h}")
             for i, (h_in, h) in enumerate(sizes)]
@@ -209,18 +210,22 @@ def _gradient_probes(level: str) -> list[Probe]:
     rng = np.random.default_rng(14 + (0 if level == "public" else 1000))
     if level == "public":
         specs = [
-            ("scaled orthogonal", _orthogonal(rng, 4, 0.9), 6, "a scaled orthogonal matrix",
-             "weight_hh = 0.9 · Q (Q orthogonal, 4 × 4) and T = 6"),
-            ("non-normal", np.array([[0.5, 1.0], [0.0, 0.5]]), 5, "a non-normal matrix",
-             "weight_hh = [[0.5, 1], [0, 0.5]] and T = 5"),
+            ("scaled orthogonal", _orthogonal(rng, 4, 0.9), np.arange(7),
+             "a scaled orthogonal matrix",
+             "weight_hh = 0.9 · Q (Q orthogonal, 4 × 4) and steps = [0, 1, ..., 6]"),
+            ("non-normal", np.array([[0.5, 1.0], [0.0, 0.5]]), np.array([0, 1, 2, 5, 10]),
+             "a non-normal matrix", "weight_hh = [[0.5, 1], [0, 0.5]] and steps = "
+             "[0, 1, 2, 5, 10]"),
         ]
     else:
         gauss = rng.normal(0.0, 1.0 / np.sqrt(6), (6, 6))
-        specs = [("gaussian", gauss, 8, "a random matrix", "a random 6 × 6 weight_hh, T = 8"),
-                 ("growing", _orthogonal(rng, 3, 1.1), 10, "a scaled orthogonal matrix",
-                  "weight_hh = 1.1 · Q (3 × 3) and T = 10")]
-    return [Probe(name, {"weight_hh": W, "T": np.array(T)}, label, given)
-            for name, W, T, label, given in specs]
+        specs = [("gaussian", gauss, np.arange(9), "a random matrix",
+                  "a random 6 × 6 weight_hh, steps = [0, ..., 8]"),
+                 ("growing", _orthogonal(rng, 3, 1.1), np.array([3, 0, 10]),
+                  "a scaled orthogonal matrix",
+                  "weight_hh = 1.1 · Q (3 × 3) and steps = [3, 0, 10]")]
+    return [Probe(name, {"weight_hh": W, "steps": steps}, label, given)
+            for name, W, steps, label, given in specs]
 
 
 # ----------------------------------------------------------------------------------------
@@ -317,8 +322,8 @@ def _gradient_mistakes() -> tuple[Mistake, ...]:
         Mistake(p(linear_rnn_gradient_norms, norm="elementwise"), "`W ** t` raises every "
                 "entry to the power t; the matrix power is `np.linalg.matrix_power(W, t)` "
                 "(or repeated `@`)."),
-        Mistake(p(linear_rnn_gradient_norms, shift=1), "off by one: entry t must be ‖W^t‖₂, "
-                "starting with ‖W^0‖₂ = ‖I‖₂ = 1 at t = 0."),
+        Mistake(p(linear_rnn_gradient_norms, shift=1), "off by one: the entry for step t must "
+                "be ‖W^t‖₂ (with ‖W^0‖₂ = ‖I‖₂ = 1 at t = 0), not ‖W^(t+1)‖₂."),
     )
 
 
@@ -361,9 +366,10 @@ counts = per_block[:, None] * np.array([1, 3, 4])                            # (
         name="q1_4", func_name="linear_rnn_gradient_norms",
         title="Exercise 1.4: the gradient norm of a linear RNN",
         hint=_hint("""
-For h_t = W h_{t-1} + (terms without h), dh_t/dh_0 = W^t (W multiplied t times). Start with
-M = np.eye(H) (t = 0), then repeat M = weight_hh @ M, and record np.linalg.norm(M, 2) (the
-spectral norm, largest singular value) before each multiplication: T + 1 values in all.
+For h_t = W h_{t-1} + (terms without h), dh_t/dh_0 = W^t (W multiplied t times). For each t
+in steps: W_t = np.linalg.matrix_power(weight_hh, t) (not weight_hh ** t, which is
+elementwise), then np.linalg.norm(W_t, 2), the spectral norm (largest singular value).
+Return np.array of the K norms; t = 0 gives the identity, norm 1.
 """),
         probes=_gradient_probes, reference=linear_rnn_gradient_norms,
         mistakes=_gradient_mistakes(), output_names=("norms",),
