@@ -319,6 +319,19 @@ def test_train_restores_thread_count():
         torch.set_num_threads(before)
 
 
+def test_train_validation_batch_is_independent_of_training_batches():
+    # The validation batch comes from its own seeded stream: its size does not change the
+    # training batches, and the batch size does not change the validation batch.
+    task = AddingTask(6)
+    kw = dict(steps=5, progress=False, seed=2)
+    a = train(tiny_model(task), task, batch_size=4, eval_size=8, **kw)
+    b = train(tiny_model(task), task, batch_size=4, eval_size=16, **kw)
+    c = train(tiny_model(task), task, batch_size=7, eval_size=8, **kw)
+    assert a.loss == b.loss, "eval_size changed the training batches"
+    assert a.eval_loss[0] == c.eval_loss[0], "batch_size changed the validation batch"
+    assert a.eval_loss[0] != b.eval_loss[0]
+
+
 def test_train_restores_global_torch_rng():
     task = AddingTask(4)
     model = tiny_model(task)
