@@ -58,8 +58,9 @@ _PYTORCH_ORDER = ("r", "z", "n")  # gate blocks of weight_ih / weight_hh / biase
 _KERAS_ORDER = ("z", "r", "n")  # Keras calls the candidate block "h"
 
 
-def check_params(params: Mapping[str, ArrayLike], *, where: str) -> tuple[dict[str, Array],
-                                                                          int, int]:
+def check_params(
+    params: Mapping[str, ArrayLike], *, where: str
+) -> tuple[dict[str, Array], int, int]:
     """Validate PyTorch-layout GRU parameters; return float64 copies, ``H_in`` and ``H``.
 
     Expected: ``weight_ih (3H, H_in)``, ``weight_hh (3H, H)``, ``bias_ih (3H,)``,
