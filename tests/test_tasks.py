@@ -403,3 +403,23 @@ def test_train_accepts_every_sequence_model_readout_all(kind):
     h = train(course_model(task, kind, hidden_size=8), task, steps=3, batch_size=4,
               progress=False, eval_size=8)
     assert len(h.loss) == 3 and all(math.isfinite(v) for v in h.loss)
+
+
+def test_history_plot_draws_train_validation_and_baseline():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h = History(task="adding(T=5)", loss=[0.3, 0.2, 0.1], eval_steps=[0, 3],
+                eval_loss=[0.4, 0.1], baseline=1 / 6)
+    ax = h.plot()
+    try:
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert set(lines) == {"train", "validation", "baseline"}
+        np.testing.assert_array_equal(lines["train"].get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(lines["validation"].get_ydata(), [0.4, 0.1])
+        assert lines["baseline"].get_ydata()[0] == pytest.approx(1 / 6)
+        assert ax.get_title() == "adding(T=5)" and ax.get_xlabel() == "training step"
+    finally:
+        plt.close(ax.figure)
