@@ -185,7 +185,7 @@ def make_submissions(d: Path) -> dict[str, Path]:
         nbformat.write(nb, paths[name])
     paths["solution"] = ROOT / "solutions" / "ch2_exercises.ipynb"
     paths["untouched"] = ROOT / "exercises" / "ch2_exercises.ipynb"
-    paths["not_json"] = FIXTURES / "not_json.ipynb"
+    paths["not_json"] = FIXTURES / "ch2_not_json.ipynb"
     return paths
 
 
@@ -369,7 +369,7 @@ def test_cli_usage_errors(tmp_path):
     assert missing.returncode == 2 and "no such file" in missing.stderr
     blocker = tmp_path / "file"
     blocker.write_text("")
-    unwritable = subprocess.run(run + [str(FIXTURES / "not_json.ipynb"), "--out",
+    unwritable = subprocess.run(run + [str(FIXTURES / "ch2_not_json.ipynb"), "--out",
                                        str(blocker / "sub")], capture_output=True, text=True)
     assert unwritable.returncode == 1 and "cannot write reports" in unwritable.stderr
 

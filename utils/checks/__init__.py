@@ -22,7 +22,8 @@ from .core import Question, Verdict, capture
 __all__ = ["ASSIGNMENTS", "check", "get_question", "hint", "questions", "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
-ASSIGNMENTS: dict[str, str] = {"ch2_exercises": "utils.checks.ch2"}
+ASSIGNMENTS: dict[str, str] = {"ch1_exercises": "utils.checks.ch1",
+                               "ch2_exercises": "utils.checks.ch2"}
 
 
 def questions(assignment: str) -> list[Question]:
