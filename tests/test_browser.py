@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser.site import (
     ROOT,
@@ -228,13 +229,25 @@ def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
                         full_page=True)
 
 
-@pytest.mark.parametrize(
-    "docname", [d for d in DOCNAMES if expects_demo(d)] or [pytest.param(PILOT)]
-)
+DEMO_PAGES = [d for d in DOCNAMES if expects_demo(d)] or [PILOT]
+
+
+def wait_for_new_frame(page: Page, area: Locator, before: str, what: str) -> None:
+    """Wait until the demo in ``area`` shows something other than ``before``."""
+    try:
+        page.wait_for_function(
+            f"(area) => ({FRAME_SIGNATURE_JS})(area) !== {json.dumps(before)}",
+            arg=area.element_handle(),
+            timeout=5_000,
+        )
+    except PlaywrightTimeoutError as exc:
+        raise AssertionError(f"{what}, but the frame shown did not change") from exc
+
+
+@pytest.mark.parametrize("docname", DEMO_PAGES)
 def test_arrow_keys_change_the_frame(visit: Callable[[str], Visit], docname: str) -> None:
     """Focus each slider of each demo; an arrow key must show another Stack child."""
-    tags = parse_page(book_html() / f"{docname}.html")
-    views = widget_views(tags)
+    views = widget_views(parse_page(book_html() / f"{docname}.html"))
     assert views, f"{docname}: expected a demo on this page, found no widget view"
     seen = visit(docname)
     page = seen.page
@@ -255,20 +268,56 @@ def test_arrow_keys_change_the_frame(visit: Callable[[str], Visit], docname: str
             )
             handle.focus()
             page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
-            try:
-                page.wait_for_function(
-                    f"(area) => ({FRAME_SIGNATURE_JS})(area) !== {json.dumps(before)}",
-                    arg=area.element_handle(),
-                    timeout=5_000,
-                )
-            except Exception as exc:  # playwright TimeoutError
-                raise AssertionError(
-                    f"{docname}: demo {i}, slider {j}: the readout went from {before_value!r} "
-                    f"to {readout.inner_text()!r} but the frame shown did not change"
-                ) from exc
+            wait_for_new_frame(
+                page, area, before,
+                f"{docname}: demo {i}, slider {j}: an arrow key moved the readout from "
+                f"{before_value!r} to {readout.inner_text()!r}",
+            )
             assert readout.inner_text() != before_value, (
                 f"{docname}: demo {i}, slider {j}: the arrow key did not move the slider"
             )
     assert n_sliders, f"{docname}: expected at least one slider in its demos, found none"
     assert not seen.page_errors, f"{docname}: JavaScript errors:\n" + "\n".join(seen.page_errors)
     assert not seen.blocked, f"{docname}: requests outside 127.0.0.1: {seen.blocked}"
+
+
+@pytest.mark.parametrize("docname", DEMO_PAGES)
+def test_buttons_and_dropdowns_change_the_frame(
+    visit: Callable[[str], Visit], docname: str
+) -> None:
+    """Each toggle-button group and dropdown of each demo: another choice, another frame."""
+    views = widget_views(parse_page(book_html() / f"{docname}.html"))
+    seen = visit(docname)
+    page = seen.page
+    wait_for_widgets(page, len(views))
+    areas = page.locator(".widget-subarea")
+    n_controls = 0
+    for i in range(areas.count()):
+        area = areas.nth(i)
+        groups = area.locator(".widget-toggle-buttons")
+        for j in range(groups.count()):
+            n_controls += 1
+            other = groups.nth(j).locator("button:not(.mod-active)").first
+            label = other.inner_text()
+            before = area.evaluate(FRAME_SIGNATURE_JS)
+            other.click()
+            wait_for_new_frame(
+                page, area, before, f"{docname}: demo {i}, buttons {j}: clicked {label!r}"
+            )
+        dropdowns = area.locator(".widget-dropdown select")
+        for j in range(dropdowns.count()):
+            select = dropdowns.nth(j)
+            options = select.locator("option").all_inner_texts()
+            current = select.evaluate("(s) => s.selectedIndex")
+            if len(options) < 2:
+                continue
+            n_controls += 1
+            before = area.evaluate(FRAME_SIGNATURE_JS)
+            select.select_option(index=(current + 1) % len(options))
+            wait_for_new_frame(
+                page, area, before, f"{docname}: demo {i}, dropdown {j}: chose another option"
+            )
+    assert not seen.page_errors, f"{docname}: JavaScript errors:\n" + "\n".join(seen.page_errors)
+    assert not seen.blocked, f"{docname}: requests outside 127.0.0.1: {seen.blocked}"
+    if not n_controls:
+        pytest.skip(f"{docname}: no toggle buttons or dropdowns in its demos")
