@@ -378,3 +378,17 @@ def test_forged_results_written_by_the_notebook_are_ignored(graded):
     report = graded[1]["forged_progress"]
     assert report["score"] == 0, json.dumps(report, indent=1, ensure_ascii=False)
     assert report["extra_data"]["status"] == "crashed"
+
+
+def test_unidentifiable_notebook_needs_assignment_flag(tmp_path):
+    sub = tmp_path / "mystery.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), sub)
+    run = [sys.executable, "-m", "utils.grade", str(sub), "--out", str(tmp_path / "r")]
+    unknown = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 1 and "pass --assignment" in unknown.stderr
+    told = subprocess.run(run + ["--assignment", "ch2_exercises", "--timeout", str(TIMEOUT)],
+                          capture_output=True, text=True, timeout=120)
+    assert told.returncode == 0, told.stderr
+    report = json.loads((tmp_path / "r" / "mystery" / "results.json").read_text())
+    assert [t["name"] for t in report["tests"]] == list(MAX) and report["score"] == 0
+    assert "`reset_gate` is not defined" in output(report, "q2_1")
