@@ -155,7 +155,9 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         if not still_ours:
             outcomes.append(Outcome("tampered", detail="the function changed sys.setprofile"))
         elif tracer.hits:
-            outcomes.append(Outcome("reference_call", detail=", ".join(sorted(set(tracer.hits)))))
+            hits = list(dict.fromkeys(tracer.hits))  # first calls first, no repeats
+            more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
+            outcomes.append(Outcome("reference_call", detail=", ".join(hits[:3]) + more))
         elif changed := [k for k, a in args.items()
                          if a.shape != probe.args[k].shape
                          or not np.array_equal(a, probe.args[k], equal_nan=True)]:
