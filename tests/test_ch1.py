@@ -7,9 +7,14 @@ multiply-adds against ``torch.utils.flop_counter`` and a hand count.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import re
 from fractions import Fraction
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -443,3 +448,70 @@ def test_layer_ops_name_what_torch_runs(kind):
         assert ops["aten.addmm"] == 3 + 1, ops
     if kind == "gru":
         assert ops["aten.sigmoid_"] == 2 * 3 and ops["aten.tanh_"] == 3
+
+
+# ------------------------------------------------------------- the chapter notebook
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "ch1_why_grus.ipynb"
+GLUE_REF = re.compile(r"\{glue:(?:text|md|)\}`([A-Za-z0-9_]+)")
+
+
+@pytest.fixture(scope="module", params=["live", "static"])
+def executed(request, tmp_path_factory):
+    """The chapter run headless in a real kernel, with $GRU_DEMO_MODE = live / static."""
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(CHAPTER, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=False,
+        resources={"metadata": {"path": str(CHAPTER.parent)}})
+    old = os.environ.get("GRU_DEMO_MODE")
+    os.environ["GRU_DEMO_MODE"] = request.param  # the kernel inherits the environment
+    try:
+        client.execute()
+    finally:
+        if old is None:
+            os.environ.pop("GRU_DEMO_MODE", None)
+        else:
+            os.environ["GRU_DEMO_MODE"] = old
+    return request.param, nb
+
+
+def test_chapter_is_committed_without_outputs_and_follows_conventions():
+    nb = nbformat.read(CHAPTER, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert all(line.startswith(("import ", "from ")) for line in code[0].source.splitlines())
+    assert code[1].source.strip() == "SEED = 0"
+    assert any("param_budget_explorer()" in c.source for c in code), "D2's pilot demo is gone"
+    assert any("vanishing_explorer()" in c.source for c in code)
+
+
+def test_chapter_runs_clean_and_every_glue_reference_is_defined(executed):
+    mode, nb = executed
+    glued = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{mode}: {out.get('ename')}: {out.get('evalue')}"
+            assert out.output_type != "stream", f"{mode}: cell printed {out.get('text')!r}"
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                glued.add(name)
+    referenced = {m for c in nb.cells if c.cell_type == "markdown"
+                  for m in GLUE_REF.findall(c.source)}
+    assert referenced, "the prose glues no number"
+    assert referenced <= glued, f"{mode}: glue names used but never glued: {referenced - glued}"
+
+
+def test_chapter_demos_are_embedded(executed):
+    mode, nb = executed
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [out["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for c in nb.cells if c.cell_type == "code" for out in c.outputs
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    assert len(views) == 2 and all(v in state for v in views)  # vanishing + parameter budget
+    images = sum(1 for m in state.values() if m["model_name"] == "ImageModel")
+    assert images == (30 + 49 if mode == "static" else 2)
+    size = len(json.dumps(nb.metadata["widgets"]).encode())
+    assert size < 1.5e6, f"{mode}: {size} bytes of widget state"
