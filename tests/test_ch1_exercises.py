@@ -329,3 +329,35 @@ def test_batch_grader_gives_the_untouched_notebook_zero(graded):
     assert report["score"] == 0
     for t in report["tests"]:
         assert "not attempted yet" in t["output"], t
+
+
+GRADER_CHECK = textwrap.dedent('''
+    import numpy as np
+    import otter
+    grader = otter.Notebook("ch1_exercises.ipynb")
+
+    def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        raise NotImplementedError("Exercise 1.2: compute one tanh-RNN step h_t")
+    print("STUB", repr(grader.check("q1_2")))
+
+    def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        return np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T)
+    print("WRONG", repr(grader.check("q1_2")))
+
+    def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        return np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
+    print("RIGHT", grader.check("q1_2").grade)
+''')
+
+
+def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
+    (tmp_path / STUDENT.name).write_bytes(STUDENT.read_bytes())
+    script = GRADER_CHECK if REGISTERED else REGISTER + "\n" + GRADER_CHECK
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "not attempted yet" in out[out.index("STUB"):out.index("WRONG")]
+    wrong = out[out.index("WRONG"):out.index("RIGHT")]
+    assert "bias_hh is missing" in wrong and 'hint("q1_2")' in wrong
+    assert "RIGHT 1.0" in out
