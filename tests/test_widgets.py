@@ -13,7 +13,6 @@ import importlib
 import io
 import itertools
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any
