@@ -231,3 +231,51 @@ def test_launch_buttons(html: Path, docname: str) -> None:
         assert any(docname in h and repo.split("/")[-1] in h for h in hrefs), (
             f"{docname}: expected a {service} launch link to {docname}.ipynb, got {hrefs}"
         )
+
+
+def _load_sphinx_offline():  # the Sphinx extension lives in scripts/, not in a package
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sphinx_offline", ROOT / "scripts" / "sphinx_offline.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("thebe", [False, True])
+def test_sphinx_offline_drops_thebe_and_flags_cdn_assets(
+    thebe: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fast unit check of scripts/sphinx_offline.py, without a build."""
+    from types import SimpleNamespace
+
+    from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+    offline = _load_sphinx_offline()
+    app = SimpleNamespace(
+        config=SimpleNamespace(html_theme_options={"launch_buttons": {"thebe": thebe}})
+    )
+    thebe_inline = _JavaScript("", body='const THEBE_JS_URL = "https://unpkg.com/thebe"')
+    scripts = [
+        _JavaScript("_static/doctools.js"),
+        thebe_inline,
+        _JavaScript("_static/sphinx-thebe.js"),
+        _JavaScript("https://cdn.example.org/lib.js"),
+    ]
+    styles = [_CascadingStyleSheet("_static/sphinx-thebe.css"), _CascadingStyleSheet("a.css")]
+    context = {"script_files": scripts, "css_files": styles}
+    with caplog.at_level("WARNING"):
+        offline.clean_page_assets(app, "intro", "page.html", context, None)
+    kept = [str(js.filename) for js in context["script_files"]]
+    assert context["script_files"] is scripts, "expected the list filtered in place"
+    if thebe:
+        assert len(kept) == 4, f"thebe on: expected all 4 scripts kept, got {kept}"
+    else:
+        assert kept == ["_static/doctools.js", "https://cdn.example.org/lib.js"], kept
+        assert [str(c.filename) for c in styles] == ["a.css"]
+    flagged = [r.getMessage() for r in caplog.records if "another host" in r.getMessage()]
+    assert len(flagged) == 1 and "cdn.example.org" in flagged[0], (
+        f"expected one warning naming cdn.example.org, got {flagged}"
+    )
