@@ -64,7 +64,7 @@ CONTROL_VIEWS = {
     "ToggleButtonsView": "widget-toggle-buttons",
     "RadioButtonsView": "widget-radio",
 }
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 60_000  # generous: the CI box has 2 shared cores
 
 if not CHROMIUM.exists():
     reason = f"Chromium not found at {CHROMIUM} (make test installs it with apt-get as root)"
@@ -238,7 +238,7 @@ def wait_for_new_frame(page: Page, area: Locator, before: str, what: str) -> Non
         page.wait_for_function(
             f"(area) => ({FRAME_SIGNATURE_JS})(area) !== {json.dumps(before)}",
             arg=area.element_handle(),
-            timeout=5_000,
+            timeout=15_000,
         )
     except PlaywrightTimeoutError as exc:
         raise AssertionError(f"{what}, but the frame shown did not change") from exc
