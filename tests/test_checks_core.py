@@ -17,6 +17,7 @@ PROBE = Probe("p", {"a": np.arange(6.0).reshape(2, 3), "b": np.ones(3)}, "the te
 
 @pytest.mark.parametrize("fn, kind", [
     (lambda a, b: a + b, "value"),
+    (lambda a, b: b.sum(), "value"),  # a NumPy scalar counts as a 0-d array
     (lambda a, b: None, "none"),
     (lambda a, b: [a, b], "value"),
     (lambda a, b: "text", "wrong_type"),
@@ -44,6 +45,7 @@ def test_not_implemented_is_its_own_outcome():
 
 
 @pytest.mark.parametrize("value", [np.arange(6.0).reshape(2, 3), np.array([np.nan, np.inf]),
+                                   np.array(3.5), np.arange(12.0).reshape(3, 4).T[::2],
                                    np.zeros((0, 3), np.float32), np.array([1, 2], np.int64),
                                    [np.ones(2), np.zeros((2, 2))]])
 def test_transport_round_trip_is_exact(value):

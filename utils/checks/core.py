@@ -109,6 +109,8 @@ class _ReferenceTracer:
 def _to_plain(result: Any) -> Outcome:
     if result is None:
         return Outcome("none")
+    if isinstance(result, np.generic):  # NumPy returns scalars from 0-d arithmetic
+        result = np.asarray(result)
     if isinstance(result, (tuple, list)):
         parts = [_to_plain(item) for item in result]
         for part in parts:
@@ -172,9 +174,10 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
 
 
 def _encode_array(a: np.ndarray) -> dict[str, Any]:
-    a = np.ascontiguousarray(a)
+    # tobytes(order="C") handles any strides and keeps 0-d arrays 0-d (ascontiguousarray
+    # would make them 1-d)
     return {"dtype": a.dtype.str, "shape": list(a.shape),
-            "b64": base64.b64encode(a.tobytes()).decode("ascii")}
+            "b64": base64.b64encode(a.tobytes(order="C")).decode("ascii")}
 
 
 def _decode_array(d: dict[str, Any]) -> np.ndarray:
