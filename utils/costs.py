@@ -62,7 +62,7 @@ def _check_positive_int(name: str, value: object) -> int:
 
 
 def macs_per_step(kind: str, input_size: int, hidden_size: int, batch_size: int = 1) -> int:
-    r"""Multiply-adds of the two matrix products of one step: :math:`N \cdot G \cdot H (H_{in} + H)`.
+    r"""Multiply-adds of one step's two matrix products: :math:`N \cdot G \cdot H (H_{in} + H)`.
 
     ``G`` is 1 (``"rnn"``), 3 (``"gru"``) or 4 (``"lstm"``). Each of the :math:`G H` output
     rows of :math:`W_{ih} x_t` costs :math:`H_{in}` MACs and of :math:`W_{hh} h_{t-1}`, :math:`H`

@@ -52,7 +52,8 @@ CELL_KINDS: tuple[str, ...] = tuple(_GATES)
 
 
 class LinearRNNCell(nn.Module):
-    r"""The RNN without its nonlinearity: :math:`h_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}`.
+    r"""The RNN without its nonlinearity:
+    :math:`h_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}`.
 
     Same parameter names and shapes as ``torch.nn.RNNCell``: ``weight_ih (H, H_in)``,
     ``weight_hh (H, H)``, ``bias_ih (H,)``, ``bias_hh (H,)``. Here
