@@ -7,6 +7,7 @@ the glued numbers are then checked against what the chapter's prose claims about
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def test_runs_without_errors_and_every_glue_in_the_prose_exists(executed):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         assert not errors, f"cell {cell.get('id')} raised {errors[0]['ename']}"
     values = glued(executed)
-    import re
-
     prose = "\n".join(c.source for c in executed.cells if c.cell_type == "markdown")
     used = set(re.findall(r"\{glue:text\}`([a-zA-Z0-9_]+)", prose))
     assert used, "the prose uses no glued numbers"

@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from utils._shapes import check_shape
-from utils.numpy_cells import GRUCell, sigmoid
+from utils.numpy_cells import GRUCell
 
 __all__ = [
     "PARAM_NAMES",
