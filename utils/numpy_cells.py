@@ -55,10 +55,11 @@ def sigmoid(x: ArrayLike) -> Array:
         array([0. , 0.5, 1. ])
     """
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype.kind != "f":  # integers, booleans → float64
         x = x.astype(np.float64)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    e = np.exp(-np.abs(x))  # e^{−|x|} ∈ (0, 1]: never overflows
+    s = 1 / (1 + e)  # σ(|x|)
+    return np.where(x >= 0, s, e * s)  # σ(−|x|) = e^{−|x|} σ(|x|)
 
 
 class _Cell:
@@ -285,20 +286,23 @@ class _Cell:
         gates of every step stacked along the first axis.
         """
         X, state0, _ = self._check_sequence_args(X, state0, f"{type(self).__name__}.forward")
-        H_all, final_state, gates = self._run(X, state0)
+        H_all, final_state, gates = self._run(X, state0, keep_gates=return_gates)
         return (H_all, final_state, gates) if return_gates else (H_all, final_state)
 
-    def _run(self, X: Array, state0: Any) -> tuple[Array, Any, dict[str, Array]]:
+    def _run(self, X: Array, state0: Any,
+             keep_gates: bool = True) -> tuple[Array, Any, dict[str, Array]]:
         T, N, _ = X.shape
-        XW = X @ self.weight_ih.T + self.bias_ih  # (T, N, G·H): all input projections at once
+        # All input projections at once, as one (T·N, H_in) @ (H_in, G·H) matrix product
+        # (a 2-D product runs about twice as fast in NumPy as the batched 3-D one).
+        XW = (X.reshape(T * N, -1) @ self.weight_ih.T + self.bias_ih).reshape(T, N, -1)
         H_all = np.empty((T, N, self.hidden_size), dtype=self.dtype)  # (T, N, H)
-        gates = {g: np.empty_like(H_all) for g in self.gate_names}  # each (T, N, H)
+        gates = {g: np.empty_like(H_all) for g in self.gate_names} if keep_gates else {}
         state = state0
         for t in range(T):
             state, gates_t = self._recurrence(XW[t], state)
             H_all[t] = self._hidden(state)
-            for g, value in gates_t.items():
-                gates[g][t] = value
+            for g in gates:  # each (T, N, H), filled only when the caller asked for them
+                gates[g][t] = gates_t[g]
         return H_all, state, gates
 
     # ---------------------------------------------------------------- backward helpers
@@ -437,17 +441,17 @@ class GRUCell(_Cell):
 
     def _recurrence(self, xw_t: Array, h_prev: Array) -> tuple[Array, dict[str, Array]]:
         H = self.hidden_size
-        x_r, x_z, x_n = np.split(xw_t, 3, axis=1)  # each (N, H): W_i· x_t + b_i·
+        x_r, x_z, x_n = xw_t[:, :H], xw_t[:, H:2 * H], xw_t[:, 2 * H:]  # W_i· x_t + b_i·
         W_hn, b_hn = self.weight_hh[2 * H:], self.bias_hh[2 * H:]  # (H, H), (H,)
         if self.reset_after:
             hw = h_prev @ self.weight_hh.T + self.bias_hh  # (N, 3H)
-            h_r, h_z, h_n = np.split(hw, 3, axis=1)  # each (N, H): W_h· h_{t−1} + b_h·
+            h_r, h_z, h_n = hw[:, :H], hw[:, H:2 * H], hw[:, 2 * H:]  # W_h· h_{t−1} + b_h·
             r_t = sigmoid(x_r + h_r)
             z_t = sigmoid(x_z + h_z)
             n_t = np.tanh(x_n + r_t * h_n)
         else:
             hw = h_prev @ self.weight_hh[:2 * H].T + self.bias_hh[:2 * H]  # (N, 2H)
-            h_r, h_z = np.split(hw, 2, axis=1)  # each (N, H)
+            h_r, h_z = hw[:, :H], hw[:, H:]  # each (N, H)
             r_t = sigmoid(x_r + h_r)
             z_t = sigmoid(x_z + h_z)
             n_t = np.tanh(x_n + (r_t * h_prev) @ W_hn.T + b_hn)
