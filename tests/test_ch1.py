@@ -315,6 +315,7 @@ def test_rate_validates_start():
 # --------------------------------------------------------------------------- costs
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sizes", [(1, 1), (2, 3), (5, 4), (16, 32)])
 def test_macs_match_torch_flop_counter(kind, sizes):

@@ -24,17 +24,6 @@ from utils.checks import ch1
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch1_exercises.ipynb"
 STUDENT = ROOT / "exercises" / "ch1_exercises.ipynb"
-REGISTERED = "ch1_exercises" in checks.ASSIGNMENTS
-# Until utils/checks/__init__.py lists chapter 1, register it for this process (and, through
-# the wrapper below, for the grader's process).
-REGISTER = "import utils.checks as c; c.ASSIGNMENTS.setdefault('ch1_exercises', " \
-           "'utils.checks.ch1')"
-
-
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch):
-    if not REGISTERED:
-        monkeypatch.setitem(checks.ASSIGNMENTS, "ch1_exercises", "utils.checks.ch1")
 
 
 def verdict(name, fn, level="public"):
@@ -268,6 +257,7 @@ def test_gradient_norms_by_hand():
 
 
 def test_questions_are_registered_in_order():
+    assert checks.ASSIGNMENTS["ch1_exercises"] == "utils.checks.ch1"
     assert [q.name for q in checks.questions("ch1_exercises")] == ["q1_1", "q1_2", "q1_3",
                                                                    "q1_4"]
     assert checks.get_question("q1_3").max_points == 2
@@ -302,13 +292,9 @@ def graded(tmp_path_factory):
     for name, src in (("solution", MASTER), ("untouched", STUDENT)):
         paths[name].parent.mkdir()
         paths[name].write_bytes(src.read_bytes())
-    runner = (f"{REGISTER}; import sys, runpy; sys.argv = ['utils.grade'] + sys.argv[1:]; "
-              "runpy.run_module('utils.grade', run_name='__main__')")
-    cmd = [sys.executable, "-c", runner] if not REGISTERED else [
-        sys.executable, "-m", "utils.grade"]
-    proc = subprocess.run([*cmd, *map(str, paths.values()), "--out", str(out), "--timeout",
-                           "120", "--jobs", "2"], capture_output=True, text=True, timeout=900,
-                          cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths.values()),
+                           "--out", str(out), "--timeout", "120", "--jobs", "2"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
     reports = {}
     for report_dir in sorted(p for p in out.iterdir() if p.is_dir()):
         data = json.loads((report_dir / "results.json").read_text())
@@ -352,8 +338,7 @@ GRADER_CHECK = textwrap.dedent('''
 
 def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     (tmp_path / STUDENT.name).write_bytes(STUDENT.read_bytes())
-    script = GRADER_CHECK if REGISTERED else REGISTER + "\n" + GRADER_CHECK
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
