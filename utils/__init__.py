@@ -8,6 +8,9 @@ Modules (each small, one job):
 - ``utils.variants``: GRU variants in NumPy (MGU, Li-GRU, GRU1/2/3, CIFG-LSTM, minGRU).
 - ``utils.params``: ``param_count(kind, input_size, hidden_size)``.
 - ``utils.tasks``: seeded long-memory tasks and a compact training loop.
+- ``utils.gradients`` and ``utils.costs``: gradient-norm measurements; compute and timing.
+- ``utils.conventions``: Chung ↔ PyTorch update sign, Keras ↔ PyTorch layout, reset placement.
+- ``utils.gates`` and ``utils.diagrams``: the reset-sum task, learned gates, the cell diagram.
 - ``utils.widgets`` and ``utils.demos``: interactive demos, live in Jupyter and static on the site.
 - ``utils.checks`` and ``utils.grade``: exercise checkers and the batch grader.
 
