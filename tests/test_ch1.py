@@ -45,6 +45,9 @@ from utils.gradients import (
 
 F64 = torch.float64
 KINDS = ("rnn", "gru", "lstm")
+# torch.func (the autograd Jacobians) and the flop counter script a helper on first use.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -315,7 +318,6 @@ def test_rate_validates_start():
 # --------------------------------------------------------------------------- costs
 
 
-@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("sizes", [(1, 1), (2, 3), (5, 4), (16, 32)])
 def test_macs_match_torch_flop_counter(kind, sizes):
