@@ -398,7 +398,7 @@ def small_vanishing(monkeypatch):
     """The demo with tiny cells (the frames' size does not depend on H), cache cleared."""
     from utils.demos import vanishing
 
-    monkeypatch.setattr(vanishing, "_SIZES", {"hidden_size": 4, "input_size": 3,
+    monkeypatch.setattr(vanishing, "SIZES", {"hidden_size": 4, "input_size": 3,
                                               "n_samples": 2})
     vanishing._measure.cache_clear()
     yield vanishing

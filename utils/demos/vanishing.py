@@ -30,6 +30,7 @@ __all__ = [
     "CELLS",
     "GATE_BIASES",
     "SEQ_LENS",
+    "SIZES",
     "SPECTRAL_RADII",
     "Y_LIM",
     "vanishing_data",
@@ -50,13 +51,13 @@ CELLS: dict[str, tuple[str, str]] = {
 # The y axis is fixed (the axes are drawn once); values outside are drawn on its edge.
 Y_LIM: tuple[float, float] = (1e-24, 1e12)
 # Small and quick: a few seconds for every position, on 2 CPU cores.
-_SIZES = {"hidden_size": 16, "input_size": 8, "n_samples": 4}
+SIZES: dict[str, int] = {"hidden_size": 16, "input_size": 8, "n_samples": 4}
 
 
 @functools.cache
 def _measure(kind: str, spectral_radius: float, gate_bias: float) -> GradientNorms:
     return gradient_norms(kind, seq_len=max(SEQ_LENS), spectral_radius=spectral_radius,
-                          gate_bias=gate_bias, seed=0, **_SIZES)
+                          gate_bias=gate_bias, seed=0, **SIZES)
 
 
 def vanishing_data(spectral_radius: float, gate_bias: float) -> dict[str, GradientNorms]:
@@ -118,8 +119,8 @@ def _setup_figure(
     ax.set_yticks([10.0**k for k in range(-24, 13, 6)])
     ax.set_xlabel(r"$t$ (steps between $s_0$ and $s_t$)")
     ax.set_ylabel(r"$\|\partial s_t / \partial s_0\|_2$ (no unit)")
-    ax.set_title("Gradient reaching the initial state (mean of 4 sequences, H = 16)",
-                 fontsize=10)
+    ax.set_title("Gradient reaching the initial state (mean of "
+                 f"{SIZES['n_samples']} sequences, H = {SIZES['hidden_size']})", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.axhline(1.0, color="black", lw=0.6, alpha=0.5)
     lines = {kind: ax.plot([], [], color=colour, lw=1.8)[0]
