@@ -9,9 +9,10 @@ Three things differ between papers and libraries that all say "GRU":
    weights and biases negated: :func:`chung_to_pytorch` (its own inverse,
    :func:`pytorch_to_chung`).
 2. **Where the reset gate acts.** After the recurrent product,
-   ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))`` (PyTorch, cuDNN, Keras
-   ``reset_after=True``), or before it, ``n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1})
-   + b_hn)`` (Cho et al. 2014 v3, d2l, Keras ``reset_after=False``). These are different
+   ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))`` (Cho et al. 2014 arXiv v1
+   and v2, PyTorch, cuDNN, Keras ``reset_after=True``, the default since TensorFlow 2.0), or
+   before it, ``n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)`` (Cho et al. 2014
+   arXiv v3, Chung et al. 2014, d2l, Keras ``reset_after=False``). These are different
    models; ``utils.numpy_cells.GRUCell(reset_after=...)`` computes both.
    :func:`fused_step` shows why cuDNN chose "after": the three recurrent products fuse into
    one ``h_{t−1} W_hh^T`` per step (:func:`count_matmuls`).

@@ -61,9 +61,9 @@ def gru_cell_diagram(*, reset_after: bool = True, ax: Any = None) -> Figure:
     """Draw one GRU cell; returns the ``Figure`` (a new 9 × 5.2 in figure unless ``ax``).
 
     Args:
-        reset_after: ``True`` draws PyTorch's / cuDNN's candidate
-            ``tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))``; ``False`` draws Cho et
-            al.'s (2014, v3) ``tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)``.
+        reset_after: ``True`` draws PyTorch's / cuDNN's (and Cho et al.'s arXiv v1)
+            candidate ``tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))``; ``False`` draws
+            Cho et al.'s (2014, arXiv v3) ``tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)``.
         ax: an existing matplotlib ``Axes`` to draw into.
     """
     if ax is None:
@@ -103,7 +103,8 @@ def gru_cell_diagram(*, reset_after: bool = True, ax: Any = None) -> Figure:
         _wire(ax, [(_R_X, 2.1), (_R_X, 3.0), (_RESET_X - 0.22, 3.0)], c["r"])
         _node(ax, (_RESET_X, 3.0), "⊙")
         _wire(ax, [(_RESET_X + 0.22, 3.0), (_N_X - 0.5, 3.0)])
-        title = "GRU cell, reset after the product (PyTorch, cuDNN, Keras reset_after=True)"
+        title = ("GRU cell, reset after the product (Cho 2014 v1, PyTorch, cuDNN, "
+                 "Keras reset_after=True)")
     else:
         _wire(ax, [(_RESET_X, _RAIL_Y), (_RESET_X, 4.27)])
         _wire(ax, [(_R_X, 2.1), (_R_X, 4.05), (_RESET_X - 0.22, 4.05)], c["r"])

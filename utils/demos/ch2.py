@@ -99,8 +99,9 @@ def gate_explorer_demo(params: Mapping[str, ArrayLike] | None = None,
                           label="$r_t$", animated=True)
         bars_z = ax_g.bar(units + width / 2, np.zeros(H), width, color=GATE_COLORS["z"],
                           label="$z_t$", animated=True)
-        ax_g.set(ylim=(0, 1.05), xticks=units, xticklabels=[f"unit {i}" for i in units],
-                 ylabel="gate value", title="gates")
+        ax_g.set(ylim=(0, 1.3), yticks=np.linspace(0, 1, 6), xticks=units,
+                 xticklabels=[f"unit {i}" for i in units], ylabel="gate value", title="gates")
+        ax_g.axhline(1, color="black", lw=0.6, ls=":")  # the legend sits above σ's ceiling
         ax_g.legend(loc="upper center", ncols=2, fontsize=8, frameon=False)
         w = 0.27
         ax_s.bar(units - w, h_prev[0], w, color="#aaaaaa", label="$h_{t-1}$")
