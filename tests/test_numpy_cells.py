@@ -581,6 +581,18 @@ def test_sigmoid_is_stable_and_accurate():
     assert s[2] > 0, "sigmoid(-700) = e^-700 is representable and must not flush to 0"
     np.testing.assert_allclose(s[2], np.exp(-700.0), rtol=1e-14)
     np.testing.assert_allclose(sigmoid(x) + sigmoid(-x), 1.0, rtol=1e-15)
+    # without −1000 and −745, e^{−x} cannot overflow and the fast path runs: same accuracy
+    fast = sigmoid(x[inside])
+    np.testing.assert_allclose(fast, expected, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(fast, s[inside], rtol=1e-15, atol=0)
+    # float32 overflows e^{−x} from x < −88.7: still no warning, and σ(−100) = e^{−100} > 0
+    x32 = np.array([-100.0, -88.0, -1.0, 0.0, 20.0, 100.0], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s32 = sigmoid(x32)
+    assert s32.dtype == np.float32 and s32[0] == np.exp(np.float32(-100.0)) > 0
+    np.testing.assert_allclose(s32[1:], torch.sigmoid(torch.from_numpy(x32[1:])).numpy(),
+                               rtol=1e-6, atol=0)
     assert sigmoid(np.float32(3.0)).dtype == np.float32
     assert sigmoid(np.array([0, 1])).dtype == np.float64
 
