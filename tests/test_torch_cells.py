@@ -362,6 +362,12 @@ def test_sequence_model_accepts_a_cell_and_validates() -> None:
         tc.SequenceModel(cell, 2, 6, 1)
     with pytest.raises(ValueError, match="readout must be 'last' or 'all'"):
         tc.SequenceModel("gru", 2, 5, 1, readout="first")
+    with pytest.raises(ValueError, match="expected input_size and hidden_size with the cell "
+                                         "kind 'gru', got input_size=2, hidden_size=None"):
+        tc.SequenceModel("gru", 2)
+    with pytest.raises(ValueError, match=r"cell_kwargs \['reset_after'\] need a cell kind .* got "
+                                         "a GRUCell instance"):
+        tc.SequenceModel(cell, reset_after=True)
     with pytest.raises(ValueError, match="unknown cell kind 'tcn'"):
         tc.SequenceModel("tcn", 2, 5, 1)
     with pytest.raises(ValueError, match=r"expected X of shape \(T, N, H_in=2\)"):

@@ -183,6 +183,22 @@ def test_shape_errors_name_expected_and_actual(np_cls) -> None:
         np_cls(0, 4)
 
 
+@pytest.mark.parametrize("np_cls, name, expected", [
+    (V.MGU, "weight_hh", "(8, 4) = (2·H, hidden_size)"),
+    (V.GRU3, "weight_hh", "(4, 4) = (H, hidden_size)"),
+    (V.CIFGLSTM, "weight_ih", "(12, 3) = (3·H, input_size)"),
+    (V.LiGRU, "bn_weight", "(8,) = (2·H,)"),
+])
+def test_tampered_parameter_names_expected_and_actual(np_cls, name, expected) -> None:
+    cell = np_cls(3, 4, rng=rng(0))
+    setattr(cell, name, np.zeros((5, 3)))
+    message = (f"{np_cls.__name__}.forward: expected parameter {name} of shape {expected}, "
+               "got (5, 3)")
+    with pytest.raises(ValueError) as info:
+        cell.forward(np.zeros((2, 1, 3)))
+    assert str(info.value).startswith(message), f"expected {message!r}, got {str(info.value)!r}"
+
+
 def test_mingru_rejects_unknown_method() -> None:
     with pytest.raises(ValueError, match="expected method 'scan' or 'loop', got 'fft'"):
         V.MinGRU(2, 3, rng=rng(0)).forward(np.zeros((4, 1, 2)), method="fft")

@@ -1058,7 +1058,10 @@ class SequenceModel(nn.Module):
             raise ValueError(f"readout must be 'last' or 'all', got {readout!r}")
         if isinstance(cell, str):
             if input_size is None or hidden_size is None:
-                raise ValueError("input_size and hidden_size are required with a cell kind")
+                raise ValueError(
+                    f"expected input_size and hidden_size with the cell kind {cell!r}, got "
+                    f"input_size={input_size!r}, hidden_size={hidden_size!r}"
+                )
             self.kind = cell
             self.cell = make_cell(cell, input_size, hidden_size, generator=generator,
                                   **cell_kwargs)
@@ -1069,7 +1072,10 @@ class SequenceModel(nn.Module):
                         f"{name}={given} does not match the cell's {getattr(cell, name)}"
                     )
             if cell_kwargs:
-                raise ValueError(f"cell_kwargs {sorted(cell_kwargs)} need a cell kind")
+                raise ValueError(
+                    f"cell_kwargs {sorted(cell_kwargs)} need a cell kind (a str), got a "
+                    f"{type(cell).__name__} instance: configure it when you build it"
+                )
             self.kind = type(cell).__name__
             self.cell = cell
         else:

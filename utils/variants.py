@@ -175,9 +175,14 @@ class _Variant:
                 f"hidden_size={self.hidden_size}, dtype={self.dtype.name})")
 
     def _check_parameters(self, where: str) -> None:
+        H = self.hidden_size
         for name, shape in self._param_shapes().items():
+            # every first axis stacks k blocks of H rows; the second is H_in or H
+            k = shape[0] // H
+            labels = ("H" if k == 1 else f"{k}·H",
+                      "input_size" if name == "weight_ih" else "hidden_size")
             check_shape(getattr(self, name), shape, name=f"parameter {name}",
-                        labels=tuple("?" * len(shape)), where=where)
+                        labels=labels[: len(shape)], where=where)
 
     # ---------------------------------------------------------------- PyTorch interop
 
