@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -142,20 +143,49 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     assert "RIGHT 1.0" in out
 
 
-def test_otter_autograder_bundle_grades_with_otter_run(fresh, assigned, tmp_path):
-    """The bundle ``otter assign`` builds (for ``otter run`` and Gradescope) gives the
-    completed notebook every point (the untouched one scoring zero is checked through
-    ``utils.grade``; one ``otter run`` keeps this test short)."""
+# Hides the repository's editable install of `utils` (setuptools' `__editable__` finder) in
+# every Python process that inherits PYTHONPATH, the notebook kernel included, as on a
+# Gradescope image that has never seen this repository.
+HIDE_UTILS = """import sys
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if "__editable__" not in getattr(f, "__module__", "")]
+"""
+
+
+def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
+    """The bundle ``otter assign`` builds (for ``otter run`` and Gradescope) ships the
+    checkers and gives the completed notebook every point with the repository's ``utils``
+    out of reach (the untouched notebook scoring zero is checked through ``utils.grade``;
+    one ``otter run`` keeps this test short)."""
+    import zipfile
+
     from test_grade import MAX, completed
 
-    sub = tmp_path / MASTER.name
-    nb = completed()
-    nbformat.write(nb, sub)
     [bundle] = (assigned / "autograder").glob("*.zip")
+    names = set(zipfile.ZipFile(bundle).namelist())
+    for rel in ("utils/__init__.py", "utils/checks/__init__.py", "utils/checks/core.py",
+                "utils/checks/ch2.py"):
+        assert f"files/{rel}" in names, sorted(names)
+    assert not any("__pycache__" in n for n in names), sorted(names)
+    assert "numpy" in zipfile.ZipFile(bundle).read("environment.yml").decode()
+
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(HIDE_UTILS)
+    env = dict(os.environ, PYTHONPATH=str(hide))
+    work = tmp_path / "work"
+    work.mkdir()
+    probe = subprocess.run([sys.executable, "-c", "import importlib.util as u; "
+                            "print(u.find_spec('utils') is None)"], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "True", "the repository's utils is still importable"
+
+    sub = work / MASTER.name
+    nbformat.write(completed(), sub)
     proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(bundle), str(sub),
-                           "-o", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
+                           "-o", str(work)], cwd=work, env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = json.loads((work / "results.json").read_text())
     total = sum(t.get("score", 0) for t in results["tests"])  # "Public Tests" has no score
     assert total == sum(MAX.values()), json.dumps(results, indent=1)

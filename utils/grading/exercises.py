@@ -6,6 +6,13 @@
 ``python scripts/exercises.py autograder``  ``otter assign`` (running the tests on the solutions)
                                             into ``dist/chN_exercises/`` (the Gradescope zip)
 
+The otter tests call ``utils.checks.run_check``, and the Gradescope image does not have this
+repository. So ``otter assign`` runs on a staged copy of the master whose assignment config
+also ships :data:`BUNDLE_FILES` (``utils/__init__.py`` and ``utils/checks/``, which need only
+NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time otter copies
+``files`` into the submission directory, the notebook kernel's working directory, so
+``import utils`` finds that copy: nothing has to be installed.
+
 Pages show the statement, the stub, the hint and the solution collapsed in a dropdown. With
 ``--student`` or ``GRU_COURSE_STUDENT_SITE=1`` the pages are written without solutions.
 """
@@ -23,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from utils.checks import ASSIGNMENTS, questions
 
@@ -36,12 +44,50 @@ def masters(root: Path = ROOT) -> list[Path]:
             if (root / "solutions" / f"{name}.ipynb").exists()]
 
 
+# Shipped in every autograder bundle (paths relative to the repository root), and what they
+# need: the checkers import only NumPy (same range as requirements.txt).
+BUNDLE_FILES = ("utils/__init__.py", "utils/checks")
+BUNDLE_REQUIREMENTS = ("numpy>=1.26,<3",)
+_CONFIG_HEADER = "# ASSIGNMENT CONFIG"
+
+
+def stage_master(master: Path, stage: Path, root: Path = ROOT) -> Path:
+    """Copy ``master`` into ``stage`` next to :data:`BUNDLE_FILES`, adding them (and
+    :data:`BUNDLE_REQUIREMENTS`) to its otter assignment config; return the staged master."""
+    nb = nbformat.read(master, as_version=4)
+    configs = [c for c in nb.cells
+               if c.cell_type == "raw" and c.source.lstrip().startswith(_CONFIG_HEADER)]
+    if len(configs) != 1:
+        raise RuntimeError(f"{master}: expected one raw `{_CONFIG_HEADER}` cell, "
+                           f"found {len(configs)}")
+    config = yaml.safe_load(configs[0].source.split("\n", 1)[1]) or {}
+    top = sorted({f.split("/")[0] for f in BUNDLE_FILES})
+    config["files"] = list(dict.fromkeys([*config.get("files", []), *top]))
+    config["requirements"] = list(dict.fromkeys([*config.get("requirements", []),
+                                                 *BUNDLE_REQUIREMENTS]))
+    configs[0].source = f"{_CONFIG_HEADER}\n" + yaml.safe_dump(config, sort_keys=False)
+    stage.mkdir(parents=True, exist_ok=True)
+    for rel in BUNDLE_FILES:
+        src, dst = root / rel, stage / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, dst)
+    staged = stage / master.name
+    nbformat.write(nb, staged)
+    return staged
+
+
 def otter_assign(master: Path, out: Path, run_tests: bool) -> None:
-    """``otter assign master out``: ``out/student/`` and ``out/autograder/`` (with the zip)."""
-    cmd = [sys.executable, "-m", "otter", "assign", str(master), str(out)]
-    if not run_tests:
-        cmd.insert(4, "--no-run-tests")
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    """``otter assign`` on a staged copy of ``master`` (see :func:`stage_master`):
+    ``out/student/`` and ``out/autograder/`` (with the zip)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = stage_master(master, Path(tmp))
+        cmd = [sys.executable, "-m", "otter", "assign", str(staged), str(out.resolve())]
+        if not run_tests:
+            cmd.insert(4, "--no-run-tests")
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
     if proc.returncode != 0:
         raise RuntimeError(f"otter assign failed for {master}:\n{proc.stdout}\n{proc.stderr}")
 
