@@ -32,9 +32,12 @@ KINDS = {
     "gru": (GRUCell, {}, nn.GRU, nn.GRUCell),
     "lstm": (LSTMCell, {}, nn.LSTM, nn.LSTMCell),
 }
-# (T, N, H_in, H): every size 1 appears, alone and together.
+# (T, N, H_in, H): every size 1 appears, alone and together; then six shapes drawn at random
+# (seeded, so the ids stay stable), T up to 12, N up to 6, H_in and H up to 9.
 SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (4, 1, 3, 2), (3, 2, 1, 5), (5, 4, 3, 1), (7, 3, 5, 6),
           (2, 5, 4, 3)]
+SHAPES += [tuple(int(v) for v in row)
+           for row in np.random.default_rng(2026).integers(1, [13, 7, 10, 10], size=(6, 4))]
 SHAPE_IDS = [f"T{t}-N{n}-Hin{i}-H{h}" for t, n, i, h in SHAPES]
 VARIANTS = ["rnn", "gru", "gru_reset_before", "lstm"]  # every distinct cell computation
 
