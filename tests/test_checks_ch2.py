@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.checks import check, get_question, hint, questions, run_check
+from utils.checks import NotAttemptedYet, check, get_question, hint, questions, run_check
 from utils.checks.ch2 import candidate, chung_to_pytorch, gate, gru_step
 from utils.grading.exercises import solution_code
 
@@ -350,6 +350,8 @@ def test_untouched_stub_is_not_attempted_not_a_traceback():
     assert verdict.status == "not attempted"
     assert "not attempted yet" in verdict.message and 'hint("q2_4")' in verdict.message
     assert "Traceback" not in verdict.message
+    with pytest.raises(NotAttemptedYet, match="not attempted yet"):  # what otter shows
+        run_check("q2_4", step_stub, "public")
 
 
 def test_unknown_mistake_is_isolated_to_a_term():

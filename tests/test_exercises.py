@@ -137,7 +137,8 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     stub = out[out.index("STUB"):out.index("WRONG")]
-    assert "not attempted yet" in stub and "Traceback" not in stub
+    assert "NotAttemptedYet: ⏳ q2_1 (reset_gate): not attempted yet" in stub, stub
+    assert "Traceback" not in stub and "AssertionError" not in stub, stub
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
     assert "b_hr (from bias_hh) is missing" in wrong and 'hint("q2_1")' in wrong
     assert "RIGHT 1.0" in out

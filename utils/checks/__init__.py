@@ -19,7 +19,8 @@ from typing import Any
 
 from .core import Question, Verdict, capture
 
-__all__ = ["ASSIGNMENTS", "check", "get_question", "hint", "questions", "run_check"]
+__all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "questions",
+           "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
 ASSIGNMENTS: dict[str, str] = {"ch1_exercises": "utils.checks.ch1",
@@ -64,13 +65,25 @@ def check(name: str, fn: Any, level: str = "public") -> Verdict:
                    "and hidden probes.", "correct")
 
 
+class NotAttemptedYet(AssertionError):
+    """The learner has not written this answer yet (stub untouched, or function undefined).
+
+    Otter prints a failing test as ``❌ Test case failed``, the test's line and
+    ``<exception type>: <message>``; this type makes that last line start with
+    ``NotAttemptedYet:`` rather than ``AssertionError:``.
+    """
+
+
 def run_check(name: str, fn: Any, level: str = "public") -> None:
-    """Like :func:`check`, but raise ``AssertionError(message)`` unless every point is earned.
+    """Like :func:`check`, but raise unless every point is earned: :class:`NotAttemptedYet`
+    for an untouched stub, ``AssertionError(message)`` for anything else that is not correct.
 
     This is what the otter tests call, so the learner reads the diagnostic in
     ``grader.check(...)``'s output.
     """
     verdict = check(name, fn, level)
+    if verdict.status == "not attempted":
+        raise NotAttemptedYet(verdict.message)
     if verdict.status != "correct":
         raise AssertionError(verdict.message)
 
