@@ -322,6 +322,27 @@ def test_backward_with_zero_state_matches_explicit_zeros(kind, rng):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_empty_sequence_gives_empty_outputs_and_zero_gradients(variant, rng):
+    """T = 0 (torch.nn refuses it): no outputs, the final state is state0, all gradients 0."""
+    kind = variant.removesuffix("_reset_before")
+    kwargs = {"reset_after": False} if variant == "gru_reset_before" else {}
+    cell = KINDS[kind][0](3, 4, rng=rng, **kwargs)
+    state0 = random_state(kind, 2, 4, rng)
+    H_all, final = cell.forward(np.zeros((0, 2, 3)), state0)
+    assert H_all.shape == (0, 2, 4)
+    for a, e in zip(final if kind == "lstm" else [final], state0 if kind == "lstm" else [state0]):
+        assert_close(a, e, "final state of an empty sequence", FORWARD_TOL)
+    grads = cell.backward(np.zeros((0, 2, 3)), state0, np.zeros((0, 2, 4)))
+    expected = {**{k: np.zeros_like(p) for k, p in cell.parameters().items()},
+                "X": np.zeros((0, 2, 3)), "h0": np.zeros((2, 4))}
+    if kind == "lstm":
+        expected["c0"] = np.zeros((2, 4))
+    assert set(grads) == set(expected)
+    for name, value in expected.items():
+        assert_close(grads[name], value, f"gradient of {name} for T = 0", FORWARD_TOL)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_backward_matches_finite_differences(variant, rng):
     """Central differences on every scalar input of L = sum(H_all * dH); no torch."""
     T, N, H_in, H = 3, 2, 2, 3

@@ -301,7 +301,8 @@ class _Cell:
         T, N, _ = X.shape
         # All input projections at once, as one (T·N, H_in) @ (H_in, G·H) matrix product
         # (a 2-D product runs about twice as fast in NumPy as the batched 3-D one).
-        XW = (X.reshape(T * N, -1) @ self.weight_ih.T + self.bias_ih).reshape(T, N, -1)
+        XW = X.reshape(T * N, self.input_size) @ self.weight_ih.T + self.bias_ih  # (T·N, G·H)
+        XW = XW.reshape(T, N, self.gate_count * self.hidden_size)  # (T, N, G·H)
         H_all = np.empty((T, N, self.hidden_size), dtype=self.dtype)  # (T, N, H)
         gates = {g: np.empty_like(H_all) for g in self.gate_names} if keep_gates else {}
         state = state0
@@ -373,7 +374,7 @@ class RNNCell(_Cell):
         """
         X, h0, dH = self._check_sequence_args(X, state0, "RNNCell.backward", dH)
         H_all, _, _ = self._run(X, h0)  # (T, N, H)
-        H_prev = np.concatenate([h0[None], H_all[:-1]])  # h_{t−1} for every t: (T, N, H)
+        H_prev = np.concatenate([h0[None], H_all])[:-1]  # h_{t−1} for every t: (T, N, H)
         dA = np.empty_like(H_all)  # dL/da_t, a_t the argument of tanh: (T, N, H)
         dh = np.zeros_like(h0)  # dL/dh_t through the steps after t: (N, H)
         for t in reversed(range(len(X))):
@@ -488,7 +489,7 @@ class GRUCell(_Cell):
         H = self.hidden_size
         H_all, _, gates = self._run(X, h0)
         r, z, n = gates["r"], gates["z"], gates["n"]  # each (T, N, H)
-        H_prev = np.concatenate([h0[None], H_all[:-1]])  # h_{t−1} for every t: (T, N, H)
+        H_prev = np.concatenate([h0[None], H_all])[:-1]  # h_{t−1} for every t: (T, N, H)
         W_hn, b_hn = self.weight_hh[2 * H:], self.bias_hh[2 * H:]  # (H, H), (H,)
         if self.reset_after:
             H_n = H_prev @ W_hn.T + b_hn  # W_hn h_{t−1} + b_hn for every t: (T, N, H)
@@ -610,8 +611,8 @@ class LSTMCell(_Cell):
         X, (h0, c0), dH = self._check_sequence_args(X, state0, "LSTMCell.backward", dH)
         H_all, _, gates = self._run(X, (h0, c0))
         i, f, g, o, C = (gates[k] for k in ("i", "f", "g", "o", "c"))  # each (T, N, H)
-        H_prev = np.concatenate([h0[None], H_all[:-1]])  # h_{t−1} for every t: (T, N, H)
-        C_prev = np.concatenate([c0[None], C[:-1]])  # c_{t−1} for every t: (T, N, H)
+        H_prev = np.concatenate([h0[None], H_all])[:-1]  # h_{t−1} for every t: (T, N, H)
+        C_prev = np.concatenate([c0[None], C])[:-1]  # c_{t−1} for every t: (T, N, H)
         tanh_C = np.tanh(C)  # (T, N, H)
         dA = np.empty((*H_all.shape[:2], 4 * self.hidden_size), dtype=self.dtype)  # (T, N, 4H)
         dh = np.zeros_like(h0)  # dL/dh_t through the steps after t: (N, H)
