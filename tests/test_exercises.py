@@ -106,6 +106,35 @@ def test_student_site_switch(monkeypatch, env, flag, expected):
     assert student_mode(flag) is expected
 
 
+def test_student_site_build_is_flagged_and_undone_by_a_plain_build(fresh, tmp_path, monkeypatch,
+                                                                  capsys):
+    """``build --student`` rewrites the pages without solutions and says how to undo it;
+    ``check`` names the student variant; a plain ``build`` restores the committed pages.
+    Run on a copy of the repository layout (otter assign replaced by its result)."""
+    import utils.grading.exercises as ex
+
+    nb, full_page, _ = fresh
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / MASTER.name).write_bytes(MASTER.read_bytes())
+    monkeypatch.setattr(ex, "ROOT", tmp_path)
+    monkeypatch.setattr(ex, "student_notebook", lambda master, out=None: nb)
+    monkeypatch.delenv("GRU_COURSE_STUDENT_SITE", raising=False)
+    page_path = tmp_path / "exercises" / page_name(MASTER)
+
+    assert ex.main(["build", "--student"]) == 0
+    assert "NO solutions" in capsys.readouterr().err
+    assert "dropdown} Solution" not in page_path.read_text(encoding="utf-8")
+    assert ex.check(tmp_path) == [f"exercises/{page_name(MASTER)} "
+                                  "(the student variant, without solutions)"]
+    assert ex.main(["check"]) == 1
+    assert "student variant" in capsys.readouterr().err
+
+    assert ex.main(["build"]) == 0
+    assert "NO solutions" not in capsys.readouterr().err
+    assert page_path.read_text(encoding="utf-8") == full_page
+    assert ex.check(tmp_path) == [] and ex.main(["check"]) == 0
+
+
 GRADER_CHECK = textwrap.dedent('''
     import numpy as np
     import otter

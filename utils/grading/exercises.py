@@ -14,7 +14,10 @@ NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time
 ``import utils`` finds that copy: nothing has to be installed.
 
 Pages show the statement, the stub, the hint and the solution collapsed in a dropdown. With
-``--student`` or ``GRU_COURSE_STUDENT_SITE=1`` the pages are written without solutions.
+``--student`` or ``GRU_COURSE_STUDENT_SITE=1``, ``build`` rewrites the pages in place without
+solutions, for building a student site (``make book`` right after). Those pages must not be
+committed: ``build`` without the switch restores them, and ``check`` (run by the tests) fails
+while the student variant is in place, saying so.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from utils.checks import ASSIGNMENTS, questions
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_ENV = "GRU_COURSE_STUDENT_SITE"
+STUDENT_NOTE = "Solutions are not published on this site."  # marks a student-variant page
 
 
 def masters(root: Path = ROOT) -> list[Path]:
@@ -172,7 +176,7 @@ def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool) 
         if with_solutions:
             out += [":::{dropdown} Solution", "```python", item["solution"], "```", ":::", ""]
     if not with_solutions:
-        out += ["```{note}", "Solutions are not published on this site.", "```", ""]
+        out += ["```{note}", STUDENT_NOTE, "```", ""]
     out += [outro.strip()]
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -201,9 +205,12 @@ def check(root: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         for fresh in build(root, Path(tmp), with_solutions=True):
             committed = root / "exercises" / fresh.name
-            if not committed.exists() or committed.read_text(encoding="utf-8") != \
-                    fresh.read_text(encoding="utf-8"):
-                stale.append(f"exercises/{fresh.name}")
+            if not committed.exists():
+                stale.append(f"exercises/{fresh.name} (missing)")
+            elif committed.read_text(encoding="utf-8") != fresh.read_text(encoding="utf-8"):
+                student = STUDENT_NOTE in committed.read_text(encoding="utf-8")
+                stale.append(f"exercises/{fresh.name}" + (
+                    " (the student variant, without solutions)" if student else ""))
     return stale
 
 
@@ -239,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
         with_solutions = not student_mode(args.student)
         for path in build(ROOT, ROOT / "exercises", with_solutions=with_solutions):
             print(f"wrote {path.relative_to(ROOT)}")
+        if not with_solutions:
+            print("\nStudent site: the exercises/chN.md pages above now have NO solutions. "
+                  "Build the book now; do not commit these pages. Restore them with\n"
+                  "    python scripts/exercises.py build\n"
+                  f"(without {STUDENT_ENV} or --student; `git status exercises/` shows "
+                  "what changed).", file=sys.stderr)
         return 0
     if args.command == "check":
         stale = check(ROOT)
