@@ -92,6 +92,13 @@ def test_glued_numbers_say_what_the_prose_says(executed):
     assert 0 < v["gap1_median"] <= v["gap1_p95"] < 1
     assert v["ls_mse_model"] < 0.1 * min(v["ls_mse_zero"], v["ls_mse_ignore"])
     assert v["ls_r_marker"] < v["ls_r_other"] and v["ls_z_marker"] < v["ls_z_other"]
+    # "all six gate values stay in the middle of (0, 1)" in the worked example
+    assert 0.1 < v["ws_gate_min"] <= v["ws_gate_max"] < 0.9
+    # graded, not a switch; the reset gate's tail after the marker; no gate sits near 1
+    assert v["ls_r_min_marker"] > 0 and v["ls_r_closed_pct"] < 5
+    assert v["ls_r_marker"] < v["al_r_p1"] < v["al_r_p2"] < v["ls_r_other"]
+    assert abs(v["al_z_p1"] - v["ls_z_other"]) < abs(v["al_z_p1"] - v["ls_z_marker"])
+    assert v["ls_r_max_other"] < v["ls_open"] and v["ls_z_open_pct"] < 5
 
 
 def test_demos_are_embedded_within_the_page_budget(executed):
