@@ -212,3 +212,125 @@ def test_ligru_batch_norm_epsilon_crosses_over() -> None:
     with torch.no_grad():
         expected = tc.run_sequence(module, t(X))[0].numpy()
     assert_close(cell.forward(X)[0], expected, "LiGRU with eps=0.5")
+
+
+# ------------------------------------------------------------------------------------------
+# Independent references: the variants as special cases of cells validated against torch.nn
+# (the tests above only compare utils.variants with utils.torch_cells, written together).
+# ------------------------------------------------------------------------------------------
+
+
+def _gru_before(H_in: int, H: int, weight_ih, weight_hh, bias_ih, bias_hh=None):
+    """utils.numpy_cells.GRUCell(reset_after=False) (checked against plain torch ops and
+    torch.nn.GRU in test_numpy_cells) with the given parameters."""
+    from utils.numpy_cells import GRUCell
+
+    gru = GRUCell(H_in, H, reset_after=False, rng=rng(0))
+    gru.weight_ih, gru.weight_hh = np.asarray(weight_ih), np.asarray(weight_hh)
+    gru.bias_ih = np.asarray(bias_ih)
+    gru.bias_hh = np.zeros(3 * H) if bias_hh is None else np.asarray(bias_hh)
+    return gru
+
+
+def _sequence(seed: int, T: int = 6, N: int = 3, H_in: int = 3, H: int = 4):
+    g = rng(seed)
+    return g.normal(size=(T, N, H_in)), g.normal(size=(N, H))
+
+
+def test_mgu_is_a_gru_with_r_equal_f_and_z_equal_one_minus_f() -> None:
+    """Zhou et al.: h_t = (1 − f) h_{t−1} + f ñ with ñ = tanh(W_in x + W_hn (f ⊙ h) + b_n):
+    a reset-before GRU with r = f and, since σ(−a) = 1 − σ(a), z = 1 − f from −(W_f, b_f)."""
+    H_in, H = 3, 4
+    mgu = V.MGU(H_in, H, rng=rng(20))
+    W_if, W_in = mgu.weight_ih[:H], mgu.weight_ih[H:]
+    W_hf, W_hn = mgu.weight_hh[:H], mgu.weight_hh[H:]
+    b_f, b_n = mgu.bias[:H], mgu.bias[H:]
+    gru = _gru_before(H_in, H, np.concatenate([W_if, -W_if, W_in]),
+                      np.concatenate([W_hf, -W_hf, W_hn]), np.concatenate([b_f, -b_f, b_n]))
+    X, h0 = _sequence(21)
+    assert_close(mgu.forward(X, h0)[0], gru.forward(X, h0)[0], "MGU vs GRU(r = f, z = 1 − f)")
+
+
+@pytest.mark.parametrize("np_cls", [V.GRU1, V.GRU2, V.GRU3])
+def test_dey_salem_variants_are_a_gru_with_terms_removed(np_cls) -> None:
+    """GRU1 drops W_ir, W_iz; GRU2 also b_r, b_z; GRU3 keeps only b_r, b_z in the gates."""
+    H_in, H = 3, 4
+    cell = np_cls(H_in, H, rng=rng(22))
+    zeros_ih, zeros_hh = np.zeros((2 * H, H_in)), np.zeros((2 * H, H))
+    weight_ih = np.concatenate([zeros_ih, cell.weight_ih])  # only W_in x_t
+    if np_cls is V.GRU3:
+        weight_hh = np.concatenate([zeros_hh, cell.weight_hh])  # only W_hn (r ⊙ h)
+    else:
+        weight_hh = cell.weight_hh
+    bias = cell.bias if np_cls is not V.GRU2 else np.concatenate([np.zeros(2 * H), cell.bias])
+    gru = _gru_before(H_in, H, weight_ih, weight_hh, bias)
+    X, h0 = _sequence(23)
+    assert_close(cell.forward(X, h0)[0], gru.forward(X, h0)[0], f"{np_cls.__name__} vs GRU")
+
+
+def test_cifg_lstm_is_torch_lstm_with_forget_gate_minus_input_gate() -> None:
+    """f = 1 − i = σ(−a_i): torch.nn.LSTM whose forget-gate rows are the negated input rows."""
+    H_in, H = 3, 4
+    cifg = V.CIFGLSTM(H_in, H, rng=rng(24))
+
+    def lstm_rows(W):  # i | g | o → i | f = −i | g | o
+        i, g, o = W[:H], W[H:2 * H], W[2 * H:]
+        return np.concatenate([i, -i, g, o])
+
+    lstm = torch.nn.LSTM(H_in, H, dtype=torch.float64)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(t(lstm_rows(cifg.weight_ih)))
+        lstm.weight_hh_l0.copy_(t(lstm_rows(cifg.weight_hh)))
+        lstm.bias_ih_l0.copy_(t(lstm_rows(cifg.bias)))
+        lstm.bias_hh_l0.zero_()
+    X, h0 = _sequence(25)
+    c0 = rng(26).normal(size=h0.shape)
+    H_all, (h_T, c_T) = cifg.forward(X, (h0, c0))
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(t(X), (t(h0)[None], t(c0)[None]))
+    assert_close(H_all, out.numpy(), "CIFG vs torch.nn.LSTM with f = 1 − i")
+    assert_close(c_T, c_n[0].numpy(), "CIFG final c")
+
+
+def test_mingru_is_the_papers_recurrence_with_the_update_sign_flipped() -> None:
+    """Feng et al.: z' = σ(W'x + b'), h̃ = W_h x + b_h, h_t = (1 − z') h_{t−1} + z' h̃,
+    written out here, equals the course's minGRU with (W', b') = −(W_iz, b_z)."""
+    H_in, H = 3, 4
+    cell = V.MinGRU(H_in, H, rng=rng(27))
+    W_z, W_h = -cell.weight_ih[:H], cell.weight_ih[H:]
+    b_z, b_h = -cell.bias[:H], cell.bias[H:]
+    X, h = _sequence(28)
+    expected = []
+    for x in X:
+        z = 1 / (1 + np.exp(-(x @ W_z.T + b_z)))
+        h = (1 - z) * h + z * (x @ W_h.T + b_h)
+        expected.append(h)
+    h0 = _sequence(28)[1]
+    for method in ("scan", "loop"):
+        assert_close(cell.forward(X, h0, method=method)[0], np.array(expected),
+                     f"minGRU ({method}) vs the paper's equations")
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_ligru_is_the_papers_equations_with_torch_batchnorm(training: bool) -> None:
+    """Ravanelli et al.: z = σ(BN(W_z x) + U_z h), ñ = ReLU(BN(W_h x) + U_h h),
+    h = z h + (1 − z) ñ, with torch.nn.BatchNorm1d over all T·N rows of W x (training) or
+    its running statistics (eval), written out here."""
+    cell, module = make_pair(V.LiGRU, tc.LiGRUCell)
+    H_in, H = 3, 4
+    bn = torch.nn.BatchNorm1d(2 * H, dtype=torch.float64)
+    bn.load_state_dict(module.bn.state_dict())
+    bn.train(training)
+    X, h = _sequence(29, T=5, N=3)
+    h0 = h
+    with torch.no_grad():
+        a = bn(t(X.reshape(-1, H_in)) @ t(cell.weight_ih).T).numpy().reshape(5, 3, 2 * H)
+    U_z, U_h = cell.weight_hh[:H], cell.weight_hh[H:]
+    expected = []
+    for a_t in a:
+        z = 1 / (1 + np.exp(-(a_t[:, :H] + h @ U_z.T)))
+        n = np.maximum(a_t[:, H:] + h @ U_h.T, 0)
+        h = z * h + (1 - z) * n
+        expected.append(h)
+    assert_close(cell.forward(X, h0, training=training)[0], np.array(expected),
+                 f"Li-GRU (training={training}) vs the paper's equations")
