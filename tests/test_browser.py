@@ -194,6 +194,7 @@ def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
         wait_for_widgets(page, len(views))
         page.wait_for_timeout(300)  # let late requests (fonts) show up in the log
 
+    assert seen.requests, f"{docname}: no request recorded (is the listener attached?)"
     assert not seen.blocked, (
         f"{docname}: expected no request outside 127.0.0.1, got {len(seen.blocked)}:\n"
         + "\n".join(seen.blocked)
@@ -216,6 +217,11 @@ def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
 
     if expects_demo(docname):
         assert views, f"{docname}: its notebook creates widgets, but the page displays none"
+    n_rendered = page.locator(".widget-subarea").count()
+    assert n_rendered == len(views), (
+        f"{docname}: expected {len(views)} rendered widget views (one per widget-view "
+        f"script), got {n_rendered}"
+    )
     for css, expected in expected_controls(state).items():
         got = page.locator(f".widget-subarea .{css}").count()
         assert got == expected, (
