@@ -55,6 +55,9 @@ def executed():
     finally:
         mp.undo()
     print(f"ch2 executed in {seconds:.1f} s")
+    # Target: under 60 s on a quiet 2-core machine; the bound leaves room for a loaded CI box
+    # and still catches a chapter that became several times slower.
+    assert seconds < 180, f"chapter 2 took {seconds:.0f} s to execute, expected well under 180 s"
     return nb
 
 
