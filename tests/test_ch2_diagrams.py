@@ -32,8 +32,10 @@ def test_the_two_reset_placements_are_drawn_differently():
     after, before = texts(gru_cell_diagram()), texts(gru_cell_diagram(reset_after=False))
     assert "$W_{hn} h_{t-1} + b_{hn}$" in after and "$W_{hn} h_{t-1} + b_{hn}$" not in before
     assert "$W_{hn}(\\cdot) + b_{hn}$" in before
-    assert "PyTorch" in gru_cell_diagram().axes[0].get_title()
-    assert "Cho" in gru_cell_diagram(reset_after=False).axes[0].get_title()
+    title_after = gru_cell_diagram().axes[0].get_title()
+    title_before = gru_cell_diagram(reset_after=False).axes[0].get_title()
+    assert "PyTorch" in title_after and "Cho 2014 v1" in title_after, title_after
+    assert "Cho 2014 v3" in title_before and "PyTorch" not in title_before, title_before
 
 
 def test_draws_into_a_given_axes():
