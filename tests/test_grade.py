@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from utils.checks import questions
-from utils.grade import code_cells, identify, static_flags
+from utils.grade import code_cells, grade_one, identify, static_flags
 from utils.grading.exercises import solution_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -392,3 +392,16 @@ def test_unidentifiable_notebook_needs_assignment_flag(tmp_path):
     report = json.loads((tmp_path / "r" / "mystery" / "results.json").read_text())
     assert [t["name"] for t in report["tests"]] == list(MAX) and report["score"] == 0
     assert "`reset_gate` is not defined" in output(report, "q2_1")
+
+
+def test_invalid_notebook_with_an_uninformative_name_is_not_an_empty_report(tmp_path):
+    """A corrupt ``bob.ipynb`` cannot be identified: the grader says so (exit 1 in the CLI)
+    instead of writing a report with no questions; with ``--assignment`` every question is
+    listed."""
+    bad = tmp_path / "bob.ipynb"
+    bad.write_bytes((FIXTURES / "ch2_not_json.ipynb").read_bytes())
+    unknown = grade_one(bad, timeout=TIMEOUT, memory_mb=1024)
+    assert unknown.status == "unknown assignment" and "pass --assignment" in unknown.notes[0]
+    told = grade_one(bad, timeout=TIMEOUT, memory_mb=1024, default_assignment="ch2_exercises")
+    assert told.status == "invalid notebook" and [t["name"] for t in told.tests] == list(MAX)
+    assert told.score == 0 and all("not a valid notebook" in t["output"] for t in told.tests)

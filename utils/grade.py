@@ -294,6 +294,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
             raise ValueError("no list of cells")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         assignment = identify(None, path, default_assignment)
+        if assignment is None:  # no questions to list: the instructor has to say which
+            return _zero_report(path, None, "unknown assignment",
+                                f"the submission is not a valid notebook ({exc}) and its file "
+                                "name does not tell which assignment it is; pass --assignment.")
         return _zero_report(path, assignment, "invalid notebook",
                             f"the submission is not a valid notebook ({exc}).")
     assignment = identify(nb, path, default_assignment)
