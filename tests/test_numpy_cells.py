@@ -20,6 +20,10 @@ from torch import nn
 
 import utils._shapes
 import utils.numpy_cells
+import utils.params
+import utils.tasks
+import utils.torch_cells
+import utils.variants
 from utils.numpy_cells import GRUCell, LSTMCell, RNNCell, sigmoid
 
 F64 = torch.float64
@@ -621,8 +625,11 @@ def test_sigmoid_is_stable_and_accurate():
     assert sigmoid(np.array([0, 1])).dtype == np.float64
 
 
-@pytest.mark.parametrize("module", [utils.numpy_cells, utils._shapes])
+@pytest.mark.parametrize("module", [utils.numpy_cells, utils._shapes, utils.variants,
+                                    utils.params, utils.tasks, utils.torch_cells],
+                         ids=lambda m: m.__name__)
 def test_docstring_examples_run(module):
+    """The examples in the docstrings of the utils modules this suite covers still hold."""
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module.__name__} has no doctest examples"
     assert result.failed == 0, f"{result.failed} doctest example(s) failed in {module.__name__}"
