@@ -427,3 +427,22 @@ def test_every_declared_mistake_is_reachable_and_named(name, index, level):
     mistake = q.mistakes[index]
     verdict = q.diagnose(level, _outcomes_of(mistake.fn, q.probes(level)))
     assert verdict.points == 0 and mistake.message in verdict.message, verdict.message
+
+
+def test_step_calling_an_unfinished_gate_says_which_exercise_to_finish(solutions):
+    """The statement invites gru_cell_step to call the learner's gates; while one of them is
+    still the stub, q2_4 names that exercise instead of calling q2_4 itself untouched."""
+    def reset_stub(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        raise NotImplementedError("Exercise 2.1: compute the reset gate r_t")
+
+    def step(x_t, h_prev, *params):
+        r_t = reset_stub(x_t, h_prev, *params)
+        z_t = solutions["update_gate"](x_t, h_prev, *params)
+        n_t = solutions["candidate_state"](x_t, h_prev, r_t, *params)
+        return (1 - z_t) * n_t + z_t * h_prev
+
+    verdict = check("q2_4", step, "all")
+    assert verdict.status == "not attempted" and verdict.points == 0, verdict.message
+    assert "not finished yet" in verdict.message, verdict.message
+    assert "Exercise 2.1: compute the reset gate r_t" in verdict.message, verdict.message
+    assert "not attempted yet" in check("q2_4", step_stub).message

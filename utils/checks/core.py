@@ -329,6 +329,14 @@ class Question:
             if missing:
                 return fail(f"`{self.func_name}` is not defined ({missing[0].detail}). Run the "
                             "cell that defines it.", "not attempted")
+            own = self.title.split(":")[0]  # "Exercise 2.4"
+            other = next((o.detail for o in outcomes if o.kind == "not_implemented"
+                          and o.detail.startswith("Exercise ")
+                          and not o.detail.startswith(f"{own}:")), None)
+            if other is not None:  # e.g. gru_cell_step calling a reset_gate still a stub
+                return Verdict(0.0, pts, f"⏳ {tag}: not finished yet — your function calls "
+                               f"one that is still a stub (NotImplementedError: {other}). "
+                               "Complete that exercise first.", "not attempted")
             return Verdict(0.0, pts, f"⏳ {tag}: not attempted yet — replace the "
                            "`raise NotImplementedError(...)` line and the `...` blanks with "
                            f"your code. {how_hint}", "not attempted")
