@@ -47,12 +47,20 @@ class Ch1Question(Question):
         if self.integer_output:
             outcomes = [_integers_as_float(o) for o in outcomes]
         verdict = super().diagnose(level, outcomes)
+        if verdict.status == "incorrect" and len(self.output_names) == 1:
+            listed = [o for o in outcomes if o.kind == "value" and isinstance(o.value, list)]
+            if listed:  # the framework reads a list as several outputs: say what to return
+                return self._fail(
+                    f"you returned a list or tuple of {len(listed[0].value)} items; return "
+                    f"one NumPy array `{self.output_names[0]}` instead (e.g. "
+                    f"`np.array({self.output_names[0]})`).", verdict.max_points)
         if verdict.status != "correct" or self.strict is None:
             return verdict
         message = self.strict(self.probes(level), outcomes)
-        if message is None:
-            return verdict
-        return Verdict(0.0, verdict.max_points, f"❌ {self.name} ({self.func_name}): {message}\n"
+        return verdict if message is None else self._fail(message, verdict.max_points)
+
+    def _fail(self, message: str, max_points: float) -> Verdict:
+        return Verdict(0.0, max_points, f"❌ {self.name} ({self.func_name}): {message}\n"
                        f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
 
 
@@ -65,6 +73,9 @@ def _integers_as_float(o: Outcome) -> Outcome:
 
 # ----------------------------------------------------------------------------------------
 # References and known mistakes
+
+
+_EXP_MAX = float(np.log(np.finfo(np.float64).max))  # ≈ 709.78: exp overflows above
 
 
 def sigmoid(a: np.ndarray, *, form: str = "stable") -> np.ndarray:
@@ -238,14 +249,26 @@ def _sigmoid_strict(probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> str
         a = probe.args["a"]
         expected = sigmoid(a)
         got = np.asarray(o.value, dtype=np.float64)
-        bad = np.abs(got - expected) > 1e-9 * np.abs(expected)
-        if np.any(bad):
-            i = tuple(int(k) for k in np.argwhere(bad)[0])
-            return (f"σ({a[i]:g}) = {expected[i]:.4g}, a tiny number that float64 can hold, "
-                    f"but you returned {got[i]:.4g} (given {probe.given}). Either "
-                    f"exp({-a[i]:g}) overflowed to inf (NumPy warns \"overflow encountered in "
-                    "exp\"), or a difference such as 1 − … cancelled. For a < 0 compute "
-                    "e^a / (1 + e^a), which never overflows; for a ≥ 0, 1 / (1 + e^−a).")
+        with np.errstate(under="ignore"):  # 1e-9 · a subnormal σ
+            bad = np.abs(got - expected) > 1e-9 * np.abs(expected)
+        if not np.any(bad):
+            continue
+        # Name an entry whose cause is unambiguous first: exp(−a) cannot overflow there.
+        where = np.argwhere(bad & (-a < _EXP_MAX))
+        i = tuple(int(k) for k in (where if len(where) else np.argwhere(bad))[0])
+        a_i, e_i, g_i = float(a[i]), float(expected[i]), float(got[i])
+        split = ("For a < 0 compute e^a / (1 + e^a), which never overflows; for a ≥ 0, "
+                 "1 / (1 + e^−a).")
+        if e_i != 0.0 and g_i == 0.0:
+            cause = ("a difference such as 1 − σ(−a) cancelled to 0" if -a_i < _EXP_MAX else
+                     f"either exp({-a_i:g}) overflowed to inf (NumPy warns \"overflow "
+                     "encountered in exp\"), or a difference such as 1 − … cancelled")
+            return (f"σ({a_i:g}) = {e_i:.4g}, a tiny number that float64 can hold, but you "
+                    f"returned 0 (given {probe.given}): {cause}. {split}")
+        exact = f" (e^{a_i:g} is below the smallest float64)" if e_i == 0.0 else ""
+        return (f"σ({a_i:g}) = {e_i:.4g} in float64{exact}, but you returned {g_i:.4g} "
+                f"(given {probe.given}). Did you clip a, or use an approximation? σ must keep "
+                f"full relative precision (1e-9) for every a. {split}")
     return None
 
 
@@ -301,6 +324,8 @@ def _count_mistakes() -> tuple[Mistake, ...]:
                 "(r, z and the candidate n), not 2."),
         Mistake(p(param_counts, gates=(1, 3, 3)), "wrong LSTM multiplier: the LSTM has 4 blocks "
                 "(i, f, g and o), not 3."),
+        Mistake(p(param_counts, gates=(4, 3, 1)), "the columns are in the wrong order: "
+                "row k must hold the counts of the RNN, the GRU and the LSTM, in that order."),
         Mistake(p(param_counts, gates=(1, 1, 1)), "every cell got G = 1: the GRU has 3 blocks "
                 "and the LSTM 4, each the size of the RNN's."),
         Mistake(p(param_counts, swap_sizes=True), "input_size and hidden_size are swapped: "
