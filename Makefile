@@ -14,13 +14,16 @@ HTML := _build/html
 CHROMIUM ?= /usr/bin/chromium
 PORT ?= 8000
 
-.PHONY: help setup book serve test browser lab clean
+.PHONY: help setup book serve test browser lab clean exercises autograder bench
 
 help:
 	@echo "make book   - set up, then build the static site into $(HTML)"
 	@echo "make serve  - serve the built site on http://127.0.0.1:$(PORT)/ (blocks; Ctrl-C stops)"
 	@echo "make test   - set up, build the book, then run every test (browser tests included)"
 	@echo "make lab    - set up, then open JupyterLab on the chapters"
+	@echo "make exercises  - regenerate exercises/ from the master notebooks in solutions/"
+	@echo "make autograder - build the otter-grader bundles into dist/ (Gradescope, otter run)"
+	@echo "make bench  - run the benchmarks (ratios against torch.nn measured in the same run)"
 
 # The environment is rebuilt only when the requirements change.
 $(STAMP): requirements.txt pyproject.toml
@@ -44,7 +47,14 @@ $(VENDOR_STAMP): $(NPM_STAMP) $(STAMP) scripts/vendor_assets.py scripts/assets/w
 # -W -n --keep-going: every warning (broken reference, failed notebook, CDN asset) fails the
 # build, and all of them are reported in one run. Notebooks run through jupyter-cache
 # (_build/.jupyter_cache): only notebooks whose code changed are executed again.
-book: setup $(VENDOR_STAMP)
+# jupyter-cache re-runs a notebook only when its code changes, but the chapters' outputs (demo
+# frames, figures) also depend on utils/: a change there clears the cache.
+UTILS_STAMP := _build/.utils-stamp
+$(UTILS_STAMP): $(shell find utils -name '*.py' 2>/dev/null)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+book: setup $(VENDOR_STAMP) $(UTILS_STAMP)
 	GRU_DEMO_MODE=static $(BIN)/jupyter-book build -W -n --keep-going .
 	@echo
 	@echo "Book built in $(HTML). Open $(HTML)/index.html in a browser, or run"
@@ -76,3 +86,13 @@ lab: setup
 
 clean:
 	rm -rf _build
+
+exercises: setup
+	$(PY) scripts/exercises.py build
+
+autograder: setup
+	$(PY) scripts/exercises.py autograder
+
+bench: setup
+	$(PY) benchmarks/cells.py
+	$(PY) benchmarks/widgets.py
