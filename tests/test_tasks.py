@@ -263,6 +263,7 @@ def test_train_history_layout():
     assert len(h.eval_loss) == 4
     assert h.baseline == adding_baseline_mse()
     assert h.task == "adding(T=6)" and h.seconds > 0
+    assert h.loss_name == "mean squared error"
 
 
 @pytest.mark.parametrize("task", [AddingTask(8), CopyTask(3)], ids=["adding", "copy"])
@@ -421,5 +422,11 @@ def test_history_plot_draws_train_validation_and_baseline():
         np.testing.assert_array_equal(lines["validation"].get_ydata(), [0.4, 0.1])
         assert lines["baseline"].get_ydata()[0] == pytest.approx(1 / 6)
         assert ax.get_title() == "adding(T=5)" and ax.get_xlabel() == "training step"
+        assert ax.get_ylabel() == "loss"  # History built by hand: no task to name the loss
+        copy = train(tiny_model(CopyTask(2)), CopyTask(2), steps=2, batch_size=2,
+                     progress=False, eval_size=4)
+        ax_copy = copy.plot()
+        assert ax_copy.get_ylabel() == "cross-entropy (nats per step)"
+        plt.close(ax_copy.figure)
     finally:
         plt.close(ax.figure)

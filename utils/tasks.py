@@ -218,6 +218,7 @@ class AddingTask:
     input_size: int = field(default=2, init=False)
     output_size: int = field(default=1, init=False)
     readout: str = field(default="last", init=False)
+    loss_name: str = field(default="mean squared error", init=False)
 
     def __post_init__(self) -> None:
         _check_int("T", self.T, 2)
@@ -258,6 +259,7 @@ class CopyTask:
     input_size: int = field(default=COPY_CLASSES, init=False)
     output_size: int = field(default=COPY_CLASSES, init=False)
     readout: str = field(default="all", init=False)
+    loss_name: str = field(default="cross-entropy (nats per step)", init=False)
 
     def __post_init__(self) -> None:
         _check_int("T", self.T, 1)
@@ -321,6 +323,7 @@ class History:
         eval_loss: validation loss at those steps, on one fixed seeded batch.
         baseline: the task's baseline (constant-1 MSE, memoryless CE), for reference.
         seconds: wall-clock training time.
+        loss_name: what the loss is, with its unit (the y label of :meth:`plot`).
     """
 
     task: str
@@ -329,6 +332,7 @@ class History:
     eval_loss: list[float] = field(default_factory=list)
     baseline: float = float("nan")
     seconds: float = 0.0
+    loss_name: str = "loss"
 
     @property
     def final_eval_loss(self) -> float:
@@ -349,7 +353,7 @@ class History:
         ax.plot(self.eval_steps, self.eval_loss, "o-", ms=3, label="validation")
         ax.axhline(self.baseline, color="k", ls="--", lw=1, label="baseline")
         ax.set_xlabel("training step")
-        ax.set_ylabel("loss")
+        ax.set_ylabel(self.loss_name)
         ax.set_title(title if title is not None else self.task)
         ax.legend()
         return ax
@@ -397,7 +401,7 @@ def train(
         model: maps ``X (L, N, task.input_size)`` to ``(N, task.output_size)`` for
             ``readout="last"`` tasks or ``(L, N, task.output_size)`` for ``readout="all"``.
         task: :class:`AddingTask` or :class:`CopyTask` (anything with ``sample``, ``loss``,
-            ``baseline`` and ``name``).
+            ``baseline`` and ``name``; ``loss_name``, if present, labels the plot).
         steps: number of parameter updates, ``>= 1``.
         batch_size: sequences per update, ``>= 1``.
         lr: learning rate.
@@ -447,7 +451,8 @@ def train(
     train_rng = np.random.default_rng(train_seq)
     X_val, y_val = task.sample(eval_size, np.random.default_rng(val_seq))
     opt = _OPTIMIZERS[optimizer](params, lr=lr)
-    history = History(task=task.name, baseline=float(task.baseline))
+    history = History(task=task.name, baseline=float(task.baseline),
+                      loss_name=getattr(task, "loss_name", "loss"))
     in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
     disable = (not progress) or in_ci
 
