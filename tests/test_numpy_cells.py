@@ -138,7 +138,7 @@ def test_step_matches_torch_cell_module(kind, shape, rng):
         if kind == "lstm":
             expected = module(as_torch(x), tuple(as_torch(s) for s in state))
             assert isinstance(new_state, tuple) and len(new_state) == 2
-            for name, a, e in zip("hc", new_state, expected):
+            for name, a, e in zip("hc", new_state, expected, strict=True):
                 assert_close(a, e.numpy(), name, FORWARD_TOL)
         else:
             expected = module(as_torch(x), as_torch(state))
@@ -163,7 +163,8 @@ def test_forward_is_repeated_step_and_gates_stack(variant, rng):
         for g in cls.gate_names:
             assert gates[g].shape == (T, N, H)
             assert_close(gates[g][t], gates_t[g], f"gate {g} at t={t}", FORWARD_TOL)
-    for a, e in zip(final if kind == "lstm" else [final], state if kind == "lstm" else [state]):
+    finals, states = (final, state) if kind == "lstm" else ([final], [state])
+    for a, e in zip(finals, states, strict=True):
         assert_close(a, e, "final state", FORWARD_TOL)
 
 
@@ -235,7 +236,7 @@ def test_torch_reference_equals_nn_gru_for_reset_after(rng):
 def test_gru_matches_plain_torch_reference_forward_and_backward(shape, reset_after, rng):
     T, N, H_in, H = shape
     cell = GRUCell(H_in, H, rng=rng, reset_after=reset_after)
-    for name, p in cell.parameters().items():  # wider than the init: reach saturation
+    for p in cell.parameters().values():  # wider than the init: reach saturation
         p[...] = rng.normal(0, 0.7, size=p.shape)
     X, h0, dH = (rng.normal(size=(T, N, H_in)), rng.normal(size=(N, H)),
                  rng.normal(size=(T, N, H)))
@@ -303,7 +304,7 @@ def test_backward_matches_torch_autograd(kind, shape, rng):
     expected = {name: getattr(module, name + "_l0").grad.numpy()
                 for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
     expected["X"] = Xt.grad.numpy()
-    for name, s in zip(("h0", "c0"), states):
+    for name, s in zip(("h0", "c0"), states, strict=False):  # c0 only for the LSTM
         expected[name] = s.grad[0].numpy()
 
     grads = cell.backward(X, state0, dH)
@@ -334,7 +335,8 @@ def test_empty_sequence_gives_empty_outputs_and_zero_gradients(variant, rng):
     state0 = random_state(kind, 2, 4, rng)
     H_all, final = cell.forward(np.zeros((0, 2, 3)), state0)
     assert H_all.shape == (0, 2, 4)
-    for a, e in zip(final if kind == "lstm" else [final], state0 if kind == "lstm" else [state0]):
+    finals, states0 = (final, state0) if kind == "lstm" else ([final], [state0])
+    for a, e in zip(finals, states0, strict=True):
         assert_close(a, e, "final state of an empty sequence", FORWARD_TOL)
     grads = cell.backward(np.zeros((0, 2, 3)), state0, np.zeros((0, 2, 4)))
     expected = {**{k: np.zeros_like(p) for k, p in cell.parameters().items()},

@@ -88,7 +88,7 @@ def test_adding_deterministic():
     a = adding_problem(20, 8, rng=5)
     b = adding_problem(20, 8, rng=np.random.default_rng(5))
     c = adding_problem(20, 8, rng=6)
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=True):
         torch.testing.assert_close(u, v, rtol=0, atol=0)
     assert not torch.equal(a[0], c[0]), "different seeds gave the same batch"
 
@@ -156,7 +156,7 @@ def test_copy_deterministic():
     a = copy_task(10, 4, rng=9)
     b = copy_task(10, 4, rng=np.random.default_rng(9))
     c = copy_task(10, 4, rng=10)
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=True):
         torch.testing.assert_close(u, v, rtol=0, atol=0)
     assert not torch.equal(a[1], c[1]), "different seeds gave the same batch"
 

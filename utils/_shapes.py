@@ -76,7 +76,7 @@ def check_shape(
     bound = [f"{s} = {dims[s][0]} (from {dims[s][1]})"
              for s in expected if isinstance(s, str) and s in dims]
     bound_here = dict(dims)  # committed to ``dims`` only if the whole shape matches
-    for size, want in zip(array.shape, expected):
+    for size, want in zip(array.shape, expected, strict=True):
         if isinstance(want, str):
             want = bound_here.setdefault(want, (size, name))[0]
         if size != want:
