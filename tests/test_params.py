@@ -74,3 +74,12 @@ def test_numpy_integer_sizes_are_accepted() -> None:
 
     count = param_count("gru", np.int64(10), np.int32(20))
     assert count == param_count("gru", 10, 20) and type(count) is int
+
+
+def test_param_count_is_exported_at_package_level() -> None:
+    # The spelling: utils.param_count(kind, input_size, hidden_size).
+    import utils
+    import utils.params
+
+    assert utils.param_count is utils.params.param_count
+    assert "param_count" in utils.__all__
