@@ -30,6 +30,7 @@ from utils.costs import (
     macs_per_step,
     pointwise_per_step,
     time_per_step,
+    training_speed_verdict,
 )
 from utils.gradients import (
     CELL_KINDS,
@@ -388,6 +389,28 @@ def test_machine_description():
     assert set(desc) == {"cpu", "logical_cpus", "torch_threads", "torch", "python", "os"}
     assert desc["torch"] == torch.__version__ and desc["cpu"]
     assert isinstance(desc["logical_cpus"], int) and desc["logical_cpus"] >= 1
+
+
+@pytest.mark.parametrize("speedup, start, numbers", [
+    ({64: 0.27, 256: 0.29}, "held: the GRU trained", "27% to 29% faster"),
+    ({64: 0.2496, 256: 0.3004}, "held: the GRU trained", "25% to 30% faster"),
+    ({64: 0.35, 256: 0.5}, "held, and more:", "35% to 50% faster"),
+    ({64: 0.05, 256: 0.31}, "held only in direction:", "by 5% to 31% per step"),
+    ({64: -0.18, 256: -1.13}, "did not hold: the GRU trained no", "slower by 18% to 113%"),
+    ({64: 0.0, 256: -0.2}, "did not hold: the GRU trained no", "slower by 0% to 20%"),
+    ({64: 0.1, 256: -0.05}, "did not hold in general:", "10% faster at H = 64, 5% slower at"),
+    ({256: -0.4}, "did not hold: the GRU trained no", "(H = 256); it was slower by 40% per"),
+], ids=["held", "held-rounded", "more", "direction", "slower", "slower-zero", "mixed", "one"])
+def test_training_speed_verdict_reads_right_either_way(speedup, start, numbers):
+    text = training_speed_verdict(speedup)
+    assert text.startswith(start) and numbers in text, text
+    assert "-0%" not in text and "--" not in text
+    assert all(f"H = {h}" in text for h in speedup)
+
+
+def test_training_speed_verdict_needs_a_measurement():
+    with pytest.raises(ValueError, match="at least one size"):
+        training_speed_verdict({})
 
 
 # ------------------------------------------------------------- vanishing-gradient demo

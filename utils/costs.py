@@ -42,6 +42,7 @@ __all__ = [
     "macs_per_step",
     "pointwise_per_step",
     "time_per_step",
+    "training_speed_verdict",
 ]
 
 # kind -> number of stacked gates G (rows of weight_ih are G·H).
@@ -311,3 +312,45 @@ def _time_all(
             for kind in kinds
         )
     return results
+
+
+def _span(values: Sequence[float]) -> str:
+    """``"18%"`` or ``"18% to 113%"`` for fractions (0.18, 1.13)."""
+    low, high = f"{min(values):.0%}", f"{max(values):.0%}"
+    return low if low == high else f"{low} to {high}"
+
+
+def training_speed_verdict(
+    speedup: dict[int, float], claimed: tuple[int, int] = (25, 30)
+) -> str:
+    r"""Whether "a GRU trains ``claimed[0]``–``claimed[1]`` % faster than an LSTM" held.
+
+    ``speedup[H]`` is :math:`1 - t_{GRU} / t_{LSTM}` measured at hidden size ``H`` (positive:
+    the GRU is faster). The claim is judged on whole percents. The result completes the
+    sentence "the claim ...", e.g. ``"did not hold: the GRU trained slower than the LSTM at
+    every size we timed (H = 64 and H = 256), by 18% to 113% per step"``.
+
+    Example:
+        >>> training_speed_verdict({64: 0.27, 256: 0.29})
+        'held: the GRU trained 27% to 29% faster per step (H = 64 and H = 256)'
+    """
+    if not speedup:
+        raise ValueError("training_speed_verdict: expected at least one size, got none")
+    lo, hi = claimed
+    sizes = " and ".join(f"H = {h}" for h in speedup)
+    values = list(speedup.values())
+    percent = [round(100 * s) for s in values]
+    if all(lo <= p <= hi for p in percent):
+        return f"held: the GRU trained {_span(values)} faster per step ({sizes})"
+    if all(p > hi for p in percent):
+        return (f"held, and more: the GRU trained {_span(values)} faster per step ({sizes}), "
+                f"more than the {lo}–{hi} % claimed")
+    if all(s > 0 for s in values):
+        return (f"held only in direction: the GRU trained faster, but by {_span(values)} per "
+                f"step ({sizes}), not {lo}–{hi} % throughout")
+    if all(s <= 0 for s in values):
+        return (f"did not hold: the GRU trained no faster than the LSTM at any size we timed "
+                f"({sizes}); it was slower by {_span([max(0.0, -s) for s in values])} per step")
+    parts = ", ".join(f"{abs(s):.0%} {'faster' if s > 0 else 'slower'} at H = {h}"
+                      for h, s in speedup.items())
+    return f"did not hold in general: the GRU trained {parts}"
