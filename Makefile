@@ -48,10 +48,11 @@ $(VENDOR_STAMP): $(NPM_STAMP) $(STAMP) scripts/vendor_assets.py scripts/assets/w
 # build, and all of them are reported in one run. Notebooks run through jupyter-cache
 # (_build/.jupyter_cache): only notebooks whose code changed are executed again.
 # jupyter-cache re-runs a notebook only when its code changes, but the chapters' outputs (demo
-# frames, figures) also depend on utils/: a change there clears the cache.
+# frames, figures) also depend on utils/: a change there clears the cache and the doctrees
+# (so that Sphinx reads every page again).
 UTILS_STAMP := _build/.utils-stamp
 $(UTILS_STAMP): $(shell find utils -name '*.py' 2>/dev/null)
-	rm -rf _build/.jupyter_cache
+	rm -rf _build/.jupyter_cache _build/.doctrees
 	mkdir -p _build && touch $@
 
 book: setup $(VENDOR_STAMP) $(UTILS_STAMP)
