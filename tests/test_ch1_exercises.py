@@ -4,6 +4,7 @@ untouched student notebook zero with ``python -m utils.grade``."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import json
@@ -213,15 +214,30 @@ def test_cancelling_sigmoid_is_not_blamed_on_overflow():
     assert "cancelled to 0" in v.message and "overflowed" not in v.message
 
 
-@pytest.mark.xfail(strict=True, reason="utils.checks.core.capture does not record warnings: "
-                   "a np.where sigmoid gives the right values with overflow warnings at ±1000 "
-                   "(needs a warnings-aware capture in the framework)")
+_CAPTURES_WARNINGS = "warnings" in {f.name for f in dataclasses.fields(checks.core.Outcome)}
+
+
+@pytest.mark.xfail(not _CAPTURES_WARNINGS, strict=True,
+                   reason="utils.checks.core.capture does not record warnings yet")
 def test_where_sigmoid_that_warns_at_1000_is_rejected():
-    def where(a):
+    def where(a):  # right values, but np.exp(1000) overflows in the discarded branch
         return np.where(a >= 0, 1 / (1 + np.exp(-a)), np.exp(a) / (1 + np.exp(a)))
-    with np.errstate(all="warn"), pytest.warns(RuntimeWarning, match="overflow"):
-        v = verdict("q1_1", where)
-    assert v.status == "incorrect" and "overflow" in v.message
+    for level in ("public", "hidden"):
+        v = verdict("q1_1", where, level)
+        assert v.status == "incorrect" and v.points == 0, v.message
+        assert "the values are right, but your function warned" in v.message
+        assert "overflow encountered in exp" in v.message and "np.where" in v.message
+
+
+def test_masked_sigmoid_does_not_warn_and_passes():
+    def masked(a):
+        out = np.empty_like(a)
+        pos = a >= 0
+        out[pos] = 1 / (1 + np.exp(-a[pos]))
+        e = np.exp(a[~pos])
+        out[~pos] = e / (1 + e)
+        return out
+    assert verdict("q1_1", masked, "all").status == "correct"
 
 
 def test_a_list_instead_of_an_array_is_named():

@@ -38,10 +38,13 @@ class Ch1Question(Question):
     ``integer_output``: integer arrays (parameter counts) are compared as exact float64.
     ``strict``: ``strict(probes, outcomes) -> message | None``, run after every generic check
     passed, for requirements tighter than the framework's absolute tolerance.
+    ``no_warnings``: right values are not enough; the call must not warn either (the warnings
+    ``capture`` recorded in ``Outcome.warnings``, e.g. NumPy's "overflow encountered in exp").
     """
 
     integer_output: bool = False
     strict: Callable[[Sequence[Probe], Sequence[Outcome]], str | None] | None = None
+    no_warnings: bool = False
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         if self.integer_output:
@@ -54,9 +57,11 @@ class Ch1Question(Question):
                     f"you returned a list or tuple of {len(listed[0].value)} items; return "
                     f"one NumPy array `{self.output_names[0]}` instead (e.g. "
                     f"`np.array({self.output_names[0]})`).", verdict.max_points)
-        if verdict.status != "correct" or self.strict is None:
+        if verdict.status != "correct":
             return verdict
-        message = self.strict(self.probes(level), outcomes)
+        message = self.strict(self.probes(level), outcomes) if self.strict else None
+        if message is None and self.no_warnings:
+            message = _warning_message(self.probes(level), outcomes)
         return verdict if message is None else self._fail(message, verdict.max_points)
 
     def _fail(self, message: str, max_points: float) -> Verdict:
@@ -67,8 +72,21 @@ class Ch1Question(Question):
 def _integers_as_float(o: Outcome) -> Outcome:
     if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.dtype.kind in "iu":
         if np.all(np.abs(o.value) < 2**53):  # exact in float64
-            return Outcome("value", o.value.astype(np.float64), o.detail)
+            return dataclasses.replace(o, value=o.value.astype(np.float64))
     return o
+
+
+def _warning_message(probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> str | None:
+    """The first warning a call raised, with what usually causes it; None if none did."""
+    for probe, o in zip(probes, outcomes):
+        caught = getattr(o, "warnings", ())  # recorded by utils.checks.core.capture
+        if caught:
+            return (f"the values are right, but your function warned given {probe.given}: "
+                    f"{caught[0]}. np.where(cond, A, B) computes A and B on every element, so "
+                    "np.exp overflows where its result is then thrown away; compute each "
+                    "formula only on its part of the array (pos = a >= 0; "
+                    "out[pos] = ...; out[~pos] = ...), so that np.exp only sees numbers ≤ 0.")
+    return None
 
 
 # ----------------------------------------------------------------------------------------
@@ -366,7 +384,8 @@ ever exponentiate a number <= 0. Use a boolean mask (pos = a >= 0) and fill an o
 (out = np.empty_like(a)); np.where would evaluate both formulas everywhere and still warn.
 """),
         probes=_sigmoid_probes, reference=sigmoid, mistakes=_sigmoid_mistakes(),
-        output_names=("sigma",), points={"public": 1, "hidden": 1}, strict=_sigmoid_strict),
+        output_names=("sigma",), points={"public": 1, "hidden": 1}, strict=_sigmoid_strict,
+        no_warnings=True),
     Ch1Question(
         name="q1_2", func_name="rnn_step", title="Exercise 1.2: one tanh-RNN step",
         hint=_hint("""
