@@ -81,3 +81,19 @@ def test_compare_checks_shape_then_dtype_then_nan_then_values():
     msg = compare(e, e + np.array([0, 0, 0.5]), "`x`", "g")
     assert "largest difference 0.5 at index (0, 2)" in msg
     assert compare(e, e + 1e-12, "`x`", "g") is None
+
+
+def test_warnings_raised_by_the_call_are_recorded_and_transported():
+    def overflowing(a, b):
+        for _ in range(1000):  # repeated warnings are kept once
+            np.exp(a * 1000.0)
+        return 1.0 / (1.0 + np.exp(-a * 1000.0))
+
+    with np.errstate(all="ignore"):  # the notebook's own setting does not hide them
+        [outcome] = capture(overflowing, [PROBE])
+    assert outcome.kind == "value"
+    assert outcome.warnings == ("RuntimeWarning: overflow encountered in exp",), outcome
+    [back] = decode_outcomes(json.loads(json.dumps(encode_outcomes([outcome]))), 1)
+    assert back.warnings == outcome.warnings
+    [quiet] = capture(lambda a, b: a + b, [PROBE])
+    assert quiet.warnings == ()

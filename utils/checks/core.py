@@ -20,6 +20,7 @@ import base64
 import dataclasses
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ LEVELS = ("public", "hidden")
 RTOL = 1e-8
 ATOL = 1e-8
 MAX_ELEMENTS = 1_000_000  # larger outputs are refused rather than shipped between processes
+MAX_WARNINGS = 5
 
 _UTILS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
@@ -56,11 +58,15 @@ class Outcome:
     ``kind`` is one of ``value``, ``none``, ``not_implemented``, ``error``, ``wrong_type``,
     ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``.
     ``value`` is an array, or a list of arrays when the function returns a tuple/list.
+    ``warnings`` holds the first :data:`MAX_WARNINGS` distinct warnings raised during the
+    call (``"RuntimeWarning: overflow encountered in exp"``); no verdict of the framework
+    uses them, a chapter's checker may.
     """
 
     kind: str
     value: Any = None
     detail: str = ""
+    warnings: tuple[str, ...] = ()  # first few distinct warnings the call raised
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,11 +97,12 @@ class Verdict:
 class _ReferenceTracer:
     """``sys.setprofile`` hook noting calls into ``utils`` or PyTorch's GRU during a call."""
 
-    def __init__(self) -> None:
+    def __init__(self, ignore: frozenset = frozenset()) -> None:
         self.hits: list[str] = []
+        self.ignore = ignore  # the checker's own code objects called during the call
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
+        if event == "call" and frame.f_code not in self.ignore:
             filename = frame.f_code.co_filename
             if filename.startswith(_UTILS_DIR) or any(
                 part in filename for part in _FORBIDDEN_FILE_PARTS
@@ -140,11 +147,21 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             outcomes.append(Outcome("missing", detail=f"not a function but {type(fn).__name__}"))
             continue
         args = {k: np.array(v, copy=True) for k, v in probe.args.items()}
-        tracer = _ReferenceTracer()
+        noted: dict[str, None] = {}
+
+        def note(message: Any, category: type, *rest: Any, **kw: Any) -> None:
+            if len(noted) < MAX_WARNINGS:
+                noted.setdefault(f"{category.__name__}: {message}"[:200])
+
+        tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
         previous = sys.getprofile()
         sys.setprofile(tracer)
         try:
-            result = fn(*args.values())
+            with warnings.catch_warnings(), np.errstate(over="warn", divide="warn",
+                                                        invalid="warn"):
+                warnings.simplefilter("always")
+                warnings.showwarning = note  # restored by catch_warnings
+                result = fn(*args.values())
         except NotImplementedError as exc:
             outcomes.append(Outcome("not_implemented", detail=str(exc)))
             continue
@@ -165,7 +182,7 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
                          or not np.array_equal(a, probe.args[k], equal_nan=True)]:
             outcomes.append(Outcome("mutated", detail=", ".join(changed)))
         else:
-            outcomes.append(_to_plain(result))
+            outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted)))
     return outcomes
 
 
@@ -200,7 +217,8 @@ def encode_outcomes(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
             value = _encode_array(o.value)
         elif isinstance(o.value, list):
             value = [_encode_array(v) for v in o.value]
-        out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500]})
+        out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500],
+                    "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]]})
     return out
 
 
@@ -219,7 +237,11 @@ def decode_outcomes(data: Any, n_probes: int) -> list[Outcome]:
                 value = _decode_array(value)
         else:
             value = None
-        outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500]))
+        caught = d.get("warnings", [])
+        if not isinstance(caught, list):
+            raise ValueError("warnings must be a list")
+        outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500],
+                                tuple(str(w)[:200] for w in caught[:MAX_WARNINGS])))
     return outcomes
 
 
