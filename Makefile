@@ -14,7 +14,7 @@ HTML := _build/html
 CHROMIUM ?= /usr/bin/chromium
 PORT ?= 8000
 
-.PHONY: help setup book serve test browser lab clean exercises autograder bench
+.PHONY: help setup book serve test browser lab clean exercises autograder bench student-book
 
 help:
 	@echo "make book   - set up, then build the static site into $(HTML)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lab    - set up, then open JupyterLab on the chapters"
 	@echo "make exercises  - regenerate exercises/ from the master notebooks in solutions/"
 	@echo "make autograder - build the otter-grader bundles into dist/ (Gradescope, otter run)"
+	@echo "make student-book - the site without solutions (exercise pages restored afterwards)"
 	@echo "make bench  - run the benchmarks (ratios against torch.nn measured in the same run)"
 
 # The environment is rebuilt only when the requirements change.
@@ -97,3 +98,9 @@ autograder: setup
 bench: setup
 	$(PY) benchmarks/cells.py
 	$(PY) benchmarks/widgets.py
+
+# The site without solutions: the exercise pages are regenerated without them for the build,
+# then restored (also when the build fails), so the committed files stay as they are.
+student-book: setup
+	GRU_COURSE_STUDENT_SITE=1 $(PY) scripts/exercises.py build
+	$(MAKE) book; status=$$?; $(PY) scripts/exercises.py build; exit $$status
