@@ -94,6 +94,18 @@ class _Cell:
         rng: np.random.Generator | None = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
+        rng = self._set_sizes(input_size, hidden_size, rng, dtype)
+        G, H, H_in = self.gate_count, self.hidden_size, self.input_size
+        # PyTorch's init: every parameter ~ U(−1/√H, 1/√H), drawn in this order.
+        k = 1 / np.sqrt(H)
+        self.weight_ih = rng.uniform(-k, k, size=(G * H, H_in)).astype(self.dtype)
+        self.weight_hh = rng.uniform(-k, k, size=(G * H, H)).astype(self.dtype)
+        self.bias_ih = rng.uniform(-k, k, size=G * H).astype(self.dtype)
+        self.bias_hh = rng.uniform(-k, k, size=G * H).astype(self.dtype)
+
+    def _set_sizes(self, input_size: int, hidden_size: int, rng: np.random.Generator | None,
+                   dtype: DTypeLike) -> np.random.Generator:
+        """Check and store ``input_size``, ``hidden_size`` and ``dtype``; return the generator."""
         name = type(self).__name__
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -109,13 +121,7 @@ class _Cell:
                 f"got {type(rng).__name__}"
             )
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        G, H, H_in = self.gate_count, self.hidden_size, self.input_size
-        # PyTorch's init: every parameter ~ U(−1/√H, 1/√H), drawn in this order.
-        k = 1 / np.sqrt(H)
-        self.weight_ih = rng.uniform(-k, k, size=(G * H, H_in)).astype(self.dtype)
-        self.weight_hh = rng.uniform(-k, k, size=(G * H, H)).astype(self.dtype)
-        self.bias_ih = rng.uniform(-k, k, size=G * H).astype(self.dtype)
-        self.bias_hh = rng.uniform(-k, k, size=G * H).astype(self.dtype)
+        return rng
 
     # ---------------------------------------------------------------- parameters
 
@@ -236,7 +242,7 @@ class _Cell:
             raise ValueError(
                 f"{where}: expected {name} to be an array h of shape (N, {H}) = "
                 f"(batch, hidden_size), got a {type(state).__name__} of length {len(state)} "
-                "(only LSTMCell carries a pair (h, c))"
+                "(only the LSTM cells carry a pair (h, c))"
             )
         return check_shape(state, ("N", H), name=name, labels=("batch", "hidden_size"),
                            where=where, dims=dims, dtype=self.dtype)
@@ -567,9 +573,11 @@ class LSTMCell(_Cell):
 
     def _check_state(self, state: Any, name: str, where: str,
                      dims: dict[str, tuple[int, str]]) -> tuple[Array, Array]:
+        # _Cell._check_state checks one array; it is named rather than reached by super()
+        # so that utils.variants.CIFGLSTM, which also carries (h, c), can reuse this method.
         if state is None:
-            return (super()._check_state(None, name, where, dims),
-                    super()._check_state(None, name, where, dims))
+            return (_Cell._check_state(self, None, name, where, dims),
+                    _Cell._check_state(self, None, name, where, dims))
         if not isinstance(state, (tuple, list)) or len(state) != 2:
             got = (f"a {type(state).__name__} of length {len(state)}"
                    if isinstance(state, (tuple, list)) else type(state).__name__)
@@ -578,8 +586,8 @@ class LSTMCell(_Cell):
                 f"(N, {self.hidden_size}) = (batch, hidden_size), got {got}"
             )
         h, c = state
-        return (super()._check_state(h, f"{name}[0] (h)", where, dims),
-                super()._check_state(c, f"{name}[1] (c)", where, dims))
+        return (_Cell._check_state(self, h, f"{name}[0] (h)", where, dims),
+                _Cell._check_state(self, c, f"{name}[1] (c)", where, dims))
 
     @staticmethod
     def _hidden(state: tuple[Array, Array]) -> Array:

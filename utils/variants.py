@@ -24,14 +24,13 @@ class's docstring (and in the matching ``utils.torch_cells`` module). Only ``Min
 
 from __future__ import annotations
 
-import copy as _copy
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from utils._shapes import check_shape
-from utils.numpy_cells import sigmoid
+from utils.numpy_cells import LSTMCell, _Cell, sigmoid
 
 __all__ = [
     "MGU",
@@ -116,10 +115,12 @@ def linear_scan(a: ArrayLike, b: ArrayLike, h0: ArrayLike) -> Array:
 # ============================================================================================
 
 
-class _Variant:
-    """Init, parameters, PyTorch interop, shape checks, step and forward.
+class _Variant(_Cell):
+    """What the variants add to ``utils.numpy_cells._Cell``: their own parameter layouts.
 
-    A subclass sets ``gate_names``, ``_torch_class`` (the class name in ``utils.torch_cells``),
+    From ``_Cell`` they take the checks of the sizes, dtype and ``rng``, ``copy``,
+    ``repr`` and the input checks (``_check_step_args``, ``_check_sequence_args``). A
+    subclass sets ``gate_names``, ``_torch_class`` (the class name in ``utils.torch_cells``),
     ``_param_shapes`` and writes ``_input_projection`` and ``_recurrence``.
     """
 
@@ -135,20 +136,7 @@ class _Variant:
         rng: np.random.Generator | None = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        name = type(self).__name__
-        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}: expected {arg} to be a positive int, got {value!r}")
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"{name}: expected a floating dtype, got {self.dtype}")
-        rng = np.random.default_rng() if rng is None else rng
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(
-                f"{name}: expected rng to be a np.random.Generator or None, "
-                f"got {type(rng).__name__}"
-            )
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        rng = self._set_sizes(input_size, hidden_size, rng, dtype)
         k = 1 / np.sqrt(self.hidden_size)  # PyTorch's init: U(−1/√H, 1/√H)
         for pname, shape in self._param_shapes().items():
             setattr(self, pname, rng.uniform(-k, k, size=shape).astype(self.dtype))
@@ -165,14 +153,6 @@ class _Variant:
     def _arrays(self) -> dict[str, str]:
         """NumPy attribute → key in the torch module's ``state_dict`` (parameters, buffers)."""
         return {name: name for name in self._param_shapes()}
-
-    def copy(self) -> _Variant:
-        """An independent copy (parameters are copied, not shared)."""
-        return _copy.deepcopy(self)
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__name__}(input_size={self.input_size}, "
-                f"hidden_size={self.hidden_size}, dtype={self.dtype.name})")
 
     def _check_parameters(self, where: str) -> None:
         H = self.hidden_size
@@ -211,7 +191,7 @@ class _Variant:
         """Constructor options to carry over from a torch module (none by default)."""
         return {}
 
-    def to_torch(self) -> Any:
+    def to_torch(self) -> Any:  # type: ignore[override]  # no sequence module to choose
         """The matching ``utils.torch_cells`` module with these weights, in this dtype."""
         import torch
 
@@ -227,56 +207,6 @@ class _Variant:
         module.load_state_dict(state, strict=False)
         return module
 
-    # ---------------------------------------------------------------- input checks
-
-    def _check_state(self, state: Any, name: str, where: str,
-                     dims: dict[str, tuple[int, str]]) -> Any:
-        H = self.hidden_size
-        N = dims.get("N", (1, "x"))[0]
-        if self.has_cell_state:
-            if state is None:
-                return (np.zeros((N, H), dtype=self.dtype), np.zeros((N, H), dtype=self.dtype))
-            if not (isinstance(state, (tuple, list)) and len(state) == 2):
-                raise ValueError(
-                    f"{where}: expected {name} to be a pair (h, c) of arrays of shape "
-                    f"(N, {H}), got {type(state).__name__}"
-                )
-            return tuple(
-                check_shape(s, ("N", H), name=f"{name}[{i}]", labels=("batch", "hidden_size"),
-                            where=where, dims=dims, dtype=self.dtype)
-                for i, s in enumerate(state)
-            )
-        if state is None:
-            return np.zeros((N, H), dtype=self.dtype)
-        if isinstance(state, (tuple, list)):
-            raise ValueError(
-                f"{where}: expected {name} to be an array h of shape (N, {H}), got a "
-                f"{type(state).__name__} of length {len(state)}"
-            )
-        return check_shape(state, ("N", H), name=name, labels=("batch", "hidden_size"),
-                           where=where, dims=dims, dtype=self.dtype)
-
-    def _check_step_args(self, x: ArrayLike, state: Any, where: str) -> tuple[Array, Any]:
-        self._check_parameters(where)
-        dims: dict[str, tuple[int, str]] = {}
-        x = check_shape(x, ("N", self.input_size), name="x", labels=("batch", "input_size"),
-                        where=where, dims=dims, dtype=self.dtype)
-        return x, self._check_state(state, "state", where, dims)
-
-    def _check_sequence_args(self, X: ArrayLike, state0: Any, where: str,
-                             dH: ArrayLike | None = None) -> tuple[Array, Any, Array | None]:
-        self._check_parameters(where)
-        dims: dict[str, tuple[int, str]] = {}
-        X = check_shape(X, ("T", "N", self.input_size), name="X",
-                        labels=("steps", "batch", "input_size"), where=where, dims=dims,
-                        dtype=self.dtype)
-        state0 = self._check_state(state0, "state0", where, dims)
-        if dH is not None:
-            dH = check_shape(dH, ("T", "N", self.hidden_size), name="dH",
-                             labels=("steps", "batch", "hidden_size"), where=where, dims=dims,
-                             dtype=self.dtype)
-        return X, state0, dH
-
     # ---------------------------------------------------------------- step and forward
 
     def _input_projection(self, X: Array, **options: Any) -> Array:
@@ -286,18 +216,13 @@ class _Variant:
     def _recurrence(self, xw_t: Array, state: Any) -> tuple[Any, dict[str, Array]]:
         raise NotImplementedError
 
-    def _hidden(self, state: Any) -> Array:
-        return state[0] if self.has_cell_state else state
-
     def step(self, x: ArrayLike, state: Any = None, *, return_gates: bool = False) -> Any:
         """One time step: ``x (N, H_in)`` and the state (``None``: zeros) → the new state.
 
         With ``return_gates=True`` returns ``(new_state, gates)`` (``gates``: dict of
         ``(N, H)`` arrays, names in ``gate_names``).
         """
-        x, state = self._check_step_args(x, state, f"{type(self).__name__}.step")
-        new_state, gates = self._recurrence(self._input_projection(x), state)
-        return (new_state, gates) if return_gates else new_state
+        return self._step(x, state, return_gates)
 
     def forward(self, X: ArrayLike, state0: Any = None, *, return_gates: bool = False) -> Any:
         """A sequence: ``X (T, N, H_in)`` → ``(H_all (T, N, H), final_state)``.
@@ -305,8 +230,18 @@ class _Variant:
         The input projections of all steps are one matrix product before the loop. With
         ``return_gates=True`` a third item holds every gate stacked ``(T, N, H)``.
         """
+        return self._forward(X, state0, return_gates)
+
+    def _step(self, x: ArrayLike, state: Any, return_gates: bool, **options: Any) -> Any:
+        """``step``, with ``options`` for ``_input_projection`` (LiGRU's ``training``)."""
+        x, state = self._check_step_args(x, state, f"{type(self).__name__}.step")
+        new_state, gates = self._recurrence(self._input_projection(x, **options), state)
+        return (new_state, gates) if return_gates else new_state
+
+    def _forward(self, X: ArrayLike, state0: Any, return_gates: bool, **options: Any) -> Any:
+        """``forward``, with ``options`` for ``_input_projection`` (LiGRU's ``training``)."""
         X, state0, _ = self._check_sequence_args(X, state0, f"{type(self).__name__}.forward")
-        H_all, state, gates = self._run(self._input_projection(X), state0)
+        H_all, state, gates = self._run(self._input_projection(X, **options), state0)
         return (H_all, state, gates) if return_gates else (H_all, state)
 
     def _run(self, XW: Array, state0: Any) -> tuple[Array, Any, dict[str, Array]]:
@@ -437,16 +372,12 @@ class LiGRU(_Variant):
     def step(self, x: ArrayLike, state: Any = None, *, return_gates: bool = False,
              training: bool = False) -> Any:
         """One step; ``training`` chooses the batch-norm statistics (see the class doc)."""
-        x, state = self._check_step_args(x, state, "LiGRU.step")
-        new_state, gates = self._recurrence(self._input_projection(x, training), state)
-        return (new_state, gates) if return_gates else new_state
+        return self._step(x, state, return_gates, training=training)
 
     def forward(self, X: ArrayLike, state0: Any = None, *, return_gates: bool = False,
                 training: bool = False) -> Any:
         """A sequence; ``training`` chooses the batch-norm statistics (see the class doc)."""
-        X, state0, _ = self._check_sequence_args(X, state0, "LiGRU.forward")
-        H_all, state, gates = self._run(self._input_projection(X, training), state0)
-        return (H_all, state, gates) if return_gates else (H_all, state)
+        return self._forward(X, state0, return_gates, training=training)
 
 
 class _GateVariant(_Variant):
@@ -475,6 +406,11 @@ class _GateVariant(_Variant):
     gate_names = ("r", "z", "n")
     variant: ClassVar[int] = 0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # GRU1/2/3 write one line of their own; the equations above follow it
+        cls.__doc__ = f"{cls.__doc__}\n\n{_GateVariant.__doc__}"
+
     def _param_shapes(self) -> dict[str, tuple[int, ...]]:
         H, H_in = self.hidden_size, self.input_size
         return {"weight_ih": (H, H_in),
@@ -500,22 +436,22 @@ class _GateVariant(_Variant):
 
 
 class GRU1(_GateVariant):
-    __doc__ = "GRU1: gates from ``h_{t-1}`` and a bias. Torch twin: ``GRU1Cell``.\n\n" + (
-        _GateVariant.__doc__ or "")
+    """GRU1: gates from ``h_{t-1}`` and a bias. Torch twin: ``GRU1Cell``."""
+
     variant = 1
     _torch_class = "GRU1Cell"
 
 
 class GRU2(_GateVariant):
-    __doc__ = "GRU2: gates from ``h_{t-1}`` only. Torch twin: ``GRU2Cell``.\n\n" + (
-        _GateVariant.__doc__ or "")
+    """GRU2: gates from ``h_{t-1}`` only. Torch twin: ``GRU2Cell``."""
+
     variant = 2
     _torch_class = "GRU2Cell"
 
 
 class GRU3(_GateVariant):
-    __doc__ = "GRU3: gates from a bias only. Torch twin: ``GRU3Cell``.\n\n" + (
-        _GateVariant.__doc__ or "")
+    """GRU3: gates from a bias only. Torch twin: ``GRU3Cell``."""
+
     variant = 3
     _torch_class = "GRU3Cell"
 
@@ -544,6 +480,9 @@ class CIFGLSTM(_Variant):
     gate_names = ("i", "f", "g", "o", "c")
     _torch_class = "CIFGLSTMCell"
     has_cell_state = True
+    # the state is a pair (h, c), checked and read as LSTMCell's
+    _check_state = LSTMCell._check_state
+    _hidden = staticmethod(LSTMCell._hidden)
 
     def _param_shapes(self) -> dict[str, tuple[int, ...]]:
         H, H_in = self.hidden_size, self.input_size
