@@ -52,21 +52,42 @@ def _shape(t: Tensor) -> tuple[int, ...]:
 
 
 class _Cell(nn.Module):
-    """Shared machinery: parameter init, shape checks, single step, sequence loop."""
+    """Shared machinery: parameter init, shape checks, single step, sequence loop.
+
+    A cell sets ``num_chunks`` (G, the gate blocks of H rows its weights stack) and
+    ``parameter_names``; ``__init__`` creates ``weight_ih (G·H, H_in)``, ``weight_hh (G·H, H)``
+    and every bias ``(G·H,)`` among them (``_parameter_shapes``), in that order, then draws
+    them with ``reset_parameters``.
+    """
 
     num_chunks: int = 1  # G: blocks of H rows in weight_ih
     has_cell_state: bool = False  # LSTM-like cells carry (h, c)
+    parameter_names: tuple[str, ...] = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        generator: torch.Generator | None = None,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
+        for name, shape in self._parameter_shapes().items():
+            setattr(self, name, nn.Parameter(torch.empty(*shape, device=device, dtype=dtype)))
+        self.reset_parameters(generator)
 
-    def _param(self, *shape: int, factory: dict[str, Any]) -> nn.Parameter:
-        return nn.Parameter(torch.empty(*shape, **factory))
+    def _parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Name → shape, in creation order: G blocks of H rows; columns H_in or H."""
+        GH, H_in = self.num_chunks * self.hidden_size, self.input_size
+        columns = {"weight_ih": (H_in,), "weight_hh": (self.hidden_size,)}
+        return {name: (GH, *columns.get(name, ())) for name in self.parameter_names}
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """PyTorch's init: every weight and bias ~ U(−1/√H, 1/√H) (batch norm: γ=1, β=0)."""
@@ -191,10 +212,6 @@ class _Cell(nn.Module):
         return torch.stack(outputs), state
 
 
-def _factory(device: Any, dtype: Any) -> dict[str, Any]:
-    return {"device": device, "dtype": dtype}
-
-
 # ============================================================================================
 # Core cells
 # ============================================================================================
@@ -228,16 +245,11 @@ class RNNCell(_Cell):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, generator=generator, device=device,
+                         dtype=dtype)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(H, input_size, factory=fk)
-        self.weight_hh = self._param(H, H, factory=fk)
-        self.bias_ih = self._param(H, factory=fk)
-        self.bias_hh = self._param(H, factory=fk)
-        self.reset_parameters(generator)
 
     def step_function(self) -> StepFn:
         W_hh_T, b_hh = self.weight_hh.t(), self.bias_hh
@@ -299,14 +311,9 @@ class GRUCell(_Cell):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, generator=generator, device=device,
+                         dtype=dtype)
         self.reset_after = bool(reset_after)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(3 * H, input_size, factory=fk)
-        self.weight_hh = self._param(3 * H, H, factory=fk)
-        self.bias_ih = self._param(3 * H, factory=fk)
-        self.bias_hh = self._param(3 * H, factory=fk)
-        self.reset_parameters(generator)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, reset_after={self.reset_after}"
@@ -376,23 +383,6 @@ class LSTMCell(_Cell):
     num_chunks = 4
     has_cell_state = True
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(4 * H, input_size, factory=fk)
-        self.weight_hh = self._param(4 * H, H, factory=fk)
-        self.bias_ih = self._param(4 * H, factory=fk)
-        self.bias_hh = self._param(4 * H, factory=fk)
-        self.reset_parameters(generator)
-
     def step_function(self) -> StepFn:
         H, W_hh_T, b_hh = self.hidden_size, self.weight_hh.t(), self.bias_hh
         sizes = [2 * H, H, H]  # i|f, g, o
@@ -448,22 +438,7 @@ class MGUCell(_Cell):
     """
 
     num_chunks = 2
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(2 * H, input_size, factory=fk)
-        self.weight_hh = self._param(2 * H, H, factory=fk)
-        self.bias = self._param(2 * H, factory=fk)
-        self.reset_parameters(generator)
+    parameter_names = ("weight_ih", "weight_hh", "bias")
 
     def input_projection(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight_ih, self.bias)
@@ -518,6 +493,7 @@ class LiGRUCell(_Cell):
     """
 
     num_chunks = 2
+    parameter_names = ("weight_ih", "weight_hh")
 
     def __init__(
         self,
@@ -530,12 +506,11 @@ class LiGRUCell(_Cell):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(2 * H, input_size, factory=fk)
-        self.weight_hh = self._param(2 * H, H, factory=fk)
-        self.bn = nn.BatchNorm1d(2 * H, eps=eps, momentum=momentum, **fk)
-        self.reset_parameters(generator)
+        super().__init__(input_size, hidden_size, generator=generator, device=device,
+                         dtype=dtype)
+        # batch norm's shift β plays the biases' role; γ = 1, β = 0 (reset_parameters skips bn)
+        self.bn = nn.BatchNorm1d(2 * hidden_size, eps=eps, momentum=momentum, device=device,
+                                 dtype=dtype)
 
     def input_projection(self, x: Tensor) -> Tensor:
         a = F.linear(x, self.weight_ih)  # (..., 2H)
@@ -625,21 +600,11 @@ class _GateVariantCell(_Cell):
     num_chunks = 1
     variant: int = 0
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(H, input_size, factory=fk)
-        self.weight_hh = self._param(H if self.variant == 3 else 3 * H, H, factory=fk)
-        self.bias = self._param(H if self.variant == 2 else 3 * H, factory=fk)
-        self.reset_parameters(generator)
+    def _parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        H, H_in = self.hidden_size, self.input_size
+        return {"weight_ih": (H, H_in),
+                "weight_hh": (H if self.variant == 3 else 3 * H, H),
+                "bias": (H if self.variant == 2 else 3 * H,)}
 
     def input_projection(self, x: Tensor) -> Tensor:
         b_n = self.bias[-self.hidden_size :]
@@ -731,22 +696,7 @@ class CIFGLSTMCell(_Cell):
 
     num_chunks = 3
     has_cell_state = True
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size)
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(3 * H, input_size, factory=fk)
-        self.weight_hh = self._param(3 * H, H, factory=fk)
-        self.bias = self._param(3 * H, factory=fk)
-        self.reset_parameters(generator)
+    parameter_names = ("weight_ih", "weight_hh", "bias")
 
     def input_projection(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight_ih, self.bias)
@@ -831,6 +781,7 @@ class MinGRUCell(_Cell):
     """
 
     num_chunks = 2
+    parameter_names = ("weight_ih", "bias")
 
     def __init__(
         self,
@@ -842,14 +793,11 @@ class MinGRUCell(_Cell):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, generator=generator, device=device,
+                         dtype=dtype)
         if method not in ("scan", "loop"):
             raise ValueError(f"method must be 'scan' or 'loop', got {method!r}")
         self.method = method
-        fk, H = _factory(device, dtype), hidden_size
-        self.weight_ih = self._param(2 * H, input_size, factory=fk)
-        self.bias = self._param(2 * H, factory=fk)
-        self.reset_parameters(generator)
 
     def input_projection(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight_ih, self.bias)
