@@ -185,6 +185,26 @@ def test_choice_widgets_and_positions() -> None:
     assert Choice([3, 1]).value == 3
 
 
+def test_controls_line_up_and_leave_a_slider_its_track() -> None:
+    """ipywidgets' default 300 px leaves no slider track after a long description."""
+    demo = Demo(
+        {
+            "a": Choice([1, 2, 3], description="offset Δ_z on the update gate"),
+            "b": Choice([10, 100], widget="toggle", labels=["ten", "a hundred"]),
+            "c": Choice([0, 1], widget="dropdown"),
+        },
+        render=lambda a, b, c: "",
+    )
+    controls = demo.build("live").controls
+    widths = {name: w.style.description_width for name, w in controls.items()}
+    assert set(widths.values()) == {f"{len('offset Δ_z on the update gate') + 1}ch"}, widths
+    for name, w in controls.items():
+        assert w.layout.width == widgets.CONTROL_WIDTH, f"{name}: width {w.layout.width!r}"
+    toggle = controls["b"]
+    assert "widget-inline-hbox" in toggle._dom_classes, "toggle description not beside it"
+    assert toggle.style.button_width == f"{len('a hundred') + 4}ch"
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -119,6 +119,9 @@ def get_mode() -> Mode:
 
 ControlWidget = ipywidgets.SelectionSlider | ipywidgets.Dropdown | ipywidgets.ToggleButtons
 _WIDGET_KINDS = ("slider", "dropdown", "toggle")
+# Width of a control: the page's width on a phone, 40 rem (a slider track of ~25 rem next to
+# a 15 rem description) on a wider screen.
+CONTROL_WIDTH = "min(100%, 40rem)"
 
 
 @dataclass(frozen=True)
@@ -178,8 +181,13 @@ class Choice:
                 return i
         raise ValueError(f"expected one of {self.options}, got {value!r}")
 
-    def make_widget(self, name: str) -> ControlWidget:
-        """A new ipywidgets control, set to ``value``, described by ``description`` or ``name``."""
+    def make_widget(self, name: str, description_width: str = "initial") -> ControlWidget:
+        """A new ipywidgets control, set to ``value``, described by ``description`` or ``name``.
+
+        The control is as wide as its output (at most ``CONTROL_WIDTH``), not ipywidgets'
+        fixed 300 px, in which a long description leaves a slider no track at all.
+        ``description_width`` (a CSS length) lines up the controls of one demo.
+        """
         cls = {
             "slider": ipywidgets.SelectionSlider,
             "dropdown": ipywidgets.Dropdown,
@@ -188,13 +196,21 @@ class Choice:
         kwargs: dict[str, Any] = {}
         if self.widget == "slider":
             kwargs["continuous_update"] = True  # cheap both live (blitting) and static (jslink)
-        return cls(
+        widget = cls(
             options=list(zip(self.labels, self.options)),
             index=self.index_of(self.value),
             description=self.description or name,
-            style={"description_width": "initial"},
+            style={"description_width": description_width},
+            layout={"width": CONTROL_WIDTH},
             **kwargs,
         )
+        if self.widget == "toggle":
+            # ToggleButtons render as a block: description above the buttons, unlike the
+            # other controls. The sliders' flex-row class puts it beside them, and buttons
+            # as wide as their longest label (not 148 px each) keep them on one row.
+            widget.add_class("widget-inline-hbox")
+            widget.style.button_width = f"{max(map(len, self.labels)) + 4}ch"
+        return widget
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -493,7 +509,12 @@ class Demo:
         return self._build_live() if mode == "live" else self._build_static()
 
     def _make_controls(self) -> dict[str, ControlWidget]:
-        return {name: c.make_widget(name) for name, c in self.controls.items()}
+        # One description width for all the demo's controls, so that they line up: the
+        # longest description, in "ch" (the width of a "0", a little more than an average
+        # character of a proportional font).
+        longest = max(len(c.description or name) for name, c in self.controls.items())
+        width = f"{longest + 1}ch"
+        return {name: c.make_widget(name, width) for name, c in self.controls.items()}
 
     def _parts(self) -> _Parts:
         return _Parts(round(self.figsize[0] * self.dpi), self.css)
