@@ -101,8 +101,12 @@ class _Cell(nn.Module):
 
     # --- the two halves of a step (overridden) -------------------------------------------
     def input_projection(self, x: Tensor) -> Tensor:
-        """The ``x_t`` part of every gate, ``(..., H_in) -> (..., G·H)``: one matmul."""
-        return F.linear(x, self.weight_ih, self.bias_ih)
+        """The ``x_t`` part of every gate, ``(..., H_in) -> (..., G·H)``: one matmul.
+
+        ``W_ih x + b_ih``, or ``W_ih x + b`` for the variants with one ``bias`` per gate.
+        """
+        bias = self.bias_ih if "bias_ih" in self.parameter_names else self.bias
+        return F.linear(x, self.weight_ih, bias)
 
     def step_function(self) -> StepFn:
         """A closure ``(gi_t (N, G·H), state) -> (h_t (N, H), new_state)``."""
@@ -440,9 +444,6 @@ class MGUCell(_Cell):
     num_chunks = 2
     parameter_names = ("weight_ih", "weight_hh", "bias")
 
-    def input_projection(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight_ih, self.bias)
-
     def step_function(self) -> StepFn:
         H = self.hidden_size
         W_hf_T, W_hn_T = self.weight_hh[:H].t(), self.weight_hh[H:].t()
@@ -600,6 +601,11 @@ class _GateVariantCell(_Cell):
     num_chunks = 1
     variant: int = 0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # GRU1/2/3Cell write one line of their own; the equations above follow it
+        cls.__doc__ = f"{cls.__doc__}\n\n{_GateVariantCell.__doc__}"
+
     def _parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         H, H_in = self.hidden_size, self.input_size
         return {"weight_ih": (H, H_in),
@@ -650,23 +656,20 @@ class _GateVariantCell(_Cell):
 
 
 class GRU1Cell(_GateVariantCell):
-    __doc__ = "GRU1: gates from ``h_{t-1}`` and a bias only.\n\n" + (
-        _GateVariantCell.__doc__ or ""
-    )
+    """GRU1: gates from ``h_{t-1}`` and a bias only."""
+
     variant = 1
 
 
 class GRU2Cell(_GateVariantCell):
-    __doc__ = "GRU2: gates from ``h_{t-1}`` only (no bias).\n\n" + (
-        _GateVariantCell.__doc__ or ""
-    )
+    """GRU2: gates from ``h_{t-1}`` only (no bias)."""
+
     variant = 2
 
 
 class GRU3Cell(_GateVariantCell):
-    __doc__ = "GRU3: gates from a bias only (constant in time).\n\n" + (
-        _GateVariantCell.__doc__ or ""
-    )
+    """GRU3: gates from a bias only (constant in time)."""
+
     variant = 3
 
 
@@ -697,9 +700,6 @@ class CIFGLSTMCell(_Cell):
     num_chunks = 3
     has_cell_state = True
     parameter_names = ("weight_ih", "weight_hh", "bias")
-
-    def input_projection(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight_ih, self.bias)
 
     def step_function(self) -> StepFn:
         H, W_hh_T = self.hidden_size, self.weight_hh.t()
@@ -798,9 +798,6 @@ class MinGRUCell(_Cell):
         if method not in ("scan", "loop"):
             raise ValueError(f"method must be 'scan' or 'loop', got {method!r}")
         self.method = method
-
-    def input_projection(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight_ih, self.bias)
 
     def step_function(self) -> StepFn:
         H = self.hidden_size
