@@ -221,15 +221,29 @@ def test_chapter_page_weight(html: Path, docname: str) -> None:
 
 @pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
 def test_launch_buttons(html: Path, docname: str) -> None:
-    """Binder, Colab and JupyterHub links for the page's notebook (links, not assets)."""
+    """Binder, Colab, JupyterHub and repository links for the page's notebook (links, not
+    assets), exactly as a reader would click them, built from _config.yml."""
     text = page_path(html, docname).read_text(encoding="utf-8")
-    launch = CONFIG["launch_buttons"]
-    repo = CONFIG["repository"]["url"].removeprefix("https://github.com/")
-    for service in ("binderhub_url", "colab_url", "jupyterhub_url"):
-        base = launch[service].rstrip("/")
-        hrefs = re.findall(rf'href="({re.escape(base)}[^"]*)"', text)
-        assert any(docname in h and repo.split("/")[-1] in h for h in hrefs), (
-            f"{docname}: expected a {service} launch link to {docname}.ipynb, got {hrefs}"
+    hrefs = set(re.findall(r'href="([^"]*)"', text))
+    launch, repository = CONFIG["launch_buttons"], CONFIG["repository"]
+    url, branch = repository["url"].rstrip("/"), repository["branch"]
+    owner_repo = url.removeprefix("https://github.com/")
+    notebook = f"{repository.get('path_to_book') or ''}{docname}.ipynb".lstrip("/")
+    ui = {"jupyterlab": "lab/tree", "classic": "tree"}[launch["notebook_interface"]]
+    expected = {
+        "Binder": f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{branch}"
+        f"?urlpath={ui}/{notebook}",
+        "Colab": f"{launch['colab_url'].rstrip('/')}/github/{owner_repo}/blob/{branch}/"
+        f"{notebook}",
+        "JupyterHub": f"{launch['jupyterhub_url'].rstrip('/')}/hub/user-redirect/git-pull"
+        f"?repo={url.replace('https://', 'https%3A//')}&urlpath={ui}/"
+        f"{owner_repo.split('/')[-1]}/{notebook}&branch={branch}",
+        "repository": url,
+    }
+    for service, link in expected.items():
+        assert link in hrefs, (
+            f"{docname}: expected the {service} link {link}, got "
+            f"{sorted(h for h in hrefs if h.startswith('http'))}"
         )
 
 

@@ -1,13 +1,16 @@
 """The built book in a real browser: headless Chromium (Debian's) driven by Playwright.
 
-Every page of the toc is served from 127.0.0.1 and opened; each test asserts that
+Every page of the toc is served from 127.0.0.1 and opened, and opened again from disk
+(``file://``, a reader who unpacked the site); each test asserts that
 
-- no request leaves 127.0.0.1 (every request is recorded; others are aborted) and every
-  local request succeeds;
+- no request leaves 127.0.0.1 (from disk: no request other than ``file:``; every request is
+  recorded, others are aborted) and every local request succeeds;
 - no JavaScript error is raised, and the console shows no error;
 - math is typeset by MathJax (CHTML) wherever the page has math;
 - every widget view displayed in a cell output renders, with one control per control model;
 - pressing the arrow keys on a demo's slider changes the frame it shows (the Stack child).
+
+Every page served from 127.0.0.1 is screenshotted into ``_build/screenshots/``: look at them.
 
 Chromium comes from the Debian package (``apt-get install chromium``, done by ``make test``
 when root). Without it these tests skip, except under ``CI=true``, where they fail.
@@ -100,16 +103,21 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser: Browser, base_url: str) -> Iterator[Callable[[str], Visit]]:
+def visit(browser: Browser, base_url: str) -> Iterator[Callable[..., Visit]]:
     contexts = []
 
-    def open_page(docname: str) -> Visit:
+    def open_page(docname: str, scheme: str = "http") -> Visit:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         seen = Visit(page)
-        own = (base_url, "data:", f"blob:{base_url.rstrip('/')}")
+        if scheme == "file":
+            base = book_html().resolve().as_uri() + "/"
+            own: tuple[str, ...] = (base, "data:", "blob:null/")
+        else:
+            base = base_url
+            own = (base_url, "data:", f"blob:{base_url.rstrip('/')}")
 
         def route(r: Route) -> None:
             url = r.request.url
@@ -133,7 +141,7 @@ def visit(browser: Browser, base_url: str) -> Iterator[Callable[[str], Visit]]:
             if m.type == "error" and not m.text.startswith(HARMLESS_CONSOLE)
             else None,
         )
-        page.goto(f"{base_url}{docname}.html", wait_until="load")
+        page.goto(f"{base}{docname}.html", wait_until="load")
         # MathJax typesets after load: wait for its first pass (if the page has math).
         page.evaluate(
             "async () => { const mj = window.MathJax;"
@@ -181,12 +189,14 @@ FRAME_SIGNATURE_JS = """(area) => {
 }"""
 
 
+@pytest.mark.parametrize("scheme", ["http", "file"])
 @pytest.mark.parametrize("docname", DOCNAMES + EXTRA_PAGES)
-def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
+def test_page_in_browser(visit: Callable[..., Visit], docname: str, scheme: str) -> None:
     html = book_html() / f"{docname}.html"
     tags = parse_page(html)
-    seen = visit(docname)
+    seen = visit(docname, scheme)
     page = seen.page
+    where = f"{docname} ({scheme})"
 
     views = widget_views(tags)
     state = widget_state(tags)
@@ -194,14 +204,14 @@ def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
         wait_for_widgets(page, len(views))
         page.wait_for_timeout(300)  # let late requests (fonts) show up in the log
 
-    assert seen.requests, f"{docname}: no request recorded (is the listener attached?)"
+    assert seen.requests, f"{where}: no request recorded (is the listener attached?)"
     assert not seen.blocked, (
-        f"{docname}: expected no request outside 127.0.0.1, got {len(seen.blocked)}:\n"
+        f"{where}: expected no request outside the site's own files, got {len(seen.blocked)}:\n"
         + "\n".join(seen.blocked)
     )
-    assert not seen.failed, f"{docname}: failed local requests:\n" + "\n".join(seen.failed)
-    assert not seen.page_errors, f"{docname}: JavaScript errors:\n" + "\n".join(seen.page_errors)
-    assert not seen.console_errors, f"{docname}: console errors:\n" + "\n".join(
+    assert not seen.failed, f"{where}: failed local requests:\n" + "\n".join(seen.failed)
+    assert not seen.page_errors, f"{where}: JavaScript errors:\n" + "\n".join(seen.page_errors)
+    assert not seen.console_errors, f"{where}: console errors:\n" + "\n".join(
         seen.console_errors
     )
 
@@ -209,27 +219,27 @@ def test_page_in_browser(visit: Callable[[str], Visit], docname: str) -> None:
     if n_math:
         n_typeset = page.locator('mjx-container[jax="CHTML"]').count()
         assert n_typeset >= n_math, (
-            f"{docname}: expected MathJax CHTML output for each of {n_math} math elements, "
+            f"{where}: expected MathJax CHTML output for each of {n_math} math elements, "
             f"got {n_typeset} mjx-container"
         )
         n_errors = page.locator("mjx-merror").count()
-        assert n_errors == 0, f"{docname}: MathJax reported {n_errors} TeX errors"
+        assert n_errors == 0, f"{where}: MathJax reported {n_errors} TeX errors"
 
     if expects_demo(docname):
-        assert views, f"{docname}: its notebook creates widgets, but the page displays none"
+        assert views, f"{where}: its notebook creates widgets, but the page displays none"
     n_rendered = page.locator(".widget-subarea").count()
     assert n_rendered == len(views), (
-        f"{docname}: expected {len(views)} rendered widget views (one per widget-view "
+        f"{where}: expected {len(views)} rendered widget views (one per widget-view "
         f"script), got {n_rendered}"
     )
     for css, expected in expected_controls(state).items():
         got = page.locator(f".widget-subarea .{css}").count()
         assert got == expected, (
-            f"{docname}: expected {expected} rendered .{css} controls (one per model in the "
+            f"{where}: expected {expected} rendered .{css} controls (one per model in the "
             f"widget state), got {got}"
         )
 
-    if docname == PILOT or views:
+    if scheme == "http":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{docname.replace('/', '_')}.png"),
                         full_page=True)
@@ -251,7 +261,7 @@ def wait_for_new_frame(page: Page, area: Locator, before: str, what: str) -> Non
 
 
 @pytest.mark.parametrize("docname", DEMO_PAGES)
-def test_arrow_keys_change_the_frame(visit: Callable[[str], Visit], docname: str) -> None:
+def test_arrow_keys_change_the_frame(visit: Callable[..., Visit], docname: str) -> None:
     """Focus each slider of each demo; an arrow key must show another Stack child."""
     views = widget_views(parse_page(book_html() / f"{docname}.html"))
     assert views, f"{docname}: expected a demo on this page, found no widget view"
@@ -289,7 +299,7 @@ def test_arrow_keys_change_the_frame(visit: Callable[[str], Visit], docname: str
 
 @pytest.mark.parametrize("docname", DEMO_PAGES)
 def test_buttons_and_dropdowns_change_the_frame(
-    visit: Callable[[str], Visit], docname: str
+    visit: Callable[..., Visit], docname: str
 ) -> None:
     """Each toggle-button group and dropdown of each demo: another choice, another frame."""
     views = widget_views(parse_page(book_html() / f"{docname}.html"))
