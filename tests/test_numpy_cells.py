@@ -12,6 +12,7 @@ from __future__ import annotations
 import doctest
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -58,6 +59,15 @@ def torch_module(factory: type, H_in: int, H: int, rng: np.random.Generator) -> 
     return module
 
 
+def cell_from_torch(kind: str, H_in: int, H: int, rng: np.random.Generator, *,
+                    sequence: bool = True) -> tuple[Any, nn.Module]:
+    """A random torch module of ``kind`` (the sequence module, or the cell with
+    ``sequence=False``) and the NumPy cell copied from it, as ``(cell, module)``."""
+    cls, _, seq_factory, cell_factory = KINDS[kind]
+    module = torch_module(seq_factory if sequence else cell_factory, H_in, H, rng)
+    return cls.from_torch(module), module
+
+
 def random_state(kind: str, N: int, H: int, rng: np.random.Generator):
     """A nonzero initial state: ``h (N, H)``, or ``(h, c)`` for the LSTM."""
     if kind == "lstm":
@@ -100,9 +110,7 @@ def assert_close(actual, expected, what: str, tol: dict) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_forward_matches_torch_sequence_module(kind, shape, rng):
     T, N, H_in, H = shape
-    cls, _, seq_factory, _ = KINDS[kind]
-    module = torch_module(seq_factory, H_in, H, rng)
-    cell = cls.from_torch(module)
+    cell, module = cell_from_torch(kind, H_in, H, rng)
     X = rng.normal(size=(T, N, H_in))
     state0 = random_state(kind, N, H, rng)
 
@@ -128,9 +136,7 @@ def test_forward_matches_torch_sequence_module(kind, shape, rng):
 @pytest.mark.parametrize("kind", KINDS)
 def test_step_matches_torch_cell_module(kind, shape, rng):
     _, N, H_in, H = shape
-    cls, _, _, cell_factory = KINDS[kind]
-    module = torch_module(cell_factory, H_in, H, rng)
-    cell = cls.from_torch(module)
+    cell, module = cell_from_torch(kind, H_in, H, rng, sequence=False)
     x = rng.normal(size=(N, H_in))
     state = random_state(kind, N, H, rng)
     new_state = cell.step(x, state)
@@ -290,9 +296,7 @@ def test_reset_placements_agree_when_r_is_one_and_differ_otherwise(rng):
 @pytest.mark.parametrize("kind", KINDS)
 def test_backward_matches_torch_autograd(kind, shape, rng):
     T, N, H_in, H = shape
-    cls, _, seq_factory, _ = KINDS[kind]
-    module = torch_module(seq_factory, H_in, H, rng)
-    cell = cls.from_torch(module)
+    cell, module = cell_from_torch(kind, H_in, H, rng)
     X, dH = rng.normal(size=(T, N, H_in)), rng.normal(size=(T, N, H))
     state0 = random_state(kind, N, H, rng)
 
