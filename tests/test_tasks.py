@@ -84,13 +84,18 @@ def test_adding_target_recomputed():
     assert err < 1e-6, f"target differs from sum of marked values by up to {err:.3g}"
 
 
-def test_adding_deterministic():
-    a = adding_problem(20, 8, rng=5)
-    b = adding_problem(20, 8, rng=np.random.default_rng(5))
-    c = adding_problem(20, 8, rng=6)
+@pytest.mark.parametrize(
+    "make, T, N, seed, varies",  # varies: the item that must change with the seed
+    [(adding_problem, 20, 8, 5, 0), (copy_task, 10, 4, 9, 1)],
+    ids=["adding", "copy"],
+)
+def test_task_deterministic(make, T, N, seed, varies):
+    a = make(T, N, rng=seed)
+    b = make(T, N, rng=np.random.default_rng(seed))
+    c = make(T, N, rng=seed + 1)
     for u, v in zip(a, b, strict=True):
         torch.testing.assert_close(u, v, rtol=0, atol=0)
-    assert not torch.equal(a[0], c[0]), "different seeds gave the same batch"
+    assert not torch.equal(a[varies], c[varies]), "different seeds gave the same batch"
 
 
 def test_adding_baseline_formula():
@@ -150,15 +155,6 @@ def test_copy_layout_and_target_recomputed(T):
     expected = np.zeros_like(x)
     expected[T + 10 :] = x[:10]
     np.testing.assert_array_equal(y, expected)
-
-
-def test_copy_deterministic():
-    a = copy_task(10, 4, rng=9)
-    b = copy_task(10, 4, rng=np.random.default_rng(9))
-    c = copy_task(10, 4, rng=10)
-    for u, v in zip(a, b, strict=True):
-        torch.testing.assert_close(u, v, rtol=0, atol=0)
-    assert not torch.equal(a[1], c[1]), "different seeds gave the same batch"
 
 
 @pytest.mark.parametrize("T", [1, 10, 100, 1000])
