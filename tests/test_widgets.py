@@ -13,6 +13,7 @@ import importlib
 import io
 import itertools
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -664,3 +665,72 @@ def test_ch1_notebook_executes_and_saves_widget_state(
         assert count_models(state, "StackModel") == 0
         assert count_models(state, "ImageModel") == 1
         assert count_models(state, "LinkModel") == 0
+
+
+# ------------------------------------------------ live mode in a real kernel, moved from outside
+
+
+def _run(kc: Any, msg: dict, timeout: float = 120) -> list[dict]:
+    """Send ``msg`` on the shell channel; the iopub messages it caused, until the kernel idles."""
+    kc.shell_channel.send(msg)
+    parent, out = msg["header"]["msg_id"], []
+    while True:
+        reply = kc.get_iopub_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") != parent:
+            continue
+        if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+            return out
+        out.append(reply)
+
+
+def test_pilot_live_in_a_kernel_redraws_when_the_frontend_moves_a_slider() -> None:
+    """What JupyterLab does, over the Jupyter protocol: display the pilot in a fresh kernel
+    (no $GRU_DEMO_MODE: live), then send the slider's comm the ``update`` a drag sends. The
+    kernel must answer with a new image (the exact PNG of that position) and a new table."""
+    manager_mod = pytest.importorskip("jupyter_client.manager")
+    env = {k: v for k, v in os.environ.items() if k != widgets.MODE_ENV_VAR}
+    km, kc = manager_mod.start_new_kernel(kernel_name="python3", env=env, cwd=str(ROOT))
+    try:
+        code = "from utils.demos import ch1\nbox = ch1.param_budget_explorer()\nbox"
+        opened = _run(kc, kc.session.msg("execute_request", {"code": code, "silent": False}))
+        errors = [m["content"] for m in opened if m["msg_type"] == "error"]
+        assert not errors, f"the demo cell failed in the kernel: {errors}"
+        comms = {
+            m["content"]["comm_id"]: m
+            for m in opened
+            if m["msg_type"] == "comm_open" and m["content"]["target_name"] == "jupyter.widget"
+        }
+        by_model = {}
+        for comm_id, m in comms.items():
+            state = m["content"]["data"]["state"]
+            by_model.setdefault(state["_model_name"], []).append((comm_id, state))
+        views = [m for m in opened if m["msg_type"] in ("display_data", "execute_result")]
+        assert len(views) == 1 and "application/vnd.jupyter.widget-view+json" in (
+            views[0]["content"]["data"]
+        ), f"expected one widget view displayed, got {[m['msg_type'] for m in opened]}"
+        assert "StackModel" not in by_model, "a learner's kernel should get the live demo"
+        sliders = {s["description"]: cid for cid, s in by_model["SelectionSliderModel"]}
+        (image_id, _), = by_model["ImageModel"]
+        html_ids = {cid for cid, _ in by_model["HTMLModel"]}  # the CSS, the table, errors
+
+        index = ch1.INPUT_SIZES.index(512)
+        update = {"method": "update", "state": {"index": index}, "buffer_paths": []}
+        moved = _run(kc, kc.session.msg(
+            "comm_msg", {"comm_id": sliders["input size H_in"], "data": update}
+        ))
+        updates = {
+            m["content"]["comm_id"]: m for m in moved
+            if m["msg_type"] == "comm_msg" and m["content"]["data"]["method"] == "update"
+        }
+        assert image_id in updates, f"no new image after the slider moved: {moved}"
+        png = bytes(updates[image_id]["buffers"][0])
+        expected = ch1.param_budget_demo().png(input_size=512, hidden_size=64)
+        assert png == expected, "the kernel's image is not the frame of H_in = 512, H = 64"
+        tables = [updates[c]["content"]["data"]["state"].get("value") for c in html_ids
+                  if c in updates]
+        assert ch1.param_budget_table(512, 64) in tables, (
+            f"expected the table of H_in = 512, H = 64 after the slider moved, got {tables}"
+        )
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
