@@ -79,7 +79,8 @@ class _Cell:
 
     A subclass sets ``gate_count`` (G), ``gate_names`` and ``_torch_names``, and writes
     ``_recurrence`` (one step, given the input projection ``W_ih x_t + b_ih``) and
-    ``backward``.
+    ``backward``. (The variants of ``utils.variants`` build on this class too, with their
+    own parameter layouts.)
     """
 
     gate_count: ClassVar[int]
