@@ -79,21 +79,27 @@ def as_torch(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
     return torch.tensor(array, dtype=F64, requires_grad=requires_grad)
 
 
-def torch_gru_reference(X, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after: bool):
-    """The GRU in plain torch ops, one gate at a time (independent of utils.numpy_cells)."""
+def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, reset_after: bool):
+    """One GRU step in plain torch ops, one gate at a time (independent of
+    utils.numpy_cells): ``(r, z, n, h_t)``."""
     W_ir, W_iz, W_in = weight_ih.chunk(3)
     W_hr, W_hz, W_hn = weight_hh.chunk(3)
     b_ir, b_iz, b_in = bias_ih.chunk(3)
     b_hr, b_hz, b_hn = bias_hh.chunk(3)
+    r = torch.sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
+    z = torch.sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
+    if reset_after:
+        n = torch.tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
+    else:
+        n = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
+    return r, z, n, (1 - z) * n + z * h
+
+
+def torch_gru_reference(X, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after: bool):
+    """The GRU over a sequence in plain torch ops (``torch_gru_step`` at every step)."""
     h, outputs = h0, []
     for x in X:
-        r = torch.sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
-        z = torch.sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
-        if reset_after:
-            n = torch.tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
-        else:
-            n = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
-        h = (1 - z) * n + z * h
+        *_, h = torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, reset_after)
         outputs.append(h)
     return torch.stack(outputs), h
 
@@ -181,20 +187,12 @@ def test_gru_gates_are_the_equations(reset_after, rng):
     cell = GRUCell(H_in, H, rng=rng, reset_after=reset_after)
     x, h = rng.normal(size=(N, H_in)), rng.normal(size=(N, H))
     h_new, gates = cell.step(x, h, return_gates=True)
-    W_ir, W_iz, W_in = as_torch(cell.weight_ih).chunk(3)
-    W_hr, W_hz, W_hn = as_torch(cell.weight_hh).chunk(3)
-    b_ir, b_iz, b_in = as_torch(cell.bias_ih).chunk(3)
-    b_hr, b_hz, b_hn = as_torch(cell.bias_hh).chunk(3)
-    xt, ht = as_torch(x), as_torch(h)
-    r = torch.sigmoid(xt @ W_ir.T + b_ir + ht @ W_hr.T + b_hr)
-    z = torch.sigmoid(xt @ W_iz.T + b_iz + ht @ W_hz.T + b_hz)
-    if reset_after:
-        n = torch.tanh(xt @ W_in.T + b_in + r * (ht @ W_hn.T + b_hn))
-    else:
-        n = torch.tanh(xt @ W_in.T + b_in + (r * ht) @ W_hn.T + b_hn)
+    r, z, n, h_t = torch_gru_step(as_torch(x), as_torch(h), as_torch(cell.weight_ih),
+                                  as_torch(cell.weight_hh), as_torch(cell.bias_ih),
+                                  as_torch(cell.bias_hh), reset_after)
     for name, expected in (("r", r), ("z", z), ("n", n)):
         assert_close(gates[name], expected.numpy(), f"gate {name}", FORWARD_TOL)
-    assert_close(h_new, ((1 - z) * n + z * ht).numpy(), "h_t", FORWARD_TOL)
+    assert_close(h_new, h_t.numpy(), "h_t", FORWARD_TOL)
 
 
 def test_lstm_gates_are_the_equations(rng):
