@@ -300,6 +300,11 @@ def step_no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     return _correct_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, np.zeros_like(bias_hh))
 
 
+def step_with_gates(*args):  # returns (h_t, r_t) where only h_t is asked for
+    h_t = _correct_step(*args)
+    return h_t, np.zeros_like(h_t)
+
+
 MISTAKES = [
     ("q2_1", r_tanh, "you applied tanh"),
     ("q2_1", r_slice_z, "rows 1·H:2·H of the stacked parameters, which belong to the update"),
@@ -323,6 +328,8 @@ MISTAKES = [
     ("q2_4", step_nan, "Got NaN in `h_t`"),
     ("q2_4", step_none, "Got `None`"),
     ("q2_4", step_none, "did you forget a `return`?"),
+    ("q2_4", step_with_gates, "expected one NumPy array `h_t`"),
+    ("q2_4", step_with_gates, "but got a sequence of 2 items; return a single array"),
     ("q2_4", step_torch, "calls the reference implementation"),
     ("q2_4", step_numpy_cells, "utils/numpy_cells.py"),
     ("q2_5", conv_weights_only, "the weights are converted but not the biases"),

@@ -399,6 +399,11 @@ class Question:
             got_parts = o.value if isinstance(o.value, list) else [o.value]
             if len(got_parts) != len(exp_parts) or (
                     len(exp_parts) > 1 and not isinstance(o.value, list)):
+                if len(exp_parts) == 1:
+                    return fail(f"expected one NumPy array `{self.output_names[0]}` given "
+                                f"{probe.given}, but got a sequence of {len(got_parts)} items; "
+                                "return a single array (e.g. `np.array(...)` or "
+                                "`np.stack(...)`).")
                 return fail(f"expected {len(exp_parts)} arrays ({', '.join(self.output_names)})"
                             f" given {probe.given}, but got {len(got_parts)}.")
             for name, e, g in zip(self.output_names, exp_parts, got_parts):
