@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="few repeats, no static build")
     parser.add_argument("--repeats", type=int, default=60)
     args = parser.parse_args()
+    if args.repeats < 2:
+        parser.error(f"--repeats must be at least 2 (a median, a percentile), got {args.repeats}")
     repeats = 6 if args.quick else args.repeats
 
     import ipywidgets

@@ -734,3 +734,31 @@ def test_pilot_live_in_a_kernel_redraws_when_the_frontend_moves_a_slider() -> No
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+# ------------------------------------------------------------------- the benchmark script
+
+BENCH = ROOT / "benchmarks" / "widgets.py"
+
+
+def test_widgets_benchmark_quick_output_parses() -> None:
+    """benchmarks/widgets.py runs and prints its figures (how fast is not asserted here)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(BENCH), "--quick"], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    figures = dict(
+        line.split()[:2] for line in proc.stdout.splitlines() if line and line[0] != "#"
+    )
+    expected = ["widgets_live_update_ms", "widgets_live_update_cpu_ms",
+                "widgets_live_update_vs_full_redraw"]
+    assert list(figures) == expected, f"expected lines {expected}, got\n{proc.stdout}"
+    for name in expected[:2]:
+        assert float(figures[name]) > 0, f"{name}: expected a positive time, got {figures[name]}"
+    bad = subprocess.run([sys.executable, str(BENCH), "--repeats", "1"], capture_output=True,
+                         text=True, timeout=60, cwd=ROOT)
+    assert bad.returncode == 2 and "at least 2 (a median, a percentile), got 1" in bad.stderr, (
+        bad.stderr
+    )
