@@ -87,6 +87,9 @@ def test_build_config_is_offline_and_strict() -> None:
     assert execute["execute_notebooks"] == "cache", (
         f"expected execute_notebooks: cache, got {execute['execute_notebooks']!r}"
     )
+    assert execute["stderr_output"] in ("warn", "error", "severe"), (
+        f"expected stderr_output to fail the -W build (warn), got {execute['stderr_output']!r}"
+    )
     assert CONFIG["only_build_toc_files"] is True
     sphinx = CONFIG["sphinx"]["config"]
     assert not EXTERNAL.match(sphinx["mathjax_path"]), sphinx["mathjax_path"]
