@@ -164,6 +164,13 @@ def test_local_scripts_and_stylesheets_exist(html: Path, docname: str) -> None:
     assert not missing, f"{docname}: expected these files in the site, missing: {missing}"
 
 
+def test_vendored_assets_are_not_in_a_top_level_static_folder() -> None:
+    """Jupyter Book 1 adds every .js/.css under a top-level _static/ to every page."""
+    assert not (ROOT / "_static").exists(), "expected no top-level _static/ (see _config.yml)"
+    paths = CONFIG["sphinx"]["config"]["html_static_path"]
+    assert paths == ["_build/vendor"], f"expected html_static_path [_build/vendor], got {paths}"
+
+
 def test_mathjax_is_vendored(html: Path) -> None:
     static = html / "_static"
     mathjax = static / CONFIG["sphinx"]["config"]["mathjax_path"]
