@@ -36,7 +36,7 @@ from utils.widgets import Choice, Demo, DemoWidget, FrameBudgetError, get_mode, 
 
 ROOT = Path(__file__).resolve().parents[1]
 CH1 = ROOT / "chapters" / "ch1_why_grus.ipynb"
-PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
+PAGE_BUDGET = 2_000_000  # bytes (2 MB): a chapter page with all its demo frames
 
 
 @pytest.fixture(autouse=True)
