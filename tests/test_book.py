@@ -7,6 +7,7 @@ run alone they build the book first (``make book``, a few minutes from a clean c
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -213,6 +214,37 @@ def test_widget_state_is_embedded_where_demos_are(html: Path, docname: str) -> N
         f"{docname}: expected require.js, widgets-setup.js, embed-amd.js in that order, "
         f"got {scripts}"
     )
+
+
+class _ProseText(HTMLParser):
+    """The page's text outside code, scripts and styles."""
+
+    SKIP = {"pre", "code", "script", "style", "textarea"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.depth += tag in self.SKIP
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self.SKIP and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_no_untypeset_dollar_math_in_prose(html: Path, docname: str) -> None:
+    """Sphinx turns $...$ into \\(...\\) for MathJax; a $ left in the prose (e.g. Markdown
+    glued from a notebook that the parser did not treat as math) is shown raw to the reader."""
+    parser = _ProseText()
+    parser.feed(page_path(html, docname).read_text(encoding="utf-8"))
+    raw = re.findall(r"\$[^$\s][^$]{0,80}?\$", " ".join(parser.parts))
+    assert not raw, f"{docname}: expected math typeset, found raw TeX in the text: {raw[:5]}"
 
 
 @pytest.mark.parametrize("docname", CHAPTERS)
