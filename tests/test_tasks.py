@@ -279,10 +279,11 @@ def test_train_deterministic(task, optimizer):
 
 
 @pytest.mark.parametrize(
-    "progress, ci, expected",
-    [(True, None, None), (True, "true", True), (True, "false", None), (False, None, True)],
+    "progress, ci, mode, expected",
+    [(True, None, None, None), (True, "true", None, True), (True, "false", None, None),
+     (False, None, None, True), (True, None, "static", True), (True, None, "live", None)],
 )
-def test_train_progress_bar_disabling(progress, ci, expected, monkeypatch):
+def test_train_progress_bar_disabling(progress, ci, mode, expected, monkeypatch):
     # disable=None lets tqdm show the bar in Jupyter and on a terminal, hide it elsewhere.
     import tqdm.auto
 
@@ -298,6 +299,10 @@ def test_train_progress_bar_disabling(progress, ci, expected, monkeypatch):
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
+    if mode is None:
+        monkeypatch.delenv("GRU_DEMO_MODE", raising=False)
+    else:
+        monkeypatch.setenv("GRU_DEMO_MODE", mode)
     task = AddingTask(4)
     h = train(tiny_model(task), task, steps=3, batch_size=2, progress=progress, eval_size=4)
     assert len(h.loss) == 3

@@ -410,8 +410,8 @@ def train(
             the same seed on identically initialised models give identical histories.
         clip: maximum global gradient norm (``None`` or ``0`` disables clipping).
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
-        progress: show a ``tqdm.auto`` bar (also hidden on a non-TTY terminal, and when the
-            ``CI`` environment variable is set).
+        progress: show a ``tqdm.auto`` bar (also hidden on a non-TTY terminal, when the
+            ``CI`` environment variable is set, and in the book build, ``GRU_DEMO_MODE=static``).
         eval_every: also measure the validation loss every ``eval_every`` steps (it is
             always measured before the first and after the last step).
         eval_size: size of the fixed validation batch.
@@ -454,7 +454,10 @@ def train(
     history = History(task=task.name, baseline=float(task.baseline),
                       loss_name=getattr(task, "loss_name", "loss"))
     in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-    disable = (not progress) or in_ci
+    # The book build (GRU_DEMO_MODE=static) has no one watching: a finished bar would only
+    # be saved into the page as a stray widget.
+    in_book_build = os.environ.get("GRU_DEMO_MODE", "").strip().lower() == "static"
+    disable = (not progress) or in_ci or in_book_build
 
     threads_before = torch.get_num_threads()
     start = time.perf_counter()
