@@ -53,6 +53,7 @@ def main() -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from utils import widgets
     from utils.demos import ch1
 
     demo = ch1.param_budget_demo()
@@ -124,7 +125,8 @@ def main() -> None:
         print(f"# static: {report}")
         print(f"widgets_static_build_s {elapsed:.1f}")
         print(f"widgets_static_frames {report.frames}")
-        print(f"widgets_static_state_kB {report.state_bytes / 1e3:.0f}  (page budget 2048)")
+        print(f"widgets_static_state_kB {report.state_bytes / 1e3:.0f}  "
+              f"(page budget {widgets.PAGE_BUDGET_BYTES / 1e3:.0f} for all demos of a page)")
 
 
 if __name__ == "__main__":
