@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import torch
 
+from gru_reference import torch_gru_step  # tests/gru_reference.py
+
 from utils.conventions import (
     MatmulCount,
     cell_from_params,
@@ -58,32 +60,24 @@ def t(a) -> torch.Tensor:
     return torch.as_tensor(np.asarray(a, dtype=np.float64))
 
 
+def _gates(params, x, h_prev, *, reset_after: bool):
+    """``(r, z, n, h_prev)`` as torch tensors, from the plain-torch reference step."""
+    h = t(h_prev)
+    r, z, n, _ = torch_gru_step(t(x), h, *(t(params[k]) for k in
+                                          ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
+                                reset_after=reset_after)
+    return r, z, n, h
+
+
 def reference_reset_before(params, x, h_prev) -> np.ndarray:
     """Cho et al. 2014 (v3) / d2l, in torch: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
-    W_ir, W_iz, W_in = t(params["weight_ih"]).chunk(3)
-    W_hr, W_hz, W_hn = t(params["weight_hh"]).chunk(3)
-    b_ir, b_iz, b_in = t(params["bias_ih"]).chunk(3)
-    b_hr, b_hz, b_hn = t(params["bias_hh"]).chunk(3)
-    x, h = t(x), t(h_prev)
-    r = torch.sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
-    z = torch.sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
-    n = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
+    _, z, n, h = _gates(params, x, h_prev, reset_after=False)
     return ((1 - z) * n + z * h).numpy()
 
 
 def reference_chung(params, x, h_prev, *, reset_after: bool) -> np.ndarray:
     """Chung et al. 2014's blend h = z ⊙ n + (1 − z) ⊙ h_prev, in torch."""
-    W_ir, W_iz, W_in = t(params["weight_ih"]).chunk(3)
-    W_hr, W_hz, W_hn = t(params["weight_hh"]).chunk(3)
-    b_ir, b_iz, b_in = t(params["bias_ih"]).chunk(3)
-    b_hr, b_hz, b_hn = t(params["bias_hh"]).chunk(3)
-    x, h = t(x), t(h_prev)
-    r = torch.sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
-    z = torch.sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
-    if reset_after:
-        n = torch.tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
-    else:
-        n = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
+    _, z, n, h = _gates(params, x, h_prev, reset_after=reset_after)
     return (z * n + (1 - z) * h).numpy()
 
 

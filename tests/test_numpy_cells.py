@@ -19,6 +19,8 @@ import pytest
 import torch
 from torch import nn
 
+from gru_reference import torch_gru_step  # tests/gru_reference.py
+
 import utils._shapes
 import utils.numpy_cells
 import utils.params
@@ -77,22 +79,6 @@ def random_state(kind: str, N: int, H: int, rng: np.random.Generator):
 
 def as_torch(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
     return torch.tensor(array, dtype=F64, requires_grad=requires_grad)
-
-
-def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, reset_after: bool):
-    """One GRU step in plain torch ops, one gate at a time (independent of
-    utils.numpy_cells): ``(r, z, n, h_t)``."""
-    W_ir, W_iz, W_in = weight_ih.chunk(3)
-    W_hr, W_hz, W_hn = weight_hh.chunk(3)
-    b_ir, b_iz, b_in = bias_ih.chunk(3)
-    b_hr, b_hz, b_hn = bias_hh.chunk(3)
-    r = torch.sigmoid(x @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
-    z = torch.sigmoid(x @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
-    if reset_after:
-        n = torch.tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn))
-    else:
-        n = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
-    return r, z, n, (1 - z) * n + z * h
 
 
 def torch_gru_reference(X, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after: bool):
