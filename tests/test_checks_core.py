@@ -97,3 +97,28 @@ def test_warnings_raised_by_the_call_are_recorded_and_transported():
     assert back.warnings == outcome.warnings
     [quiet] = capture(lambda a, b: a + b, [PROBE])
     assert quiet.warnings == ()
+
+
+def test_probe_rng_public_fixed_hidden_follows_the_run_seed():
+    from utils.checks.core import probe_rng, set_hidden_seed
+
+    def draw(level, salt="q"):
+        return probe_rng(level, salt).normal(size=4)
+
+    try:
+        np.testing.assert_array_equal(draw("public"), draw("public"))
+        assert not np.array_equal(draw("public"), draw("public", "other question"))
+        default_hidden = draw("hidden")
+        assert not np.array_equal(default_hidden, draw("public"))
+        set_hidden_seed(12345)
+        first = draw("hidden")
+        np.testing.assert_array_equal(first, draw("hidden"))
+        assert not np.array_equal(first, default_hidden)
+        np.testing.assert_array_equal(draw("public"), probe_rng("public", "q").normal(size=4))
+        set_hidden_seed(54321)
+        assert not np.array_equal(first, draw("hidden"))
+        with pytest.raises(ValueError, match="level"):
+            probe_rng("secret", "q")
+    finally:
+        set_hidden_seed(None)
+    np.testing.assert_array_equal(draw("hidden"), default_hidden)

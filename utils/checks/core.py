@@ -21,6 +21,7 @@ import dataclasses
 import os
 import sys
 import warnings
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,36 @@ MAX_WARNINGS = 5
 _UTILS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
+
+
+# The seed of the hidden probes of one batch-grading run (None: the fixed default).
+_hidden_seed: int | None = None
+
+
+def set_hidden_seed(seed: int | None) -> None:
+    """Draw the hidden probes of every question from ``seed`` until changed (None: default).
+
+    The batch grader sets a fresh seed for each run and records it in the report, so no
+    table of answers to the hidden probes can be prepared in advance.
+    """
+    global _hidden_seed
+    _hidden_seed = None if seed is None else int(seed)
+
+
+def probe_rng(level: str, salt: str) -> np.random.Generator:
+    """The generator a question's probe builder draws its random inputs from.
+
+    ``salt`` (e.g. the question's name) keeps the questions' draws apart. Public probes
+    (``grader.check`` in the notebook) are the same every time, so feedback is reproducible;
+    hidden probes follow the grading run's seed (:func:`set_hidden_seed`). Every probe
+    builder must draw from this generator, never from a fixed seed of its own.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    base = zlib.crc32(salt.encode())
+    if level == "hidden" and _hidden_seed is not None:
+        return np.random.default_rng([_hidden_seed, base])
+    return np.random.default_rng([LEVELS.index(level), base])
 
 
 @dataclasses.dataclass(frozen=True)
