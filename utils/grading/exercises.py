@@ -13,6 +13,11 @@ NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time
 ``files`` into the submission directory, the notebook kernel's working directory, so
 ``import utils`` finds that copy: nothing has to be installed.
 
+Every student notebook starts with :data:`INSTALL_CELL` (before otter's init cell), so that a
+notebook downloaded from the site or opened in Colab or a JupyterHub installs the course
+package first; where ``utils`` imports (this repository, an autograder bundle, which ships
+``utils/report.py`` for that reason) it does nothing.
+
 Pages show the statement, the stub, the hint and the solution collapsed in a dropdown. With
 ``--student`` or ``GRU_COURSE_STUDENT_SITE=1``, ``build`` rewrites the pages in place without
 solutions, for building a student site (``make book`` right after). Those pages must not be
@@ -49,8 +54,9 @@ def masters(root: Path = ROOT) -> list[Path]:
 
 
 # Shipped in every autograder bundle (paths relative to the repository root), and what they
-# need: the checkers import only NumPy (same range as requirements.txt).
-BUNDLE_FILES = ("utils/__init__.py", "utils/checks")
+# need: the checkers import only NumPy (same range as requirements.txt); utils/report.py
+# (standard library only) lets the install cell's `import utils.report` succeed there.
+BUNDLE_FILES = ("utils/__init__.py", "utils/report.py", "utils/checks")
 BUNDLE_REQUIREMENTS = ("numpy>=1.26,<3",)
 _CONFIG_HEADER = "# ASSIGNMENT CONFIG"
 
@@ -96,6 +102,36 @@ def otter_assign(master: Path, out: Path, run_tests: bool) -> None:
         raise RuntimeError(f"otter assign failed for {master}:\n{proc.stdout}\n{proc.stderr}")
 
 
+# The first cell of every chapter and exercise notebook (CONTRIBUTING.md, "Notebooks"). The
+# site does not show it (tag remove-cell). The URL is _config.yml's repository.url.
+REPOSITORY_URL = "https://github.com/gru-course/gru-course"
+INSTALL_CELL = (
+    "# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This "
+    "installs the\n"
+    "# course package once; where `utils` already imports it does nothing.\n"
+    "try:\n"
+    "    import utils.report  # noqa: F401\n"
+    "except ImportError:\n"
+    f'    %pip install -q "gru-course @ git+{REPOSITORY_URL}"'
+)
+INSTALL_TAGS = ("remove-cell",)
+
+
+def is_install_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether ``cell`` is the install cell (a copy in a master included)."""
+    return cell.cell_type == "code" and cell.source.strip() == INSTALL_CELL.strip()
+
+
+def with_install_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with :data:`INSTALL_CELL` as its first cell, before otter's init cell (a copy
+    the master carries elsewhere is moved there)."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not is_install_cell(c)]
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        INSTALL_CELL, metadata={"tags": list(INSTALL_TAGS)}))
+    return nb
+
+
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile parts: random cell ids become ``cell-NN``, no outputs or counts."""
     nb = copy.deepcopy(nb)
@@ -109,12 +145,12 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def student_notebook(master: Path, out: Path | None = None) -> nbformat.NotebookNode:
     """Run ``otter assign --no-run-tests`` (into ``out`` if given, else a temporary
-    directory) and return the normalised student notebook."""
+    directory) and return the normalised student notebook, :data:`INSTALL_CELL` first."""
     with tempfile.TemporaryDirectory() as tmp:
         out = out or Path(tmp) / "out"
         otter_assign(master, out, run_tests=False)
         nb = nbformat.read(out / "student" / master.name, as_version=4)
-    return normalise(nb)
+    return normalise(with_install_cell(nb))
 
 
 _PROMPT = re.compile(r"^[ \t]*\"\"\" # BEGIN PROMPT\n.*?^[ \t]*\"\"\" # END PROMPT\n", re.S | re.M)
