@@ -112,6 +112,8 @@ def test_wheel_declares_what_the_notebooks_import(wheel):
 def _shared_site_dirs() -> list[str]:
     dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"],
             sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:  # packages installed with `pip install --user`
+        dirs.append(site.getusersitepackages())
     return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
 
 

@@ -123,3 +123,19 @@ def test_exercise_notebook_starts_with_the_install_cell(path):
 
 def test_there_are_notebooks():
     assert CHAPTERS and EXERCISES and MASTERS
+
+
+def test_generator_puts_the_install_cell_first_once():
+    """Generic for every master: otter's init cell comes second, and a master that carries the
+    install cell itself does not get two."""
+    from utils.grading.exercises import with_install_cell
+
+    v4 = nbformat.v4
+    init = v4.new_code_cell('# Initialize Otter\nimport otter\ngrader = otter.Notebook("x.ipynb")')
+    for extra in ([], [v4.new_code_cell(INSTALL_CELL)]):
+        nb = v4.new_notebook(cells=[init, *extra, v4.new_code_cell("import numpy as np")])
+        out = with_install_cell(nb)
+        assert out.cells[0].source == INSTALL_CELL and out.cells[1].source == init.source
+        assert sum(c.source == INSTALL_CELL for c in out.cells) == 1
+        assert "remove-cell" in out.cells[0].metadata["tags"]
+        assert nb.cells[0].source == init.source  # the input is not modified

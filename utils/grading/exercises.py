@@ -203,8 +203,9 @@ def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool) 
            f"{master.name}; edit the master notebook, not this page. -->", "",
            intro.strip(), "",
            f"{{download}}`Download the exercise notebook <{master.stem}.ipynb>` and open it in "
-           "Jupyter with the course environment (`make lab`): each exercise has a "
-           "`grader.check(...)` cell that tells you what is right or wrong.", ""]
+           "Jupyter: in a clone of the repository (`make lab`), or anywhere else, where its "
+           "first cell installs the course package. Each exercise has a `grader.check(...)` "
+           "cell that tells you what is right or wrong.", ""]
     for item, stub in zip(items, stubs):
         q = qs[item["name"]]
         out += [item["statement"].strip(), "", "```python", stub.rstrip(), "```", "",
