@@ -38,11 +38,11 @@ MISSING = {"ModuleNotFoundError", "ImportError", "FileNotFoundError"}
 pytestmark = pytest.mark.slow  # a few minutes; part of `make test` and CI all the same
 
 
-def tracked_utils_files() -> list[str] | None:
-    """``git ls-files utils`` (None outside a git checkout)."""
+def tracked_files(*paths: str) -> list[str] | None:
+    """``git ls-files PATHS`` (None outside a git checkout)."""
     if shutil.which("git") is None:
         return None
-    proc = subprocess.run(["git", "ls-files", "utils"], cwd=ROOT, capture_output=True,
+    proc = subprocess.run(["git", "ls-files", "--", *paths], cwd=ROOT, capture_output=True,
                           text=True)
     if proc.returncode != 0:
         return None
@@ -50,11 +50,14 @@ def tracked_utils_files() -> list[str] | None:
 
 
 def _source_files() -> list[str]:
-    tracked = tracked_utils_files()
-    if tracked is None:  # an unpacked archive: everything under utils/ but caches
-        tracked = [str(p.relative_to(ROOT)) for p in (ROOT / "utils").rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-    return ["pyproject.toml", "README.md", *tracked]
+    """What the build sees: the tracked files (about 1 MB), or outside a git checkout
+    pyproject.toml, README.md and utils/ without caches."""
+    tracked = tracked_files()
+    if tracked is not None:
+        return [f for f in tracked if (ROOT / f).is_file()]
+    return ["pyproject.toml", "README.md",
+            *(str(p.relative_to(ROOT)) for p in (ROOT / "utils").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")]
 
 
 def _modern_setuptools() -> bool:
@@ -67,8 +70,8 @@ def _modern_setuptools() -> bool:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """``pip wheel --no-deps`` of a copy of the tracked sources (so that nothing untracked in
-    the work tree, and no build/ folder left in it, can slip in)."""
+    """``pip wheel --no-deps`` of a copy of the tracked files (so that nothing untracked in
+    the work tree can slip in, and the build leaves nothing in it)."""
     src = tmp_path_factory.mktemp("src")
     for rel in _source_files():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +88,7 @@ def wheel(tmp_path_factory) -> Path:
 
 
 def test_wheel_holds_every_tracked_file_under_utils(wheel):
-    tracked = tracked_utils_files()
+    tracked = tracked_files("utils")
     if tracked is None:
         pytest.skip("not a git checkout: the tracked files are unknown")
     names = set(zipfile.ZipFile(wheel).namelist())
