@@ -195,7 +195,13 @@ RUNNER = textwrap.dedent("""
                   for o in c.get("outputs", []) if o.get("output_type") == "error"]
         streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                           for o in c.get("outputs", []) if o.get("output_type") == "stream")
-        results[path.name] = {"seconds": seconds, "errors": errors, "stdout": streams[-4000:]}
+        # what each `grader.check("q...")` cell showed (otter found its tests, or not)
+        checks = {c.source.strip(): "".join(
+            o.get("data", {}).get("text/plain", "") for o in c.get("outputs", [])
+            if o.get("output_type") == "execute_result")
+            for c in nb.cells if c.cell_type == "code" and c.source.startswith("grader.check(")}
+        results[path.name] = {"seconds": seconds, "errors": errors, "stdout": streams[-4000:],
+                              "checks": checks}
         nbformat.write(nb, path.with_suffix(".executed.ipynb"))
         out.write_text(json.dumps(results, indent=1))
 """) % {"kernel": KERNEL}
@@ -273,3 +279,9 @@ def test_exercise_notebook_finds_every_module_and_file(executed, name):
     # Anything else that fails is an unanswered stub (graded "not attempted yet"), never the
     # install cell, the imports or otter's init cell.
     assert all(e["ename"] == "NotImplementedError" for e in result["errors"]), result["errors"]
+    # otter found every question's tests (stored in the notebook, read from its own folder)
+    # and graded the stub: a result for each check cell, no "does not exist"
+    assert result["checks"], f"{name}: no grader.check cells"
+    for cell, shown in result["checks"].items():
+        question = cell.split('"')[1]
+        assert question in shown and "does not exist" not in shown, (cell, shown)
