@@ -20,7 +20,7 @@ help:
 	@echo "make book   - set up, then build the static site into $(HTML)"
 	@echo "make serve  - serve the built site on http://127.0.0.1:$(PORT)/ (blocks; Ctrl-C stops)"
 	@echo "make test   - set up, build the book, then run every test (browser tests included)"
-	@echo "make lab    - set up, then open JupyterLab on the chapters"
+	@echo "make lab    - set up, then open JupyterLab at the repository root (chapters/, exercises/)"
 	@echo "make exercises  - regenerate exercises/ from the master notebooks in solutions/"
 	@echo "make autograder - build the otter-grader bundles into dist/ (Gradescope, otter run)"
 	@echo "make student-book - the site without solutions (exercise pages restored afterwards)"
@@ -83,8 +83,12 @@ browser:
 test: setup browser book
 	GRU_BOOK_HTML="$(CURDIR)/$(HTML)" $(PY) -m pytest
 
+# JupyterLab at the repository root, so that both chapters/ and exercises/ are in its file
+# browser. Containers and many JupyterHubs run as root, which Jupyter refuses without
+# --allow-root: the flag is added only then. tests/test_lab.py starts this command.
+LAB_FLAGS := --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab $(LAB_FLAGS)
 
 clean:
 	rm -rf _build

@@ -1,0 +1,287 @@
+"""The course as a Colab or JupyterHub user gets it: ``pip install`` of the repository (not
+editable), then every chapter and every student exercise notebook run from a folder that is
+not the repository.
+
+The wheel is built from the git-tracked files and installed with ``--no-deps`` into a fresh
+virtual environment that sees this environment's third-party packages (a ``.pth`` file; torch
+is not downloaded again) but not its editable install of ``gru-course``, nor PYTHONPATH: so
+``utils`` really comes from the wheel (checked in the kernel itself). The notebooks are copied
+alone (``.ipynb`` only) into a temporary folder and executed there by nbclient in a kernel of
+the fresh environment, ``GRU_DEMO_MODE=static`` as in the book build. Chapters must run
+without error; exercise notebooks must not miss a module or a file (their unanswered stubs
+may fail their checks, as they should).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*_exercises.ipynb"))
+KERNEL = "gru-course-wheel"
+MISSING = {"ModuleNotFoundError", "ImportError", "FileNotFoundError"}
+
+pytestmark = pytest.mark.slow  # a few minutes; part of `make test` and CI all the same
+
+
+def tracked_files(*paths: str) -> list[str] | None:
+    """``git ls-files PATHS`` (None outside a git checkout)."""
+    if shutil.which("git") is None:
+        return None
+    proc = subprocess.run(["git", "ls-files", "--", *paths], cwd=ROOT, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        return None
+    return [line for line in proc.stdout.splitlines() if line]
+
+
+def _source_files() -> list[str]:
+    """What the build sees: the tracked files (about 1 MB), or outside a git checkout
+    pyproject.toml, README.md and utils/ without caches."""
+    tracked = tracked_files()
+    if tracked is not None:
+        return [f for f in tracked if (ROOT / f).is_file()]
+    return ["pyproject.toml", "README.md",
+            *(str(p.relative_to(ROOT)) for p in (ROOT / "utils").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")]
+
+
+def _modern_setuptools() -> bool:
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    return int(setuptools.__version__.split(".")[0]) >= 77
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """``pip wheel --no-deps`` of a copy of the tracked files (so that nothing untracked in
+    the work tree can slip in, and the build leaves nothing in it)."""
+    src = tmp_path_factory.mktemp("src")
+    for rel in _source_files():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, src / rel)
+    out = tmp_path_factory.mktemp("wheel")
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-q",
+           "-w", str(out), str(src)]
+    if _modern_setuptools():  # setuptools from this environment, else from PyPI
+        cmd.insert(4, "--no-build-isolation")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    [whl] = out.glob("gru_course-*.whl")
+    return whl
+
+
+def test_wheel_holds_every_tracked_file_under_utils(wheel):
+    tracked = tracked_files("utils")
+    if tracked is None:
+        pytest.skip("not a git checkout: the tracked files are unknown")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = sorted(set(tracked) - names)
+    assert not missing, f"the wheel lacks {missing}: see [tool.setuptools] in pyproject.toml"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_wheel_declares_what_the_notebooks_import(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        [meta] = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
+        headers = email.parser.Parser().parsestr(z.read(meta).decode())
+    requires = {r.split(";")[0].split("[")[0].split("<")[0].split(">")[0].split("=")[0].strip()
+                .lower() for r in headers.get_all("Requires-Dist")}
+    needed = {"otter-grader", "torch", "numpy", "matplotlib", "ipywidgets", "pandas", "sympy",
+              "tqdm", "myst-nb", "nbformat", "pyyaml", "scikit-learn"}
+    assert needed <= requires, needed - requires
+    torch = [r for r in headers.get_all("Requires-Dist") if r.startswith("torch")]
+    assert torch and "==" not in torch[0], f"torch must not be pinned exactly here: {torch}"
+    otter = [r for r in headers.get_all("Requires-Dist") if r.startswith("otter-grader")]
+    assert "grading" in otter[0], otter  # `otter run` needs the [grading] extra
+
+
+def _shared_site_dirs() -> list[str]:
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"],
+            sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:  # packages installed with `pip install --user`
+        dirs.append(site.getusersitepackages())
+    return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
+
+
+def _is_project_pth(path: Path) -> bool:
+    """This environment's own install of the course (editable finder or path file)."""
+    return "gru_course" in path.name or "gru-course" in path.name or (
+        "__editable__" in path.name)
+
+
+@pytest.fixture(scope="module")
+def venv(wheel, tmp_path_factory) -> Path:
+    """A fresh environment with the wheel installed, and this environment's other packages."""
+    env_dir = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True,
+                   timeout=120)
+    python = env_dir / "bin" / "python"
+    # Install first, while the new environment sees nothing else (so pip does not look at the
+    # editable install of the same project).
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                           "--no-deps", "--no-index", "-q", str(wheel)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    purelib = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    # Third-party packages: this environment's site directories on the path ("00-" sorts
+    # first, so the .pth files copied next can import from them). The .pth files of those
+    # directories are copied too (with absolute paths), except the course's own install.
+    shared = _shared_site_dirs()
+    (purelib / "00-shared-site-packages.pth").write_text("\n".join(shared) + "\n")
+    for d in shared:
+        for pth in sorted(Path(d).glob("*.pth")):
+            if _is_project_pth(pth):
+                continue
+            lines = []
+            for line in pth.read_text().splitlines():
+                if line.strip() and not line.startswith(("import ", "import\t", "#")):
+                    line = str((Path(d) / line.strip()).resolve())
+                lines.append(line)
+            (purelib / f"zz-{pth.name}").write_text("\n".join(lines) + "\n")
+    subprocess.run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL,
+                    "--display-name", "GRU course (wheel)"], check=True, capture_output=True,
+                   timeout=120)
+    return env_dir
+
+
+def _env(venv: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH")
+           and not k.startswith(("JUPYTER_", "VIRTUAL_ENV"))}
+    env.update(GRU_DEMO_MODE="static", VIRTUAL_ENV=str(venv),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+               JUPYTER_PATH=str(venv / "share" / "jupyter"), MPLBACKEND="Agg")
+    return env
+
+
+# Run by the fresh environment's Python: executes each notebook (argv[2:]) in its own folder
+# with allow_errors, and writes {name: {"seconds", "errors": [{"cell", "ename", "evalue"}]}}.
+RUNNER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    import nbclient, nbformat
+
+    out, paths = Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]]
+    results = {}
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        client = nbclient.NotebookClient(
+            nb, timeout=600, startup_timeout=180, kernel_name=%(kernel)r, allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        errors = [{"cell": i, "ename": o.get("ename"), "evalue": str(o.get("evalue"))[:500]}
+                  for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                  for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                          for o in c.get("outputs", []) if o.get("output_type") == "stream")
+        # what each `grader.check("q...")` cell showed (otter found its tests, or not)
+        checks = {c.source.strip(): "".join(
+            o.get("data", {}).get("text/plain", "") for o in c.get("outputs", [])
+            if o.get("output_type") == "execute_result")
+            for c in nb.cells if c.cell_type == "code" and c.source.startswith("grader.check(")}
+        results[path.name] = {"seconds": seconds, "errors": errors, "stdout": streams[-4000:],
+                              "checks": checks}
+        nbformat.write(nb, path.with_suffix(".executed.ipynb"))
+        out.write_text(json.dumps(results, indent=1))
+""") % {"kernel": KERNEL}
+
+PROBE = textwrap.dedent("""
+    import importlib.metadata, json, sys
+    import utils, utils.checks, utils.demos, utils.grading, utils.report
+    print(json.dumps({"utils": utils.__file__, "executable": sys.executable,
+                      "prefix": sys.prefix,
+                      "dist": str(importlib.metadata.distribution("gru-course").locate_file("")),
+                      "finders": [type(f).__module__ for f in sys.meta_path]}))
+""")
+
+
+@pytest.fixture(scope="module")
+def executed(venv, tmp_path_factory) -> dict:
+    """Every chapter and exercise notebook (copied alone into a temporary folder), executed
+    in a kernel of the fresh environment; plus a probe notebook saying where utils comes from."""
+    import nbformat
+
+    work = tmp_path_factory.mktemp("outside")
+    assert not (work / "utils").exists() and ROOT not in work.parents
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
+    probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}
+    paths = [work / "probe" / "probe.ipynb"]
+    paths[0].parent.mkdir()
+    nbformat.write(probe, paths[0])
+    for nb in [*CHAPTERS, *EXERCISES]:
+        folder = work / nb.stem  # one folder each, as a downloaded notebook would sit
+        folder.mkdir()
+        shutil.copy2(nb, folder / nb.name)
+        paths.append(folder / nb.name)
+    runner = work / "runner.py"
+    runner.write_text(RUNNER)
+    results_file = work / "results.json"
+    start = time.perf_counter()
+    proc = subprocess.run([str(venv / "bin" / "python"), str(runner), str(results_file),
+                           *map(str, paths)], cwd=work, env=_env(venv), capture_output=True,
+                          text=True, timeout=3600)
+    total = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(results_file.read_text())
+    print(f"all notebooks from the wheel in {total:.0f} s: "
+          + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in results.items()))
+    return results
+
+
+def test_utils_comes_from_the_wheel(executed, venv):
+    probe = executed["probe.ipynb"]
+    assert not probe["errors"], probe
+    info = json.loads(probe["stdout"].strip().splitlines()[-1])
+    env = venv.resolve()
+    assert Path(info["prefix"]).resolve() == env, info
+    assert Path(info["utils"]).resolve().is_relative_to(env), info
+    assert Path(info["dist"]).resolve().is_relative_to(env), info
+    assert not [f for f in info["finders"] if "__editable__" in f], info
+
+
+def test_notebooks_are_present():
+    assert CHAPTERS and EXERCISES
+
+
+@pytest.mark.parametrize("name", [p.name for p in CHAPTERS])
+def test_chapter_runs_outside_the_repository(executed, name):
+    result = executed[name]
+    assert not result["errors"], f"{name} failed outside the repository: {result['errors']}"
+
+
+@pytest.mark.parametrize("name", [p.name for p in EXERCISES])
+def test_exercise_notebook_finds_every_module_and_file(executed, name):
+    result = executed[name]
+    missing = [e for e in result["errors"] if e["ename"] in MISSING]
+    assert not missing, f"{name} outside the repository: {missing}"
+    # Anything else that fails is an unanswered stub (graded "not attempted yet"), never the
+    # install cell, the imports or otter's init cell.
+    assert all(e["ename"] == "NotImplementedError" for e in result["errors"]), result["errors"]
+    # otter found every question's tests (stored in the notebook, read from its own folder)
+    # and graded the stub: a result for each check cell, no "does not exist"
+    assert result["checks"], f"{name}: no grader.check cells"
+    for cell, shown in result["checks"].items():
+        question = cell.split('"')[1]
+        assert question in shown and "does not exist" not in shown, (cell, shown)
