@@ -344,12 +344,15 @@ def readout_sensitivity(model: SequenceModel, X: Any) -> dict[str, Array]:
 
 
 def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
-                        animated: bool = False) -> Callable[[int], None]:
+                        animated: bool = False,
+                        traces: dict[str, Any] | None = None) -> Callable[[int], None]:
     """Draw the axes of :func:`plot_gate_heatmaps` on ``fig``; return ``update(example)``.
 
     Everything that depends on the example (value bars, the two heatmaps, the marker
     outlines, the title) is created once, with ``animated=animated``, and ``update`` only
     changes its data, so a demo can redraw a frame without rebuilding the figure.
+    ``traces`` (label → ``(T, N)`` array, e.g. :func:`readout_sensitivity` of one or more
+    models) adds a bottom panel with one line per label.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or X.shape[-1] != 2:
@@ -359,9 +362,15 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
     if r_all.shape[:2] != (T, N) or z_all.shape != r_all.shape:
         raise ValueError(f"expected gates of shape (T, N, H) with (T, N) = {(T, N)} (from X), "
                          f"got r {r_all.shape} and z {z_all.shape}")
+    traces = {k: np.asarray(v, dtype=np.float64) for k, v in (traces or {}).items()}
+    for label, v in traces.items():
+        if v.shape != (T, N):
+            raise ValueError(f"expected trace {label!r} of shape (T, N) = {(T, N)}, "
+                             f"got {v.shape}")
     H = r_all.shape[2]
     fig.subplots_adjust(left=0.09, right=0.9, bottom=0.1, top=0.92, hspace=0.35)
-    axes = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
+    rows, ratios = (4, [1, 2, 2, 1.6]) if traces else (3, [1, 2, 2])
+    axes = fig.subplots(rows, 1, sharex=True, height_ratios=ratios)
     steps = np.arange(T)
     bars = axes[0].bar(steps, np.zeros(T), width=0.8, color="#7f7f7f", animated=animated)
     axes[0].set_ylabel("$u_t$")
@@ -376,6 +385,20 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
         ax.set_ylabel("hidden unit")
         ax.set_title(label, fontsize="medium", loc="left")
         fig.colorbar(images[g], ax=ax, fraction=0.03, pad=0.01, label="gate value")
+    lines = {}
+    if traces:
+        ax = axes[3]
+        top = max(float(v.max()) for v in traces.values())
+        for (label, _), color in zip(traces.items(), ("black", "#9467bd", "#8c564b")):
+            (lines[label],) = ax.plot(steps, np.zeros(T), "o-", ms=3, lw=1.2, color=color,
+                                      label=label, animated=animated)
+        ax.set_ylim(0, 1.35 * top)  # headroom for the legend
+        ax.set_ylabel(r"$\|\partial y_t / \partial h_{t-1}\|$", fontsize="small")
+        ax.set_title("how much the output still reads $h_{t-1}$", fontsize="medium",
+                     loc="left")
+        ax.legend(fontsize=7, loc="upper right", ncols=len(traces), frameon=False)
+        spacer = fig.colorbar(images["z"], ax=ax, fraction=0.03, pad=0.01)  # align widths
+        spacer.ax.set_visible(False)
     outlines = [[ax.axvspan(t - 0.5, t + 0.5, facecolor="none", edgecolor="#d62728", lw=1.5,
                             visible=False, animated=animated) for t in steps] for ax in axes]
     axes[-1].set_xlabel("time step $t$")
@@ -390,6 +413,8 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
         title.set_text(f"Learned gates on sequence {example} (red: marker steps, outlined)")
         images["r"].set_data(r_all[:, example, :].T)  # (H, T)
         images["z"].set_data(z_all[:, example, :].T)  # (H, T)
+        for label, line in lines.items():
+            line.set_ydata(traces[label][:, example])
         for row in outlines:
             for span, marker in zip(row, m):
                 span.set_visible(bool(marker))
