@@ -143,3 +143,11 @@ def test_demos_are_embedded_within_the_page_budget(executed):
     page = len(nbformat.writes(executed).encode())
     assert size < PAGE_BUDGET * 0.6, f"widget state of {size} bytes"
     assert page < PAGE_BUDGET, f"executed notebook of {page} bytes"
+
+
+def test_prose_made_by_code_has_no_myst_roles(executed):
+    """Markdown outputs show in JupyterLab and Colab too, where a role is raw markup."""
+    for cell in code_cells(executed):
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown", "")
+            assert not re.search(r"\{[a-z:]+\}`", text), text[:120]
