@@ -406,7 +406,7 @@ def _fix_mistakes() -> tuple[Mistake, ...]:
 
 
 def _hint(lines: str) -> str:
-    return " ".join(lines.split())
+    return lines.strip()
 
 
 QUESTIONS: list[Question] = [
