@@ -19,6 +19,8 @@ from utils.conventions import (
     check_params,
     chung_step,
     chung_to_pytorch,
+    concat_step,
+    concat_to_pytorch,
     count_matmuls,
     fused_step,
     keras_to_pytorch,
@@ -106,6 +108,69 @@ def test_chung_with_negated_update_gate_equals_torch(H_in, H, N, seed):
     # Without the conversion the two conventions really differ (the test can fail).
     unconverted = np.max(np.abs(h_chung - torch_step(chung_params, x, h_prev)))
     assert unconverted > 1e-3, f"expected the raw conventions to differ, got {unconverted:.2e}"
+
+
+@pytest.mark.parametrize("H_in, H, N", SIZES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chungs_own_gru_is_the_reset_before_cell_with_negated_update_weights(H_in, H, N, seed):
+    """Chung et al. 2014 reset *before* the product: the negation is exact against the
+    reset-before cell, and that cell is not torch.nn.GRUCell (reset after)."""
+    chung_params, x, h_prev = random_case(H_in, H, N, seed)
+    h_chung = chung_step(chung_params, x, h_prev)  # the default is Chung's own placement
+    np.testing.assert_allclose(h_chung, reference_chung(chung_params, x, h_prev,
+                                                        reset_after=False), rtol=0, atol=TOL)
+    converted = chung_to_pytorch(chung_params)
+    exact = cell_from_params(converted, reset_after=False).step(x, h_prev)
+    assert np.max(np.abs(h_chung - exact)) < TOL
+    gap = np.max(np.abs(h_chung - torch_step(converted, x, h_prev)))
+    assert gap > 1e-5, f"Chung's GRU should differ from torch.nn.GRUCell, gap {gap:.2e}"
+
+
+def concat_by_hand(W_r, W_z, W_h, b, x, h_prev):
+    """The tutorials' equations, in torch, written from the formulas (z takes the new state)."""
+    W_r, W_z, W_h, x, h = t(W_r), t(W_z), t(W_h), t(x), t(h_prev)
+    b_r, b_z, b_h = (t(v) for v in b)
+    hx = torch.cat([h, x], dim=1)
+    r = torch.sigmoid(hx @ W_r.T + b_r)
+    z = torch.sigmoid(hx @ W_z.T + b_z)
+    h_tilde = torch.tanh(torch.cat([r * h, x], dim=1) @ W_h.T + b_h)
+    return ((1 - z) * h + z * h_tilde).numpy()
+
+
+@pytest.mark.parametrize("H_in, H, N", SIZES)
+def test_concatenated_notation_maps_onto_weight_ih_and_weight_hh(H_in, H, N):
+    rng = np.random.default_rng(H_in * 10 + H)
+    W_r, W_z, W_h = (rng.uniform(-1, 1, (H, H + H_in)) for _ in range(3))
+    b = tuple(rng.uniform(-1, 1, H) for _ in range(3))
+    x, h_prev = rng.normal(size=(N, H_in)), rng.uniform(-1, 1, (N, H))
+    want = concat_by_hand(W_r, W_z, W_h, b, x, h_prev)
+    got = concat_step(W_r, W_z, W_h, x, h_prev, b_r=b[0], b_z=b[1], b_h=b[2])
+    np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+    params = concat_to_pytorch(W_r, W_z, W_h, input_size=H_in, b_r=b[0], b_z=b[1], b_h=b[2])
+    assert params["weight_ih"].shape == (3 * H, H_in) and params["weight_hh"].shape == (3 * H, H)
+    np.testing.assert_array_equal(params["weight_hh"][:H], W_r[:, :H])  # r block, h columns
+    np.testing.assert_array_equal(params["weight_ih"][H:2 * H], -W_z[:, H:])  # z negated
+    np.testing.assert_array_equal(params["bias_hh"], 0.0)
+    np.testing.assert_allclose(cell_from_params(params, reset_after=False).step(x, h_prev),
+                               want, rtol=0, atol=TOL)
+    # without the sign flip the blend is the other way round; in torch (reset after) it differs
+    keep = concat_to_pytorch(W_r, W_z, W_h, input_size=H_in, b_r=b[0], b_z=b[1], b_h=b[2],
+                             z_takes=False)
+    assert np.max(np.abs(cell_from_params(keep, reset_after=False).step(x, h_prev) - want)) > 1e-3
+    assert np.max(np.abs(torch_step(params, x, h_prev) - want)) > 1e-3
+    # biases default to zero, as in texts that omit them
+    np.testing.assert_allclose(concat_step(W_r, W_z, W_h, x, h_prev),
+                               concat_by_hand(W_r, W_z, W_h, (np.zeros(H),) * 3, x, h_prev),
+                               rtol=0, atol=TOL)
+
+
+def test_concatenated_notation_validates_shapes():
+    with pytest.raises(ValueError, match=r"expected W_r of shape \(H, H \+ H_in\)"):
+        concat_to_pytorch(np.zeros((3, 4)), np.zeros((3, 4)), np.zeros((3, 4)), input_size=2)
+    with pytest.raises(ValueError, match="W_h"):
+        concat_to_pytorch(np.zeros((3, 5)), np.zeros((3, 5)), np.zeros((3, 4)), input_size=2)
+    with pytest.raises(ValueError, match="h_prev"):
+        concat_step(*(np.zeros((3, 5)),) * 3, np.zeros((2, 2)), np.zeros((2, 4)))
 
 
 def test_chung_conversion_negates_only_the_update_block_and_is_an_involution():

@@ -16,7 +16,7 @@ from utils.demos import ch2
 from utils.gates import learned_gates, train_reset_sum
 from utils.widgets import DemoWidget
 
-PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
+PAGE_BUDGET = 2_000_000  # bytes: a chapter page with all its demo frames
 
 
 def leaf_frames(stack: ipywidgets.Widget) -> list[ipywidgets.Widget]:
@@ -161,3 +161,19 @@ def test_import_and_builders_display_nothing(mode, tiny_model):
     assert captured.stdout == "" and captured.stderr == ""
     assert all(isinstance(b, DemoWidget) for b in boxes)
     assert Gcf.get_num_fig_managers() == 0, "a figure was registered with pyplot"
+
+
+def test_controls_have_at_least_nine_positions(tiny_model):
+    assert len(ch2.OFFSETS) >= 9 and ch2.VIEWER_EXAMPLES >= 9
+    assert ch2.OFFSETS == tuple(sorted(ch2.OFFSETS)) and 0.0 in ch2.OFFSETS
+
+
+def test_viewer_draws_the_forgetting_of_both_models(tiny_model):
+    ablated, _ = train_reset_sum(hidden_size=4, T=10, steps=5, batch_size=8,
+                                 reset_gate=False, progress=False)
+    demo = ch2.learned_gate_viewer_demo(tiny_model, ablated=ablated, examples=2)
+    alone = ch2.learned_gate_viewer_demo(tiny_model, examples=2)
+    assert demo.png(example=1) != alone.png(example=1)  # the second line is drawn
+    box = ch2.learned_gate_viewer(tiny_model, ablated=ablated, mode="static")
+    assert len(leaf_frames(box.stack)) == ch2.VIEWER_EXAMPLES
+    assert box.report.state_bytes < PAGE_BUDGET * 0.2, str(box.report)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 
 from utils.gates import (
+    RESET_OPEN_BIAS,
     ResetSumTask,
+    aligned_mean,
     gate_marker_stats,
     ignore_markers_mse,
     learned_gates,
     marker_aligned_means,
     plot_gate_heatmaps,
+    readout_sensitivity,
     reset_sum,
     reset_sum_baseline_mse,
     train_reset_sum,
 )
+from utils.torch_cells import SequenceModel
 
 
 def running_sums_by_hand(values: np.ndarray, markers: np.ndarray) -> np.ndarray:
@@ -159,3 +165,67 @@ def test_marker_aligned_means_on_known_gates():
     np.testing.assert_allclose(out["z"], 10 + out["r"])
     with pytest.raises(ValueError, match=r"expected gates\['z'\] of shape"):
         marker_aligned_means({"r": t, "z": t[:, :1]}, markers)
+
+
+# ------------------------------------------------------------------ forgetting, measured directly
+
+
+def test_readout_sensitivity_matches_autograd(tiny_model):
+    """‖∂y_t/∂h_{t−1}‖ and its parts against torch autograd through one nn.GRU step."""
+    model, _ = tiny_model
+    X, _ = reset_sum(10, 3, rng=7, p_reset=0.3, as_numpy=True)
+    s = readout_sensitivity(model, X)
+    assert set(s) == {"total", "kept", "via_z", "via_n"}
+    assert all(v.shape == (10, 3) for v in s.values())
+    gru = copy.deepcopy(model.cell).double()
+    w = model.head.weight.detach().double()[0]
+    Xt = torch.as_tensor(X, dtype=torch.float64)
+    with torch.no_grad():
+        H_all, _ = gru(Xt)
+    for t in (0, 4, 9):
+        for n in range(3):
+            h_prev = (H_all[t - 1, n] if t else torch.zeros(4, dtype=torch.float64))
+            h_prev = h_prev.clone().requires_grad_(True)
+            h_t, _ = gru(Xt[t:t + 1, n:n + 1], h_prev[None, None])
+            (grad,) = torch.autograd.grad(w @ h_t[0, 0], h_prev)
+            assert s["total"][t, n] == pytest.approx(grad.norm().item(), rel=1e-9, abs=1e-12)
+    # the copy path alone is w ⊙ z_t
+    z = learned_gates(model, X)["z"]
+    np.testing.assert_allclose(s["kept"], np.linalg.norm(w.numpy() * z, axis=-1), rtol=1e-12)
+
+
+def test_readout_sensitivity_validates():
+    model = SequenceModel("torch-gru", 2, 3, 2, readout="all")
+    with pytest.raises(ValueError, match="one output"):
+        readout_sensitivity(model, np.zeros((4, 1, 2)))
+    one = SequenceModel("torch-gru", 2, 3, 1, readout="all")
+    with pytest.raises(ValueError, match=r"expected X of shape \(T, N, 2\)"):
+        readout_sensitivity(one, np.zeros((4, 2)))
+
+
+def test_training_without_the_reset_gate_keeps_it_exactly_open():
+    model, history = train_reset_sum(hidden_size=4, T=10, steps=25, batch_size=16,
+                                     reset_gate=False, progress=False)
+    X, _ = reset_sum(10, 6, rng=3, as_numpy=True)
+    assert np.all(learned_gates(model, X)["r"] == 1.0)  # exactly, after training
+    H = 4
+    assert torch.all(model.cell.weight_ih_l0[:H] == 0) and torch.all(
+        model.cell.weight_hh_l0[:H] == 0)
+    assert torch.all(model.cell.bias_hh_l0[:H] == RESET_OPEN_BIAS)
+    assert history.final_eval_loss < history.eval_loss[0]
+    # the same initial weights as the full GRU for the other gates
+    full = SequenceModel("torch-gru", 2, 4, 1, readout="all",
+                         generator=torch.Generator().manual_seed(0))
+    ablated = SequenceModel("torch-gru", 2, 4, 1, readout="all",
+                            generator=torch.Generator().manual_seed(0))
+    assert torch.equal(full.cell.weight_hh_l0[H:], ablated.cell.weight_hh_l0[H:])
+
+
+def test_aligned_mean_on_known_values():
+    markers = np.zeros((8, 2))
+    markers[0, 0] = markers[5, 1] = 1
+    values = np.arange(8)[:, None] * np.ones((8, 2))
+    out = aligned_mean(values, markers, window=2)
+    np.testing.assert_allclose(out["mean"], [3, 4, 2.5, 3.5, 4.5])
+    with pytest.raises(ValueError, match=r"expected values of shape \(T, N\)"):
+        aligned_mean(values[:5], markers)

@@ -1,8 +1,10 @@
-"""Chapter 2 checkers: the reference matches torch.nn.GRUCell, the master's solutions pass,
-and every named known mistake (written out below as a learner would) gets its diagnostic."""
+"""Chapter 2 checkers: the references match torch.nn, the master's solutions pass, honest
+answers written in other ways pass, and every known mistake (written out below as a learner
+would) gets its diagnostic."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -11,10 +13,21 @@ import pytest
 import torch
 
 from utils.checks import NotAttemptedYet, check, get_question, hint, questions, run_check
-from utils.checks.ch2 import candidate, chung_to_pytorch, gate, gru_step
+from utils.checks.ch2 import (
+    buggy_gru_step,
+    candidate_before,
+    chung_to_pytorch,
+    gates,
+    gru_step,
+    keras_to_pytorch,
+    reset_closed_vs_first_step,
+)
+from utils.checks.core import set_hidden_seed
+from utils.conventions import pytorch_to_keras
 from utils.grading.exercises import solution_code
 
 ROOT = Path(__file__).resolve().parents[1]
+QS = questions("ch2_exercises")
 
 
 def sig(a):
@@ -29,7 +42,7 @@ def solutions() -> dict:
     for cell in nb.cells:
         if cell.cell_type == "code" and "otter_answer_cell" not in cell.metadata.get("tags", []):
             src = solution_code(cell.source)
-            if src.lstrip().startswith("def ") and not src.lstrip().startswith("def test_"):
+            if re.match(r"\s*(#[^\n]*\n)*def (?!test_)", src):  # answers and given cells
                 exec(compile(src, "<solution>", "exec"), ns)
     return ns
 
@@ -48,44 +61,107 @@ def torch_cell():
     return cell, x, h, params
 
 
-def test_reference_matches_torch_grucell(torch_cell):
+def torch_gates(cell, x, h):
+    H = cell.hidden_size
+    gi = torch.nn.functional.linear(x, cell.weight_ih, cell.bias_ih).detach()
+    gh = torch.nn.functional.linear(h, cell.weight_hh, cell.bias_hh).detach()
+    r = torch.sigmoid(gi[:, :H] + gh[:, :H])
+    z = torch.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+    return gi, gh, r, z
+
+
+# ------------------------------------------------------------------------ the references
+
+
+def test_reference_step_and_gates_match_torch(torch_cell):
     cell, x, h, params = torch_cell
     with torch.no_grad():
         expected = cell(x, h).numpy()
-    np.testing.assert_allclose(gru_step(x.numpy(), h.numpy(), *params), expected,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gru_step(x.numpy(), h.numpy(), *params), expected, atol=1e-12,
+                               rtol=0)
+    _, _, r, z = torch_gates(cell, x, h)
+    r_t, z_t = gates(x.numpy(), h.numpy(), *params)
+    np.testing.assert_allclose(r_t, r.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(z_t, z.numpy(), rtol=0, atol=1e-12)
 
 
-def test_reference_gates_match_torch_gates(torch_cell):
-    cell, x, h, (w_ih, w_hh, b_ih, b_hh) = torch_cell
-    gi = torch.nn.functional.linear(x, cell.weight_ih, cell.bias_ih).detach().numpy()
-    gh = torch.nn.functional.linear(h, cell.weight_hh, cell.bias_hh).detach().numpy()
-    H = 5
-    r = torch.sigmoid(torch.tensor(gi[:, :H] + gh[:, :H])).numpy()
-    z = torch.sigmoid(torch.tensor(gi[:, H:2 * H] + gh[:, H:2 * H])).numpy()
-    n = torch.tanh(torch.tensor(gi[:, 2 * H:] + r * gh[:, 2 * H:])).numpy()
-    args = (x.numpy(), h.numpy(), w_ih, w_hh, b_ih, b_hh)
-    np.testing.assert_allclose(gate(*args, k=0), r, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(gate(*args, k=1), z, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(candidate(x.numpy(), h.numpy(), r, w_ih, w_hh, b_ih, b_hh), n,
-                               rtol=0, atol=1e-12)
+def test_reference_reset_before_candidate_matches_the_formula(torch_cell):
+    """n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn), written in torch from the equation,
+    and the course's reset-before GRUCell gives the same candidate."""
+    from utils.conventions import cell_from_params
 
-
-def test_chung_conversion_gives_the_same_model_in_torch(torch_cell):
-    """A Chung-convention cell equals torch.nn.GRUCell with the converted parameters."""
     cell, x, h, params = torch_cell
-    xn, hn = x.numpy(), h.numpy()
-    chung_h = gru_step(xn, hn, *params, swap_z=True)  # h = z ñ + (1 − z) h_prev
-    converted = chung_to_pytorch(*params)
-    torch_cell2 = torch.nn.GRUCell(3, 5).double()
+    H = 5
+    r = torch.rand(4, H, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    W_in, W_hn = cell.weight_ih[2 * H:].detach(), cell.weight_hh[2 * H:].detach()
+    b_in, b_hn = cell.bias_ih[2 * H:].detach(), cell.bias_hh[2 * H:].detach()
+    want = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn).numpy()
+    got = candidate_before(x.numpy(), h.numpy(), r.numpy(), *params)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    before = cell_from_params(dict(zip(names, params)), reset_after=False)
+    _, g = before.step(x.numpy(), h.numpy(), return_gates=True)
+    np.testing.assert_allclose(candidate_before(x.numpy(), h.numpy(), g["r"], *params),
+                               g["n"], rtol=0, atol=1e-12)
+
+
+def test_reference_first_step_and_closed_reset_match_torch(torch_cell):
+    """n_first is torch.nn.GRUCell's candidate at h = 0; n_closed is its candidate with the
+    reset gate's bias pushed to −1000 (r = 0 exactly), for any h."""
+    cell, x, h, params = torch_cell
+    H = 5
+    gi, gh, r, _ = torch_gates(cell, x, torch.zeros_like(h))
+    n_first = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:]).numpy()
+    closed = torch.nn.GRUCell(3, 5).double()
     with torch.no_grad():
-        for p, v in zip((torch_cell2.weight_ih, torch_cell2.weight_hh, torch_cell2.bias_ih,
-                         torch_cell2.bias_hh), converted):
+        closed.load_state_dict(cell.state_dict())
+        closed.bias_hh[:H] -= 1000.0
+    gi, gh, r0, _ = torch_gates(closed, x, h)
+    assert torch.all(r0 == 0)
+    n_closed = torch.tanh(gi[:, 2 * H:] + r0 * gh[:, 2 * H:]).numpy()
+    got_closed, got_first = reset_closed_vs_first_step(x.numpy(), r.numpy(), *params)
+    np.testing.assert_allclose(got_first, n_first, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got_closed, n_closed, rtol=0, atol=1e-12)
+    assert np.abs(got_first - got_closed).max() > 1e-3  # b_hn ≠ 0: not a first step
+
+
+def test_reference_keras_conversion_inverts_the_course_converter():
+    rng = np.random.default_rng(3)
+    H_in, H = 4, 3
+    p = {"weight_ih": rng.normal(size=(3 * H, H_in)), "weight_hh": rng.normal(size=(3 * H, H)),
+         "bias_ih": rng.normal(size=3 * H), "bias_hh": rng.normal(size=3 * H)}
+    back = keras_to_pytorch(**pytorch_to_keras(p, reset_after=True))
+    for name, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), back):
+        np.testing.assert_array_equal(value, p[name], err_msg=name)
+
+
+def test_fixed_weights_reproduce_the_buggy_cell_in_torch(torch_cell):
+    cell, x, h, params = torch_cell
+    buggy = buggy_gru_step(x.numpy(), h.numpy(), *params)
+    fixed = torch.nn.GRUCell(3, 5).double()
+    with torch.no_grad():
+        for p, v in zip((fixed.weight_ih, fixed.weight_hh, fixed.bias_ih, fixed.bias_hh),
+                        chung_to_pytorch(*params)):
             p.copy_(torch.from_numpy(v))
-        np.testing.assert_allclose(torch_cell2(x, h).numpy(), chung_h, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(fixed(x, h).numpy(), buggy, rtol=0, atol=1e-12)
+        assert np.abs(cell(x, h).numpy() - buggy).max() > 1e-3  # the bug is real
 
 
-@pytest.mark.parametrize("name", [q.name for q in questions("ch2_exercises")])
+def test_the_notebooks_buggy_cell_is_the_checkers(solutions, torch_cell):
+    _, x, h, params = torch_cell
+    np.testing.assert_allclose(solutions["buggy_gru_step"](x.numpy(), h.numpy(), *params),
+                               buggy_gru_step(x.numpy(), h.numpy(), *params), rtol=0,
+                               atol=1e-14)
+
+
+# ------------------------------------------------------------------------ the question set
+
+
+def test_question_names_follow_the_chapter():
+    assert [q.name for q in QS] == [f"q2_{i}" for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("name", [q.name for q in QS])
 def test_solution_earns_every_point(solutions, name):
     q = get_question(name)
     verdict = check(name, solutions[q.func_name], "all")
@@ -94,166 +170,198 @@ def test_solution_earns_every_point(solutions, name):
     run_check(name, solutions[q.func_name], "hidden")  # does not raise
 
 
-def test_question_names_follow_the_chapter():
-    assert [q.name for q in questions("ch2_exercises")] == [f"q2_{i}" for i in range(1, 6)]
+@pytest.mark.parametrize("name", [q.name for q in QS])
+def test_hints_are_words_not_code(name):
+    text = get_question(name).hint
+    assert len(text.split()) > 20
+    for token in ("@", "np.", "==", "[", "](", ".T", "return", "def ", "copy()", "*", "+"):
+        assert token not in text, f"{name}'s hint contains {token!r}: {text}"
+    assert not re.search(r"=\s*[A-Za-z_][\w.]*\(", text), text  # no assignment of a call
+
+
+def test_public_probes_are_fixed_and_hidden_probes_follow_the_run_seed():
+    for q in QS:
+        a, b = q.probes("public"), q.probes("public")
+        for p, r in zip(a, b):
+            for k in p.args:
+                np.testing.assert_array_equal(p.args[k], r.args[k])
+        try:
+            set_hidden_seed(1)
+            h1 = q.probes("hidden")
+            set_hidden_seed(2)
+            h2 = q.probes("hidden")
+        finally:
+            set_hidden_seed(None)
+        first = next(iter(h1[0].args))
+        assert not np.array_equal(h1[0].args[first], h2[0].args[first]), q.name
+
+
+# --------------------------------------------------------------------------------------
+# Honest answers written differently from the solution: full marks.
+
+
+def gates_with_prints_and_helpers(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def sigmoid(a):  # a helper named like a reference function
+        return np.exp(-np.logaddexp(0.0, -a))
+
+    def gru_cell(k):  # ditto
+        H = weight_hh.shape[1]
+        rows = slice(k * H, (k + 1) * H)
+        return sigmoid(np.einsum("nj,hj->nh", x_t, weight_ih[rows]) + bias_ih[rows]
+                       + np.einsum("nj,hj->nh", h_prev, weight_hh[rows]) + bias_hh[rows])
+
+    print("debugging: shapes", x_t.shape, h_prev.shape)
+    return gru_cell(0), gru_cell(1)
+
+
+def gates_with_expit(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    from scipy.special import expit
+
+    H = weight_hh.shape[1]
+    W = np.concatenate([weight_ih, weight_hh], axis=1)  # (3H, H_in + H)
+    a = np.concatenate([x_t, h_prev], axis=1) @ W.T + bias_ih + bias_hh
+    return expit(a[:, :H]), expit(a[:, H:2 * H])
+
+
+def candidate_before_einsum(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+    H = weight_hh.shape[1]
+    reset_state = r_t * h_prev
+    print(reset_state.shape)
+    return np.tanh(np.einsum("ij,nj->ni", weight_ih[-H:], x_t) + bias_ih[-H:]
+                   + np.einsum("ij,nj->ni", weight_hh[-H:], reset_state) + bias_hh[-H:])
+
+
+def first_step_via_full_candidate(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+    H = weight_hh.shape[1]
+    zero = np.zeros((x_t.shape[0], H))
+
+    def cand(r, h):
+        return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+                       + r * (h @ weight_hh[2 * H:].T + bias_hh[2 * H:]))
+
+    return cand(zero, zero), cand(r_t, zero)
+
+
+def keras_by_index(kernel, recurrent_kernel, bias):
+    H = recurrent_kernel.shape[0]
+    idx = np.r_[H:2 * H, 0:H, 2 * H:3 * H]  # r | z | n taken from z | r | h
+    return (np.ascontiguousarray(kernel[:, idx].T), np.ascontiguousarray(recurrent_kernel[:, idx].T),
+            bias[0, idx], bias[1, idx])
+
+
+def fix_with_sign_vector(weight_ih, weight_hh, bias_ih, bias_hh):
+    H = weight_hh.shape[1]
+    sign = np.ones(3 * H)
+    sign[H:2 * H] = -1.0
+    return (weight_ih * sign[:, None], weight_hh * sign[:, None], bias_ih * sign,
+            bias_hh * sign)
+
+
+HONEST = [("q2_1", gates_with_prints_and_helpers), ("q2_1", gates_with_expit),
+          ("q2_2", candidate_before_einsum), ("q2_3", first_step_via_full_candidate),
+          ("q2_4", keras_by_index), ("q2_5", fix_with_sign_vector)]
+
+
+@pytest.mark.parametrize("name, fn", HONEST, ids=[f"{n}-{f.__name__}" for n, f in HONEST])
+def test_honest_answers_in_other_forms_earn_full_marks(name, fn):
+    if fn is gates_with_expit:
+        pytest.importorskip("scipy.special")  # not a course dependency
+    verdict = check(name, fn, "all")
+    assert verdict.status == "correct" and verdict.points == get_question(name).max_points, (
+        verdict.message)
 
 
 # --------------------------------------------------------------------------------------
 # Wrong answers, as a learner would write them.
 
-def r_tanh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+
+def gates_one_minus_z(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    """Issue 10's catalogued mistake: the update gate as 1 − σ(…)."""
     H = weight_hh.shape[1]
-    return np.tanh(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T + bias_hh[:H])
+    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+    return sig(a[:, :H]), 1 - sig(a[:, H:2 * H])
 
 
-def r_slice_z(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def gates_swapped(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    s = slice(H, 2 * H)
-    return sig(x_t @ weight_ih[s].T + bias_ih[s] + h_prev @ weight_hh[s].T + bias_hh[s])
+    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+    return sig(a[:, H:2 * H]), sig(a[:, :H])
 
 
-def r_no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def gates_no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    return sig(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T)
+    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T
+    return sig(a[:, :H]), sig(a[:, H:2 * H])
 
 
-def r_no_biases(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def gates_transposed(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    return sig(x_t @ weight_ih[:H].T + h_prev @ weight_hh[:H].T)
+    r = sig(x_t @ weight_ih[:H] + bias_ih[:H] + h_prev @ weight_hh[:H] + bias_hh[:H])
+    z = sig(x_t @ weight_ih[H:2 * H] + bias_ih[H:2 * H] + h_prev @ weight_hh[H:2 * H]
+            + bias_hh[H:2 * H])
+    return r, z
 
 
-def r_transposed(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def gates_stacked(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    return sig(x_t @ weight_ih[:H] + bias_ih[:H] + h_prev @ weight_hh[:H] + bias_hh[:H])
+    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+    return np.stack([sig(a[:, :H]), sig(a[:, H:2 * H])])
 
 
-def r_transposed_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def gates_stub(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    raise NotImplementedError("Exercise 2.1: compute the gates r_t and z_t")
+
+
+def cand_after(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    return sig(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H] + bias_hh[:H])
+    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+                   + r_t * (h_prev @ weight_hh[2 * H:].T + bias_hh[2 * H:]))
 
 
-def z_slice_r(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def cand_gated_bias(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    return sig(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T + bias_hh[:H])
+    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+                   + (r_t * h_prev) @ weight_hh[2 * H:].T + r_t * bias_hh[2 * H:])
 
 
-def z_no_bias_ih(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def cand_own_r(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+    """Recomputes r_t with its own (correct) gates function instead of using the argument."""
     H = weight_hh.shape[1]
-    s = slice(H, 2 * H)
-    return sig(x_t @ weight_ih[s].T + h_prev @ weight_hh[s].T + bias_hh[s])
+    mine = sig(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T + bias_hh[:H])
+    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+                   + (mine * h_prev) @ weight_hh[2 * H:].T + bias_hh[2 * H:])
 
 
-def n_reset_before(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+def first_keeps_b_hn(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    s = slice(2 * H, 3 * H)
-    return np.tanh(x_t @ weight_ih[s].T + bias_ih[s] + (r_t * h_prev) @ weight_hh[s].T
-                   + bias_hh[s])
+    a = x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+    return np.tanh(a + bias_hh[2 * H:]), np.tanh(a + r_t * bias_hh[2 * H:])
 
 
-def n_bias_outside(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+def first_unscaled(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    s = slice(2 * H, 3 * H)
-    return np.tanh(x_t @ weight_ih[s].T + bias_ih[s] + r_t * (h_prev @ weight_hh[s].T)
-                   + bias_hh[s])
+    a = x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
+    return np.tanh(a), np.tanh(a + bias_hh[2 * H:])
 
 
-def n_sigmoid(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    s = slice(2 * H, 3 * H)
-    return sig(x_t @ weight_ih[s].T + bias_ih[s] + r_t * (h_prev @ weight_hh[s].T + bias_hh[s]))
+def keras_no_reorder(kernel, recurrent_kernel, bias):
+    return kernel.T.copy(), recurrent_kernel.T.copy(), bias[0].copy(), bias[1].copy()
 
 
-def n_slice_r(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    s = slice(0, H)
-    return np.tanh(x_t @ weight_ih[s].T + bias_ih[s] + r_t * (h_prev @ weight_hh[s].T
-                                                              + bias_hh[s]))
+def keras_reshape(kernel, recurrent_kernel, bias):
+    H = recurrent_kernel.shape[0]
+    idx = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
+    k, rk = kernel[:, idx], recurrent_kernel[:, idx]
+    return (k.reshape(k.shape[1], k.shape[0]), rk.reshape(rk.shape[1], rk.shape[0]),
+            bias[0, idx], bias[1, idx])
 
 
-def _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, order=(0, 1, 2)):
-    H = weight_hh.shape[1]
-    gi = x_t @ weight_ih.T + bias_ih
-    gh = h_prev @ weight_hh.T + bias_hh
-    blk = [slice(k * H, (k + 1) * H) for k in order]
-    r = sig(gi[:, blk[0]] + gh[:, blk[0]])
-    z = sig(gi[:, blk[1]] + gh[:, blk[1]])
-    n = np.tanh(gi[:, blk[2]] + r * gh[:, blk[2]])
-    return r, z, n
+def keras_bias_rows_swapped(kernel, recurrent_kernel, bias):
+    w_ih, w_hh, b_ih, b_hh = keras_by_index(kernel, recurrent_kernel, bias)
+    return w_ih, w_hh, b_hh, b_ih
 
 
-def step_z_swapped(x_t, h_prev, *params):
-    r, z, n = _gates(x_t, h_prev, *params)
-    return z * n + (1 - z) * h_prev
-
-
-def step_rz_order(x_t, h_prev, *params):
-    r, z, n = _gates(x_t, h_prev, *params, order=(1, 0, 2))
-    return (1 - z) * n + z * h_prev
-
-
-def step_reset_before(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    r, z, _ = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
-    s = slice(2 * H, 3 * H)
-    n = np.tanh(x_t @ weight_ih[s].T + bias_ih[s] + (r * h_prev) @ weight_hh[s].T + bias_hh[s])
-    return (1 - z) * n + z * h_prev
-
-
-def step_act_swapped(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    gi = x_t @ weight_ih.T + bias_ih
-    gh = h_prev @ weight_hh.T + bias_hh
-    r = np.tanh(gi[:, :H] + gh[:, :H])
-    z = np.tanh(gi[:, H:2 * H] + gh[:, H:2 * H])
-    n = sig(gi[:, 2 * H:] + r * gh[:, 2 * H:])
-    return (1 - z) * n + z * h_prev
-
-
-def _correct_step(x_t, h_prev, *params):
-    r, z, n = _gates(x_t, h_prev, *params)
-    return (1 - z) * n + z * h_prev
-
-
-def step_float32(x_t, h_prev, *params):
-    return _correct_step(x_t, h_prev, *params).astype(np.float32)
-
-
-def step_transposed_output(x_t, h_prev, *params):
-    return _correct_step(x_t, h_prev, *params).T
-
-
-def step_nan(x_t, h_prev, *params):
-    h = _correct_step(x_t, h_prev, *params)
-    h[0, 0] = np.nan
-    return h
-
-
-def step_none(x_t, h_prev, *params):
-    h_t = _correct_step(x_t, h_prev, *params)  # noqa: F841 (forgot to return it)
-
-
-def step_torch(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    cell = torch.nn.GRUCell(weight_ih.shape[1], weight_hh.shape[1]).double()
-    with torch.no_grad():
-        for p, v in zip(cell.parameters(), (weight_ih, weight_hh, bias_ih, bias_hh)):
-            p.copy_(torch.from_numpy(v))
-        return cell(torch.from_numpy(x_t), torch.from_numpy(h_prev)).numpy()
-
-
-def step_numpy_cells(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    import importlib
-    mod = importlib.import_module("utils." + "numpy_cells")
-    cell = getattr(mod, "GRU" + "Cell")(weight_ih.shape[1], weight_hh.shape[1])
-    cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh = (weight_ih, weight_hh,
-                                                                  bias_ih, bias_hh)
-    return cell.step(x_t, h_prev)
-
-
-def step_stub(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    raise NotImplementedError("Exercise 2.4: compute one GRU step h_t")
-
-
-def conv_weights_only(weight_ih, weight_hh, bias_ih, bias_hh):
+def fix_weights_only(weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
     w_ih, w_hh = weight_ih.copy(), weight_hh.copy()
     w_ih[H:2 * H] *= -1
@@ -261,83 +369,53 @@ def conv_weights_only(weight_ih, weight_hh, bias_ih, bias_hh):
     return w_ih, w_hh, bias_ih.copy(), bias_hh.copy()
 
 
-def conv_one_bias(weight_ih, weight_hh, bias_ih, bias_hh):
+def fix_one_minus(weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    out = [p.copy() for p in (weight_ih, weight_hh, bias_ih)]
-    for p in out:
-        p[H:2 * H] *= -1
-    return (*out, bias_hh.copy())
-
-
-def conv_wrong_rows(weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    out = [p.copy() for p in (weight_ih, weight_hh, bias_ih, bias_hh)]
-    for p in out:
-        p[:H] *= -1
+    out = []
+    for p in (weight_ih, weight_hh, bias_ih, bias_hh):
+        q = p.copy()
+        q[H:2 * H] = 1 - q[H:2 * H]
+        out.append(q)
     return tuple(out)
 
 
-def conv_in_place(weight_ih, weight_hh, bias_ih, bias_hh):
+def fix_in_place(weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
     for p in (weight_ih, weight_hh, bias_ih, bias_hh):
         p[H:2 * H] *= -1
     return weight_ih, weight_hh, bias_ih, bias_hh
 
 
-def conv_one_minus(weight_ih, weight_hh, bias_ih, bias_hh):
+def fix_reset_rows(weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    out = [p.copy() for p in (weight_ih, weight_hh, bias_ih, bias_hh)]
-    for p in out:
-        p[H:2 * H] = 1 - p[H:2 * H]
+    out = []
+    for p in (weight_ih, weight_hh, bias_ih, bias_hh):
+        q = p.copy()
+        q[:H] = -q[:H]
+        out.append(q)
     return tuple(out)
 
 
-def conv_list_of_three(weight_ih, weight_hh, bias_ih, bias_hh):
-    return [weight_ih.copy(), weight_hh.copy(), bias_ih.copy()]
-
-
-def step_no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    return _correct_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, np.zeros_like(bias_hh))
-
-
-def step_with_gates(*args):  # returns (h_t, r_t) where only h_t is asked for
-    h_t = _correct_step(*args)
-    return h_t, np.zeros_like(h_t)
-
-
 MISTAKES = [
-    ("q2_1", r_tanh, "you applied tanh"),
-    ("q2_1", r_slice_z, "rows 1·H:2·H of the stacked parameters, which belong to the update"),
-    ("q2_1", r_no_bias_hh, "b_hr (from bias_hh) is missing"),
-    ("q2_1", r_no_biases, "both biases are missing"),
-    ("q2_1", r_transposed, "transposed weights"),
-    ("q2_1", r_transposed_hh, "transposed recurrent weight"),
-    ("q2_2", z_slice_r, "rows 0·H:1·H of the stacked parameters, which belong to the reset"),
-    ("q2_2", z_no_bias_ih, "b_iz (from bias_ih) is missing"),
-    ("q2_3", n_reset_before, "reset gate is applied before the product"),
-    ("q2_3", n_bias_outside, "b_hn must be inside the reset product"),
-    ("q2_3", n_sigmoid, "you applied the sigmoid; the candidate uses tanh"),
-    ("q2_3", n_slice_r, "rows 0·H:1·H (the reset gate's)"),
-    ("q2_4", step_z_swapped, "z_t and 1 − z_t are swapped"),
-    ("q2_4", step_rz_order, "r and z are swapped"),
-    ("q2_4", step_reset_before, "reset gate is applied before the product"),
-    ("q2_4", step_act_swapped, "sigmoid and tanh are swapped"),
-    ("q2_4", step_no_bias_hh, "bias_hh is missing"),
-    ("q2_4", step_float32, "Wrong dtype: expected `h_t` of dtype float64"),
-    ("q2_4", step_transposed_output, "(transposed?)"),
-    ("q2_4", step_nan, "Got NaN in `h_t`"),
-    ("q2_4", step_none, "Got `None`"),
-    ("q2_4", step_none, "did you forget a `return`?"),
-    ("q2_4", step_with_gates, "expected one NumPy array `h_t`"),
-    ("q2_4", step_with_gates, "but got a sequence of 2 items; return a single array"),
-    ("q2_4", step_torch, "calls the reference implementation"),
-    ("q2_4", step_numpy_cells, "utils/numpy_cells.py"),
-    ("q2_5", conv_weights_only, "the weights are converted but not the biases"),
-    ("q2_5", conv_one_bias, "bias_hh's z rows are not negated"),
-    ("q2_5", conv_wrong_rows, "you negated rows 0:H (the reset gate)"),
-    ("q2_5", conv_in_place, "modified its input(s) weight_ih, weight_hh, bias_ih, bias_hh"),
-    ("q2_5", conv_one_minus, "1 − W_z"),
-    ("q2_5", conv_list_of_three, "expected 4 arrays"),
+    ("q2_1", gates_one_minus_z, "your z_t is 1 − σ(…)"),
+    ("q2_1", gates_one_minus_z, "Chung et al.'s convention"),
+    ("q2_1", gates_swapped, "r_t and z_t are swapped"),
+    ("q2_1", gates_no_bias_hh, "bias_hh is missing"),
+    ("q2_1", gates_transposed, "transposed weights"),
+    ("q2_1", gates_stacked, "expected 2 arrays"),
+    ("q2_2", cand_after, "that is PyTorch's candidate, reset after the product"),
+    ("q2_2", cand_gated_bias, "b_hn is gated too"),
+    ("q2_2", cand_own_r, "you computed r_t yourself instead of using the r_t argument"),
+    ("q2_2", cand_own_r, "graded apart from exercise 2.1"),
+    ("q2_3", first_keeps_b_hn, "Keeping b_hn is what the reset-before cell does"),
+    ("q2_3", first_unscaled, "it is scaled by r_t"),
+    ("q2_4", keras_no_reorder, "still in Keras' order z | r | h"),
+    ("q2_4", keras_reshape, "you reshaped the matrices"),
+    ("q2_4", keras_bias_rows_swapped, "the bias rows are swapped"),
+    ("q2_5", fix_weights_only, "the weights are converted but not the biases"),
+    ("q2_5", fix_one_minus, "1 − σ(a) = σ(−a)"),
+    ("q2_5", fix_in_place, "modified its input(s)"),
+    ("q2_5", fix_reset_rows, "you changed rows 0:H (the reset gate)"),
 ]
 
 
@@ -352,36 +430,41 @@ def test_known_mistake_is_rejected_with_its_diagnostic(name, fn, expected):
         run_check(name, fn, "public")
 
 
+def test_one_minus_sigma_update_gate_is_caught_on_hidden_probes_too():
+    verdict = check("q2_1", gates_one_minus_z, "hidden")
+    assert verdict.points == 0 and "1 − σ(…)" in verdict.message, verdict.message
+
+
 def test_untouched_stub_is_not_attempted_not_a_traceback():
-    verdict = check("q2_4", step_stub, "all")
+    verdict = check("q2_1", gates_stub, "all")
     assert verdict.status == "not attempted"
-    assert "not attempted yet" in verdict.message and 'hint("q2_4")' in verdict.message
+    assert "not attempted yet" in verdict.message and 'hint("q2_1")' in verdict.message
     assert "Traceback" not in verdict.message
     with pytest.raises(NotAttemptedYet, match="not attempted yet"):  # what otter shows
-        run_check("q2_4", step_stub, "public")
+        run_check("q2_1", gates_stub, "public")
 
 
 def test_unknown_mistake_is_isolated_to_a_term():
-    def r_half_bias(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def half_bias(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         H = weight_hh.shape[1]
-        return sig(x_t @ weight_ih[:H].T + 0.5 * bias_ih[:H] + h_prev @ weight_hh[:H].T
-                   + bias_hh[:H])
+        a = x_t @ weight_ih.T + 0.5 * bias_ih + h_prev @ weight_hh.T + bias_hh
+        return sig(a[:, :H]), sig(a[:, H:2 * H])
 
-    def r_double_hidden(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def double_hidden(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         H = weight_hh.shape[1]
-        return sig(x_t @ weight_ih[:H].T + bias_ih[:H] + 2 * h_prev @ weight_hh[:H].T
-                   + bias_hh[:H])
+        a = x_t @ weight_ih.T + bias_ih + 2 * h_prev @ weight_hh.T + bias_hh
+        return sig(a[:, :H]), sig(a[:, H:2 * H])
 
-    msg = check("q2_1", r_half_bias).message
+    msg = check("q2_1", half_bias).message
     assert "Problem in the bias term" in msg and "largest difference" in msg, msg
     assert "Expected `r_t` = " in msg and "but got" in msg and "instead" in msg, msg
-    msg = check("q2_1", r_double_hidden).message
+    msg = check("q2_1", double_hidden).message
     assert "Problem in the recurrent term" in msg, msg
 
 
 def test_exception_in_answer_is_reported_with_the_probe():
     def boom(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return x_t @ weight_hh.T  # wrong operands: a shape error on non-square probes
+        return x_t @ weight_hh.T, x_t  # wrong operands: a shape error on non-square probes
 
     msg = check("q2_1", boom).message
     assert "raised ValueError" in msg and "given" in msg, msg
@@ -394,7 +477,7 @@ def test_answer_using_globals_instead_of_arguments_fails(solutions):
                rng.uniform(-0.5, 0.5, 12), rng.uniform(-0.5, 0.5, 12))
 
     def uses_globals(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return solutions["reset_gate"](*example)  # ignores its arguments
+        return solutions["gru_gates"](*example)  # ignores its arguments
 
     verdict = check("q2_1", uses_globals)
     assert verdict.points == 0 and verdict.message.startswith("❌"), verdict.message
@@ -403,10 +486,17 @@ def test_answer_using_globals_instead_of_arguments_fails(solutions):
 def test_hint_prints_and_failure_says_how(capsys):
     hint("q2_3")
     out = capsys.readouterr().out
-    assert "q2_3" in out and "2*H:3*H" in out
+    assert "q2_3" in out and "first step" in out
     with pytest.raises(ValueError, match="Unknown question 'q9_9'"):
         hint("q9_9")
-    assert 'Run `hint("q2_1")`' in check("q2_1", r_tanh).message
+    assert 'Run `hint("q2_1")`' in check("q2_1", gates_swapped).message
+
+
+def test_statements_say_which_questions_are_graded_on_their_own():
+    nb = nbformat.read(ROOT / "solutions" / "ch2_exercises.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "does not depend on your answer to 2.1" in text
+    assert re.search(r"graded\s+on its own", text)
 
 
 def _outcomes_of(fn, probes):
@@ -422,7 +512,7 @@ def _outcomes_of(fn, probes):
     return outcomes
 
 
-ALL_MISTAKES = [(q.name, i) for q in questions("ch2_exercises") for i in range(len(q.mistakes))]
+ALL_MISTAKES = [(q.name, i) for q in QS for i in range(len(q.mistakes))]
 
 
 @pytest.mark.parametrize("name, index", ALL_MISTAKES, ids=[f"{n}-{i}" for n, i in ALL_MISTAKES])
@@ -434,22 +524,3 @@ def test_every_declared_mistake_is_reachable_and_named(name, index, level):
     mistake = q.mistakes[index]
     verdict = q.diagnose(level, _outcomes_of(mistake.fn, q.probes(level)))
     assert verdict.points == 0 and mistake.message in verdict.message, verdict.message
-
-
-def test_step_calling_an_unfinished_gate_says_which_exercise_to_finish(solutions):
-    """The statement invites gru_cell_step to call the learner's gates; while one of them is
-    still the stub, q2_4 names that exercise instead of calling q2_4 itself untouched."""
-    def reset_stub(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        raise NotImplementedError("Exercise 2.1: compute the reset gate r_t")
-
-    def step(x_t, h_prev, *params):
-        r_t = reset_stub(x_t, h_prev, *params)
-        z_t = solutions["update_gate"](x_t, h_prev, *params)
-        n_t = solutions["candidate_state"](x_t, h_prev, r_t, *params)
-        return (1 - z_t) * n_t + z_t * h_prev
-
-    verdict = check("q2_4", step, "all")
-    assert verdict.status == "not attempted" and verdict.points == 0, verdict.message
-    assert "not finished yet" in verdict.message, verdict.message
-    assert "Exercise 2.1: compute the reset gate r_t" in verdict.message, verdict.message
-    assert "not attempted yet" in check("q2_4", step_stub).message

@@ -89,9 +89,9 @@ def test_page_shows_solution_collapsed_and_student_site_hides_it(fresh):
         assert f"def {q.func_name}(" in full_page and f"def {q.func_name}(" in student_page
     assert full_page.count(":::{dropdown} Solution") == len(QS)
     assert full_page.count(":::{dropdown} Hint") == len(QS)
-    assert "r_t = 1.0 / (1.0 + np.exp(-a))" in full_page
+    assert "rz = 1.0 / (1.0 + np.exp(-a))" in full_page
     assert "dropdown} Solution" not in student_page
-    assert "np.exp(-a))  # (N, H)" not in student_page
+    assert "rz = 1.0 / (1.0 + np.exp(-a))" not in student_page
     assert "Solutions are not published" in student_page
 
 
@@ -140,19 +140,20 @@ GRADER_CHECK = textwrap.dedent('''
     import otter
     grader = otter.Notebook("ch2_exercises.ipynb")
 
-    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        raise NotImplementedError("Exercise 2.1: compute the reset gate r_t")
+    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        raise NotImplementedError("Exercise 2.1: compute the gates r_t and z_t")
     print("STUB", repr(grader.check("q2_1")))
 
-    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         H = weight_hh.shape[1]
-        return 1 / (1 + np.exp(-(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T)))
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T
+        return 1 / (1 + np.exp(-a[:, :H])), 1 / (1 + np.exp(-a[:, H:2 * H]))
     print("WRONG", repr(grader.check("q2_1")))
 
-    def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         H = weight_hh.shape[1]
-        return 1 / (1 + np.exp(-(x_t @ weight_ih[:H].T + bias_ih[:H]
-                                 + h_prev @ weight_hh[:H].T + bias_hh[:H])))
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+        return 1 / (1 + np.exp(-a[:, :H])), 1 / (1 + np.exp(-a[:, H:2 * H]))
     result = grader.check("q2_1")
     print("RIGHT", result.grade)
 ''')
@@ -166,10 +167,10 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     stub = out[out.index("STUB"):out.index("WRONG")]
-    assert "NotAttemptedYet: ⏳ q2_1 (reset_gate): not attempted yet" in stub, stub
+    assert "NotAttemptedYet: ⏳ q2_1 (gru_gates): not attempted yet" in stub, stub
     assert "Traceback" not in stub and "AssertionError" not in stub, stub
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
-    assert "b_hr (from bias_hh) is missing" in wrong and 'hint("q2_1")' in wrong
+    assert "bias_hh is missing" in wrong and 'hint("q2_1")' in wrong
     assert "RIGHT 1.0" in out
 
 

@@ -103,7 +103,7 @@ def make_submissions(d: Path) -> dict[str, Path]:
         good, "while True:\n    try:\n        while True:\n            pass\n"
               "    except BaseException:\n        pass")
     nb = copy.deepcopy(good)
-    subs["loop_in_answer"] = _replace_answer(nb, "reset_gate", "    while True:\n        pass")
+    subs["loop_in_answer"] = _replace_answer(nb, "gru_gates", "    while True:\n        pass")
     nb = copy.deepcopy(good)
     imports = nb.cells[_index(nb, lambda c: c.source.startswith("import numpy"))]
     imports.source = "import nonexistent_module_for_grading_test\n" + imports.source
@@ -127,12 +127,19 @@ def make_submissions(d: Path) -> dict[str, Path]:
 
     # wrong answers that patched NumPy/otter/checkers would otherwise "accept"
     nb = copy.deepcopy(good)
-    for func in FUNCS:
-        if func == "chung_to_pytorch":
-            _replace_answer(nb, func, "    return tuple(np.zeros_like(p) for p in "
-                                      "(weight_ih, weight_hh, bias_ih, bias_hh))")
-        else:
-            _replace_answer(nb, func, "    return np.zeros((x_t.shape[0], weight_hh.shape[1]))")
+    zeros = "np.zeros((x_t.shape[0], weight_hh.shape[1]))"
+    wrong_bodies = {
+        "gru_gates": f"    return {zeros}, {zeros}",
+        "candidate_reset_before": f"    return {zeros}",
+        "reset_closed_vs_first_step": f"    return {zeros}, {zeros}",
+        "keras_to_pytorch": "    return tuple(np.zeros_like(p) for p in (kernel.T, "
+                            "recurrent_kernel.T, bias[0], bias[1]))",
+        "fix_weights": "    return tuple(np.zeros_like(p) for p in "
+                       "(weight_ih, weight_hh, bias_ih, bias_hh))",
+    }
+    assert set(wrong_bodies) == set(FUNCS)
+    for func, body in wrong_bodies.items():
+        _replace_answer(nb, func, body)
     subs["monkeypatch"] = _after_imports(nb, "\n".join([
         "import numpy.testing, otter, utils.checks, utils.checks.core as core",
         "np.allclose = lambda *a, **k: True",
@@ -150,30 +157,29 @@ def make_submissions(d: Path) -> dict[str, Path]:
 
     nb = copy.deepcopy(good)
     nb = _after_imports(nb, "from utils.checks.ch2 import gate as g")
-    _replace_answer(nb, "reset_gate", "    return g(x_t, h_prev, weight_ih, weight_hh, "
-                                      "bias_ih, bias_hh, k=0)")
-    _replace_answer(nb, "update_gate", "\n".join([
+    _replace_answer(nb, "gru_gates", "    args = (x_t, h_prev, weight_ih, weight_hh, bias_ih, "
+                                     "bias_hh)\n    return g(*args, k=0), g(*args, k=1)")
+    _replace_answer(nb, "candidate_reset_before", "\n".join([
         "    import importlib",
         "    m = importlib.import_module('utils.' + 'check' + 's.c' + 'h2')",
-        "    return getattr(m, 'ga' + 'te')(x_t, h_prev, weight_ih, weight_hh, bias_ih, "
-        "bias_hh, k=1)"]))
-    _replace_answer(nb, "gru_cell_step", "\n".join([
-        "    from utils.numpy_cells import GRUCell",
-        "    cell = GRUCell(weight_ih.shape[1], weight_hh.shape[1])",
-        "    cell.weight_ih, cell.weight_hh = weight_ih, weight_hh",
-        "    cell.bias_ih, cell.bias_hh = bias_ih, bias_hh",
-        "    return cell.step(x_t, h_prev)"]))
+        "    return getattr(m, 'candi' + 'date')(x_t, h_prev, r_t, weight_ih, "
+        "weight_hh, bias_ih, bias_hh, reset='before')"]))
+    _replace_answer(nb, "keras_to_pytorch", "\n".join([
+        "    from utils.conventions import keras_to_pytorch as convert",
+        "    p = convert(kernel, recurrent_kernel, bias)",
+        "    return p['weight_ih'], p['weight_hh'], p['bias_ih'], p['bias_hh']"]))
     subs["reference_call"] = nb
 
     nb = copy.deepcopy(good)
-    _replace_answer(nb, "reset_gate", "    return np.full((x_t.shape[0], weight_hh.shape[1]), "
-                                      "np.nan)")
-    _replace_answer(nb, "update_gate", "    H = weight_hh.shape[1]\n    return np.zeros((H, "
-                                       "x_t.shape[0]))")
-    _replace_answer(nb, "candidate_state", "    return np.zeros((x_t.shape[0], "
-                                           "weight_hh.shape[1]), dtype=np.float32)")
-    _replace_answer(nb, "gru_cell_step", "    h_t = x_t")
-    _replace_answer(nb, "chung_to_pytorch", "    return 'weights'")
+    _replace_answer(nb, "gru_gates", "    nan = np.full((x_t.shape[0], weight_hh.shape[1]), "
+                                     "np.nan)\n    return nan, nan")
+    _replace_answer(nb, "candidate_reset_before", "    H = weight_hh.shape[1]\n    return "
+                                                  "np.zeros((H, x_t.shape[0]))")
+    _replace_answer(nb, "reset_closed_vs_first_step", "    n = np.zeros((x_t.shape[0], "
+                                                      "weight_hh.shape[1]), dtype=np.float32)"
+                                                      "\n    return n, n")
+    _replace_answer(nb, "keras_to_pytorch", "    weight_ih = kernel")
+    _replace_answer(nb, "fix_weights", "    return 'weights'")
     subs["bad_outputs"] = nb
 
     untouched = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
@@ -281,8 +287,8 @@ def test_unstoppable_loop_is_killed_at_the_limit(graded):
 
 def test_loop_in_answer_times_out_that_question_only(graded):
     s = scores(graded[1]["loop_in_answer"])
-    assert s["q2_1"] == 0 and s["q2_4"] == 0  # q2_4 calls reset_gate
-    assert s["q2_2"] == MAX["q2_2"] and s["q2_5"] == MAX["q2_5"]
+    assert s["q2_1"] == 0  # every other question is graded on its own
+    assert all(s[q] == MAX[q] for q in MAX if q != "q2_1"), s
     assert "did not return in time" in output(graded[1]["loop_in_answer"], "q2_1")
 
 
@@ -336,8 +342,8 @@ def test_invalid_json_gets_a_complete_zero_report(graded):
 def test_identify_uses_metadata_then_contents_then_name(tmp_path):
     assert identify({"metadata": {"otter": {"assignment_name": "ch2_exercises"}},
                      "cells": []}, tmp_path / "x.ipynb", None) == "ch2_exercises"
-    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def reset_gate(a):\n"
-                                     "def update_gate(a):\ndef candidate_state(a):"}]}
+    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def gru_gates(a):\n"
+                                     "def keras_to_pytorch(a):\ndef fix_weights(a):"}]}
     assert identify(nb, tmp_path / "anything.ipynb", None) == "ch2_exercises"
     assert identify(None, tmp_path / "ch2_alice.ipynb", None) == "ch2_exercises"
 
@@ -391,7 +397,7 @@ def test_unidentifiable_notebook_needs_assignment_flag(tmp_path):
     assert told.returncode == 0, told.stderr
     report = json.loads((tmp_path / "r" / "mystery" / "results.json").read_text())
     assert [t["name"] for t in report["tests"]] == list(MAX) and report["score"] == 0
-    assert "`reset_gate` is not defined" in output(report, "q2_1")
+    assert "`gru_gates` is not defined" in output(report, "q2_1")
 
 
 def test_invalid_notebook_with_an_uninformative_name_is_not_an_empty_report(tmp_path):

@@ -5,9 +5,11 @@ Three things differ between papers and libraries that all say "GRU":
 1. **Which way the update gate points.** PyTorch, Keras, Cho et al. (2014) and d2l let
    ``z`` *keep* the old state, ``h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}``; Chung et al.
    (2014) and minGRU let it *take* the new one, ``h_t = z_t ⊙ n_t + (1 − z_t) ⊙ h_{t−1}``.
-   Because ``1 − σ(a) = σ(−a)``, the two are the same model with the update gate's
-   weights and biases negated: :func:`chung_to_pytorch` (its own inverse,
-   :func:`pytorch_to_chung`).
+   Because ``1 − σ(a) = σ(−a)``, the two blends are the same model with the update gate's
+   weights and biases negated, *for a fixed reset placement*: :func:`chung_to_pytorch`
+   (its own inverse, :func:`pytorch_to_chung`). Chung et al. reset before the product, so
+   their GRU is ``GRUCell(reset_after=False)`` with negated update weights, not
+   ``torch.nn.GRUCell`` (:func:`chung_step`).
 2. **Where the reset gate acts.** After the recurrent product,
    ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))`` (Cho et al. 2014 arXiv v1
    and v2, PyTorch, cuDNN, Keras ``reset_after=True``, the default since TensorFlow 2.0), or
@@ -21,7 +23,10 @@ Three things differ between papers and libraries that all say "GRU":
    Keras: ``kernel (H_in, 3H)``, ``recurrent_kernel (H, 3H)``, gates z | r | h, vectors
    multiply as ``x @ kernel``; ``bias (2, 3H)`` (input row, recurrent row) when
    ``reset_after=True``, one ``bias (3H,)`` when ``reset_after=False``.
-   :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert.
+   :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert. Many tutorials write
+   each gate with one matrix on the concatenation, ``W_z · [h_{t−1}, x_t] + b_z``:
+   :func:`concat_to_pytorch` splits those matrices into ``weight_hh`` and ``weight_ih``
+   (:func:`concat_step` runs the tutorial equations as written).
 
 Parameters travel as a dict with PyTorch's names (what ``GRUCell.parameters()`` returns).
 """
@@ -45,6 +50,8 @@ __all__ = [
     "chung_to_pytorch",
     "pytorch_to_chung",
     "chung_step",
+    "concat_step",
+    "concat_to_pytorch",
     "keras_to_pytorch",
     "pytorch_to_keras",
     "fused_step",
@@ -150,13 +157,18 @@ def pytorch_to_chung(params: Mapping[str, ArrayLike]) -> dict[str, Array]:
 
 
 def chung_step(params: Mapping[str, ArrayLike], x: ArrayLike, h_prev: ArrayLike, *,
-               reset_after: bool = True) -> Array:
+               reset_after: bool = False) -> Array:
     """One GRU step in Chung et al.'s convention, where ``z`` takes the *new* state:
 
         r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)
         z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
-        n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))    (reset_after=True)
+        n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t−1}) + b_hn)    (reset_after=False)
         h_t = z_t ⊙ n_t + (1 − z_t) ⊙ h_{t−1}
+
+    The default is Chung et al.'s own placement (2014, eq. 7: ``tanh(W x_t + U(r_t ⊙
+    h_{t−1}))``, the reset *before* the product; their equations carry no biases, which
+    here are simply whatever ``params`` holds). ``reset_after=True`` gives the candidate
+    ``tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))`` of PyTorch instead.
 
     ``r_t``, ``z_t`` and ``n_t`` are computed by ``utils.numpy_cells.GRUCell`` (they do not
     depend on the blend); only the last line differs from PyTorch.
@@ -168,6 +180,80 @@ def chung_step(params: Mapping[str, ArrayLike], x: ArrayLike, h_prev: ArrayLike,
     _, gates = cell.step(x, h_prev, return_gates=True)  # validates x and h_prev
     z_t, n_t = gates["z"], gates["n"]
     return z_t * n_t + (1 - z_t) * h_prev  # (N, H)
+
+
+# --------------------------------------------------------------------------------------------
+# The concatenated notation of many tutorials
+# --------------------------------------------------------------------------------------------
+
+
+def _check_concat(W_r: ArrayLike, W_z: ArrayLike, W_h: ArrayLike, b_r: ArrayLike | None,
+                  b_z: ArrayLike | None, b_h: ArrayLike | None, input_size: int,
+                  where: str) -> tuple[list[Array], list[Array], int]:
+    W_r = np.asarray(W_r, dtype=np.float64)
+    if W_r.ndim != 2 or W_r.shape[1] != W_r.shape[0] + input_size:
+        raise ValueError(f"{where}: expected W_r of shape (H, H + H_in) with H_in = "
+                         f"{input_size}, got {W_r.shape}")
+    H = W_r.shape[0]
+    mats = [check_shape(W, (H, H + input_size), name=name, labels=("H", "H + H_in"),
+                        where=where, dtype=np.float64)
+            for name, W in (("W_r", W_r), ("W_z", W_z), ("W_h", W_h))]
+    biases = [np.zeros(H) if b is None else
+              check_shape(b, (H,), name=name, labels=("H",), where=where, dtype=np.float64)
+              for name, b in (("b_r", b_r), ("b_z", b_z), ("b_h", b_h))]
+    return mats, biases, H
+
+
+def concat_step(W_r: ArrayLike, W_z: ArrayLike, W_h: ArrayLike, x: ArrayLike,
+                h_prev: ArrayLike, *, b_r: ArrayLike | None = None,
+                b_z: ArrayLike | None = None, b_h: ArrayLike | None = None) -> Array:
+    """One step of the GRU as many tutorials write it, one matrix per gate on ``[h, x]``:
+
+        r_t = σ(W_r · [h_{t−1}, x_t] + b_r)
+        z_t = σ(W_z · [h_{t−1}, x_t] + b_z)
+        h̃_t = tanh(W_h · [r_t ⊙ h_{t−1}, x_t] + b_h)
+        h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t          (z takes the new state)
+
+    ``W_* (H, H + H_in)``: the first ``H`` columns multiply ``h_{t−1}``, the rest ``x_t``.
+    Biases default to zero (many texts omit them). Shapes: ``x (N, H_in)``,
+    ``h_prev (N, H)`` → ``h_t (N, H)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    h_prev = np.asarray(h_prev, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"concat_step: expected x of shape (N, H_in), got {x.shape}")
+    (W_r, W_z, W_h), (b_r, b_z, b_h), H = _check_concat(W_r, W_z, W_h, b_r, b_z, b_h,
+                                                        x.shape[1], "concat_step")
+    check_shape(h_prev, (x.shape[0], H), name="h_prev", labels=("batch", "hidden_size"),
+                where="concat_step")
+    hx = np.concatenate([h_prev, x], axis=1)  # (N, H + H_in)
+    r_t = 1 / (1 + np.exp(-(hx @ W_r.T + b_r)))  # (N, H)
+    z_t = 1 / (1 + np.exp(-(hx @ W_z.T + b_z)))  # (N, H)
+    h_tilde = np.tanh(np.concatenate([r_t * h_prev, x], axis=1) @ W_h.T + b_h)  # (N, H)
+    return (1 - z_t) * h_prev + z_t * h_tilde  # (N, H)
+
+
+def concat_to_pytorch(W_r: ArrayLike, W_z: ArrayLike, W_h: ArrayLike, *, input_size: int,
+                      b_r: ArrayLike | None = None, b_z: ArrayLike | None = None,
+                      b_h: ArrayLike | None = None, z_takes: bool = True) -> dict[str, Array]:
+    """Concatenated-notation weights (:func:`concat_step`) → PyTorch-layout parameters.
+
+    ``W_* · [h_{t−1}, x_t]`` is ``W_*[:, :H] h_{t−1} + W_*[:, H:] x_t``, so the first ``H``
+    columns go to ``weight_hh`` and the rest to ``weight_ih``, stacked r | z | n; the one
+    bias per gate goes to ``bias_ih`` (``bias_hh = 0``). With ``z_takes`` (the tutorials'
+    ``h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t``) the update block is negated, as in
+    :func:`chung_to_pytorch`. The reset acts before the product in these texts, so the
+    result must run in ``GRUCell(reset_after=False)``, not in ``torch.nn.GRUCell``.
+    """
+    (W_r, W_z, W_h), (b_r, b_z, b_h), H = _check_concat(W_r, W_z, W_h, b_r, b_z, b_h,
+                                                        input_size, "concat_to_pytorch")
+    params = {
+        "weight_ih": np.concatenate([W[:, H:] for W in (W_r, W_z, W_h)]),  # (3H, H_in)
+        "weight_hh": np.concatenate([W[:, :H] for W in (W_r, W_z, W_h)]),  # (3H, H)
+        "bias_ih": np.concatenate([b_r, b_z, b_h]),  # (3H,)
+        "bias_hh": np.zeros(3 * H),  # (3H,)
+    }
+    return _flip_update_gate(params, "concat_to_pytorch") if z_takes else params
 
 
 # --------------------------------------------------------------------------------------------

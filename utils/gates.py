@@ -10,10 +10,12 @@ sum of the values since the last marker, the marker's own value included:
 
 A GRU that solves it must *forget* at a marker, which is what the theory says its gates are
 for: ``z_t → 0`` (take the candidate, drop ``h_{t−1}``) and/or ``r_t → 0`` (build the
-candidate without ``h_{t−1}``). :func:`train_reset_sum` trains one in seconds,
+candidate without ``h_{t−1}``). :func:`train_reset_sum` trains one in seconds (or, with
+``reset_gate=False``, the same GRU with its reset gate held at exactly 1),
 :func:`learned_gates` reads its gates out (through ``utils.numpy_cells.GRUCell``, the code the
-chapter shows), :func:`gate_marker_stats` measures whether they fire at the markers and
-:func:`plot_gate_heatmaps` draws them.
+chapter shows), :func:`gate_marker_stats` measures whether they fire at the markers,
+:func:`readout_sensitivity` measures the forgetting itself (how much the read-out still
+depends on ``h_{t−1}``) and :func:`plot_gate_heatmaps` draws the gates.
 
 Shapes are sequence-first like ``torch.nn.GRU``: ``X (T, N, 2)`` (channel 0 the value,
 channel 1 the marker), ``y (T, N, 1)``.
@@ -43,6 +45,9 @@ __all__ = [
     "learned_gates",
     "gate_marker_stats",
     "marker_aligned_means",
+    "aligned_mean",
+    "readout_sensitivity",
+    "RESET_OPEN_BIAS",
     "gate_heatmaps_setup",
     "plot_gate_heatmaps",
 ]
@@ -172,9 +177,12 @@ class ResetSumTask:
         return F.mse_loss(output, y.to(output.dtype))
 
 
+RESET_OPEN_BIAS = 1000.0  # b_hr that holds r_t at exactly 1 (σ(1000 + a) rounds to 1)
+
+
 def train_reset_sum(*, hidden_size: int = 8, T: int = 24, p_reset: float = 0.1,
                     steps: int = 200, batch_size: int = 32, lr: float = 1e-2, seed: int = 0,
-                    eval_every: int | None = 25,
+                    eval_every: int | None = 25, reset_gate: bool = True,
                     progress: bool = True) -> tuple[SequenceModel, History]:
     """Train a one-layer GRU (``torch.nn.GRU``) + linear head on :class:`ResetSumTask`.
 
@@ -183,6 +191,13 @@ def train_reset_sum(*, hidden_size: int = 8, T: int = 24, p_reset: float = 0.1,
     arguments give the same model on the same machine. The validation loss (512 held-out
     sequences) is measured every ``eval_every`` steps.
 
+    ``reset_gate=False`` removes the reset gate (``r_t ≡ 1``, so
+    ``n_t = tanh(W_in x_t + b_in + W_hn h_{t−1} + b_hn)``) from the *same* initial GRU:
+    ``W_ir``, ``W_hr`` and ``b_ir`` are set to 0 and ``b_hr`` to :data:`RESET_OPEN_BIAS`.
+    Then ``r_t = σ(1000) = 1`` exactly in float32 and float64, its derivative
+    ``r_t (1 − r_t)`` is exactly 0, so those parameters receive zero gradients and Adam
+    never moves them: the gate stays open for the whole training.
+
     Returns:
         The trained ``SequenceModel`` (float32; ``model.cell`` is the ``nn.GRU``) and the
         ``History``.
@@ -190,6 +205,13 @@ def train_reset_sum(*, hidden_size: int = 8, T: int = 24, p_reset: float = 0.1,
     task = ResetSumTask(T=T, p_reset=p_reset)
     generator = torch.Generator().manual_seed(seed)
     model = SequenceModel("torch-gru", 2, hidden_size, 1, readout="all", generator=generator)
+    if not reset_gate:
+        H = hidden_size
+        with torch.no_grad():
+            model.cell.weight_ih_l0[:H] = 0.0
+            model.cell.weight_hh_l0[:H] = 0.0
+            model.cell.bias_ih_l0[:H] = 0.0
+            model.cell.bias_hh_l0[:H] = RESET_OPEN_BIAS
     history = train(model, task, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
                     eval_every=eval_every, progress=progress)
     return model, history
@@ -259,13 +281,78 @@ def marker_aligned_means(gates: dict[str, Array], markers: Any, *,
     return out
 
 
+def aligned_mean(values: Any, markers: Any, *, window: int = 3) -> dict[str, Array]:
+    """Mean of ``values (T, N)`` at steps ``t + k`` around every marker step ``t``, ``|k| ≤ window``.
+
+    Returns ``{"offset": (2w+1,), "mean": (2w+1,)}``; an offset that no marker reaches
+    inside the sequence gives NaN.
+    """
+    m = np.asarray(markers).astype(bool)
+    v = np.asarray(values, dtype=np.float64)
+    if v.shape != m.shape or m.ndim != 2:
+        raise ValueError(f"expected values of shape (T, N) = {m.shape} (from markers), "
+                         f"got {v.shape}")
+    T = m.shape[0]
+    times, seqs = np.nonzero(m)
+    offsets = np.arange(-window, window + 1)
+    means = np.full(len(offsets), np.nan)
+    for i, k in enumerate(offsets):
+        ok = (times + k >= 0) & (times + k < T)
+        if ok.any():
+            means[i] = v[times[ok] + k, seqs[ok]].mean()
+    return {"offset": offsets, "mean": means}
+
+
+def readout_sensitivity(model: SequenceModel, X: Any) -> dict[str, Array]:
+    r"""How much the read-out ``y_t = w·h_t + b`` still depends on ``h_{t−1}``: ``‖∂y_t/∂h_{t−1}‖``.
+
+    Forgetting at step ``t`` means exactly that this is small. Through one GRU step
+    (PyTorch's, reset after the product; ``g_t = W_hn h_{t−1} + b_hn``,
+    ``u_t = w ⊙ (1 − z_t) ⊙ (1 − n_t²)``), the gradient is the sum of three parts:
+
+    * kept, through the copy ``z_t ⊙ h_{t−1}``: ``w ⊙ z_t``;
+    * via ``z_t``: ``W_hz^T [w ⊙ (h_{t−1} − n_t) ⊙ z_t (1 − z_t)]``;
+    * via the candidate ``n_t`` (where ``r_t`` acts):
+      ``W_hn^T [u_t ⊙ r_t] + W_hr^T [u_t ⊙ g_t ⊙ r_t (1 − r_t)]``.
+
+    ``model``: a one-output ``SequenceModel`` around a one-layer ``nn.GRU`` (as from
+    :func:`train_reset_sum`); ``X (T, N, 2)``, ``h_0 = 0``. Returns float64 arrays of shape
+    ``(T, N)``: ``"total"``, ``"kept"``, ``"via_z"``, ``"via_n"`` (the Euclidean norm of
+    each part; the parts are vectors, so the norms need not add up).
+    """
+    if getattr(model, "output_size", None) != 1:
+        raise ValueError(f"expected a model with one output, got output_size = "
+                         f"{getattr(model, 'output_size', None)!r}")
+    cell = GRUCell.from_torch(model.cell)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 3 or X.shape[-1] != cell.input_size:
+        raise ValueError(f"expected X of shape (T, N, {cell.input_size}), got {X.shape}")
+    H = cell.hidden_size
+    H_all, _, g = cell.forward(X, return_gates=True)  # each (T, N, H)
+    H_prev = np.concatenate([np.zeros_like(H_all[:1]), H_all[:-1]])  # h_{t−1}: (T, N, H)
+    W_hr, W_hz, W_hn = np.split(cell.weight_hh, 3)  # each (H, H)
+    b_hn = cell.bias_hh[2 * H:]  # (H,)
+    w = model.head.weight.detach().double().numpy()[0]  # (H,)
+    r, z, n = g["r"], g["z"], g["n"]
+    g_n = H_prev @ W_hn.T + b_hn  # W_hn h_{t−1} + b_hn: (T, N, H)
+    kept = w * z  # (T, N, H)
+    via_z = (w * (H_prev - n) * z * (1 - z)) @ W_hz  # row j: Σ_i a_i W_hz[i, j]
+    u = w * (1 - z) * (1 - n ** 2)
+    via_n = (u * r) @ W_hn + (u * g_n * r * (1 - r)) @ W_hr
+    parts = {"total": kept + via_z + via_n, "kept": kept, "via_z": via_z, "via_n": via_n}
+    return {k: np.linalg.norm(v, axis=-1) for k, v in parts.items()}
+
+
 def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
-                        animated: bool = False) -> Callable[[int], None]:
+                        animated: bool = False,
+                        traces: dict[str, Any] | None = None) -> Callable[[int], None]:
     """Draw the axes of :func:`plot_gate_heatmaps` on ``fig``; return ``update(example)``.
 
     Everything that depends on the example (value bars, the two heatmaps, the marker
     outlines, the title) is created once, with ``animated=animated``, and ``update`` only
     changes its data, so a demo can redraw a frame without rebuilding the figure.
+    ``traces`` (label → ``(T, N)`` array, e.g. :func:`readout_sensitivity` of one or more
+    models) adds a bottom panel with one line per label.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or X.shape[-1] != 2:
@@ -275,9 +362,15 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
     if r_all.shape[:2] != (T, N) or z_all.shape != r_all.shape:
         raise ValueError(f"expected gates of shape (T, N, H) with (T, N) = {(T, N)} (from X), "
                          f"got r {r_all.shape} and z {z_all.shape}")
+    traces = {k: np.asarray(v, dtype=np.float64) for k, v in (traces or {}).items()}
+    for label, v in traces.items():
+        if v.shape != (T, N):
+            raise ValueError(f"expected trace {label!r} of shape (T, N) = {(T, N)}, "
+                             f"got {v.shape}")
     H = r_all.shape[2]
     fig.subplots_adjust(left=0.09, right=0.9, bottom=0.1, top=0.92, hspace=0.35)
-    axes = fig.subplots(3, 1, sharex=True, height_ratios=[1, 2, 2])
+    rows, ratios = (4, [1, 2, 2, 1.6]) if traces else (3, [1, 2, 2])
+    axes = fig.subplots(rows, 1, sharex=True, height_ratios=ratios)
     steps = np.arange(T)
     bars = axes[0].bar(steps, np.zeros(T), width=0.8, color="#7f7f7f", animated=animated)
     axes[0].set_ylabel("$u_t$")
@@ -292,6 +385,20 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
         ax.set_ylabel("hidden unit")
         ax.set_title(label, fontsize="medium", loc="left")
         fig.colorbar(images[g], ax=ax, fraction=0.03, pad=0.01, label="gate value")
+    lines = {}
+    if traces:
+        ax = axes[3]
+        top = max(float(v.max()) for v in traces.values())
+        for (label, _), color in zip(traces.items(), ("black", "#9467bd", "#8c564b")):
+            (lines[label],) = ax.plot(steps, np.zeros(T), "o-", ms=3, lw=1.2, color=color,
+                                      label=label, animated=animated)
+        ax.set_ylim(0, 1.35 * top)  # headroom for the legend
+        ax.set_ylabel(r"$\|\partial y_t / \partial h_{t-1}\|$", fontsize="small")
+        ax.set_title("how much the output still reads $h_{t-1}$", fontsize="medium",
+                     loc="left")
+        ax.legend(fontsize=7, loc="upper right", ncols=len(traces), frameon=False)
+        spacer = fig.colorbar(images["z"], ax=ax, fraction=0.03, pad=0.01)  # align widths
+        spacer.ax.set_visible(False)
     outlines = [[ax.axvspan(t - 0.5, t + 0.5, facecolor="none", edgecolor="#d62728", lw=1.5,
                             visible=False, animated=animated) for t in steps] for ax in axes]
     axes[-1].set_xlabel("time step $t$")
@@ -306,6 +413,8 @@ def gate_heatmaps_setup(fig: Any, gates: dict[str, Array], X: Any, *,
         title.set_text(f"Learned gates on sequence {example} (red: marker steps, outlined)")
         images["r"].set_data(r_all[:, example, :].T)  # (H, T)
         images["z"].set_data(z_all[:, example, :].T)  # (H, T)
+        for label, line in lines.items():
+            line.set_ydata(traces[label][:, example])
         for row in outlines:
             for span, marker in zip(row, m):
                 span.set_visible(bool(marker))

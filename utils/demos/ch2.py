@@ -12,8 +12,10 @@ blend ``h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}``: ``Δ_z → +∞`` copie
 ``Δ_z → −∞`` takes ``n_t``; ``Δ_r → −∞`` builds ``n_t`` without ``W_hn h_{t−1}``.
 
 **Learned-gate viewer** (``learned_gate_viewer``). Heatmaps of ``r_t`` and ``z_t`` of a GRU
-trained on the reset-sum task (``utils.gates``), for a few held-out sequences, marker steps
-outlined. The trained model is cached in memory (trained once per process, seconds).
+trained on the reset-sum task (``utils.gates``), for nine held-out sequences, marker steps
+outlined, and below them the forgetting itself: ``‖∂y_t/∂h_{t−1}‖``
+(``utils.gates.readout_sensitivity``) of that GRU and, if given, of one trained with its
+reset gate held open. The default model is cached in memory (trained once per process).
 
 Builders return a widget and display nothing.
 """
@@ -30,7 +32,13 @@ from numpy.typing import ArrayLike
 
 from utils.conventions import cell_from_params, check_params, with_gate_offsets
 from utils.diagrams import GATE_COLORS
-from utils.gates import gate_heatmaps_setup, learned_gates, reset_sum, train_reset_sum
+from utils.gates import (
+    gate_heatmaps_setup,
+    learned_gates,
+    readout_sensitivity,
+    reset_sum,
+    train_reset_sum,
+)
 from utils.numpy_cells import GRUCell
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
@@ -48,7 +56,8 @@ __all__ = [
 
 EXAMPLE_X = (0.5, -0.3, 0.8)  # x_t, H_in = 3
 EXAMPLE_H = (0.2, 0.4, -0.1)  # h_{t−1}, H = 3
-OFFSETS: tuple[float, ...] = (-8.0, -2.0, 0.0, 2.0, 8.0)  # Δ added to a gate's pre-activation
+# Δ added to a gate's pre-activation: nine positions, denser near 0 where σ changes most
+OFFSETS: tuple[float, ...] = (-8.0, -4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0, 8.0)
 
 TABLE_CSS = """
 .gru-ge table { border-collapse: collapse; font-size: 0.85em; }
@@ -84,7 +93,7 @@ def _offset_choice(gate: str) -> Choice:
 
 def gate_explorer_demo(params: Mapping[str, ArrayLike] | None = None,
                        x: ArrayLike = EXAMPLE_X, h_prev: ArrayLike = EXAMPLE_H) -> Demo:
-    """The ``Demo`` behind :func:`gate_explorer`: 5 × 5 positions of ``(Δ_r, Δ_z)``."""
+    """The ``Demo`` behind :func:`gate_explorer`: 9 × 9 positions of ``(Δ_r, Δ_z)``."""
     p, H_in, H = check_params(example_params() if params is None else params,
                               where="gate_explorer")
     x = np.asarray(x, dtype=np.float64).reshape(1, H_in)  # (1, H_in)
@@ -152,7 +161,7 @@ def gate_explorer_demo(params: Mapping[str, ArrayLike] | None = None,
         figsize=(7.2, 3.0),
         dpi=80,
         colors=16,
-        budget_bytes=900_000,
+        budget_bytes=1_000_000,
     )
 
 
@@ -171,7 +180,7 @@ def gate_explorer(params: Mapping[str, ArrayLike] | None = None, x: ArrayLike = 
 
 # ----------------------------------------------------------------------------- learned gates
 
-VIEWER_EXAMPLES = 5  # held-out sequences the viewer offers
+VIEWER_EXAMPLES = 9  # held-out sequences the viewer offers
 VIEWER_T = 24
 
 
@@ -182,8 +191,8 @@ def _default_model() -> Any:
     return model
 
 
-def learned_gate_viewer_demo(model: Any = None, *, examples: int = VIEWER_EXAMPLES,
-                             seed: int = 1) -> Demo:
+def learned_gate_viewer_demo(model: Any = None, *, ablated: Any = None,
+                             examples: int = VIEWER_EXAMPLES, seed: int = 1) -> Demo:
     """The ``Demo`` behind :func:`learned_gate_viewer`: one position per example sequence."""
     if model is None:
         model = _default_model()
@@ -195,34 +204,42 @@ def learned_gate_viewer_demo(model: Any = None, *, examples: int = VIEWER_EXAMPL
     keep = np.flatnonzero((counts >= 1) & (counts <= 4))[:examples]  # informative sequences
     X = X[:, keep]  # (T, examples, 2)
     gates = learned_gates(model, X)  # computed once; frames only redraw
+    traces = {"this GRU": readout_sensitivity(model, X)["total"]}
+    if ablated is not None:
+        traces["GRU with $r_t \\equiv 1$"] = readout_sensitivity(ablated, X)["total"]
     markers = X[..., 1].sum(axis=0).astype(int)
     labels = [f"sequence {i} ({m} marker{'s' if m != 1 else ''})"
               for i, m in enumerate(markers)]
 
     def setup(fig: Figure, example: int) -> Callable[[int], None]:
-        return gate_heatmaps_setup(fig, gates, X, animated=True)
+        return gate_heatmaps_setup(fig, gates, X, animated=True, traces=traces)
 
     return Demo(
         controls={"example": Choice(list(range(examples)), labels=labels, widget="dropdown",
                                     description="example")},
         setup=setup,
-        figsize=(7.2, 4.6),
+        figsize=(7.2, 5.6),
         dpi=80,
         colors=48,
-        budget_bytes=600_000,
+        budget_bytes=700_000,
     )
 
 
-def learned_gate_viewer(model: Any = None, *, examples: int = VIEWER_EXAMPLES, seed: int = 1,
+def learned_gate_viewer(model: Any = None, *, ablated: Any = None,
+                        examples: int = VIEWER_EXAMPLES, seed: int = 1,
                         mode: Mode | None = None) -> DemoWidget:
-    """Heatmaps of a trained GRU's ``r_t`` and ``z_t`` on held-out reset-sum sequences.
+    """Heatmaps of a trained GRU's ``r_t`` and ``z_t`` on held-out reset-sum sequences,
+    above ``‖∂y_t/∂h_{t−1}‖`` (how much the output still depends on the previous state).
 
     Args:
         model: a ``SequenceModel`` from ``utils.gates.train_reset_sum`` (default: trained once
             per process with the chapter's settings and cached).
+        ablated: optionally a second model (e.g. ``train_reset_sum(reset_gate=False)``)
+            whose ``‖∂y_t/∂h_{t−1}‖`` is drawn beside the first one's.
         examples: number of sequences offered (``T = 24``, markers with probability 0.1;
             the first sequences of a seeded batch with 1 to 4 markers).
         seed: seeds those sequences.
         mode: ``"live"`` or ``"static"``; default ``utils.widgets.get_mode()``.
     """
-    return learned_gate_viewer_demo(model, examples=examples, seed=seed).build(mode)
+    return learned_gate_viewer_demo(model, ablated=ablated, examples=examples,
+                                    seed=seed).build(mode)
