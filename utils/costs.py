@@ -421,3 +421,32 @@ def time_scan_vs_loop(
     finally:
         torch.set_num_threads(previous_threads)
     return out
+
+
+def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                       seed: int = 0) -> dict[str, float]:
+    """Median seconds of one training step (forward, backward of a squared loss, Adam) of a
+    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, the kinds
+    interleaved within every repeat; one torch thread (restored afterwards)."""
+    from utils.torch_cells import SequenceModel
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        g = torch.Generator().manual_seed(seed)
+        X = torch.randn(T, N, input_size, generator=g)
+        models = {k: SequenceModel(k, input_size, hidden_size, 1, generator=g) for k in kinds}
+        opts = {k: torch.optim.Adam(m.parameters(), lr=1e-3) for k, m in models.items()}
+        times: dict[str, list[float]] = {k: [] for k in kinds}
+        for rep in range(repeats + 1):
+            for k, m in models.items():
+                start = time.perf_counter()
+                opts[k].zero_grad()
+                m(X).pow(2).mean().backward()
+                opts[k].step()
+                if rep:  # the first round warms up
+                    times[k].append(time.perf_counter() - start)
+        return {k: statistics.median(v) for k, v in times.items()}
+    finally:
+        torch.set_num_threads(threads)
