@@ -225,3 +225,21 @@ def test_honest_alternative_answers_get_full_marks(capsys):
                      ("q5_5", parallel_scan), ("q5_6", log_scan)]:
         v = check(name, fn, "all")
         assert v.status == "correct", v.message
+
+
+def test_batch_grader_gives_the_master_full_marks_and_the_student_notebook_zero(tmp_path):
+    import csv
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "solutions" / "ch5_exercises.ipynb", tmp_path / "ch5_solution.ipynb")
+    shutil.copy(ROOT / "exercises" / "ch5_exercises.ipynb", tmp_path / "ch5_untouched.ipynb")
+    out = tmp_path / "reports"
+    subprocess.run([sys.executable, "-m", "utils.grade", str(tmp_path / "ch5_solution.ipynb"),
+                    str(tmp_path / "ch5_untouched.ipynb"), "--out", str(out), "--timeout", "180"],
+                   check=True, capture_output=True, cwd=ROOT)
+    with open(out / "summary.csv") as f:
+        rows = {r["report"]: r for r in csv.DictReader(f)}
+    assert rows["ch5_solution"]["score"] == rows["ch5_solution"]["max_score"] == "13"
+    assert rows["ch5_untouched"]["score"] == "0"
