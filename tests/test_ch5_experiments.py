@@ -24,7 +24,8 @@ def test_committed_grid_covers_every_configuration_with_provenance(results):
     for config in ch5.CONFIGS:
         assert len(experiments.find(results, **config)) == 1, config
     p = results["provenance"]
-    assert p["seeds"] == list(ch5.SEEDS) and p["command"].startswith("python -m utils.experiments ch5")
+    assert p["seeds"] == list(ch5.SEEDS)
+    assert p["command"].startswith("python -m utils.experiments ch5")
     assert {"python", "numpy", "torch"} <= set(p["versions"]) and p["wall_time_s"] > 0
 
 

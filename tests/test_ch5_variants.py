@@ -14,7 +14,8 @@ from utils.costs import time_scan_vs_loop
 
 def _pairs(seed: int, T: int, low: float = 0.1, high: float = 0.99):
     g = np.random.default_rng(seed)
-    return g.uniform(low, high, (T, 3, 2)), g.uniform(0.1, 1.0, (T, 3, 2)), g.uniform(0.1, 1, (3, 2))
+    a = g.uniform(low, high, (T, 3, 2))
+    return a, g.uniform(0.1, 1.0, (T, 3, 2)), g.uniform(0.1, 1, (3, 2))
 
 
 @pytest.mark.parametrize("T", [0, 1, 2, 3, 5, 8, 9, 16, 17, 100])

@@ -88,7 +88,8 @@ def test_pair_reproduces_a_mingru_step_and_combine_is_two_steps_and_associative(
 @pytest.mark.parametrize("T", [1, 2, 5, 8, 13, 100])
 def test_scan_references_equal_the_loop(T):
     g = np.random.default_rng(T)
-    a, b, h0 = g.uniform(0.1, 0.99, (T, 2, 3)), g.uniform(0.1, 1, (T, 2, 3)), g.uniform(0.1, 1, (2, 3))
+    a, b = g.uniform(0.1, 0.99, (T, 2, 3)), g.uniform(0.1, 1, (T, 2, 3))
+    h0 = g.uniform(0.1, 1, (2, 3))
     loop = V.linear_scan_loop(a, b, h0)
     np.testing.assert_allclose(ch5.parallel_scan(a, b, h0), loop, rtol=0, atol=1e-12)
     np.testing.assert_allclose(ch5.log_scan(np.log(a), np.log(b), np.log(h0)), np.log(loop),

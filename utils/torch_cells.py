@@ -884,7 +884,8 @@ class MinGRUCell(_Cell):
         gi = self.input_projection(X)  # (T, N, 2H)
         if self.method == "log":
             if bool((h0 < 0).any()):
-                raise ValueError(f"method='log' needs h0 >= 0, got a minimum {h0.min().item():.3g}")
+                raise ValueError(
+                    f"method='log' needs h0 >= 0, got a minimum {h0.min().item():.3g}")
             a_z, zero = gi[..., :H], torch.zeros_like(gi[..., :H])
             log_z = -torch.logaddexp(zero, -a_z)  # log σ(a) (softplus's threshold: inexact)
             log_1mz = -torch.logaddexp(zero, a_z)  # log (1 − σ(a))
