@@ -376,8 +376,9 @@ def time_scan_vs_loop(
     (:math:`\lceil \log_2 T \rceil` vectorised rounds), forward only or forward + backward
     of ``H_all.sum()``.
 
-    Median of ``repeats`` runs per length and method, the two methods interleaved so that a
-    slow moment of a shared machine hits both; one untimed warm-up run each first.
+    The fastest of ``repeats`` runs per length and method (the run least disturbed by other
+    jobs on a shared machine), the two methods interleaved; one untimed warm-up run each
+    first.
     ``threads``: ``torch.set_num_threads`` during the measurement (restored afterwards).
 
     Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉}``.
@@ -417,7 +418,7 @@ def time_scan_vs_loop(
                     run(X, method)
                     times[method].append(time.perf_counter() - start)
             for method, values in times.items():
-                out[method].append(statistics.median(values))
+                out[method].append(min(values))
     finally:
         torch.set_num_threads(previous_threads)
     return out
