@@ -354,3 +354,100 @@ def training_speed_verdict(
     parts = ", ".join(f"{abs(s):.0%} {'faster' if s > 0 else 'slower'} at H = {h}"
                       for h, s in speedup.items())
     return f"did not hold in general: the GRU trained {parts}"
+
+
+# ============================================================================================
+# Chapter 5: a linear recurrence by a loop and by a parallel scan; cells per training step
+# ============================================================================================
+
+
+def time_scan_vs_loop(
+    lengths: Sequence[int],
+    *,
+    hidden_size: int = 16,
+    batch_size: int = 4,
+    backward: bool = False,
+    repeats: int = 3,
+    threads: int | None = 1,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    r"""Seconds to run a minGRU layer (``utils.torch_cells.MinGRUCell``, float32) over a
+    sequence of each length, by the loop (``T`` dependent steps) and by the parallel scan
+    (:math:`\lceil \log_2 T \rceil` vectorised rounds), forward only or forward + backward
+    of ``H_all.sum()``.
+
+    The fastest of ``repeats`` runs per length and method (the run least disturbed by other
+    jobs on a shared machine), the two methods interleaved; one untimed warm-up run each
+    first.
+    ``threads``: ``torch.set_num_threads`` during the measurement (restored afterwards).
+
+    Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉}``.
+    """
+    from utils.torch_cells import MinGRUCell
+
+    reps = _check_positive_int("repeats", repeats)
+    h = _check_positive_int("hidden_size", hidden_size)
+    n = _check_positive_int("batch_size", batch_size)
+    Ts = [_check_positive_int("T", T) for T in lengths]
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(_check_positive_int("threads", threads))
+    generator = torch.Generator().manual_seed(seed)
+    cell = MinGRUCell(h, h, generator=generator)
+    out: dict[str, list[float]] = {"T": Ts, "loop": [], "scan": [],
+                                   "rounds": [int(np.ceil(np.log2(T))) if T > 1 else 0
+                                              for T in Ts]}
+
+    def run(X: torch.Tensor, method: str) -> None:
+        if backward:
+            cell.zero_grad(set_to_none=True)
+            cell.forward_sequence(X, method=method)[0].sum().backward()
+        else:
+            with torch.no_grad():
+                cell.forward_sequence(X, method=method)
+
+    try:
+        for T in Ts:
+            X = torch.randn(T, n, h, generator=generator)  # (T, N, H_in)
+            times: dict[str, list[float]] = {"loop": [], "scan": []}
+            for method in times:
+                run(X, method)  # warm-up
+            for _ in range(reps):
+                for method in times:
+                    start = time.perf_counter()
+                    run(X, method)
+                    times[method].append(time.perf_counter() - start)
+            for method, values in times.items():
+                out[method].append(min(values))
+    finally:
+        torch.set_num_threads(previous_threads)
+    return out
+
+
+def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                       seed: int = 0) -> dict[str, float]:
+    """Median seconds of one training step (forward, backward of a squared loss, Adam) of a
+    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, the kinds
+    interleaved within every repeat; one torch thread (restored afterwards)."""
+    from utils.torch_cells import SequenceModel
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        g = torch.Generator().manual_seed(seed)
+        X = torch.randn(T, N, input_size, generator=g)
+        models = {k: SequenceModel(k, input_size, hidden_size, 1, generator=g) for k in kinds}
+        opts = {k: torch.optim.Adam(m.parameters(), lr=1e-3) for k, m in models.items()}
+        times: dict[str, list[float]] = {k: [] for k in kinds}
+        for rep in range(repeats + 1):
+            for k, m in models.items():
+                start = time.perf_counter()
+                opts[k].zero_grad()
+                m(X).pow(2).mean().backward()
+                opts[k].step()
+                if rep:  # the first round warms up
+                    times[k].append(time.perf_counter() - start)
+        return {k: statistics.median(v) for k, v in times.items()}
+    finally:
+        torch.set_num_threads(threads)

@@ -205,3 +205,66 @@ def equation_code_table(*, reset_after: bool = True) -> str:
         f"<th>code in <code>utils/numpy_cells.py</code> ({placement})</th><th>line</th></tr>"
         f"</thead><tbody>{body}</tbody></table>"
     )
+
+
+# ============================================================================================
+# Chapter 5: the GRU family tree, read from the code
+# ============================================================================================
+
+# node label → (kind for utils.variants.gate_inputs, parent label, what changed, (x, y))
+FAMILY_TREE: dict[str, tuple[str, str | None, str, tuple[float, float]]] = {
+    "LSTM": ("lstm", None, "", (1.0, 3.0)),
+    "CIFG-LSTM": ("cifg", "LSTM", "f = 1 − i", (1.0, 1.2)),
+    "GRU": ("gru", None, "", (5.6, 3.0)),
+    "GRU (reset before)": ("gru_before", "GRU", "reset moves", (3.0, 1.2)),
+    "MGU": ("mgu", "GRU", "r = f,\nz = 1 − f", (4.9, 1.2)),
+    "Li-GRU": ("ligru", "GRU", "no r;\nReLU, BN", (6.8, 1.2)),
+    "GRU1": ("gru1", "GRU", "gates\ndrop x", (8.7, 1.2)),
+    "GRU2": ("gru2", "GRU1", "… and their bias", (8.7, -0.2)),
+    "GRU3": ("gru3", "GRU2", "… but keep bias, drop h", (8.7, -1.6)),
+    "minGRU": ("mingru", "GRU", "gates drop h;\nno r, no tanh", (11.0, 1.2)),
+}
+
+
+def _reads(r: dict[str, bool]) -> str:
+    parts = [name for name, key in (("x", "x"), ("h", "h")) if r[key]]
+    return "+".join(parts) if parts else "bias"
+
+
+def family_tree(*, input_size: int = 32, hidden_size: int = 64) -> Figure:
+    """The GRU family as a tree, every node annotated from the running code.
+
+    For each cell: which gates (and candidate) it has and what each reads (``x``, ``h``, both,
+    or only a bias), measured by ``utils.variants.gate_inputs``, and its parameter count at
+    ``input_size``, ``hidden_size`` (``utils.params.param_count``). Edges say what changed.
+    """
+    from utils.params import param_count
+    from utils.variants import gate_inputs
+
+    fig = Figure(figsize=(10.5, 5.0))
+    ax = fig.add_axes((0, 0, 1, 0.93))
+    ax.set_xlim(-0.2, 12.6)
+    ax.set_ylim(-2.2, 3.6)
+    ax.axis("off")
+    fig.suptitle(f"The GRU family: gates, what they read (x = x_t, h = h_(t−1)), and parameters "
+                 f"at H_in = {input_size}, H = {hidden_size}", fontsize=10)
+    for label, (kind, parent, change, (x, y)) in FAMILY_TREE.items():
+        if parent is not None:
+            px, py = FAMILY_TREE[parent][3]
+            ax.annotate("", xy=(x, y + 0.42), xytext=(px, py - 0.45),
+                        arrowprops={"arrowstyle": "->", "color": "#777777", "lw": 1})
+            ax.text(0.4 * px + 0.6 * x, 0.4 * (py - 0.45) + 0.6 * (y + 0.42), change,
+                    fontsize=7, color="#555555",
+                    ha="center", va="center",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        gates = gate_inputs(kind)
+        count = param_count("gru" if kind == "gru_before" else kind, input_size, hidden_size)
+        lines = ", ".join(f"{g}:{_reads(r)}" for g, r in gates.items())
+        color = "#e8f1fa" if "lstm" in kind or kind == "cifg" else "#eef7ea"
+        ax.text(x, y, f"{label}\n{lines}\n{count:,} params", ha="center", va="center",
+                fontsize=7.5, zorder=3,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": color, "edgecolor": "#444444"})
+    return fig
+
+
+__all__ += ["FAMILY_TREE", "family_tree"]

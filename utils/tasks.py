@@ -495,3 +495,86 @@ def train(
         torch.set_num_threads(threads_before)
     history.seconds = time.perf_counter() - start
     return history
+
+
+# --------------------------------------------------------------------------------------------
+# Marker recall (chapter 5): which marked value to report needs state-dependent gating or not
+# --------------------------------------------------------------------------------------------
+
+
+def marker_recall(
+    T: int, N: int, *, rng: np.random.Generator | int, which: str = "first",
+    as_numpy: bool = False,
+) -> tuple[Any, Any]:
+    r"""A batch of the marker-recall task: report the value at the first (or last) marker.
+
+    Each step carries a value :math:`u_t \sim U[0, 1)` and a marker :math:`m_t \in \{0, 1\}`;
+    exactly two markers are 1, at two distinct random steps :math:`a < b`. The target is
+    :math:`y = u_a` (``which="first"``) or :math:`y = u_b` (``which="last"``), read after
+    the last step.
+
+    "last" can be solved by a gate that reads only :math:`x_t` (overwrite the memory at every
+    marker). "first" cannot: at the second marker the cell must *not* overwrite, and whether
+    a marker was already seen is in the state, not in :math:`x_t`, so the gate must read
+    :math:`h_{t-1}`.
+
+    Returns ``X (T, N, 2)`` float32 (channel 0 values, channel 1 markers) and ``y (N, 1)``.
+    """
+    T = _check_int("T", T, 2)
+    N = _check_int("N", N, 1)
+    if which not in ("first", "last"):
+        raise ValueError(f"which must be 'first' or 'last', got {which!r}")
+    rng = _as_rng(rng)
+    values = rng.random((T, N), dtype=np.float64).astype(np.float32)  # (T, N)
+    pos = np.sort(np.argsort(rng.random((T, N)), axis=0)[:2], axis=0)  # (2, N), a < b
+    cols = np.arange(N)
+    markers = np.zeros((T, N), dtype=np.float32)
+    markers[pos[0], cols] = 1.0
+    markers[pos[1], cols] = 1.0
+    X = np.stack([values, markers], axis=-1)  # (T, N, 2)
+    y = values[pos[0 if which == "first" else 1], cols][:, None]  # (N, 1)
+    if as_numpy:
+        return X, y
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+@dataclass(frozen=True)
+class MarkerRecallTask:
+    """Marker recall of length ``T`` (``which`` = ``"first"`` or ``"last"``), MSE on the value
+    read after the last step. Baseline: the constant 1/2, ``MSE = Var(U) = 1/12``."""
+
+    T: int
+    which: str = "first"
+    input_size: int = field(default=2, init=False)
+    output_size: int = field(default=1, init=False)
+    readout: str = field(default="last", init=False)
+    loss_name: str = field(default="mean squared error", init=False)
+
+    def __post_init__(self) -> None:
+        _check_int("T", self.T, 2)
+        if self.which not in ("first", "last"):
+            raise ValueError(f"which must be 'first' or 'last', got {self.which!r}")
+
+    @property
+    def name(self) -> str:
+        return f"recall-{self.which}(T={self.T})"
+
+    @property
+    def baseline(self) -> float:
+        """MSE of the constant 1/2: ``1/12``."""
+        return 1.0 / 12.0
+
+    def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
+        """A batch ``X (T, N, 2)``, ``y (N, 1)``, float32 tensors."""
+        return marker_recall(self.T, N, rng=rng, which=self.which)
+
+    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean squared error; ``output`` must have shape ``(N, 1)``."""
+        output = _output_tensor(output)
+        if output.shape != y.shape:
+            raise ValueError(f"{self.name}: expected model output of shape {tuple(y.shape)} "
+                             f"(N, 1), got {tuple(output.shape)}")
+        return F.mse_loss(output, y.to(output.dtype))
+
+
+__all__ += ["marker_recall", "MarkerRecallTask"]

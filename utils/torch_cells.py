@@ -36,6 +36,9 @@ __all__ = [
     "CIFGLSTMCell",
     "MinGRUCell",
     "linear_scan",
+    "log_linear_scan",
+    "g_positive",
+    "log_g_positive",
     "Recurrent",
     "run_sequence",
     "SequenceModel",
@@ -755,6 +758,38 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor) -> Tensor:
     return B
 
 
+def log_linear_scan(log_a: Tensor, log_b: Tensor, log_h0: Tensor) -> Tensor:
+    r""":math:`\log h_t` for :math:`h_t = a_t h_{t-1} + b_t` (positive :math:`a, b, h_0`)
+    in log space (Heinsen 2023): :math:`a^*_t = \sum_{k \le t} \log a_k`,
+    :math:`\log h_t = a^*_t + \operatorname{logcumsumexp}(\log h_0, \log b_1 - a^*_1,
+    \dots)_t`. Same as ``utils.variants.log_linear_scan``; differentiable.
+
+    Shapes: ``log_a``, ``log_b`` ``(T, *batch)``; ``log_h0`` ``(*batch)``. Returns
+    ``(T, *batch)``.
+    """
+    if log_a.shape != log_b.shape or log_a.shape[1:] != log_h0.shape:
+        raise ValueError(
+            f"expected log_a, log_b of shape (T, *batch) and log_h0 of shape (*batch), got "
+            f"log_a {_shape(log_a)}, log_b {_shape(log_b)}, log_h0 {_shape(log_h0)}"
+        )
+    a_star = torch.cumsum(log_a, 0)  # (T, *batch)
+    terms = torch.cat([log_h0.unsqueeze(0), log_b - a_star])  # (T + 1, *batch)
+    return a_star + torch.logcumsumexp(terms, 0)[1:]
+
+
+def g_positive(x: Tensor) -> Tensor:
+    r"""minGRU's positive candidate activation: :math:`x + \frac12` (:math:`x \ge 0`),
+    :math:`\sigma(x)` (:math:`x < 0`)."""
+    return torch.where(x >= 0, x.clamp(min=0) + 0.5, torch.sigmoid(x.clamp(max=0)))
+
+
+def log_g_positive(x: Tensor) -> Tensor:
+    r""":math:`\log g(x)`: :math:`\log(x + \frac12)` or :math:`-\mathrm{softplus}(-x)`."""
+    neg = x.clamp(max=0)
+    return torch.where(x >= 0, torch.log(x.clamp(min=0) + 0.5),
+                       -torch.logaddexp(torch.zeros_like(neg), -neg))
+
+
 class MinGRUCell(_Cell):
     r"""minGRU: gates and candidate from :math:`x_t` only, so the recurrence is linear.
 
@@ -771,7 +806,8 @@ class MinGRUCell(_Cell):
     :math:`a_t = z_t` and :math:`b_t = (1 - z_t) \odot n_t` do not depend on :math:`h`, all
     :math:`h_t` follow from a parallel scan (:func:`linear_scan`); ``forward_sequence``
     uses it by default (``method="scan"``) or the plain loop (``method="loop"``). The paper's
-    log-space scan with :math:`g(\cdot)` activations is not used here.
+    log-space scan with :math:`g(\cdot)` activations is ``positive=True``, ``method="log"``
+    (:func:`log_linear_scan`).
 
     Feng, Tung, Ahmed, Bengio & Hajimirsadeghi (2024), "Were RNNs All We Needed?",
     arXiv:2410.01201.
@@ -789,22 +825,38 @@ class MinGRUCell(_Cell):
         hidden_size: int,
         *,
         method: str = "scan",
+        positive: bool = False,
         generator: torch.Generator | None = None,
         device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__(input_size, hidden_size, generator=generator, device=device,
                          dtype=dtype)
-        if method not in ("scan", "loop"):
-            raise ValueError(f"method must be 'scan' or 'loop', got {method!r}")
-        self.method = method
+        self.positive = bool(positive)
+        self.method = self._check_method(method)
+
+    def _check_method(self, method: str) -> str:
+        if method not in ("scan", "loop", "log"):
+            raise ValueError(f"method must be 'scan' or 'loop', got {method!r} "
+                             "(or 'log' with positive=True)")
+        if method == "log" and not self.positive:
+            raise ValueError("method='log' needs positive=True (candidate g(.) > 0), "
+                             "got positive=False")
+        return method
+
+    def _candidate(self, a_n: Tensor) -> Tensor:
+        return g_positive(a_n) if self.positive else a_n
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, positive={self.positive}"
 
     def step_function(self) -> StepFn:
         H = self.hidden_size
+        candidate = self._candidate
 
         def step(gi_t: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
             z_t = torch.sigmoid(gi_t[:, :H])
-            n_t = gi_t[:, H:]
+            n_t = candidate(gi_t[:, H:])
             h_t = torch.addcmul(n_t, z_t, h - n_t)  # z h + (1 - z) n
             return h_t, h_t
 
@@ -813,10 +865,10 @@ class MinGRUCell(_Cell):
     def forward_sequence(
         self, X: Tensor, state0: Tensor | None = None, method: str | None = None
     ) -> tuple[Tensor, Tensor]:
-        """Run over ``X (T, N, H_in)``; ``method`` ``"scan"`` or ``"loop"`` (default:
-        ``self.method``). Returns ``(H_all (T, N, H), h_T (N, H))``."""
-        if method is not None and method not in ("scan", "loop"):
-            raise ValueError(f"method must be 'scan' or 'loop', got {method!r}")
+        """Run over ``X (T, N, H_in)``; ``method`` ``"scan"``, ``"loop"`` or ``"log"``
+        (default: ``self.method``). Returns ``(H_all (T, N, H), h_T (N, H))``."""
+        if method is not None:
+            self._check_method(method)
         saved = self.method
         self.method = saved if method is None else method
         try:
@@ -830,8 +882,18 @@ class MinGRUCell(_Cell):
         H = self.hidden_size
         h0 = X.new_zeros(X.shape[1], H) if state0 is None else state0
         gi = self.input_projection(X)  # (T, N, 2H)
+        if self.method == "log":
+            if bool((h0 < 0).any()):
+                raise ValueError(
+                    f"method='log' needs h0 >= 0, got a minimum {h0.min().item():.3g}")
+            a_z, zero = gi[..., :H], torch.zeros_like(gi[..., :H])
+            log_z = -torch.logaddexp(zero, -a_z)  # log σ(a) (softplus's threshold: inexact)
+            log_1mz = -torch.logaddexp(zero, a_z)  # log (1 − σ(a))
+            H_all = torch.exp(log_linear_scan(log_z, log_1mz + log_g_positive(gi[..., H:]),
+                                              torch.log(h0)))
+            return H_all, (H_all[-1] if X.shape[0] > 0 else h0)
         z = torch.sigmoid(gi[..., :H])
-        n = gi[..., H:]
+        n = self._candidate(gi[..., H:])
         H_all = linear_scan(z, (1 - z) * n, h0)
         h_T = H_all[-1] if X.shape[0] > 0 else h0
         return H_all, h_T
@@ -840,7 +902,7 @@ class MinGRUCell(_Cell):
         W_iz, W_in = self.weight_ih.chunk(2, 0)
         b_z, b_n = self.bias.chunk(2, 0)
         z_t = torch.sigmoid(x @ W_iz.T + b_z)
-        n_t = x @ W_in.T + b_n
+        n_t = self._candidate(x @ W_in.T + b_n)
         h_t = z_t * h + (1 - z_t) * n_t
         return {"z": z_t, "n": n_t, "h": h_t}
 

@@ -42,6 +42,13 @@ __all__ = [
     "MinGRU",
     "linear_scan",
     "linear_scan_loop",
+    "linear_scan_rounds",
+    "scan_schedule",
+    "product_scan",
+    "log_linear_scan",
+    "g_positive",
+    "log_g_positive",
+    "gate_inputs",
     "VARIANTS",
 ]
 
@@ -108,6 +115,102 @@ def linear_scan(a: ArrayLike, b: ArrayLike, h0: ArrayLike) -> Array:
         A[d:] = A[d:] * A[:-d]
         d *= 2
     return B
+
+
+def scan_schedule(T: int) -> list[tuple[int, np.ndarray]]:
+    r"""Which positions combine in each round of :func:`linear_scan` (Hillis–Steele).
+
+    Returns one ``(d, targets)`` per round, :math:`d = 1, 2, 4, \dots < T`
+    (:math:`\lceil \log_2 T \rceil` rounds): in that round every position ``t`` in
+    ``targets`` (0-based, ``t >= d``) combines with position ``t - d``. Positions below ``d``
+    already hold their final value.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise ValueError(f"scan_schedule: expected T a non-negative int, got {T!r}")
+    rounds, d = [], 1
+    while d < T:
+        rounds.append((d, np.arange(d, T)))
+        d *= 2
+    return rounds
+
+
+def linear_scan_rounds(a: ArrayLike, b: ArrayLike, h0: ArrayLike) -> list[Array]:
+    r"""The ``B`` array of :func:`linear_scan` after folding in :math:`h_0` and after each round.
+
+    Item ``k`` (``k = 0 .. ⌈log₂ T⌉``) holds, at position ``t``, the state :math:`h_t`
+    computed from the last :math:`\min(t + 1, 2^k)` pairs only (plus :math:`h_0` when
+    those reach back to the start); the last item equals :func:`linear_scan_loop`.
+    """
+    a, b, h0 = _check_scan_args(a, b, h0, "linear_scan_rounds")
+    A = np.array(a, dtype=np.result_type(a, b, h0))
+    B = np.array(b, dtype=A.dtype)
+    if len(A) == 0:
+        return [B]
+    B[0] = A[0] * h0 + B[0]
+    history = [B.copy()]
+    for d, _ in scan_schedule(len(A)):
+        B[d:] = A[d:] * B[:-d] + B[d:]
+        A[d:] = A[d:] * A[:-d]
+        history.append(B.copy())
+    return history
+
+
+def product_scan(a: ArrayLike, b: ArrayLike, h0: ArrayLike) -> Array:
+    r"""All :math:`h_t = a_t h_{t-1} + b_t` by the closed form with two prefix operations.
+
+    Unrolling the recurrence gives :math:`h_t = A_t \big(h_0 + \sum_{k \le t} b_k / A_k\big)`
+    with :math:`A_t = \prod_{k \le t} a_k`: a cumulative product and a cumulative sum,
+    both parallel prefix operations (Heinsen 2023, before taking logarithms). Exact in
+    real arithmetic, but in floating point :math:`A_t` underflows to 0 once the product
+    of the gates falls below the smallest float (about :math:`10^{-308}` in float64), and
+    :math:`b_k / A_k` then overflows: the result becomes ``nan`` or ``inf``
+    (see :func:`log_linear_scan`). Requires every :math:`a_t \ne 0`.
+
+    Shapes: ``a``, ``b`` ``(T, *batch)``; ``h0`` ``(*batch)``. Returns ``(T, *batch)``.
+    """
+    a, b, h0 = _check_scan_args(a, b, h0, "product_scan")
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        A = np.cumprod(a, axis=0)  # (T, *batch)
+        return A * (h0 + np.cumsum(b / A, axis=0))
+
+
+def log_linear_scan(log_a: ArrayLike, log_b: ArrayLike, log_h0: ArrayLike) -> Array:
+    r""":math:`\log h_t` for :math:`h_t = a_t h_{t-1} + b_t` with positive :math:`a, b, h_0`,
+    computed in log space (Heinsen 2023).
+
+    .. math::
+        a^*_t = \sum_{k \le t} \log a_k, \qquad
+        \log h_t = a^*_t + \log\Big(h_0 + \sum_{k \le t} e^{\log b_k - a^*_k}\Big)
+                 = a^*_t + \operatorname{logcumsumexp}\big(\log h_0,\
+                   \log b_1 - a^*_1, \dots\big)_t
+
+    Two prefix operations (a cumulative sum and a cumulative log-sum-exp), each parallel;
+    no product of gates is ever formed, so nothing underflows. Returns ``log h``; take
+    ``np.exp`` for the states.
+
+    Shapes: ``log_a``, ``log_b`` ``(T, *batch)``; ``log_h0`` ``(*batch)``. Returns
+    ``(T, *batch)``.
+    """
+    log_a, log_b, log_h0 = _check_scan_args(log_a, log_b, log_h0, "log_linear_scan")
+    a_star = np.cumsum(log_a, axis=0)  # (T, *batch)
+    terms = np.concatenate([log_h0[None], log_b - a_star])  # (T + 1, *batch)
+    return a_star + np.logaddexp.accumulate(terms, axis=0)[1:]
+
+
+def g_positive(x: ArrayLike) -> Array:
+    r"""minGRU's positive activation for the log-space candidate (Feng et al. 2024, App. B):
+    :math:`g(x) = x + \tfrac12` for :math:`x \ge 0`, :math:`\sigma(x)` for :math:`x < 0`
+    (continuous, positive, increasing)."""
+    x = np.asarray(x, dtype=np.result_type(x, np.float64))
+    return np.where(x >= 0, np.maximum(x, 0) + 0.5, sigmoid(np.minimum(x, 0)))
+
+
+def log_g_positive(x: ArrayLike) -> Array:
+    r""":math:`\log g(x)` without forming :math:`g(x)`: :math:`\log(x + \tfrac12)` for
+    :math:`x \ge 0`, :math:`-\mathrm{softplus}(-x)` for :math:`x < 0`."""
+    x = np.asarray(x, dtype=np.result_type(x, np.float64))
+    neg = np.minimum(x, 0)
+    return np.where(x >= 0, np.log(np.maximum(x, 0) + 0.5), -np.logaddexp(0, -neg))
 
 
 # ============================================================================================
@@ -323,6 +426,8 @@ class LiGRU(_Variant):
 
     Parameters: ``weight_ih (2H, H_in)``, ``weight_hh (2H, H)``, ``bn_weight`` (γ),
     ``bn_bias`` (β) ``(2H,)``, stacked z | n; buffers ``bn_running_mean``, ``bn_running_var``.
+    ``batch_norm=False`` removes the normalisation (:math:`\mathrm{BN}(a) = a`): not the
+    paper's model, the ablation that shows why it needs BN.
     """
 
     gate_names = ("z", "n")
@@ -330,8 +435,12 @@ class LiGRU(_Variant):
     eps: float = 1e-5
 
     def __init__(self, input_size: int, hidden_size: int, *,
-                 rng: np.random.Generator | None = None, dtype: DTypeLike = np.float64) -> None:
+                 rng: np.random.Generator | None = None, dtype: DTypeLike = np.float64,
+                 batch_norm: bool = True) -> None:
         super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+        # batch_norm=False drops BN altogether (no γ, β, statistics): the projection is the
+        # raw W_i· x_t, to show what the normalisation protects the ReLU candidate from
+        self.batch_norm = bool(batch_norm)
         H2 = 2 * self.hidden_size
         self.bn_weight = np.ones(H2, dtype=self.dtype)
         self.bn_bias = np.zeros(H2, dtype=self.dtype)
@@ -350,10 +459,15 @@ class LiGRU(_Variant):
 
     def _torch_options(self, module: Any) -> dict[str, Any]:
         # batch norm's epsilon: read from the torch module, or passed on to it
+        if module is None and not self.batch_norm:
+            raise ValueError("LiGRU.to_torch: expected a LiGRU with batch_norm=True (the torch "
+                             "LiGRUCell always normalises), got batch_norm=False")
         return {"eps": float(module.bn.eps)} if module is not None else {"eps": self.eps}
 
     def _input_projection(self, X: Array, training: bool = False, **options: Any) -> Array:
         a = X @ self.weight_ih.T  # (..., 2H)
+        if not self.batch_norm:
+            return a
         if training:
             rows = a.reshape(-1, a.shape[-1])  # (T·N, 2H) or (N, 2H)
             mean, var = rows.mean(axis=0), rows.var(axis=0)  # biased variance
@@ -524,10 +638,29 @@ class MinGRU(_Variant):
     arXiv:2410.01201.
 
     Parameters: ``weight_ih (2H, H_in)``, ``bias (2H,)``, stacked z | n.
+
+    ``positive=True`` is the paper's log-space minGRU (its Appendix B):
+    :math:`n_t = g(W_{in} x_t + b_n)` with :func:`g_positive` (always :math:`> 0`), so with
+    :math:`h_0 \ge 0` every :math:`h_t > 0` and ``method="log"`` computes the states with
+    :func:`log_linear_scan`.
     """
 
     gate_names = ("z", "n")
     _torch_class = "MinGRUCell"
+
+    def __init__(self, input_size: int, hidden_size: int, *,
+                 rng: np.random.Generator | None = None, dtype: DTypeLike = np.float64,
+                 positive: bool = False) -> None:
+        super().__init__(input_size, hidden_size, rng=rng, dtype=dtype)
+        self.positive = bool(positive)
+
+    def _torch_options(self, module: Any) -> dict[str, Any]:
+        if module is not None:
+            return {"positive": bool(module.positive)}
+        return {"positive": self.positive}
+
+    def _candidate(self, a_n: Array) -> Array:
+        return g_positive(a_n) if self.positive else a_n
 
     def _param_shapes(self) -> dict[str, tuple[int, ...]]:
         H, H_in = self.hidden_size, self.input_size
@@ -538,7 +671,7 @@ class MinGRU(_Variant):
 
     def _recurrence(self, xw_t: Array, h_prev: Array) -> tuple[Array, dict[str, Array]]:
         H = self.hidden_size
-        z_t, n_t = sigmoid(xw_t[:, :H]), xw_t[:, H:]
+        z_t, n_t = sigmoid(xw_t[:, :H]), self._candidate(xw_t[:, H:])
         h_t = z_t * h_prev + (1 - z_t) * n_t
         return h_t, {"z": z_t, "n": n_t}
 
@@ -546,20 +679,38 @@ class MinGRU(_Variant):
                 method: str = "scan") -> Any:
         """A sequence ``X (T, N, H_in)`` → ``(H_all (T, N, H), h_T (N, H))``.
 
-        ``method``: ``"scan"`` (parallel scan, default) or ``"loop"`` (step by step).
+        ``method``: ``"scan"`` (parallel scan, default), ``"loop"`` (step by step) or
+        ``"log"`` (log-space scan; needs ``positive=True`` and ``h0 >= 0``).
         """
-        if method not in ("scan", "loop"):
-            raise ValueError(f"MinGRU.forward: expected method 'scan' or 'loop', got {method!r}")
+        if method not in ("scan", "loop", "log"):
+            raise ValueError(f"MinGRU.forward: expected method 'scan' or 'loop', got {method!r} "
+                             "(or 'log' with positive=True)")
+        if method == "log" and not self.positive:
+            raise ValueError("MinGRU.forward: method='log' needs positive=True (the candidate "
+                             "g(.) > 0), got positive=False")
         X, h0, _ = self._check_sequence_args(X, state0, "MinGRU.forward")
         XW = self._input_projection(X)  # (T, N, 2H)
+        H = self.hidden_size
         if method == "loop":
             H_all, h_T, gates = self._run(XW, h0)
-        else:
-            H = self.hidden_size
-            z, n = sigmoid(XW[..., :H]), XW[..., H:]  # (T, N, H) each
+        elif method == "scan":
+            z, n = sigmoid(XW[..., :H]), self._candidate(XW[..., H:])  # (T, N, H) each
             H_all = linear_scan(z, (1 - z) * n, h0)
             h_T = H_all[-1] if len(H_all) else h0
             gates = {"z": z, "n": n}
+        else:
+            if np.any(h0 < 0):
+                raise ValueError("MinGRU.forward: method='log' needs h0 >= 0, got a negative "
+                                 f"entry {h0.min():.3g}")
+            a_z = XW[..., :H]
+            log_z = -np.logaddexp(0, -a_z)  # log σ(a)
+            log_1mz = -np.logaddexp(0, a_z)  # log (1 − σ(a)) = log σ(−a)
+            with np.errstate(divide="ignore"):
+                log_h0 = np.log(h0)  # −inf where h0 = 0: contributes nothing
+            H_all = np.exp(log_linear_scan(log_z, log_1mz + log_g_positive(XW[..., H:]),
+                                           log_h0))
+            h_T = H_all[-1] if len(H_all) else h0
+            gates = {"z": sigmoid(a_z), "n": g_positive(XW[..., H:])}
         return (H_all, h_T, gates) if return_gates else (H_all, h_T)
 
     def backward(self, X: ArrayLike, state0: Any, dH: ArrayLike) -> dict[str, Array]:
@@ -574,6 +725,9 @@ class MinGRU(_Variant):
         Args: ``X (T, N, H_in)``, ``state0`` ``h0 (N, H)`` or ``None``, ``dH (T, N, H)``.
         Returns: dict with ``"weight_ih"``, ``"bias"``, ``"X"``, ``"h0"`` (same shapes).
         """
+        if self.positive:
+            raise ValueError("MinGRU.backward: written for positive=False (linear candidate), "
+                             "got positive=True")
         X, h0, dH = self._check_sequence_args(X, state0, "MinGRU.backward", dH)
         H = self.hidden_size
         XW = self._input_projection(X)
@@ -604,3 +758,45 @@ VARIANTS: dict[str, type[_Variant]] = {
     "cifg": CIFGLSTM,
     "mingru": MinGRU,
 }
+
+
+def _family_cell(kind: str, input_size: int, hidden_size: int, rng: np.random.Generator) -> Any:
+    from utils.numpy_cells import GRUCell
+
+    if kind == "gru":
+        return GRUCell(input_size, hidden_size, rng=rng)
+    if kind == "gru_before":
+        return GRUCell(input_size, hidden_size, rng=rng, reset_after=False)
+    if kind == "lstm":
+        return LSTMCell(input_size, hidden_size, rng=rng)
+    if kind not in VARIANTS:
+        raise ValueError(f"gate_inputs: unknown kind {kind!r}; expected 'gru', 'gru_before', "
+                         f"'lstm' or one of {', '.join(VARIANTS)}")
+    return VARIANTS[kind](input_size, hidden_size, rng=rng)
+
+
+def gate_inputs(kind: str, *, seed: int = 0) -> dict[str, dict[str, bool]]:
+    r"""Which of :math:`x_t` and :math:`h_{t-1}` each gate of a cell reads, measured.
+
+    One step of the NumPy cell (``kind``: ``"gru"``, ``"gru_before"``, ``"lstm"`` or a key
+    of ``VARIANTS``) at a random :math:`(x_t, h_{t-1})`, then again with only :math:`x_t`
+    changed and with only :math:`h_{t-1}` changed (and :math:`c_{t-1}` for LSTM-like cells):
+    a gate *reads* an input when its value moves. Returns ``{gate: {"x": bool, "h": bool}}``
+    for every gate and candidate (``r, z, n``; ``f, n``; ``i, f, g, o``; ...), the memory
+    ``c`` left out. This is what the family-tree figure draws.
+    """
+    rng = np.random.default_rng(seed)
+    cell = _family_cell(kind, 3, 4, rng)
+    x, x2 = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    h, h2 = rng.uniform(-1, 1, size=(2, 4)), rng.uniform(-1, 1, size=(2, 4))
+    if getattr(cell, "has_cell_state", False) or type(cell).__name__ == "LSTMCell":
+        c = rng.uniform(-1, 1, size=(2, 4))
+        state, state_h = (h, c), (h2, c)
+    else:
+        state, state_h = h, h2
+    base = cell.step(x, state, return_gates=True)[1]
+    moved_x = cell.step(x2, state, return_gates=True)[1]
+    moved_h = cell.step(x, state_h, return_gates=True)[1]
+    return {g: {"x": not np.allclose(base[g], moved_x[g], rtol=0, atol=1e-12),
+                "h": not np.allclose(base[g], moved_h[g], rtol=0, atol=1e-12)}
+            for g in base if g not in ("c", "h")}

@@ -25,6 +25,7 @@ __all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "q
 # assignment name (otter ``name`` / notebook stem) → checker module
 ASSIGNMENTS: dict[str, str] = {"ch1_exercises": "utils.checks.ch1",
                                "ch2_exercises": "utils.checks.ch2"}
+ASSIGNMENTS["ch5_exercises"] = "utils.checks.ch5"
 
 
 def questions(assignment: str) -> list[Question]:

@@ -1,0 +1,71 @@
+"""utils.demos.ch5: the variant explorer and the scan explorer, live and static."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from utils.demos import ch5
+from utils.variants import gate_inputs, scan_schedule
+from utils.widgets import DemoWidget
+
+
+@pytest.fixture(scope="module")
+def variant_demo():
+    return ch5.variant_explorer_demo()
+
+
+@pytest.fixture(scope="module")
+def scan_demo():
+    return ch5.scan_explorer_demo(repeats=1)
+
+
+@pytest.mark.parametrize("variant", list(ch5.FAMILY))
+@pytest.mark.parametrize("hidden_size", [min(ch5.HIDDEN_SIZES), max(ch5.HIDDEN_SIZES)])
+def test_variant_explorer_renders_every_cell_at_the_slider_ends(variant_demo, variant,
+                                                               hidden_size):
+    png = variant_demo.png(variant=variant, hidden_size=hidden_size, static=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    html = variant_demo.html(variant=variant, hidden_size=hidden_size)
+    assert "parameters:" in html and "of the GRU" in html
+
+
+@pytest.mark.parametrize("kind", list(ch5.FAMILY.values()))
+def test_gate_traces_move_exactly_with_what_the_gates_read(kind):
+    traces = ch5.gate_traces(kind)
+    reads = gate_inputs(kind)
+    for g, r in reads.items():
+        moves = np.ptp(traces[g], axis=0).max() > 1e-9
+        assert moves == (r["x"] or r["h"]), (kind, g)  # constant iff it reads neither
+        assert np.all(np.isfinite(traces[g]))
+
+
+def test_scan_explorer_draws_every_round_and_reports_measured_times(scan_demo):
+    for T in (min(ch5.SCAN_LENGTHS), max(ch5.SCAN_LENGTHS)):
+        assert scan_demo.png(T=T, static=True)[:4] == b"\x89PNG"
+        html = scan_demo.html(T=T)
+        rounds = len(scan_schedule(T))
+        assert f"<td>scan</td><td>{rounds}</td>" in html
+
+
+def test_sliders_have_at_least_nine_positions():
+    assert len(ch5.HIDDEN_SIZES) >= 9 and len(ch5.SCAN_LENGTHS) >= 9
+
+
+def test_static_builds_stay_within_the_page_budget():
+    box_v = ch5.variant_explorer(mode="static")
+    box_s = ch5.scan_explorer(mode="static", repeats=1)
+    assert isinstance(box_v, DemoWidget) and isinstance(box_s, DemoWidget)
+    assert box_v.report.frames == len(ch5.FAMILY) * len(ch5.HIDDEN_SIZES)
+    assert box_s.report.frames == len(ch5.SCAN_LENGTHS)
+    total = box_v.report.state_bytes + box_s.report.state_bytes
+    assert total < 1.3 * 2**20, total  # leaves room for the chapter's figures under 2 MB
+
+
+def test_live_builds_display_nothing():
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        ch5.variant_explorer(mode="live")
+        ch5.scan_explorer(mode="live", repeats=1)
+    assert not captured.outputs and not captured.stdout

@@ -1,0 +1,61 @@
+"""utils.experiments.ch5: the committed grid is complete, and re-running configurations
+reproduces its numbers (so the results file cannot drift from the code)."""
+
+from __future__ import annotations
+
+import pytest
+
+from utils import experiments
+from utils.experiments import ch5
+from utils.params import param_count
+from utils.tasks import MarkerRecallTask, marker_recall
+
+KEYS = ["hidden_size", "params", "final_loss", "baseline", "steps", "activation_bytes"]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return experiments.load("ch5")
+
+
+def test_committed_grid_covers_every_configuration_with_provenance(results):
+    rows = results["rows"]
+    assert len(rows) == len(ch5.CONFIGS)
+    for config in ch5.CONFIGS:
+        assert len(experiments.find(results, **config)) == 1, config
+    p = results["provenance"]
+    assert p["seeds"] == list(ch5.SEEDS)
+    assert p["command"].startswith("python -m utils.experiments ch5")
+    assert {"python", "numpy", "torch"} <= set(p["versions"]) and p["wall_time_s"] > 0
+
+
+@pytest.mark.parametrize("config", [
+    {"group": "recall", "task": "recall-last", "cell": ch5.STACKED, "seed": 0},
+    {"group": "family", "task": "adding", "cell": "GRU (reset before)", "seed": 1},
+])
+def test_rerunning_a_configuration_reproduces_the_committed_numbers(results, config):
+    (row,) = experiments.find(results, **config)
+    fresh = experiments.rerun("ch5", row)
+    assert experiments.matches(fresh, row, keys=KEYS) == []
+
+
+def test_equal_budget_sizes_are_the_closest_counts():
+    for kind in ("mgu", "ligru", "gru1", "gru2", "gru3", "cifg", "lstm", "mingru"):
+        H = ch5.budget_hidden_size(kind, 2, 960)
+        for other in (H - 1, H + 1):
+            if other >= 1:
+                assert abs(param_count(kind, 2, H) - 960) <= abs(param_count(kind, 2, other) - 960)
+
+
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_marker_recall_targets_the_first_or_last_marked_value(which):
+    X, y = marker_recall(12, 64, rng=3, which=which, as_numpy=True)
+    assert X.shape == (12, 64, 2) and y.shape == (64, 1)
+    assert (X[..., 1].sum(axis=0) == 2).all()
+    for n in range(64):
+        marked = X[X[:, n, 1] == 1, n, 0]
+        assert y[n, 0] == (marked[0] if which == "first" else marked[-1])
+    task = MarkerRecallTask(12, which)
+    assert task.baseline == pytest.approx(1 / 12) and task.name == f"recall-{which}(T=12)"
+    with pytest.raises(ValueError, match="which"):
+        marker_recall(5, 2, rng=0, which="middle")

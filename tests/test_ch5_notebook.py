@@ -1,0 +1,76 @@
+"""chapters/ch5_variants.ipynb: committed clean, follows the conventions, runs headless, and
+the numbers its prose states (recorded by utils.report.md) say what the prose says."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils.report import computed
+
+CH5 = Path(__file__).resolve().parents[1] / "chapters" / "ch5_variants.ipynb"
+INSTALL = 'import utils.report  # noqa: F401'
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_committed_without_outputs_and_with_the_conventions():
+    nb = nbformat.read(CH5, as_version=4)
+    cells = code_cells(nb)
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells)
+    assert INSTALL in cells[0].source and "remove-cell" in cells[0].metadata["tags"]
+    first = [line for line in cells[1].source.splitlines() if line.strip()]
+    assert all(line.startswith(("import ", "from ", "%matplotlib", " ", ")")) for line in first)
+    assert cells[2].source.startswith("SEED = 0\n") and "default_rng(SEED" in cells[2].source
+    for cell in cells:
+        assert "\ndef " not in "\n" + cell.source and "\nclass " not in "\n" + cell.source
+        assert "glue" not in cell.source and "{eval}" not in cell.source
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "{glue" not in prose and "{eval}" not in prose
+    demos = [c for c in cells if "demo" in c.metadata.get("tags", [])]
+    assert len(demos) == 2
+
+
+@pytest.fixture(scope="module")
+def executed():
+    nbclient = pytest.importorskip("nbclient")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GRU_DEMO_MODE", "static")
+    try:
+        nb = nbformat.read(CH5, as_version=4)
+        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                         allow_errors=False,
+                                         resources={"metadata": {"path": str(CH5.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        mp.undo()
+    print(f"ch5 executed in {seconds:.1f} s")
+    # Target ≤ 60 s on a quiet 2-core machine; the bound leaves room for a loaded one.
+    assert seconds < 240, f"chapter 5 took {seconds:.0f} s"
+    return nb
+
+
+def test_runs_and_the_prose_matches_its_numbers(executed):
+    values = computed(executed)
+    assert values["diff_mgu"] < 1e-12  # MGU is the GRU with r = f, z = 1 − f
+    assert values["d_np"] < 1e-10 and values["d_t"] < 1e-10  # loop == scan
+    assert values["frac_bad"] > 0.5 and values["err_log"] < 1e-10  # underflow vs log space
+    assert values["err_cell"] < 1e-10
+    assert values["grow"] > 30  # ReLU state follows the input scale without BN
+    assert values["ratio_min"] < values["ratio_mgu"] < 1
+    assert values["fresh"] == pytest.approx(values["first"]["minGRU"], rel=0.5)
+    assert values["first"]["GRU"] < 0.1 * values["first"]["minGRU"]  # state-dependent gating
+    assert values["last"]["minGRU"] < 0.5 * values["first"]["minGRU"]
+    assert min(values["sp_f"]) > 0  # timings recorded
+
+
+def test_page_weight_within_budget(executed):
+    size = len(nbformat.writes(executed).encode())
+    assert size < 2 * 2**20, f"executed chapter is {size / 2**20:.2f} MiB"

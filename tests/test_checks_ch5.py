@@ -1,0 +1,246 @@
+"""Chapter 5 checkers: references agree with utils.variants / torch, the master's solutions
+earn every point, untouched stubs none, every known mistake gets its diagnostic, and honest
+alternative answers get full marks."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+from utils import variants as V
+from utils.checks import check, questions
+from utils.checks import ch5
+from utils.grading.exercises import solution_code
+from utils.params import param_count
+
+ROOT = Path(__file__).resolve().parents[1]
+QS = {q.name: q for q in questions("ch5_exercises")}
+
+
+@pytest.fixture(scope="module")
+def solutions() -> dict:
+    nb = nbformat.read(ROOT / "solutions" / "ch5_exercises.ipynb", as_version=4)
+    ns: dict = {"np": np}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "otter_answer_cell" not in cell.metadata.get("tags", []):
+            src = solution_code(cell.source)
+            if src.lstrip().startswith("def ") and not src.lstrip().startswith("def test_"):
+                exec(compile(src, "<solution>", "exec"), ns)
+    return ns
+
+
+@pytest.fixture(scope="module")
+def learner() -> dict:
+    """The references, compiled outside utils (as a learner's code would be), so that their
+    mistake flags can stand for learners' wrong answers without tripping the tracer."""
+    src = inspect.getsource(ch5)
+    body = src.split("# References, with the flags that produce the known mistakes")[1]
+    body = body.split("# Probes")[0]
+    ns: dict = {}
+    exec(compile("import numpy as np\n" + inspect.getsource(ch5._sigmoid) + body,
+                 "<learner>", "exec"), ns)
+    return ns
+
+
+# ------------------------------------------------------------------------- references
+
+
+def test_mgu_reference_is_utils_variants_mgu():
+    cell = V.MGU(3, 4, rng=np.random.default_rng(0))
+    g = np.random.default_rng(1)
+    x, h = g.normal(size=(5, 3)), g.uniform(-1, 1, size=(5, 4))
+    got = ch5.mgu_step(x, h, cell.weight_ih, cell.weight_hh, cell.bias)
+    np.testing.assert_allclose(got, cell.step(x, h), rtol=0, atol=1e-13)
+    with torch.no_grad():
+        want = cell.to_torch()(torch.from_numpy(x), torch.from_numpy(h)).numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_savings_are_differences_of_param_counts():
+    i, h = np.array([1, 2, 10, 64, 7]), np.array([1, 16, 24, 128, 300])
+    got = ch5.param_savings(i, h)
+    for k in range(len(i)):
+        gru = 3 * (h[k] * i[k] + h[k] * h[k] + h[k])  # one bias per gate
+        want = [gru - param_count(v, int(i[k]), int(h[k])) for v in ("gru1", "gru2", "gru3")]
+        assert got[k].tolist() == want
+
+
+def test_pair_reproduces_a_mingru_step_and_combine_is_two_steps_and_associative():
+    cell = V.MinGRU(3, 4, rng=np.random.default_rng(2))
+    g = np.random.default_rng(3)
+    x, h = g.normal(size=(5, 3)), g.normal(size=(5, 4))
+    a_t, b_t = ch5.mingru_pair(x, cell.weight_ih, cell.bias)
+    np.testing.assert_allclose(a_t * h + b_t, cell.step(x, h), rtol=0, atol=1e-13)
+    p = [(g.uniform(0, 1, 6), g.normal(size=6)) for _ in range(3)]
+    a, b = ch5.combine(*p[0], *p[1])
+    np.testing.assert_allclose(a * h[0, 0] + b, p[1][0] * (p[0][0] * h[0, 0] + p[0][1]) + p[1][1])
+    left = ch5.combine(*ch5.combine(*p[0], *p[1]), *p[2])
+    right = ch5.combine(*p[0], *ch5.combine(*p[1], *p[2]))
+    np.testing.assert_allclose(left, right, rtol=1e-13)
+
+
+@pytest.mark.parametrize("T", [1, 2, 5, 8, 13, 100])
+def test_scan_references_equal_the_loop(T):
+    g = np.random.default_rng(T)
+    a, b = g.uniform(0.1, 0.99, (T, 2, 3)), g.uniform(0.1, 1, (T, 2, 3))
+    h0 = g.uniform(0.1, 1, (2, 3))
+    loop = V.linear_scan_loop(a, b, h0)
+    np.testing.assert_allclose(ch5.parallel_scan(a, b, h0), loop, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ch5.log_scan(np.log(a), np.log(b), np.log(h0)), np.log(loop),
+                               rtol=0, atol=1e-11)
+
+
+# ------------------------------------------------------------------------- the master
+
+
+@pytest.mark.parametrize("name", sorted(QS))
+def test_master_solution_earns_every_point(solutions, name):
+    v = check(name, solutions[QS[name].func_name], "all")
+    assert v.status == "correct" and v.points == v.max_points, v.message
+
+
+@pytest.mark.parametrize("name", sorted(QS))
+def test_untouched_stub_scores_zero_as_not_attempted(name):
+    def stub(*args):
+        raise NotImplementedError(f"Exercise 5.{name[-1]}: not yet")
+
+    v = check(name, stub, "all")
+    assert v.points == 0 and v.status == "not attempted"
+
+
+def test_student_notebook_stubs_raise_not_implemented():
+    nb = nbformat.read(ROOT / "exercises" / "ch5_exercises.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for q in QS.values():
+        assert f"def {q.func_name}(" in code
+    assert code.count("raise NotImplementedError(\"Exercise 5.") == len(QS)
+    first = next(c for c in nb.cells if c.cell_type == "code" and "otter" not in c.source)
+    assert "%pip install" in first.source and "import utils.report" in first.source
+
+
+# ------------------------------------------------------------------------- known mistakes
+
+
+@pytest.mark.parametrize("name,index", [(q.name, i) for q in questions("ch5_exercises")
+                                        for i in range(len(q.mistakes))])
+def test_every_known_mistake_gets_its_message(learner, name, index):
+    q = QS[name]
+    mistake = q.mistakes[index]
+    kwargs = dict(mistake.fn.keywords)
+    for key, value in kwargs.items():  # functions of the checker module → learner copies
+        if callable(value) and getattr(value, "__module__", "") == ch5.__name__:
+            kwargs[key] = learner[value.__name__]
+    wrong = functools.partial(learner[q.func_name], **kwargs)
+    for level in ("public", "hidden"):
+        v = check(name, wrong, level)
+        assert v.points == 0 and mistake.message in v.message, (level, v.message)
+
+
+def test_product_form_log_scan_is_told_where_it_overflows():
+    def log_scan(log_a, log_b, log_h0):
+        A = np.cumprod(np.exp(log_a), axis=0)
+        with np.errstate(all="ignore"):
+            return np.log(A * (np.exp(log_h0) + np.cumsum(np.exp(log_b) / A, axis=0)))
+
+    v = check("q5_6", log_scan)
+    assert v.points == 0 and "inf or nan" in v.message and "T = 3000" in v.message
+
+
+def test_reversed_scan_and_off_by_one_rounds_get_different_messages():
+    def reversed_scan(a, b, h0):
+        A, B = a.copy(), b.copy()
+        B[0] = A[0] * h0 + B[0]
+        d = 1
+        while d < len(A):
+            B[d:], A[d:] = A[:-d] * B[d:] + B[:-d], A[d:] * A[:-d]
+            d *= 2
+        return B
+
+    def short_scan(a, b, h0):
+        A, B = a.copy(), b.copy()
+        B[0] = A[0] * h0 + B[0]
+        d = 1
+        while 2 * d < len(A):
+            B[d:], A[d:] = A[d:] * B[:-d] + B[d:], A[d:] * A[:-d]
+            d *= 2
+        return B
+
+    v1, v2 = check("q5_5", reversed_scan), check("q5_5", short_scan)
+    assert "operator order" in v1.message and "off by one in the rounds" in v2.message
+
+
+# ------------------------------------------------------------------------- honest answers
+
+
+def test_honest_alternative_answers_get_full_marks(capsys):
+    def mgu_step(x_t, h_prev, weight_ih, weight_hh, bias):
+        H = h_prev.shape[1]
+        pre_f = np.einsum("nk,hk->nh", x_t, weight_ih[:H]) + h_prev @ weight_hh[:H].T + bias[:H]
+        f = 1 / (1 + np.exp(-pre_f))
+        print("f", f.shape)
+        cand = np.tanh(x_t @ weight_ih[H:].T + (f * h_prev) @ weight_hh[H:].T + bias[H:])
+        return h_prev + f * (cand - h_prev)
+
+    def param_savings(input_size, hidden_size):
+        rows = []
+        for i, h in zip(input_size, hidden_size):
+            gru = 3 * (h * i + h * h + h)
+            rows.append([gru - (h * i + h * h + h + 2 * (h * h + h)),
+                         gru - (h * i + h * h + h + 2 * h * h),
+                         gru - (h * i + h * h + h + 2 * h)])
+        return np.array(rows)
+
+    def combine(a_first, b_first, a_second, b_second):
+        return np.multiply(a_first, a_second), b_second + a_second * b_first
+
+    def parallel_scan(a, b, h0):
+        B = b.astype(float).copy()
+        A = a.astype(float).copy()
+        B[0] = B[0] + A[0] * h0
+        shift = 1
+        while shift < len(B):
+            new_B, new_A = B.copy(), A.copy()
+            new_B[shift:] = A[shift:] * B[:-shift] + B[shift:]
+            new_A[shift:] = A[shift:] * A[:-shift]
+            A, B, shift = new_A, new_B, shift * 2
+        return B
+
+    def log_scan(log_a, log_b, log_h0):
+        a_star = np.cumsum(log_a, axis=0)
+        x = log_b - a_star
+        out = np.empty_like(x)
+        run = log_h0
+        for t in range(len(x)):  # a running log-sum-exp, stable by hand
+            m = np.maximum(run, x[t])
+            run = m + np.log(np.exp(run - m) + np.exp(x[t] - m))
+            out[t] = run
+        return a_star + out
+
+    for name, fn in [("q5_1", mgu_step), ("q5_2", param_savings), ("q5_4", combine),
+                     ("q5_5", parallel_scan), ("q5_6", log_scan)]:
+        v = check(name, fn, "all")
+        assert v.status == "correct", v.message
+
+
+def test_batch_grader_gives_the_master_full_marks_and_the_student_notebook_zero(tmp_path):
+    import csv
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "solutions" / "ch5_exercises.ipynb", tmp_path / "ch5_solution.ipynb")
+    shutil.copy(ROOT / "exercises" / "ch5_exercises.ipynb", tmp_path / "ch5_untouched.ipynb")
+    out = tmp_path / "reports"
+    subprocess.run([sys.executable, "-m", "utils.grade", str(tmp_path / "ch5_solution.ipynb"),
+                    str(tmp_path / "ch5_untouched.ipynb"), "--out", str(out), "--timeout", "180"],
+                   check=True, capture_output=True, cwd=ROOT)
+    with open(out / "summary.csv") as f:
+        rows = {r["report"]: r for r in csv.DictReader(f)}
+    assert rows["ch5_solution"]["score"] == rows["ch5_solution"]["max_score"] == "13"
+    assert rows["ch5_untouched"]["score"] == "0"

@@ -1,0 +1,284 @@
+r"""Chapter 5 demos: the variant explorer and the scan explorer.
+
+**Variant explorer** (``variant_explorer``). Pick a cell of the GRU family and a hidden size:
+the panel shows its equations (course convention), its parameter formula and count against the
+GRU's at that size, and the traces of its gates on one sample sequence (the adding problem's
+values and markers, ``H_in = 2``), from the NumPy cells of ``utils.variants`` /
+``utils.numpy_cells`` with seeded random weights. What a gate reads shows in its trace: a gate
+that reads only a bias is flat, one that reads only :math:`x_t` jumps with the input, one that
+reads only :math:`h_{t-1}` moves smoothly.
+
+**Scan explorer** (``scan_explorer``). A sequence length ``T`` → the loop's chain of ``T``
+dependent steps beside the scan's :math:`\lceil \log_2 T \rceil` rounds, drawing which
+positions combine in each round (``utils.variants.scan_schedule``), and the times of both,
+measured when the demo is built (``utils.costs.time_scan_vs_loop``).
+
+Builders return a widget and display nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from utils.numpy_cells import GRUCell, LSTMCell
+from utils.params import PARAM_FORMULAS, param_count
+from utils.tasks import adding_problem
+from utils.variants import VARIANTS, scan_schedule
+from utils.widgets import Choice, Demo, DemoWidget, Mode
+
+__all__ = [
+    "FAMILY",
+    "EQUATIONS",
+    "HIDDEN_SIZES",
+    "SCAN_LENGTHS",
+    "gate_traces",
+    "variant_explorer_demo",
+    "variant_explorer",
+    "scan_explorer_demo",
+    "scan_explorer",
+]
+
+# label → (kind for gate_inputs / utils.params, NumPy class builder)
+FAMILY: dict[str, str] = {
+    "GRU": "gru", "GRU (reset before)": "gru_before", "MGU": "mgu", "Li-GRU": "ligru",
+    "GRU1": "gru1", "GRU2": "gru2", "GRU3": "gru3", "CIFG-LSTM": "cifg", "LSTM": "lstm",
+    "minGRU": "mingru",
+}
+_PARAM_KIND = {"gru_before": "gru"}
+
+EQUATIONS: dict[str, list[str]] = {
+    "gru": ["r = σ(W_ir x + b_ir + W_hr h + b_hr)", "z = σ(W_iz x + b_iz + W_hz h + b_hz)",
+            "n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))", "h' = z ⊙ h + (1 − z) ⊙ n"],
+    "gru_before": ["r = σ(W_ir x + b_ir + W_hr h + b_hr)", "z = σ(W_iz x + b_iz + W_hz h + b_hz)",
+                   "n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)", "h' = z ⊙ h + (1 − z) ⊙ n"],
+    "mgu": ["f = σ(W_if x + W_hf h + b_f)", "n = tanh(W_in x + W_hn (f ⊙ h) + b_n)",
+            "h' = (1 − f) ⊙ h + f ⊙ n      (r = f, z = 1 − f)"],
+    "ligru": ["z = σ(BN(W_iz x) + W_hz h)", "n = ReLU(BN(W_in x) + W_hn h)",
+              "h' = z ⊙ h + (1 − z) ⊙ n      (no reset gate)"],
+    "gru1": ["r = σ(W_hr h + b_r)", "z = σ(W_hz h + b_z)", "n = tanh(W_in x + W_hn (r ⊙ h) + b_n)",
+             "h' = z ⊙ h + (1 − z) ⊙ n"],
+    "gru2": ["r = σ(W_hr h)", "z = σ(W_hz h)", "n = tanh(W_in x + W_hn (r ⊙ h) + b_n)",
+             "h' = z ⊙ h + (1 − z) ⊙ n"],
+    "gru3": ["r = σ(b_r)", "z = σ(b_z)", "n = tanh(W_in x + W_hn (r ⊙ h) + b_n)",
+             "h' = z ⊙ h + (1 − z) ⊙ n"],
+    "cifg": ["i = σ(W_ii x + W_hi h + b_i),   f = 1 − i", "g = tanh(W_ig x + W_hg h + b_g)",
+             "o = σ(W_io x + W_ho h + b_o)", "c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')"],
+    "lstm": ["i = σ(W_ii x + b_ii + W_hi h + b_hi),   f = σ(W_if x + ... )",
+             "g = tanh(W_ig x + ... ),   o = σ(W_io x + ... )",
+             "c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')"],
+    "mingru": ["z = σ(W_iz x + b_z)", "n = W_in x + b_n      (no tanh)",
+               "h' = z ⊙ h + (1 − z) ⊙ n = a ⊙ h + b"],
+}
+
+HIDDEN_SIZES: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
+SCAN_LENGTHS: tuple[int, ...] = (2, 3, 4, 5, 8, 9, 12, 16, 24)
+TRACE_T, TRACE_H, TRACE_UNITS = 30, 8, 3
+GATE_COLORS = {"r": "#ff7f0e", "z": "#2ca02c", "f": "#9467bd", "i": "#1f77b4",
+               "o": "#8c564b", "g": "#e377c2", "n": "#7f7f7f"}
+
+CSS = """
+.gru-ve pre { font-size: 0.85em; margin: 2px 0; line-height: 1.3; }
+.gru-ve p, .gru-se p { margin: 3px 0; font-size: 0.85em; }
+.gru-se table { border-collapse: collapse; font-size: 0.85em; }
+.gru-se td, .gru-se th { padding: 1px 8px; border-bottom: 1px solid #ccc; text-align: right; }
+"""
+
+
+def _cell(kind: str, hidden_size: int, seed: int) -> Any:
+    rng = np.random.default_rng(seed)
+    if kind in ("gru", "gru_before"):
+        cell = GRUCell(2, hidden_size, rng=rng, reset_after=kind == "gru")
+    elif kind == "lstm":
+        cell = LSTMCell(2, hidden_size, rng=rng)
+    else:
+        cell = VARIANTS[kind](2, hidden_size, rng=rng)
+    for name, value in cell.parameters().items():  # larger weights: visible gate movement
+        setattr(cell, name, value * 3.0)
+    return cell
+
+
+@functools.cache
+def gate_traces(kind: str, *, seed: int = 0) -> dict[str, np.ndarray]:
+    """Gates of a seeded random cell of ``kind`` (``H_in = 2``, ``H = 8``, weights 3× the
+    PyTorch initialisation) over one adding-problem sequence of ``T = 30`` steps: dict of
+    ``(T, H)`` arrays (every gate and candidate; ``"x"`` holds the input ``(T, 2)``)."""
+    X, _ = adding_problem(TRACE_T, 1, rng=seed, as_numpy=True)  # (T, 1, 2)
+    cell = _cell(kind, TRACE_H, seed)
+    X = X.astype(np.float64)
+    _, _, gates = cell.forward(X, return_gates=True)
+    out = {g: v[:, 0] for g, v in gates.items() if g not in ("c", "h")}
+    out["x"] = X[:, 0]
+    return out
+
+
+def variant_explorer_demo(seed: int = 0) -> Demo:
+    """The ``Demo`` behind :func:`variant_explorer`: 10 cells × 9 hidden sizes."""
+    labels = list(FAMILY)
+    traces = {kind: gate_traces(kind, seed=seed) for kind in FAMILY.values()}
+    H_in = 2
+    steps = np.arange(1, TRACE_T + 1)
+
+    def setup(fig: Figure, variant: str, hidden_size: int) -> Callable[..., None]:
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.88, wspace=0.38)
+        ax_t, ax_p = fig.subplots(1, 2, width_ratios=[1.7, 1])
+        lines = {g: [ax_t.plot([], [], color=c, lw=1.2, animated=True,
+                               label=g if u == 0 else None)[0] for u in range(TRACE_UNITS)]
+                 for g, c in GATE_COLORS.items()}
+        x0 = traces["gru"]["x"]
+        for t in np.flatnonzero(x0[:, 1] > 0):
+            ax_t.axvline(t + 1, color="#d62728", lw=0.8, ls=":")
+        ax_t.set(xlim=(1, TRACE_T), ylim=(-1.05, 1.35), xlabel="step t",
+                 ylabel="gate (units 0–2)")
+        title = ax_t.set_title("", fontsize=9, animated=True)
+        legend_ax = ax_t
+        legend_ax.legend(loc="upper center", ncols=7, fontsize=7, frameon=False)
+        names = [FAMILY[v] for v in labels]
+        bars = ax_p.barh(np.arange(len(labels)), np.ones(len(labels)), color="#bbbbbb",
+                         animated=True)
+        ax_p.set(yticks=np.arange(len(labels)), xscale="log", xlabel="parameters (log scale)")
+        ax_p.set_yticklabels(labels, fontsize=7)
+        ax_p.invert_yaxis()
+        ax_p.set_xlim(10, 2e7)
+        ptitle = ax_p.set_title("", fontsize=9, animated=True)
+
+        def update(variant: str, hidden_size: int) -> None:
+            kind = FAMILY[variant]
+            tr = traces[kind]
+            for g, ls in lines.items():
+                for u, line in enumerate(ls):
+                    if g in tr:
+                        line.set_data(steps, tr[g][:, u])
+                    else:
+                        line.set_data([], [])
+            title.set_text(f"{variant}: gates on one sequence (red: markers)")
+            for bar, k, lab in zip(bars, names, labels):
+                bar.set_width(param_count(_PARAM_KIND.get(k, k), H_in, hidden_size))
+                bar.set_color("#1f77b4" if lab == variant else "#bbbbbb")
+            ptitle.set_text(f"H_in = {H_in}, H = {hidden_size}")
+
+        return update
+
+    def render(variant: str, hidden_size: int) -> str:
+        kind = FAMILY[variant]
+        pk = _PARAM_KIND.get(kind, kind)
+        n = param_count(pk, H_in, hidden_size)
+        n_gru = param_count("gru", H_in, hidden_size)
+        eqs = "\n".join(EQUATIONS[kind])
+        return (f"<div class='gru-ve'><pre>{eqs}</pre>"
+                f"<p>parameters: {PARAM_FORMULAS[pk]} = <b>{n:,}</b> at H_in = {H_in}, "
+                f"H = {hidden_size}: {n / n_gru:.0%} of the GRU's {n_gru:,}.</p></div>")
+
+    return Demo(
+        controls={"variant": Choice(labels, widget="dropdown", description="cell"),
+                  "hidden_size": Choice(list(HIDDEN_SIZES), value=16,
+                                        description="hidden size H")},
+        setup=setup, render=render, css=CSS, figsize=(7.2, 2.8), dpi=62, colors=16,
+        budget_bytes=1_150_000)
+
+
+def variant_explorer(seed: int = 0, *, mode: Mode | None = None) -> DemoWidget:
+    """Pick a cell of the GRU family and a hidden size → its equations, its parameter count
+    against the GRU's (PyTorch's two-bias GRU; the variants as in their papers) and its gate
+    traces on one adding-problem sequence (seeded random weights).
+
+    Args:
+        seed: seeds the weights and the sequence.
+        mode: ``"live"`` or ``"static"``; default ``utils.widgets.get_mode()``.
+    """
+    return variant_explorer_demo(seed).build(mode)
+
+
+# ----------------------------------------------------------------------------- scan explorer
+
+
+@functools.cache
+def _scan_times(lengths: tuple[int, ...], repeats: int) -> dict[str, list[float]]:
+    from utils.costs import time_scan_vs_loop
+
+    return time_scan_vs_loop(list(lengths), repeats=repeats, hidden_size=16, batch_size=4)
+
+
+def scan_explorer_demo(*, repeats: int = 5) -> Demo:
+    """The ``Demo`` behind :func:`scan_explorer`: one position per length in ``SCAN_LENGTHS``."""
+    times = _scan_times(SCAN_LENGTHS, repeats)
+    T_max = max(SCAN_LENGTHS)
+    R_max = len(scan_schedule(T_max))
+
+    def setup(fig: Figure, T: int) -> Callable[[int], None]:
+        fig.subplots_adjust(left=0.13, right=0.98, bottom=0.04, top=0.9, hspace=0.35)
+        ax_l, ax_s = fig.subplots(2, 1, height_ratios=[1, R_max + 1])
+        for ax in (ax_l, ax_s):
+            ax.set_xlim(-0.5, T_max - 0.5)
+            ax.set_xticks([])
+            for side in ("top", "right", "bottom"):
+                ax.spines[side].set_visible(False)
+        ax_l.set(ylim=(-0.6, 0.6), yticks=[0], yticklabels=["loop"])
+        ax_s.set(ylim=(R_max + 0.4, -0.4), yticks=range(R_max + 1),
+                 yticklabels=["pairs"] + [f"round {k + 1}, d = {2 ** k}"
+                                          for k in range(R_max)])
+        ax_s.tick_params(axis="y", labelsize=7)
+        title = ax_l.set_title("", fontsize=9, animated=True)
+        dots_l = ax_l.scatter([], [], s=18, color="black", animated=True, zorder=3)
+        (chain,) = ax_l.plot([], [], color="#1f77b4", lw=1.5, animated=True)
+        dots_s = ax_s.scatter([], [], s=12, color="#999999", animated=True, zorder=3)
+        hits = ax_s.scatter([], [], s=20, color="#2ca02c", animated=True, zorder=4)
+        n_arcs = sum(T_max - 2 ** k for k in range(R_max))
+        arcs = [ax_s.plot([], [], color="#2ca02c", lw=0.8, alpha=0.7, animated=True)[0]
+                for _ in range(n_arcs)]
+
+        def update(T: int) -> None:
+            ts = np.arange(T)
+            xs = ts * (T_max - 1) / max(T - 1, 1)  # spread the positions over the width
+            dots_l.set_offsets(np.c_[xs, np.zeros(T)])
+            chain.set_data(xs, np.zeros(T))
+            rounds = scan_schedule(T)
+            pts, hit = [(x, 0) for x in xs], []
+            i = 0
+            for k, (d, targets) in enumerate(rounds, start=1):
+                pts += [(x, k) for x in xs]
+                for t in targets:  # position t reads t − d from the row above
+                    arcs[i].set_data([xs[t - d], xs[t]], [k - 1, k])
+                    hit.append((xs[t], k))
+                    i += 1
+            for arc in arcs[i:]:
+                arc.set_data([], [])
+            dots_s.set_offsets(np.array(pts))
+            hits.set_offsets(np.array(hit) if hit else np.empty((0, 2)))
+            title.set_text(f"T = {T}: the loop takes {T} dependent steps; the scan "
+                           f"{len(rounds)} rounds ({i} combines in all)")
+
+        return update
+
+    def render(T: int) -> str:
+        j = SCAN_LENGTHS.index(T)
+        rounds = len(scan_schedule(T))
+        work = sum(len(t) for _, t in scan_schedule(T))
+        loop_us, scan_us = 1e6 * times["loop"][j], 1e6 * times["scan"][j]
+        return ("<div class='gru-se'><table><tr><th></th><th>dependent steps (depth)</th>"
+                "<th>combines (work)</th><th>measured (µs, minGRU, H = 16, N = 4)</th></tr>"
+                f"<tr><td>loop</td><td>{T}</td><td>{T}</td><td>{loop_us:.0f}</td></tr>"
+                f"<tr><td>scan</td><td>{rounds}</td><td>{work}</td><td>{scan_us:.0f}</td></tr>"
+                "</table><p>Each row is the sequence after a round. Green: a position that "
+                "combines, in that round, with the one d places to its left in the row above "
+                "(the line); grey: a position that only keeps its value.</p></div>")
+
+    return Demo(controls={"T": Choice(list(SCAN_LENGTHS), value=16,
+                                      description="sequence length T")},
+                setup=setup, render=render, css=CSS, figsize=(7.2, 3.2), dpi=72, colors=16,
+                budget_bytes=500_000)
+
+
+def scan_explorer(*, repeats: int = 5, mode: Mode | None = None) -> DemoWidget:
+    """Sequence length → the loop's chain of ``T`` dependent steps beside the scan's
+    ``⌈log₂ T⌉`` rounds (which positions combine), with both times measured on this machine.
+
+    Args:
+        repeats: timed runs per length (the median is shown).
+        mode: ``"live"`` or ``"static"``; default ``utils.widgets.get_mode()``.
+    """
+    return scan_explorer_demo(repeats=repeats).build(mode)
