@@ -600,6 +600,10 @@ def test_chapter_is_committed_without_outputs_and_follows_conventions():
         assert "\ndef " not in "\n" + cell.source and "\nclass " not in "\n" + cell.source
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert not GLUE.search(prose), "numbers in prose come from utils.report.md, not glue"
+    md_text = prose + "\n".join(c.source for c in code if "md(" in c.source)
+    assert md_text.count("3/4") == 1, "the GRU/LSTM ratio is stated once (plus the exercise)"
+    for note in ("the tests check", "not installed here", "rounding", "inspect"):
+        assert note not in md_text, f"maintainer note or rounding aside in the prose: {note!r}"
     assert "vanishing_explorer()" in "".join(c.source for c in code)
     assert "recall_explorer()" in "".join(c.source for c in code)
     assert "param_budget_explorer" not in "".join(c.source for c in code)
