@@ -1,6 +1,7 @@
-"""Chapter 1 exercises: references against PyTorch/mpmath, every known mistake gets its
-message, hand-written wrong answers are diagnosed, the master scores full marks and the
-untouched student notebook zero with ``python -m utils.grade``."""
+"""Chapter 1 exercises: references against PyTorch, autograd and brute force, every known
+mistake gets its message, hand-written right and wrong answers are judged as they should be,
+the master scores full marks and the untouched student notebook zero with
+``python -m utils.grade``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import mpmath
 import nbformat
 import numpy as np
 import pytest
@@ -23,6 +23,7 @@ from utils.checks import ch1
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch1_exercises.ipynb"
+NAMES = ["q1_1", "q1_2", "q1_3", "q1_4", "q1_5"]
 STUDENT = ROOT / "exercises" / "ch1_exercises.ipynb"
 
 
@@ -36,7 +37,7 @@ def verdict(name, fn, level="public"):
 
 _LEARNER_FILE = "/tmp/learner_ch1_answers.py"
 _LEARNER: dict = {"np": np}
-for _f in (ch1._stable, ch1.sigmoid, ch1.rnn_step, ch1.param_counts,
+for _f in (ch1.cell_path_norms, ch1.steps_to_fraction, ch1.gru_hidden_size, ch1.rnn_step,
            ch1.linear_rnn_gradient_norms):
     exec(compile(textwrap.dedent(inspect.getsource(_f)), _LEARNER_FILE, "exec"), _LEARNER)
 
@@ -48,22 +49,73 @@ def as_learner(fn):
     return _LEARNER[fn.__name__]
 
 
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
 # ------------------------------------------------------------------------ references
 
 
-def test_sigmoid_reference_is_exact_against_mpmath():
-    a = np.concatenate([np.linspace(-745.0, 745.0, 301), [-720.0, -40.0, 0.0, 40.0, 1000.0,
-                                                         -1000.0]])
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow
-        got = ch1.sigmoid(a)
-    mpmath.mp.dps = 50
-    exact = np.array([float(1 / (1 + mpmath.exp(-mpmath.mpf(float(x))))) for x in a])
-    normal = exact > 1e-300  # subnormals: compare with the float64 spacing instead
-    np.testing.assert_allclose(got[normal], exact[normal], rtol=1e-14, atol=0)
-    assert np.all(np.abs(got[~normal] - exact[~normal]) <= 1e-14 * np.abs(exact[~normal])
-                  + 5e-324 * 64)
-    assert torch.allclose(torch.from_numpy(got), torch.sigmoid(torch.from_numpy(a)),
-                          rtol=1e-14, atol=1e-300)
+def test_cell_path_reference_is_the_norm_of_the_product_of_diagonals(rng):
+    f = sigmoid(rng.normal(1.0, 1.5, (6, 4)))
+    got = ch1.cell_path_norms(f)
+    product = np.eye(4)
+    expected = [1.0]
+    for f_t in f:
+        product = np.diag(f_t) @ product
+        expected.append(np.linalg.norm(product, 2))
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_cell_path_reference_matches_the_chapter_measurement():
+    """W_hh = 0 and no input: utils.gradients measures exactly σ(b)^t on the cell path."""
+    from utils.gradients import lstm_path_norms
+
+    paths = lstm_path_norms(seq_len=12, spectral_radius=0.0, gate_bias=1.5, input_std=0.0,
+                            hidden_size=3, input_size=2, n_samples=1)
+    got = ch1.cell_path_norms(np.full((12, 3), sigmoid(1.5)))
+    np.testing.assert_allclose(got, paths["cell"].norms[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_steps_to_fraction_reference_against_brute_force(level):
+    for probe in ch1._fraction_probes(level):
+        got = ch1.steps_to_fraction(**probe.args)
+        assert got.dtype.kind == "i"
+        for b, fraction, t in zip(probe.args["forget_bias"], probe.args["fraction"], got):
+            s, k = sigmoid(b), 0
+            while s**k >= fraction:
+                k += 1
+            assert t == k, (b, fraction)
+
+
+def test_steps_to_fraction_public_example():
+    assert ch1.steps_to_fraction(np.array([0.0]), np.array([0.3]))[0] == 2
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_gru_hidden_size_reference_against_torch_counts(level):
+    from utils import param_count
+    from utils.demos.ch1 import equal_budget_hidden_size
+
+    probe = ch1._budget_probes(level)[0]
+    got = ch1.gru_hidden_size(**probe.args)
+    assert got.dtype.kind == "i"
+    for h_in, h, h_gru in zip(probe.args["input_size"], probe.args["hidden_size"], got):
+        lstm = param_count("lstm", int(h_in), int(h))
+        assert h_gru == equal_budget_hidden_size("gru", lstm, int(h_in))
+    for h_in, h in [(3, 5), (64, 64)]:  # and param_count is torch's own count
+        lstm = sum(p.numel() for p in torch.nn.LSTM(h_in, h).parameters())
+        h_gru = int(ch1.gru_hidden_size(np.array([h_in]), np.array([h]))[0])
+        assert sum(p.numel() for p in torch.nn.GRU(h_in, h_gru).parameters()) <= lstm
+        assert sum(p.numel() for p in torch.nn.GRU(h_in, h_gru + 1).parameters()) > lstm
+
+
+def test_gru_hidden_size_lies_between_the_two_shortcuts():
+    h_in = np.array([1, 10, 100, 1000, 10000])
+    h = np.full(5, 100)
+    got = ch1.gru_hidden_size(h_in, h)
+    assert np.all(got >= np.floor(np.sqrt(4 / 3) * h) - 2) and np.all(got <= 4 * h // 3)
 
 
 def test_rnn_step_reference_matches_torch_rnncell(rng):
@@ -78,16 +130,6 @@ def test_rnn_step_reference_matches_torch_rnncell(rng):
         expected = cell(torch.from_numpy(x_t), torch.from_numpy(h_prev)).detach().numpy()
         got = ch1.rnn_step(x_t, h_prev, **params)
         assert np.max(np.abs(got - expected)) < 1e-13
-
-
-def test_param_counts_reference_matches_torch():
-    sizes_in, sizes_h = np.array([1, 3, 10, 64]), np.array([1, 4, 20, 7])
-    counts = ch1.param_counts(sizes_in, sizes_h)
-    assert counts.shape == (4, 3) and counts.dtype.kind == "i"
-    for k, (i, h) in enumerate(zip(sizes_in, sizes_h)):
-        for j, cls in enumerate((torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM)):
-            layer = cls(int(i), int(h))
-            assert counts[k, j] == sum(p.numel() for p in layer.parameters())
 
 
 def test_gradient_norms_reference_matches_autograd(rng):
@@ -108,10 +150,20 @@ def test_gradient_norms_reference_matches_autograd(rng):
     assert got[-1] == pytest.approx(torch.linalg.matrix_norm(jac, ord=2).item(), rel=1e-12)
 
 
-def test_scaled_orthogonal_probe_gives_rho_to_the_t():
-    probe = ch1._gradient_probes("public")[0]
-    got = ch1.linear_rnn_gradient_norms(**probe.args)
-    np.testing.assert_allclose(got, 0.9 ** np.arange(7), rtol=1e-12)
+def test_probes_come_from_probe_rng_and_hidden_ones_change_with_the_seed():
+    from utils.checks import core
+
+    public = [p.args for p in ch1._gate_probes("public")]
+    assert all(np.array_equal(a["f"], b["f"]) for a, b in
+               zip(public, [p.args for p in ch1._gate_probes("public")]))
+    core.set_hidden_seed(1)
+    try:
+        one = ch1._budget_probes("hidden")[0].args["hidden_size"]
+        core.set_hidden_seed(2)
+        two = ch1._budget_probes("hidden")[0].args["hidden_size"]
+    finally:
+        core.set_hidden_seed(None)
+    assert not np.array_equal(one, two)
 
 
 # ------------------------------------------------------------------------ verdicts
@@ -148,136 +200,112 @@ def test_the_stub_is_not_attempted(q):
     assert v.status == "not attempted" and "not attempted yet" in v.message
 
 
-# Hand-written wrong answers, as a learner would type them.
+@pytest.mark.parametrize("q", ch1.QUESTIONS, ids=lambda q: q.name)
+def test_hints_are_words_not_code(q):
+    for token in ("np.", "@", "==", "return", "def ", "[:", "**", "import"):
+        assert token not in q.hint, (q.name, token)
 
 
-def naive_sigmoid(a):
-    return 1 / (1 + np.exp(-a))
+# Hand-written answers, as a learner would type them: other right forms, and wrong ones.
 
 
-def tanh_sigmoid(a):
-    return 0.5 * (1 + np.tanh(a / 2))
+def test_cell_path_by_hand():
+    def with_matrices(f):  # right: the definition, built literally
+        product, out = np.eye(f.shape[1]), [1.0]
+        for f_t in f:
+            product = np.diag(f_t) @ product
+            out.append(np.linalg.norm(product, 2))
+        return np.array(out)
+
+    def with_logs(f):  # right: sums of logarithms, printing on the way
+        logs = np.vstack([np.zeros((1, f.shape[1])), np.cumsum(np.log(f), axis=0)])
+        print("log-products", logs.shape)
+        return np.exp(logs.max(axis=1))
+
+    def final_only(f):  # wrong: one number
+        return np.cumprod(f, axis=0)[-1].max()
+
+    def per_unit(f):  # wrong: the products themselves, (T, H)
+        return np.cumprod(f, axis=0)
+
+    assert verdict("q1_1", with_matrices, "all").status == "correct"
+    assert verdict("q1_1", with_logs, "all").status == "correct"
+    msg = verdict("q1_1", final_only).message
+    assert msg.startswith("❌") and ("shape" in msg or "NumPy array" in msg)
+    assert "Wrong shape" in verdict("q1_1", per_unit).message
 
 
-def ratio_sigmoid(a):
-    return np.exp(a) / (1 + np.exp(a))
+def test_steps_to_fraction_by_hand():
+    def loop(forget_bias, fraction):  # right: count the steps
+        out = []
+        for b, fr in zip(forget_bias, fraction):
+            s, t = 1 / (1 + np.exp(-b)), 0
+            while s**t >= fr:
+                t += 1
+            out.append(t)
+        return np.array(out)
+
+    def naive_log(forget_bias, fraction):  # right for these biases: log of the sigmoid
+        return np.ceil(np.log(fraction) / np.log(1 / (1 + np.exp(-forget_bias)))).astype(int)
+
+    def as_floats(forget_bias, fraction):  # right: whole numbers held in floats
+        return np.floor(np.log(fraction) / -np.log1p(np.exp(-forget_bias))) + 1
+
+    def half_life_only(forget_bias, fraction):  # wrong: ignores the fraction
+        return np.floor(np.log(0.5) / -np.log1p(np.exp(-forget_bias))).astype(int) + 1
+
+    for fn in (loop, naive_log, as_floats):
+        assert verdict("q1_2", fn, "all").status == "correct", fn.__name__
+    v = verdict("q1_2", half_life_only)
+    assert v.status == "incorrect" and "Expected `steps`" in v.message
 
 
-@pytest.mark.parametrize("fn, cause", [(naive_sigmoid, "overflowed to inf"),
-                                       (tanh_sigmoid, "cancelled to 0")],
-                         ids=["naive", "tanh"])
-def test_overflowing_or_cancelling_sigmoids_are_rejected(fn, cause):
-    with np.errstate(all="ignore"):
-        v = verdict("q1_1", fn)
-    assert v.status == "incorrect"
-    assert "a tiny number that float64 can hold" in v.message
-    assert cause in v.message and "e^a / (1 + e^a)" in v.message
+def test_gru_hidden_size_by_hand():
+    def search(input_size, hidden_size):  # right: grow H' while it fits
+        out = []
+        for h_in, h in zip(input_size, hidden_size):
+            budget, k = 4 * (h * h_in + h * h + 2 * h), 1
+            while 3 * ((k + 1) * h_in + (k + 1) ** 2 + 2 * (k + 1)) <= budget:
+                k += 1
+            out.append(k)
+        return np.array(out)
+
+    def four_thirds(input_size, hidden_size):
+        return np.floor(4 / 3 * hidden_size).astype(int)
+
+    assert verdict("q1_3", search, "all").status == "correct"
+    assert "you scaled H by 4/3" in verdict("q1_3", four_thirds).message
 
 
-def test_sigmoid_nan_at_plus_1000_is_named():
-    with np.errstate(all="ignore"):
-        v = verdict("q1_1", ratio_sigmoid)
-    assert v.status == "incorrect" and "Got NaN in `sigma`" in v.message
+def test_rnn_step_by_hand():
+    def buggy(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # the exercise's code
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh + bias_ih
+        return np.tanh(a)
 
+    def half_fixed(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_ih
+        return np.tanh(a)
 
-def test_float32_sigmoid_is_a_dtype_error():
-    def f32(a):
-        out = np.empty_like(a, dtype=np.float32)
-        pos = a >= 0
-        out[pos] = 1 / (1 + np.exp(-a[pos]))
-        e = np.exp(a[~pos])
-        out[~pos] = e / (1 + e)
-        return out
-    v = verdict("q1_1", f32)
-    assert "Wrong dtype" in v.message and "float32" in v.message
+    def einsum(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # right, another form
+        return np.tanh(np.einsum("nk,hk->nh", x_t, weight_ih) + bias_ih
+                       + np.einsum("nk,hk->nh", h_prev, weight_hh) + bias_hh)
 
+    def doubled_bias(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        return np.tanh(x_t @ weight_ih.T + 2 * bias_ih + h_prev @ weight_hh.T + bias_hh)
 
-def test_clipped_sigmoid_is_not_blamed_on_overflow():
-    def clipped(a):  # no overflow, but σ(−1000) becomes σ(−500) ≈ 7e−218 instead of 0
-        return 1 / (1 + np.exp(-np.clip(a, -500, 500)))
-    v = verdict("q1_1", clipped)
-    assert v.status == "incorrect" and v.points == 0
-    assert "σ(-1000) = 0 in float64" in v.message and "clip" in v.message
-    assert "overflowed" not in v.message and "a tiny number that float64 can hold" not in v.message
-
-
-def test_cancelling_sigmoid_is_not_blamed_on_overflow():
-    def one_minus(a):  # σ(a) = 1 − σ(−a) for a < 0: cancels to 0 once σ(−a) rounds to 1
-        out = np.empty_like(a)
-        pos = a >= 0
-        out[pos] = 1 / (1 + np.exp(-a[pos]))
-        out[~pos] = 1 - 1 / (1 + np.exp(a[~pos]))
-        return out
-    v = verdict("q1_1", one_minus)
-    assert v.status == "incorrect" and "σ(-40) = 4.248e-18" in v.message
-    assert "cancelled to 0" in v.message and "overflowed" not in v.message
-
-
-def test_where_sigmoid_that_warns_at_1000_is_rejected():
-    def where(a):  # right values, but np.exp(1000) overflows in the discarded branch
-        return np.where(a >= 0, 1 / (1 + np.exp(-a)), np.exp(a) / (1 + np.exp(a)))
-    for level in ("public", "hidden"):
-        v = verdict("q1_1", where, level)
-        assert v.status == "incorrect" and v.points == 0, v.message
-        assert "the values are right, but your function warned" in v.message
-        assert "overflow encountered in exp" in v.message and "np.where" in v.message
-
-
-def test_masked_sigmoid_does_not_warn_and_passes():
-    def masked(a):
-        out = np.empty_like(a)
-        pos = a >= 0
-        out[pos] = 1 / (1 + np.exp(-a[pos]))
-        e = np.exp(a[~pos])
-        out[~pos] = e / (1 + e)
-        return out
-    assert verdict("q1_1", masked, "all").status == "correct"
+    assert "both of its bugs are still there" in verdict("q1_4", buggy).message
+    assert "bias_ih is still added twice" in verdict("q1_4", half_fixed).message
+    assert verdict("q1_4", einsum, "all").status == "correct"
+    msg = verdict("q1_4", doubled_bias).message
+    assert "Problem in the bias term" in msg and "only the biases act" in msg
 
 
 def test_a_list_instead_of_an_array_is_named():
     def as_list(weight_hh, steps):
         return [np.linalg.norm(np.linalg.matrix_power(weight_hh, t), 2) for t in steps]
-    v = verdict("q1_4", as_list)
+    v = verdict("q1_5", as_list)
     assert v.status == "incorrect" and v.points == 0 and v.max_points == 1
     assert "list or tuple of 7 items" in v.message and "np.array(norms)" in v.message
-
-
-def test_rnn_step_wrong_bias_is_isolated_to_the_bias_term():
-    def doubled_bias(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return np.tanh(x_t @ weight_ih.T + 2 * bias_ih + h_prev @ weight_hh.T + bias_hh)
-    v = verdict("q1_2", doubled_bias)
-    assert "Problem in the bias term" in v.message and "only the biases act" in v.message
-
-
-def test_rnn_step_missing_bias_hh_by_hand():
-    def no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T)
-    assert "bias_hh is missing" in verdict("q1_2", no_bias_hh).message
-
-
-def test_rnn_step_wrong_recurrent_term_is_isolated():
-    def half_recurrent(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return np.tanh(x_t @ weight_ih.T + bias_ih + 0.5 * h_prev @ weight_hh.T + bias_hh)
-    assert "Problem in the recurrent term W_hh h_prev" in verdict("q1_2", half_recurrent).message
-
-
-def test_param_counts_by_hand():
-    def one_bias(input_size, hidden_size):
-        per = hidden_size * input_size + hidden_size**2 + hidden_size
-        return per[:, None] * np.array([1, 3, 4])
-
-    def as_floats(input_size, hidden_size):
-        per = hidden_size * input_size + hidden_size**2 + 2 * hidden_size
-        return (per[:, None] * np.array([1, 3, 4])).astype(np.float64)
-
-    def transposed(input_size, hidden_size):
-        per = hidden_size * input_size + hidden_size**2 + 2 * hidden_size
-        return per[None, :] * np.array([1, 3, 4])[:, None]  # (3, K)
-
-    assert "PyTorch keeps two (bias_ih and bias_hh)" in verdict("q1_3", one_bias).message
-    assert verdict("q1_3", as_floats, "all").status == "correct"
-    msg = verdict("q1_3", transposed).message
-    assert "Wrong shape" in msg and "(4, 3)" in msg and "(transposed?)" in msg
 
 
 def test_gradient_norms_by_hand():
@@ -292,26 +320,24 @@ def test_gradient_norms_by_hand():
         return np.array([np.linalg.norm(np.linalg.matrix_power(weight_hh, steps[-1]), 2)])
 
     def loop(weight_hh, steps):  # a different correct answer: repeated products
-        out, M, t = [], np.eye(len(weight_hh)), 0
+        out = []
         for target in steps:
-            M = np.linalg.matrix_power(weight_hh, target) if target < t else M
-            t = min(t, target)
-            while t < target:
-                M, t = weight_hh @ M, t + 1
-            out.append(np.linalg.norm(M, 2))
+            M = np.eye(len(weight_hh))
+            for _ in range(target):
+                M = weight_hh @ M
+            out.append(np.linalg.svd(M, compute_uv=False)[0])
         return np.array(out)
 
-    assert "Frobenius norm" in verdict("q1_4", frobenius).message
-    assert "ρ(W)^t, the eigenvalue estimate" in verdict("q1_4", radius).message
-    msg = verdict("q1_4", last_only).message
+    assert "Frobenius norm" in verdict("q1_5", frobenius).message
+    assert "ρ(W)^t, the eigenvalue estimate" in verdict("q1_5", radius).message
+    msg = verdict("q1_5", last_only).message
     assert "Wrong shape" in msg and "(7,)" in msg
-    assert verdict("q1_4", loop, "all").status == "correct"
+    assert verdict("q1_5", loop, "all").status == "correct"
 
 
 def test_questions_are_registered_in_order():
     assert checks.ASSIGNMENTS["ch1_exercises"] == "utils.checks.ch1"
-    assert [q.name for q in checks.questions("ch1_exercises")] == ["q1_1", "q1_2", "q1_3",
-                                                                   "q1_4"]
+    assert [q.name for q in checks.questions("ch1_exercises")] == NAMES
     assert checks.get_question("q1_3").max_points == 2
 
 
@@ -328,7 +354,7 @@ def test_master_and_student_notebooks():
     for src, q in zip(answers, ch1.QUESTIONS):
         assert src.startswith(f"def {q.func_name}(")
         assert f'raise NotImplementedError("Exercise 1.{q.name[-1]}' in src
-        assert "# BEGIN SOLUTION" not in src and "np.linalg.norm(M, 2))" not in src
+        assert "# BEGIN SOLUTION" not in src and "np.linalg.norm(jacobian, 2)" not in src
     checks_cells = [c.source for c in student.cells if c.source.startswith("grader.check(")]
     assert checks_cells == [f'grader.check("{q.name}")' for q in ch1.QUESTIONS]
     assert not any('"hidden")' in c.source or "hidden: true" in c.source
@@ -358,7 +384,7 @@ def test_batch_grader_gives_the_solution_full_marks(graded):
     proc, reports = graded
     assert proc.returncode == 0, proc.stderr
     report = reports["solution"]
-    assert [t["name"] for t in report["tests"]] == ["q1_1", "q1_2", "q1_3", "q1_4"]
+    assert [t["name"] for t in report["tests"]] == NAMES
     assert all(t["score"] == t["max_score"] == 2 for t in report["tests"]), report
 
 
@@ -375,16 +401,16 @@ GRADER_CHECK = textwrap.dedent('''
     grader = otter.Notebook("ch1_exercises.ipynb")
 
     def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        raise NotImplementedError("Exercise 1.2: compute one tanh-RNN step h_t")
-    print("STUB", repr(grader.check("q1_2")))
+        raise NotImplementedError("Exercise 1.4: the corrected tanh-RNN step")
+    print("STUB", repr(grader.check("q1_4")))
 
     def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         return np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T)
-    print("WRONG", repr(grader.check("q1_2")))
+    print("WRONG", repr(grader.check("q1_4")))
 
     def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         return np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
-    print("RIGHT", grader.check("q1_2").grade)
+    print("RIGHT", grader.check("q1_4").grade)
 ''')
 
 
@@ -396,5 +422,5 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "not attempted yet" in out[out.index("STUB"):out.index("WRONG")]
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
-    assert "bias_hh is missing" in wrong and 'hint("q1_2")' in wrong
+    assert "bias_hh is missing" in wrong and 'hint("q1_4")' in wrong
     assert "RIGHT 1.0" in out

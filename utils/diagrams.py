@@ -268,3 +268,86 @@ def family_tree(*, input_size: int = 32, hidden_size: int = 64) -> Figure:
 
 
 __all__ += ["FAMILY_TREE", "family_tree"]
+
+
+# --------------------------------------------------------------------------------------------
+# The LSTM cell (chapter 1)
+# --------------------------------------------------------------------------------------------
+
+LSTM_GATE_COLORS = {"i": "#9467bd", "f": "#d62728", "g": "#1f77b4", "o": "#8c564b",
+                    "c": "#d62728"}
+_C_Y, _F_X, _I_X, _G_X, _ADD_X, _O_X, _TANH_X = 5.0, 2.6, 4.0, 5.3, 5.3, 7.0, 8.2
+
+
+def lstm_cell_diagram(*, ax: Any = None) -> Figure:
+    """Draw one LSTM cell in PyTorch's convention (gates i | f | g | o); returns the ``Figure``.
+
+    .. math::
+        c_t = f_t \\odot c_{t-1} + i_t \\odot g_t, \\qquad h_t = o_t \\odot \\tanh(c_t)
+
+    The cell rail :math:`c_{t-1} \\to c_t` runs along the top, drawn thick: along it the only
+    factor is :math:`f_t` (the additive path). The inputs :math:`x_t` and :math:`h_{t-1}` run
+    on a bus along the bottom into the four blocks, each an affine map of both; :math:`h_t`
+    leaves on the right and feeds the next step's gates and candidate (the loop).
+
+    Args:
+        ax: an existing matplotlib ``Axes`` to draw into (default: a new 9 × 5.2 in figure).
+    """
+    if ax is None:
+        fig = Figure(figsize=(9, 5.2), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    c = LSTM_GATE_COLORS
+
+    # The cell rail c_{t−1} → ⊙ f_t → + → c_t, thick: the additive path.
+    ax.text(0.15, _C_Y, "$c_{t-1}$", ha="right", va="center", fontsize=13)
+    ax.text(9.85, _C_Y, "$c_t$", ha="left", va="center", fontsize=13)
+    for x0, x1 in ((0.25, _F_X - 0.22), (_F_X + 0.22, _ADD_X - 0.22), (_ADD_X + 0.22, 9.75)):
+        ax.plot([x0, x1], [_C_Y, _C_Y], color=c["c"], lw=3.2, zorder=1,
+                solid_capstyle="butt")
+    ax.annotate("", xy=(9.75, _C_Y), xytext=(9.4, _C_Y),
+                arrowprops=dict(arrowstyle="-|>", color=c["c"], lw=2, mutation_scale=14))
+    ax.text(0.4, _C_Y + 0.3, "cell path: $\\partial c_t / \\partial c_{t-1} = "
+            "\\mathrm{diag}(f_t)$", fontsize=9, color=c["c"])
+
+    # The input bus [x_t, h_{t−1}].
+    ax.text(0.15, _BUS_Y, "$h_{t-1}$", ha="right", va="center", fontsize=13)
+    _wire(ax, [(0.25, _BUS_Y), (_O_X, _BUS_Y)], arrow=False)
+    ax.text(1.4, -0.25, "$x_t$", ha="center", va="top", fontsize=13)
+    _wire(ax, [(1.4, -0.2), (1.4, _BUS_Y)], arrow=False)
+    ax.text(1.55, _BUS_Y + 0.12, "$x_t,\\ h_{t-1}$", fontsize=9, va="bottom", color="#555")
+
+    # Four blocks, each σ or tanh of (W_i· x_t + b_i· + W_h· h_{t−1} + b_h·).
+    for x, g, f in ((_F_X, "f", "σ"), (_I_X, "i", "σ"), (_G_X, "g", "tanh"), (_O_X, "o", "σ")):
+        _wire(ax, [(x, _BUS_Y), (x, 1.5)])
+        _box(ax, (x, 1.8), f, c[g], width=1.0 if f == "tanh" else 0.9)
+        ax.text(x + 0.55, 2.2, f"${g}_t$", fontsize=12, color=c[g], weight="bold")
+
+    # c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t.
+    _wire(ax, [(_F_X, 2.1), (_F_X, _C_Y - 0.22)], c["f"])
+    _node(ax, (_F_X, _C_Y), "⊙")
+    _wire(ax, [(_I_X, 2.1), (_I_X, 3.4), (_G_X - 0.22, 3.4)], c["i"])
+    _wire(ax, [(_G_X, 2.1), (_G_X, 3.18)], c["g"])
+    _node(ax, (_G_X, 3.4), "⊙")
+    _wire(ax, [(_G_X, 3.62), (_G_X, _C_Y - 0.22)])
+    _node(ax, (_ADD_X, _C_Y), "+")
+    ax.text(_G_X + 0.3, 4.1, "$i_t \\odot g_t$", fontsize=9, color="#555")
+
+    # h_t = o_t ⊙ tanh(c_t), which leaves the cell and feeds the next step's blocks.
+    _wire(ax, [(_TANH_X, _C_Y), (_TANH_X, 4.3)])
+    _box(ax, (_TANH_X, 4.0), "tanh", "#7f7f7f", width=1.0)
+    _wire(ax, [(_TANH_X, 3.7), (_TANH_X, 3.22)])
+    _wire(ax, [(_O_X, 2.1), (_O_X, 3.0), (_TANH_X - 0.22, 3.0)], c["o"])
+    _node(ax, (_TANH_X, 3.0), "⊙")
+    _wire(ax, [(_TANH_X + 0.22, 3.0), (9.75, 3.0)])
+    ax.text(9.85, 3.0, "$h_t$", ha="left", va="center", fontsize=13)
+    ax.text(8.5, 2.35, "to the next step's\nfour blocks", fontsize=8.5, color="#555",
+            ha="left")
+
+    ax.set_title("LSTM cell (torch.nn.LSTM, blocks i | f | g | o)", fontsize=11)
+    ax.set_xlim(-0.6, 10.6)
+    ax.set_ylim(-0.8, 5.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig

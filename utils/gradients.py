@@ -450,3 +450,75 @@ def gradient_norms(
     return GradientNorms(kind=kind, spectral_radius=float(spectral_radius),
                          gate_bias=float(gate_bias),
                          steps=np.arange(t_max + 1), norms=norms.T.numpy().copy())
+
+
+def lstm_path_norms(
+    *,
+    seq_len: int,
+    spectral_radius: float,
+    gate_bias: float = 0.0,
+    hidden_size: int = 32,
+    input_size: int = 8,
+    n_samples: int = 8,
+    input_std: float = 1.0,
+    method: str = "orthogonal",
+    seed: int = 0,
+) -> dict[str, GradientNorms]:
+    r"""The LSTM's gradient split by path: whole state, cell to cell, and the cell path alone.
+
+    Same cell, inputs and seed as ``gradient_norms("lstm", ...)``. Returns three
+    :class:`GradientNorms` (``norms`` of shape ``(N, T + 1)``):
+
+    - ``"state"``: :math:`\|\partial s_t/\partial s_0\|_2` with :math:`s = [h; c]`, as
+      :func:`gradient_norms` measures it;
+    - ``"cell"``: :math:`\|\partial c_t/\partial c_0\|_2`, the cell block of the same Jacobian:
+      every path from :math:`c_0` to :math:`c_t`, including those that leave the cell through
+      :math:`h_{\tau} = o_{\tau} \odot \tanh(c_{\tau})` and come back through the gates and the
+      candidate (:math:`W_{hi}, W_{hf}, W_{hg}`);
+    - ``"forget_product"``: :math:`\|\prod_{\tau=1}^{t} \mathrm{diag}(f_{\tau})\|_2 =
+      \max_j \prod_{\tau} f_{\tau, j}`, the additive path :math:`c_{\tau-1} \to c_{\tau}` alone,
+      with the forget gates the cell actually produced on the way.
+
+    With ``spectral_radius = 0`` the gates do not see :math:`h`, so ``"cell"`` equals
+    ``"forget_product"``; with zero inputs as well (``input_std = 0``) every
+    :math:`f_t = \sigma(b)` and each curve shrinks by exactly :math:`\sigma(b)` per step.
+    """
+    t_max = _check_positive_int("seq_len", seq_len)
+    n = _check_positive_int("n_samples", n_samples)
+    if not (math.isfinite(input_std) and input_std >= 0):
+        raise ValueError(f"input_std must be finite and >= 0, got {input_std!r}")
+    cell = build_cell("lstm", input_size, hidden_size, spectral_radius=spectral_radius,
+                      gate_bias=gate_bias, method=method,
+                      generator=torch.Generator().manual_seed(seed))
+    g_inputs = torch.Generator().manual_seed(seed + 1)
+    xs = input_std * torch.randn(t_max, n, input_size, generator=g_inputs,
+                                 dtype=torch.float64)  # (T, N, H_in)
+    h = hidden_size
+    state0 = torch.zeros(n, 2 * h, dtype=torch.float64)  # (N, 2H)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        jac = state_jacobians(cell, xs, state0)  # (T + 1, N, 2H, 2H)
+        state = torch.linalg.matrix_norm(jac, ord=2)  # (T + 1, N)
+        cell_block = torch.linalg.matrix_norm(jac[:, :, h:, h:], ord=2)  # (T + 1, N)
+        with torch.no_grad():
+            h_t = torch.zeros(n, h, dtype=torch.float64)
+            c_t = torch.zeros(n, h, dtype=torch.float64)
+            product = torch.ones(n, h, dtype=torch.float64)  # ∏ f_τ per unit, (N, H)
+            forget = [product.max(dim=1).values]
+            for x_t in xs:
+                a_f = (x_t @ cell.weight_ih[h:2 * h].T + cell.bias_ih[h:2 * h]
+                       + h_t @ cell.weight_hh[h:2 * h].T + cell.bias_hh[h:2 * h])  # (N, H)
+                product = product * torch.sigmoid(a_f)
+                forget.append(product.max(dim=1).values)  # spectral norm of a diagonal
+                h_t, c_t = cell(x_t, (h_t, c_t))
+    finally:
+        torch.set_num_threads(threads)
+
+    def wrap(norms: torch.Tensor) -> GradientNorms:
+        return GradientNorms(kind="lstm", spectral_radius=float(spectral_radius),
+                             gate_bias=float(gate_bias), steps=np.arange(t_max + 1),
+                             norms=norms.T.numpy().copy())
+
+    return {"state": wrap(state), "cell": wrap(cell_block),
+            "forget_product": wrap(torch.stack(forget))}

@@ -578,3 +578,144 @@ class MarkerRecallTask:
 
 
 __all__ += ["marker_recall", "MarkerRecallTask"]
+
+
+# --------------------------------------------------------------------------------------------
+# Recall task: remember the first input across T steps of distractors (chapter 1)
+# --------------------------------------------------------------------------------------------
+
+
+def recall_problem(
+    T: int, N: int, *, rng: np.random.Generator | int, noise: float = 1.0,
+    as_numpy: bool = False,
+) -> tuple[Any, Any]:
+    r"""Sample a batch of the first-input recall task.
+
+    .. math::
+        x_1 = s \in \{-1, +1\}, \qquad x_t \sim \mathcal N(0, \text{noise}^2) \ (t \ge 2),
+        \qquad y = s
+
+    The sign ``s`` is shown once, at the first step; the model must still know it after the
+    last of the ``T`` steps, through ``T − 1`` distractors of the same scale. Predicting 0
+    (the best guess that ignores the input) scores ``MSE = Var(s) = 1``.
+
+    Args:
+        T: sequence length, ``T >= 1``.
+        N: batch size, ``N >= 1``.
+        rng: ``np.random.Generator`` or int seed; the only source of randomness.
+        noise: standard deviation of the distractors, ``>= 0``.
+        as_numpy: return NumPy arrays instead of torch tensors (same values).
+
+    Returns:
+        ``X`` of shape ``(T, N, 1)`` and ``y`` of shape ``(N, 1)``, both float32.
+    """
+    T = _check_int("T", T, 1)
+    N = _check_int("N", N, 1)
+    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    rng = _as_rng(rng)
+    s = rng.choice(np.array([-1.0, 1.0]), size=N)  # (N,)
+    X = np.empty((T, N, 1), dtype=np.float32)
+    X[0, :, 0] = s
+    X[1:, :, 0] = noise * rng.standard_normal((T - 1, N))
+    y = s.astype(np.float32)[:, None]  # (N, 1)
+    if as_numpy:
+        return X, y
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+@dataclass(frozen=True)
+class RecallTask:
+    """Recall the first input's sign after ``T`` steps: MSE on the read-out after the last step.
+
+    The model maps ``X (T, N, 1)`` to ``(N, 1)`` (``readout="last"``); the baseline (predict
+    0) is ``MSE = 1``.
+    """
+
+    T: int
+    noise: float = 1.0
+    input_size: int = field(default=1, init=False)
+    output_size: int = field(default=1, init=False)
+    readout: str = field(default="last", init=False)
+    loss_name: str = field(default="mean squared error", init=False)
+
+    def __post_init__(self) -> None:
+        _check_int("T", self.T, 1)
+        if not (math.isfinite(self.noise) and self.noise >= 0):
+            raise ValueError(f"noise must be a finite number >= 0, got {self.noise!r}")
+
+    @property
+    def name(self) -> str:
+        return f"recall(T={self.T})"
+
+    @property
+    def baseline(self) -> float:
+        """MSE of predicting 0, ``Var(s) = 1``."""
+        return 1.0
+
+    def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
+        """A batch ``X (T, N, 1)``, ``y (N, 1)``, float32 tensors."""
+        return recall_problem(self.T, N, rng=rng, noise=self.noise)
+
+    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean squared error; ``output`` must have shape ``(N, 1)`` like ``y``."""
+        output = _output_tensor(output)
+        if output.shape != y.shape:
+            raise ValueError(
+                f"{self.name}: expected model output of shape {tuple(y.shape)} (N, 1), "
+                f"got {tuple(output.shape)}"
+            )
+        return F.mse_loss(output, y.to(output.dtype))
+
+
+def keep_gate_model(
+    kind: str, input_size: int, hidden_size: int, *, gate_bias: float = 0.0, seed: int = 0
+) -> nn.Module:
+    r"""A one-layer ``torch.nn`` RNN (tanh), GRU or LSTM with a linear read-out of ``h_T``.
+
+    Weights are PyTorch's default :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)`, drawn from
+    ``torch.Generator().manual_seed(seed)``. ``gate_bias`` is added to ``bias_ih`` of the gate
+    that keeps the old state: the GRU's update gate :math:`z_t` (rows ``H:2H`` of r|z|n,
+    :math:`h_t = (1-z_t) \odot n_t + z_t \odot h_{t-1}`) or the LSTM's forget gate
+    :math:`f_t` (rows ``H:2H`` of i|f|g|o), so that the gate starts near
+    :math:`\sigma(b)`. The RNN has no such gate (``gate_bias`` must be 0).
+
+    Shapes: ``X (T, N, H_in)`` → ``(N, 1)``.
+    """
+    from utils.torch_cells import SequenceModel  # imported here: `import utils.tasks` stays light
+
+    if kind not in ("rnn", "gru", "lstm"):
+        raise ValueError(f"kind must be 'rnn', 'gru' or 'lstm', got {kind!r}")
+    if not math.isfinite(gate_bias):
+        raise ValueError(f"gate_bias must be finite, got {gate_bias!r}")
+    if kind == "rnn" and gate_bias != 0.0:
+        raise ValueError(f"the RNN has no gate: expected gate_bias=0, got {gate_bias!r}")
+    model = SequenceModel(f"torch-{kind}", input_size, hidden_size, 1,
+                          generator=torch.Generator().manual_seed(seed))
+    if kind != "rnn":
+        with torch.no_grad():
+            model.cell.bias_ih_l0[hidden_size:2 * hidden_size] += gate_bias
+    return model
+
+
+def recall_run(
+    kind: str,
+    T: int,
+    *,
+    gate_bias: float = 0.0,
+    seed: int = 0,
+    hidden_size: int = 16,
+    steps: int = 250,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    noise: float = 0.5,
+    eval_every: int | None = 25,
+) -> History:
+    """Train :func:`keep_gate_model` on :class:`RecallTask` ``(T, noise)``; one seed, one thread.
+
+    ``seed`` seeds the weights and, through :func:`train`, the batches, so a run is
+    reproducible on one machine. Adam, gradient norm clipped to 1.
+    """
+    model = keep_gate_model(kind, 1, hidden_size, gate_bias=gate_bias, seed=seed)
+    return train(model, RecallTask(T, noise), steps=steps, batch_size=batch_size, lr=lr,
+                 seed=seed, progress=False, eval_every=eval_every)

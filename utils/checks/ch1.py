@@ -1,50 +1,44 @@
-"""Checkers for chapter 1 (``solutions/ch1_exercises.ipynb``): a stable sigmoid, one tanh-RNN
-step, the parameter counts of RNN/GRU/LSTM, and the gradient norm of a linear RNN.
+"""Checkers for chapter 1 (``solutions/ch1_exercises.ipynb``): predict, derive, diagnose.
 
-- ``sigmoid(a)``: :math:`\\sigma(a) = 1/(1 + e^{-a})` elementwise, any shape, float64, with
-  full relative precision everywhere (no overflow: the naive formula's ``exp(720)`` is ``inf``
-  and turns :math:`\\sigma(-720) \\approx 2.3 \\cdot 10^{-313}` into 0).
-- ``rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)``:
-  :math:`h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`, ``x_t (N, H_in)``,
-  ``h_prev (N, H)``, ``weight_ih (H, H_in)``, ``weight_hh (H, H)``, biases ``(H,)`` — as
-  ``torch.nn.RNNCell``.
-- ``param_counts(input_size, hidden_size)``: sizes ``(K,)`` → ``(K, 3)`` counts for RNN, GRU,
-  LSTM, :math:`G (H H_{in} + H^2 + 2H)` with :math:`G = 1, 3, 4` (PyTorch's two biases).
-- ``linear_rnn_gradient_norms(weight_hh, steps)``: :math:`\\|W_{hh}^t\\|_2` for each
-  :math:`t` in ``steps (K,)``, shape ``(K,)``: the gradient norm
-  :math:`\\|\\partial h_t/\\partial h_0\\|_2` of the linear RNN.
+- ``cell_path_norms(f)`` (derive): the LSTM's cell path alone multiplies the gradient by
+  :math:`\\operatorname{diag}(f_t)` per step; given the forget gates ``f (T, H)`` return
+  :math:`\\|\\prod_{\\tau \\le t} \\operatorname{diag}(f_\\tau)\\|_2 = \\max_j \\prod_{\\tau \\le t}
+  f_{\\tau j}` for :math:`t = 0..T`, shape ``(T + 1,)``.
+- ``steps_to_fraction(forget_bias, fraction)`` (predict): with every :math:`f_t = \\sigma(b)`,
+  the first step :math:`t` at which :math:`\\sigma(b)^t` < ``fraction``; arrays ``(K,)`` →
+  integers ``(K,)``.
+- ``gru_hidden_size(input_size, hidden_size)`` (derive): the largest :math:`H'` with
+  :math:`P_{GRU}(H_{in}, H') \\le P_{LSTM}(H_{in}, H)`, :math:`P(G) = G (H H_{in} + H^2 + 2H)`;
+  arrays ``(K,)`` → integers ``(K,)``.
+- ``rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)`` (diagnose): the fix of a
+  planted two-bug step; :math:`h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`
+  as ``torch.nn.RNNCell``.
+- ``linear_rnn_gradient_norms(weight_hh, steps)`` (derive): :math:`\\|\\partial h_t /
+  \\partial h_0\\|_2` of the linear RNN for each :math:`t` in ``steps (K,)``.
 
-The references are tested against ``torch.nn.RNNCell``, ``torch.nn.RNN``/``GRU``/``LSTM``
-parameter counts, and autograd, in ``tests/test_ch1_exercises.py``.
+Every question is graded on its own. The references are tested against ``torch.nn``,
+autograd and brute force in ``tests/test_ch1_exercises.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+import textwrap
+from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict
+from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
 
 ASSIGNMENT = "ch1_exercises"
 
 
 @dataclasses.dataclass(frozen=True)
 class Ch1Question(Question):
-    """A :class:`Question` with two additions this chapter needs.
-
-    ``integer_output``: integer arrays (parameter counts) are compared as exact float64.
-    ``strict``: ``strict(probes, outcomes) -> message | None``, run after every generic check
-    passed, for requirements tighter than the framework's absolute tolerance.
-    ``no_warnings``: right values are not enough; the call must not warn either (the warnings
-    ``capture`` recorded in ``Outcome.warnings``, e.g. NumPy's "overflow encountered in exp").
-    """
+    """A :class:`Question` whose integer answers (counts, steps) compare as exact float64."""
 
     integer_output: bool = False
-    strict: Callable[[Sequence[Probe], Sequence[Outcome]], str | None] | None = None
-    no_warnings: bool = False
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         if self.integer_output:
@@ -53,20 +47,13 @@ class Ch1Question(Question):
         if verdict.status == "incorrect" and len(self.output_names) == 1:
             listed = [o for o in outcomes if o.kind == "value" and isinstance(o.value, list)]
             if listed:  # the framework reads a list as several outputs: say what to return
-                return self._fail(
-                    f"you returned a list or tuple of {len(listed[0].value)} items; return "
-                    f"one NumPy array `{self.output_names[0]}` instead (e.g. "
-                    f"`np.array({self.output_names[0]})`).", verdict.max_points)
-        if verdict.status != "correct":
-            return verdict
-        message = self.strict(self.probes(level), outcomes) if self.strict else None
-        if message is None and self.no_warnings:
-            message = _warning_message(self.probes(level), outcomes)
-        return verdict if message is None else self._fail(message, verdict.max_points)
-
-    def _fail(self, message: str, max_points: float) -> Verdict:
-        return Verdict(0.0, max_points, f"❌ {self.name} ({self.func_name}): {message}\n"
-                       f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
+                return Verdict(0.0, verdict.max_points,
+                               f"❌ {self.name} ({self.func_name}): you returned a list or "
+                               f"tuple of {len(listed[0].value)} items; return one NumPy array "
+                               f"`{self.output_names[0]}` instead (e.g. "
+                               f"`np.array({self.output_names[0]})`).\n"
+                               f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
+        return verdict
 
 
 def _integers_as_float(o: Outcome) -> Outcome:
@@ -76,73 +63,101 @@ def _integers_as_float(o: Outcome) -> Outcome:
     return o
 
 
-def _warning_message(probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> str | None:
-    """The first warning a call raised, with what usually causes it; None if none did."""
-    for probe, o in zip(probes, outcomes):
-        caught = getattr(o, "warnings", ())  # recorded by utils.checks.core.capture
-        if caught:
-            return (f"the values are right, but your function warned given {probe.given}: "
-                    f"{caught[0]}. np.where(cond, A, B) computes A and B on every element, so "
-                    "np.exp overflows where its result is then thrown away; compute each "
-                    "formula only on its part of the array (pos = a >= 0; "
-                    "out[pos] = ...; out[~pos] = ...), so that np.exp only sees numbers ≤ 0.")
-    return None
-
-
 # ----------------------------------------------------------------------------------------
-# References and known mistakes
+# References and known mistakes (flags select the mistake)
 
 
-_EXP_MAX = float(np.log(np.finfo(np.float64).max))  # ≈ 709.78: exp overflows above
+def cell_path_norms(f, *, norm: str = "max", first: bool = True) -> np.ndarray:
+    """``max_j prod_{τ<=t} f[τ, j]`` for t = 0..T (1 at t = 0) → ``(T + 1,)``.
 
-
-def sigmoid(a: np.ndarray, *, form: str = "stable") -> np.ndarray:
-    """σ(a) elementwise. ``form``: ``"stable"`` (reference: e^a/(1+e^a) for a < 0, never
-    overflows), ``"minus_sign"`` (σ(−a)), ``"tanh_fn"`` (tanh(a))."""
-    a = np.asarray(a, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        if form == "minus_sign":
-            return _stable(-a)
-        if form == "tanh_fn":
-            return np.tanh(a)
-    return _stable(a)
-
-
-def _stable(a: np.ndarray) -> np.ndarray:
-    out = np.empty_like(a)
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
-    e = np.exp(a[~pos])  # a < 0: e^a <= 1, no overflow
-    out[~pos] = e / (1.0 + e)
-    return out
-
-
-def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, *, b_ih: bool = True,
-             b_hh: bool = True, t_ih: bool = False, t_hh: bool = False, swap: bool = False,
-             act: str = "tanh") -> np.ndarray:
-    """``act(x_t W_ih^T + b_ih + h_prev W_hh^T + b_hh)`` → ``(N, H)`` (``torch.nn.RNNCell``).
-
-    Flags give the known mistakes: a missing bias, a transposed weight, the two weights
-    swapped (possible at ``H_in = H``), ``act`` = ``"sigmoid"`` or ``"identity"``.
+    ``norm``: ``"max"`` (reference: the spectral norm of a diagonal matrix), ``"min"``,
+    ``"mean"``, ``"frobenius"``, ``"all_units"`` (product over the units too),
+    ``"mean_gate"`` ((mean f)^t). ``first=False`` drops the t = 0 entry.
     """
-    W_ih, W_hh = (weight_hh, weight_ih) if swap else (weight_ih, weight_hh)
-    a = (x_t @ (W_ih if t_ih else W_ih.T) + (bias_ih if b_ih else 0.0)
-         + h_prev @ (W_hh if t_hh else W_hh.T) + (bias_hh if b_hh else 0.0))  # (N, H)
-    if act == "sigmoid":
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-a))
+    f = np.asarray(f, dtype=np.float64)  # (T, H)
+    T, H = f.shape
+    prods = np.concatenate([np.ones((1, H)), np.cumprod(f, axis=0)])  # (T + 1, H)
+    if norm == "max":
+        out = prods.max(axis=1)
+    elif norm == "min":
+        out = prods.min(axis=1)
+    elif norm == "mean":
+        out = prods.mean(axis=1)
+    elif norm == "frobenius":
+        out = np.sqrt((prods**2).sum(axis=1))
+    elif norm == "all_units":
+        out = prods.prod(axis=1)
+    else:  # "mean_gate"
+        out = f.mean() ** np.arange(T + 1, dtype=np.float64)
+    return out if first else out[1:]
+
+
+def steps_to_fraction(forget_bias, fraction, *, sign: float = 1.0, shift: int = 1,
+                      log_fraction: str = "e", rounded: bool = True) -> np.ndarray:
+    """The first t with σ(b)^t < fraction: ``floor(ln(fraction) / ln σ(b)) + 1`` → ``(K,)``.
+
+    ``ln σ(b) = −ln(1 + e^−b)`` (``np.log1p``). Mistakes: ``sign=-1`` (σ(−b)), ``shift=0``
+    (the last step still at or above), ``log_fraction="10"`` (log10 over ln),
+    ``rounded=False`` (the real ratio).
+    """
+    b = sign * np.asarray(forget_bias, dtype=np.float64)  # (K,)
+    log_sigma = -np.log1p(np.exp(-b))  # ln σ(b) < 0
+    log_f = np.log10(fraction) if log_fraction == "10" else np.log(fraction)
+    ratio = log_f / log_sigma  # (K,)
+    if not rounded:
+        return ratio
+    return np.floor(ratio).astype(np.int64) + shift
+
+
+def gru_hidden_size(input_size, hidden_size, *, gates: tuple[int, int] = (3, 4),
+                    biases: int = 2, recurrent: bool = True,
+                    shortcut: str | None = None) -> np.ndarray:
+    """Largest H' with ``3 (H'·H_in + H'² + 2H') <= 4 (H·H_in + H² + 2H)`` → ``(K,)`` ints.
+
+    Mistakes: ``gates=(4, 3)`` (the LSTM's size on the GRU's budget), ``biases`` 1 or 0,
+    ``recurrent=False`` (no H² term), ``shortcut`` ``"4/3"`` (H' = floor(4H/3)),
+    ``"sqrt"`` (floor(sqrt(4/3) H); ``recurrent=False`` gives the same as ``"4/3"``), ``"round"`` (the real root rounded, may overspend),
+    ``"ceil"`` (the smallest H' that spends at least the budget).
+    """
+    H_in = np.asarray(input_size, dtype=np.int64)  # (K,)
+    H = np.asarray(hidden_size, dtype=np.int64)  # (K,)
+    g_new, g_old = gates
+    if shortcut == "4/3":
+        return (g_old * H) // g_new
+    if shortcut == "sqrt":
+        return np.floor(np.sqrt(g_old / g_new) * H).astype(np.int64)
+    lin = H_in + biases  # H'·(H_in + biases) + H'² (recurrent) per block
+    budget = g_old * (H * H_in + (H * H if recurrent else 0) + biases * H)  # (K,)
+
+    def cost(h: np.ndarray) -> np.ndarray:
+        return g_new * (h * lin + (h * h if recurrent else 0))
+
+    if recurrent:  # root of g_new (h² + lin h) = budget
+        root = (-lin + np.sqrt(lin.astype(np.float64) ** 2 + 4 * budget / g_new)) / 2
+    else:
+        root = budget / (g_new * lin)
+    if shortcut == "round":
+        return np.round(root).astype(np.int64)
+    h = np.floor(root).astype(np.int64)
+    h = np.where(cost(h) > budget, h - 1, h)  # float rounding: settle it in integers
+    h = np.where(cost(h + 1) <= budget, h + 1, h)
+    if shortcut == "ceil":
+        return np.where(cost(h) == budget, h, h + 1)
+    return h
+
+
+def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, *, t_hh: bool = False,
+             t_ih: bool = False, hh_bias: str = "bias_hh", act: str = "tanh") -> np.ndarray:
+    """``tanh(x_t W_ih^T + b_ih + h_prev W_hh^T + b_hh)`` → ``(N, H)`` (``torch.nn.RNNCell``).
+
+    Flags give the planted bugs and their partial fixes: ``t_hh`` (``h_prev @ weight_hh``),
+    ``t_ih``, ``hh_bias`` = ``"bias_ih"`` (bias_ih added twice) or ``"none"``, ``act``
+    ``"identity"``.
+    """
+    second = {"bias_hh": bias_hh, "bias_ih": bias_ih, "none": 0.0}[hh_bias]
+    a = (x_t @ (weight_ih if t_ih else weight_ih.T) + bias_ih
+         + h_prev @ (weight_hh if t_hh else weight_hh.T) + second)  # (N, H)
     return a if act == "identity" else np.tanh(a)
-
-
-def param_counts(input_size, hidden_size, *, gates=(1, 3, 4), biases: int = 2,
-                 recurrent: bool = True, swap_sizes: bool = False) -> np.ndarray:
-    """``(K, 3)`` counts ``G (H H_in + H^2 + biases·H)`` for G in ``gates`` (RNN, GRU, LSTM)."""
-    H_in = np.asarray(input_size, dtype=np.int64)
-    H = np.asarray(hidden_size, dtype=np.int64)
-    if swap_sizes:
-        H_in, H = H, H_in
-    per_gate = H * H_in + (H * H if recurrent else 0) + biases * H  # (K,)
-    return per_gate[:, None] * np.asarray(gates, dtype=np.int64)  # (K, 3)
 
 
 def linear_rnn_gradient_norms(weight_hh, steps, *, norm: str = "spectral",
@@ -168,37 +183,94 @@ def linear_rnn_gradient_norms(weight_hh, steps, *, norm: str = "spectral",
 
 
 # ----------------------------------------------------------------------------------------
-# Probes
+# Probes: every random input comes from probe_rng(level, question name)
 
 
-def _sigmoid_probes(level: str) -> list[Probe]:
-    rng = np.random.default_rng(11 + (0 if level == "public" else 1000))
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _gate_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q1_1")
     if level == "public":
-        specs = [
-            ("moderate", np.linspace(-6.0, 6.0, 7), "moderate values",
-             "a = [-6, -4, -2, 0, 2, 4, 6]"),
-            ("extremes", np.array([-1000.0, -720.0, -40.0, 0.0, 40.0, 720.0, 1000.0]),
-             "large |a|", "a = [-1000, -720, -40, 0, 40, 720, 1000]"),
-        ]
+        rest = np.full((4, 3), 0.5)
+        one_open = np.full((5, 4), 0.3)
+        one_open[:, 2] = 0.99
+        # unit 0 leads early, unit 1 overtakes: the largest product changes unit over time
+        crossing = np.array([[0.9, 0.5, 0.2], [0.9, 0.99, 0.3], [0.5, 0.99, 0.4],
+                             [0.5, 0.99, 0.3], [0.4, 0.99, 0.2]])
+        specs = [("at rest", rest, "gates at rest",
+                  "f of shape (4, 3) with every gate 0.5 (σ(0))"),
+                 ("one open unit", one_open, "one unit that keeps",
+                  "f of shape (5, 4): unit 2 at 0.99, the others at 0.3"),
+                 ("crossing", crossing, "units that take turns",
+                  "f of shape (5, 3) in which the unit keeping the most changes over time"),
+                 ("random", _sigmoid(rng.normal(1.0, 1.5, (7, 5))), "random gates",
+                  "random forget gates f of shape (7, 5)")]
     else:
-        grid = rng.normal(0.0, 20.0, (3, 4))
-        grid[0, :2] = [-715.0, 715.0]
-        specs = [("2-D", grid, "a 2-D input", "a of shape (3, 4) with entries up to ±715"),
-                 ("one value", np.array([-710.5]), "a single value", "a = [-710.5]")]
-    return [Probe(name, {"a": a}, label, given) for name, a, label, given in specs]
+        specs = [("one unit", _sigmoid(rng.normal(1.0, 1.0, (6, 1))), "a single unit",
+                  "random gates f of shape (6, 1)"),
+                 ("one step", _sigmoid(rng.normal(0.0, 2.0, (1, 4))), "a single step",
+                  "random gates f of shape (1, 4)"),
+                 ("random", _sigmoid(rng.normal(2.0, 1.5, (12, 8))), "random gates",
+                  "random forget gates f of shape (12, 8)")]
+    return [Probe(name, {"f": f}, label, given) for name, f, label, given in specs]
+
+
+def _away_from_integers(b: np.ndarray, fraction: np.ndarray) -> bool:
+    ratio = np.log(fraction) / -np.log1p(np.exp(-b))
+    return bool(np.all(np.abs(ratio - np.round(ratio)) > 1e-6))
+
+
+def _fraction_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q1_2")
+    if level == "public":
+        b = np.array([0.0, 1.0, 3.0, -1.0, 5.0])
+        fraction = np.array([0.3, 0.5, 0.01, 0.5, 1e-6])
+        specs = [(b, fraction, "b = [0, 1, 3, -1, 5], fraction = [0.3, 0.5, 0.01, 0.5, 1e-6]")]
+    else:
+        while True:  # random biases and fractions whose answer is not at a rounding edge
+            b = rng.uniform(-2.0, 6.0, 6)
+            fraction = 10.0 ** -rng.uniform(0.2, 6.0, 6)
+            if _away_from_integers(b, fraction):
+                break
+        specs = [(b, fraction, "6 random biases in [-2, 6] and fractions in [1e-6, 0.6]")]
+    return [Probe(f"biases {k}", {"forget_bias": b, "fraction": f}, "the steps", given)
+            for k, (b, f, given) in enumerate(specs)]
+
+
+def _budget_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q1_3")
+    if level == "public":
+        h_in, h = [64, 1, 512, 8, 1000], [64, 1, 256, 1024, 10]
+    else:
+        h_in = [int(v) for v in rng.integers(1, 2000, 4)]
+        h = [int(v) for v in rng.integers(1, 2000, 4)]
+    # The biases and the rounding change the answer only at some sizes: add, for each such
+    # mistake, small sizes at which it does (drawn from the same generator).
+    for wrong in (dict(biases=1), dict(biases=0), dict(shortcut="round"),
+                  dict(shortcut="ceil")):
+        while True:
+            i, k = (int(v) for v in rng.integers(1, 60, 2))
+            if gru_hidden_size([i], [k], **wrong)[0] != gru_hidden_size([i], [k])[0]:
+                h_in.append(i)
+                h.append(k)
+                break
+    given = f"input_size = {h_in}, hidden_size = {h}"
+    return [Probe("sizes", {"input_size": np.array(h_in), "hidden_size": np.array(h)},
+                  "the hidden sizes", given)]
 
 
 def _cell_probes(level: str) -> list[Probe]:
-    rng = np.random.default_rng(12 + (0 if level == "public" else 1000))
+    rng = probe_rng(level, "q1_4")
 
     def make(N, H_in, H, *, x=True, h=True, b=True):
-        args = {"x_t": rng.normal(0.0, 1.0, (N, H_in)) if x else np.zeros((N, H_in)),
+        return {"x_t": rng.normal(0.0, 1.0, (N, H_in)) if x else np.zeros((N, H_in)),
                 "h_prev": rng.uniform(-1, 1, (N, H)) if h else np.zeros((N, H)),
                 "weight_ih": rng.uniform(-0.8, 0.8, (H, H_in)),
                 "weight_hh": rng.uniform(-0.8, 0.8, (H, H)),
                 "bias_ih": rng.uniform(-0.8, 0.8, H) if b else np.zeros(H),
                 "bias_hh": rng.uniform(-0.8, 0.8, H) if b else np.zeros(H)}
-        return args
 
     if level == "public":
         specs = [("biases only", make(2, 4, 4, x=False, h=False), "the bias term",
@@ -220,23 +292,13 @@ def _cell_probes(level: str) -> list[Probe]:
             for name, args, label, given in specs]
 
 
-def _size_probes(level: str) -> list[Probe]:
-    if level == "public":
-        sizes = [([1, 3, 10, 64], [1, 4, 20, 7])]  # K = 4: a transposed (3, K) answer
-    else:                                          # is a shape error, not a value error
-        sizes = [([7, 64, 256, 512, 2], [5, 128, 512, 64, 1000])]
-    return [Probe(f"sizes {i}", {"input_size": np.array(h_in), "hidden_size": np.array(h)},
-                  "the counts", f"input_size = {h_in}, hidden_size = {h}")
-            for i, (h_in, h) in enumerate(sizes)]
-
-
 def _orthogonal(rng: np.random.Generator, H: int, rho: float) -> np.ndarray:
     q, r = np.linalg.qr(rng.normal(size=(H, H)))
     return rho * q * np.sign(np.diag(r))
 
 
 def _gradient_probes(level: str) -> list[Probe]:
-    rng = np.random.default_rng(14 + (0 if level == "public" else 1000))
+    rng = probe_rng(level, "q1_5")
     if level == "public":
         specs = [
             ("scaled orthogonal", _orthogonal(rng, 4, 0.9), np.arange(7),
@@ -258,96 +320,93 @@ def _gradient_probes(level: str) -> list[Probe]:
 
 
 # ----------------------------------------------------------------------------------------
-# Strict checks and mistakes
+# Known mistakes, with what to do next
 
 
-def _sigmoid_strict(probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> str | None:
-    """Relative precision 1e-9 everywhere, down to the subnormal values near a = −720."""
-    for probe, o in zip(probes, outcomes):
-        a = probe.args["a"]
-        expected = sigmoid(a)
-        got = np.asarray(o.value, dtype=np.float64)
-        with np.errstate(under="ignore"):  # 1e-9 · a subnormal σ
-            bad = np.abs(got - expected) > 1e-9 * np.abs(expected)
-        if not np.any(bad):
-            continue
-        # Name an entry whose cause is unambiguous first: exp(−a) cannot overflow there.
-        where = np.argwhere(bad & (-a < _EXP_MAX))
-        i = tuple(int(k) for k in (where if len(where) else np.argwhere(bad))[0])
-        a_i, e_i, g_i = float(a[i]), float(expected[i]), float(got[i])
-        split = ("For a < 0 compute e^a / (1 + e^a), which never overflows; for a ≥ 0, "
-                 "1 / (1 + e^−a).")
-        if e_i != 0.0 and g_i == 0.0:
-            cause = ("a difference such as 1 − σ(−a) cancelled to 0" if -a_i < _EXP_MAX else
-                     f"either exp({-a_i:g}) overflowed to inf (NumPy warns \"overflow "
-                     "encountered in exp\"), or a difference such as 1 − … cancelled")
-            return (f"σ({a_i:g}) = {e_i:.4g}, a tiny number that float64 can hold, but you "
-                    f"returned 0 (given {probe.given}): {cause}. {split}")
-        exact = f" (e^{a_i:g} is below the smallest float64)" if e_i == 0.0 else ""
-        return (f"σ({a_i:g}) = {e_i:.4g} in float64{exact}, but you returned {g_i:.4g} "
-                f"(given {probe.given}). Did you clip a, or use an approximation? σ must keep "
-                f"full relative precision (1e-9) for every a. {split}")
-    return None
-
-
-def _sigmoid_mistakes() -> tuple[Mistake, ...]:
+def _gate_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(sigmoid, form="minus_sign"), "you computed σ(−a) = 1 / (1 + e^a): the "
-                "exponent is −a, so σ(a) = 1 / (1 + e^−a) (σ(0) = 0.5, σ(6) ≈ 0.9975)."),
-        Mistake(p(sigmoid, form="tanh_fn"), "you computed tanh(a), whose values lie in (−1, 1); "
-                "σ(a) = 1 / (1 + e^−a) lies in (0, 1) (σ(a) = (1 + tanh(a/2)) / 2)."),
+        Mistake(p(cell_path_norms, norm="min"), "you took the smallest product over the "
+                "units, the smallest singular value. The spectral norm of a diagonal matrix is "
+                "its largest |entry|: the unit that keeps the most sets the norm."),
+        Mistake(p(cell_path_norms, norm="mean"), "you averaged the products over the units; "
+                "the spectral norm of a diagonal matrix is its largest |entry|, not the mean."),
+        Mistake(p(cell_path_norms, norm="frobenius"), "you took the Frobenius norm (the root "
+                "of the sum of squares) of the diagonal; the spectral norm is its largest "
+                "|entry|."),
+        Mistake(p(cell_path_norms, norm="all_units"), "you multiplied across the units as "
+                "well as across the steps. Each unit's cell has its own path: multiply over "
+                "the steps, one product per unit, then take the largest."),
+        Mistake(p(cell_path_norms, norm="mean_gate"), "you raised the average gate to the "
+                "power t; the units do not mix, so each unit's product follows its own gates "
+                "and the norm is the largest of those products."),
+        Mistake(p(cell_path_norms, first=False), "the entry for t = 0 is missing: before any "
+                "step the Jacobian is the identity, of norm 1, so the result has T + 1 "
+                "entries."),
+    )
+
+
+def _fraction_mistakes() -> tuple[Mistake, ...]:
+    p = functools.partial
+    return (
+        Mistake(p(steps_to_fraction, sign=-1.0), "you used σ(−b): a positive forget bias "
+                "keeps more (σ(3) ≈ 0.95), so the gradient should take longer, not shorter."),
+        Mistake(p(steps_to_fraction, shift=0), "off by one: you returned the last step at "
+                "which σ(b)^t is still at or above the fraction; the question asks for the "
+                "first step below it."),
+        Mistake(p(steps_to_fraction, log_fraction="10"), "the two logarithms have different "
+                "bases: a ratio of logarithms only makes sense when both use the same base."),
+        Mistake(p(steps_to_fraction, rounded=False), "you returned the real solution of "
+                "σ(b)^t = fraction; a number of steps is a whole number: the first integer "
+                "t past it."),
+    )
+
+
+def _budget_mistakes() -> tuple[Mistake, ...]:
+    p = functools.partial
+    return (
+        Mistake(p(gru_hidden_size, shortcut="4/3"), "you scaled H by 4/3. That holds only "
+                "when the input term H·H_in dominates; the H² term grows faster, so with "
+                "H ≫ H_in the GRU gains only about √(4/3). Solve the budget inequality itself."),
+        Mistake(p(gru_hidden_size, shortcut="sqrt"), "you scaled H by √(4/3). That holds "
+                "only when the H² term dominates; with a large input the GRU gains up to 4/3. "
+                "Solve the budget inequality itself."),
+        Mistake(p(gru_hidden_size, shortcut="round"), "you rounded the real root to the "
+                "nearest integer, which can overspend the budget; the largest H' that fits "
+                "is the root rounded down."),
+        Mistake(p(gru_hidden_size, shortcut="ceil"), "you returned the smallest H' that "
+                "spends at least the LSTM's budget; the question asks for the largest H' "
+                "that does not exceed it."),
+        Mistake(p(gru_hidden_size, gates=(4, 3)), "the roles are swapped: you found the "
+                "LSTM's hidden size on the GRU's budget. The GRU has G = 3 blocks, the LSTM "
+                "G = 4."),
+        Mistake(p(gru_hidden_size, biases=1), "you counted one bias vector per block; "
+                "PyTorch keeps two (bias_ih and bias_hh), so each block has 2H biases."),
+        Mistake(p(gru_hidden_size, biases=0), "the biases are missing: each block has two "
+                "bias vectors of size H (bias_ih and bias_hh)."),
     )
 
 
 def _rnn_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(rnn_step, b_ih=False, b_hh=False), "both biases are missing: add bias_ih and "
-                "bias_hh (PyTorch's RNNCell has two bias vectors and adds both)."),
-        Mistake(p(rnn_step, b_ih=False), "bias_ih is missing; PyTorch adds both biases, "
+        Mistake(p(rnn_step, t_hh=True, hh_bias="bias_ih"), "this is the buggy step "
+                "unchanged: both of its bugs are still there. Start with x_t = 0 and "
+                "h_prev = 0: which vectors should be added?"),
+        Mistake(p(rnn_step, hh_bias="bias_ih"), "one bug fixed, one left: bias_ih is still "
+                "added twice and bias_hh never (PyTorch adds b_ih and b_hh)."),
+        Mistake(p(rnn_step, t_hh=True), "one bug fixed, one left: the recurrent weight is "
+                "still transposed. weight_hh is (H, H), one row per hidden unit, so with the "
+                "batch in the rows the term is h_prev times the transpose of weight_hh. A "
+                "square matrix hides this bug from every shape check."),
+        Mistake(p(rnn_step, hh_bias="none"), "bias_hh is missing; PyTorch adds both biases, "
                 "b_ih and b_hh."),
-        Mistake(p(rnn_step, b_hh=False), "bias_hh is missing; PyTorch adds both biases, "
-                "b_ih and b_hh."),
-        Mistake(p(rnn_step, t_ih=True, t_hh=True), "transposed weights: weight_ih is "
-                "(H, H_in) and weight_hh is (H, H), one row per hidden unit, so with batch-first "
-                "inputs the terms are `x_t @ weight_ih.T` and `h_prev @ weight_hh.T`."),
-        Mistake(p(rnn_step, t_hh=True), "transposed recurrent weight: use "
-                "`h_prev @ weight_hh.T` (row i of weight_hh feeds hidden unit i)."),
-        Mistake(p(rnn_step, t_ih=True), "transposed input weight: use `x_t @ weight_ih.T`."),
-        Mistake(p(rnn_step, swap=True), "weight_ih and weight_hh are swapped: weight_ih "
-                "multiplies the input x_t, weight_hh the previous state h_prev."),
-        Mistake(p(rnn_step, act="sigmoid"), "you applied the sigmoid; PyTorch's RNNCell uses tanh "
-                "(values in (−1, 1))."),
+        Mistake(p(rnn_step, t_hh=True, hh_bias="none"), "bias_hh is missing and the "
+                "recurrent weight is still transposed."),
+        Mistake(p(rnn_step, t_ih=True), "you transposed the input weight too: weight_ih is "
+                "(H, H_in), so the input term is x_t times its transpose, as in the buggy "
+                "code."),
         Mistake(p(rnn_step, act="identity"), "the tanh is missing: h_t = tanh(…)."),
-    )
-
-
-def _count_mistakes() -> tuple[Mistake, ...]:
-    p = functools.partial
-    return (
-        Mistake(p(param_counts, biases=1), "you counted one bias vector per gate block; "
-                "PyTorch keeps two (bias_ih and bias_hh), so each block has 2H biases: "
-                "G·(H·H_in + H·H + 2H)."),
-        Mistake(p(param_counts, biases=0), "the biases are missing: each gate block has two "
-                "bias vectors of size H (bias_ih and bias_hh)."),
-        Mistake(p(param_counts, recurrent=False), "the hidden-to-hidden matrix is missing: "
-                "each gate block also has an (H, H) block of weight_hh, i.e. H·H parameters."),
-        Mistake(p(param_counts, gates=(1, 4, 3)), "the GRU and LSTM multipliers are swapped: "
-                "the GRU has G = 3 blocks (r | z | n), the LSTM G = 4 (i | f | g | o)."),
-        Mistake(p(param_counts, gates=(1, 2, 3)), "wrong gate multipliers: you counted the "
-                "gates but not the candidate. The GRU has 3 blocks (r, z and the candidate n), "
-                "the LSTM 4 (i, f, o and the candidate g)."),
-        Mistake(p(param_counts, gates=(1, 2, 4)), "wrong GRU multiplier: the GRU has 3 blocks "
-                "(r, z and the candidate n), not 2."),
-        Mistake(p(param_counts, gates=(1, 3, 3)), "wrong LSTM multiplier: the LSTM has 4 blocks "
-                "(i, f, g and o), not 3."),
-        Mistake(p(param_counts, gates=(4, 3, 1)), "the columns are in the wrong order: "
-                "row k must hold the counts of the RNN, the GRU and the LSTM, in that order."),
-        Mistake(p(param_counts, gates=(1, 1, 1)), "every cell got G = 1: the GRU has 3 blocks "
-                "and the LSTM 4, each the size of the RNN's."),
-        Mistake(p(param_counts, swap_sizes=True), "input_size and hidden_size are swapped: "
-                "weight_ih is (G·H, H_in), weight_hh is (G·H, H) and the biases (G·H,)."),
     )
 
 
@@ -355,66 +414,68 @@ def _gradient_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
         Mistake(p(linear_rnn_gradient_norms, norm="frobenius"), "you used the Frobenius norm "
-                "(`np.linalg.norm(M)`); the spectral norm is `np.linalg.norm(M, 2)`, the "
-                "largest singular value."),
+                "(the default of `np.linalg.norm` for a matrix); the spectral norm is the "
+                "largest singular value, which `np.linalg.norm` gives with `ord=2`."),
         Mistake(p(linear_rnn_gradient_norms, norm="radius"), "you returned ρ(W)^t, the "
                 "eigenvalue estimate. It equals ‖W^t‖₂ only for normal matrices (e.g. a scaled "
                 "orthogonal W); in general compute the norm of the matrix power."),
         Mistake(p(linear_rnn_gradient_norms, norm="norm_power"), "you returned ‖W‖₂^t, an "
                 "upper bound; compute the norm of the matrix power W^t itself."),
         Mistake(p(linear_rnn_gradient_norms, norm="elementwise"), "`W ** t` raises every "
-                "entry to the power t; the matrix power is `np.linalg.matrix_power(W, t)` "
-                "(or repeated `@`)."),
+                "entry to the power t; the Jacobian is the matrix product of t copies of W."),
         Mistake(p(linear_rnn_gradient_norms, shift=1), "off by one: the entry for step t must "
                 "be ‖W^t‖₂ (with ‖W^0‖₂ = ‖I‖₂ = 1 at t = 0), not ‖W^(t+1)‖₂."),
     )
 
 
-def _hint(text: str) -> str:
-    return text.strip()
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=88)
 
 
 QUESTIONS: list[Question] = [
     Ch1Question(
-        name="q1_1", func_name="sigmoid", title="Exercise 1.1: a numerically stable sigmoid",
-        hint=_hint("""
-1 / (1 + np.exp(-a)) overflows when a is very negative: np.exp(1000) is inf. Split the array:
-for a >= 0 use 1 / (1 + np.exp(-a)); for a < 0 use np.exp(a) / (1 + np.exp(a)). Both only
-ever exponentiate a number <= 0. Use a boolean mask (pos = a >= 0) and fill an output array
-(out = np.empty_like(a)); np.where would evaluate both formulas everywhere and still warn.
-"""),
-        probes=_sigmoid_probes, reference=sigmoid, mistakes=_sigmoid_mistakes(),
-        output_names=("sigma",), points={"public": 1, "hidden": 1}, strict=_sigmoid_strict,
-        no_warnings=True),
+        name="q1_1", func_name="cell_path_norms",
+        title="Exercise 1.1: the LSTM's cell path alone",
+        hint=_wrap("Each unit's cell is multiplied by its own forget gate at every step, and the "
+             "units never mix along this path: the product of diagonal matrices is diagonal. "
+             "Which single number is the spectral norm of a diagonal matrix with positive "
+             "entries? Don't forget the step t = 0, before any gate has acted."),
+        probes=_gate_probes, reference=cell_path_norms, mistakes=_gate_mistakes(),
+        output_names=("norms",), points={"public": 1, "hidden": 1}),
     Ch1Question(
-        name="q1_2", func_name="rnn_step", title="Exercise 1.2: one tanh-RNN step",
-        hint=_hint("""
-With the batch in the rows, W x_t is written x_t @ weight_ih.T, shape (N, H); likewise
-h_prev @ weight_hh.T. Add both biases (PyTorch keeps two):
-h_t = np.tanh(x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh).
-"""),
+        name="q1_2", func_name="steps_to_fraction",
+        title="Exercise 1.2: predict how long the cell path keeps a gradient",
+        hint=_wrap("Take logarithms of σ(b)^t < fraction. Both sides are negative logarithms, so "
+             "dividing by ln σ(b) flips the inequality. The answer is the first whole number "
+             "past the real solution. For the logarithm of σ(b) itself there is a form that "
+             "stays accurate when σ(b) is close to 1."),
+        probes=_fraction_probes, reference=steps_to_fraction, mistakes=_fraction_mistakes(),
+        output_names=("steps",), points={"public": 1, "hidden": 1}, integer_output=True),
+    Ch1Question(
+        name="q1_3", func_name="gru_hidden_size",
+        title="Exercise 1.3: a GRU on an LSTM's budget",
+        hint=_wrap("Write the GRU's count with an unknown hidden size H' and require it to be at most "
+             "the LSTM's count: a quadratic inequality in H'. Its positive root, rounded down, "
+             "is the answer, but a float square root can land a hair on the wrong side of an "
+             "integer: check the count at your answer and at the next size up, in integers."),
+        probes=_budget_probes, reference=gru_hidden_size, mistakes=_budget_mistakes(),
+        output_names=("hidden",), points={"public": 1, "hidden": 1}, integer_output=True),
+    Ch1Question(
+        name="q1_4", func_name="rnn_step",
+        title="Exercise 1.4: diagnose a tanh-RNN step",
+        hint=_wrap("Make one term act at a time: with x_t = 0 and h_prev = 0 only the biases remain, "
+             "and PyTorch adds two different bias vectors. With x_t = 0 and zero biases only "
+             "the recurrent term remains: row i of weight_hh holds the weights into unit i. "
+             "Compare each term with what torch.nn.RNNCell computes."),
         probes=_cell_probes, reference=rnn_step, mistakes=_rnn_mistakes(),
         output_names=("h_t",), points={"public": 1, "hidden": 1}),
     Ch1Question(
-        name="q1_3", func_name="param_counts", title="Exercise 1.3: counting parameters",
-        hint=_hint("""
-One gate block reads x_t and h_{t-1}: H·H_in input weights, H·H recurrent weights and two
-bias vectors of size H (bias_ih, bias_hh), so H·H_in + H·H + 2H. The RNN has G = 1 block, the
-GRU 3 (r, z, n), the LSTM 4 (i, f, g, o). With arrays of sizes:
-per_block = hidden_size * input_size + hidden_size**2 + 2 * hidden_size      # (K,)
-counts = per_block[:, None] * np.array([1, 3, 4])                            # (K, 3)
-"""),
-        probes=_size_probes, reference=param_counts, mistakes=_count_mistakes(),
-        output_names=("counts",), points={"public": 1, "hidden": 1}, integer_output=True),
-    Ch1Question(
-        name="q1_4", func_name="linear_rnn_gradient_norms",
-        title="Exercise 1.4: the gradient norm of a linear RNN",
-        hint=_hint("""
-For h_t = W h_{t-1} + (terms without h), dh_t/dh_0 = W^t (W multiplied t times). For each t
-in steps: W_t = np.linalg.matrix_power(weight_hh, t) (not weight_hh ** t, which is
-elementwise), then np.linalg.norm(W_t, 2), the spectral norm (largest singular value).
-Return np.array of the K norms; t = 0 gives the identity, norm 1.
-"""),
+        name="q1_5", func_name="linear_rnn_gradient_norms",
+        title="Exercise 1.5: the gradient norm of a linear RNN",
+        hint=_wrap("Differentiate one step: which matrix is ∂h_t/∂h_{t-1} when there is no tanh? "
+             "Chain t of them. The norm that measures how much a matrix can stretch a vector "
+             "is the largest singular value, not the square root of the sum of squares; and "
+             "before any step the Jacobian is the identity."),
         probes=_gradient_probes, reference=linear_rnn_gradient_norms,
         mistakes=_gradient_mistakes(), output_names=("norms",),
         points={"public": 1, "hidden": 1}),

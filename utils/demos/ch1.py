@@ -1,4 +1,9 @@
-r"""Chapter 1 demo: the parameter budget of one recurrent layer.
+r"""The parameter budget of one recurrent layer: the widget framework's pilot demo.
+
+Chapter 1's first edition showed it; the second edition replaced it on the page (a plot would
+say the same) by ``utils.demos.vanishing`` and ``utils.demos.recall``, and turned the
+equal-budget question into an exercise. It stays as the pilot that ``tests/test_widgets.py``
+and the browser tests exercise in a kernel.
 
 One layer of a cell with :math:`G` gate blocks, input size :math:`H_{in}` and hidden size
 :math:`H` has

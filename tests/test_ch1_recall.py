@@ -1,0 +1,124 @@
+"""Chapter 1's trained task: the recall generator, the models with a keep-gate bias, the
+committed grid behind the recall explorer (re-run against the code), and the demo."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from utils.demos import recall
+from utils.tasks import RecallTask, keep_gate_model, recall_problem, recall_run
+
+
+def test_recall_problem_shows_the_sign_once_then_distractors():
+    X, y = recall_problem(7, 64, rng=3, noise=0.5)
+    assert X.shape == (7, 64, 1) and y.shape == (64, 1)
+    assert X.dtype == y.dtype == torch.float32
+    torch.testing.assert_close(X[0, :, 0], y[:, 0])
+    assert set(y[:, 0].tolist()) == {-1.0, 1.0}
+    assert 0.35 < float(X[1:].std()) < 0.65  # distractors of the requested scale
+    X2, y2 = recall_problem(7, 64, rng=3, noise=0.5, as_numpy=True)
+    np.testing.assert_array_equal(X2, X.numpy())
+    np.testing.assert_array_equal(y2, y.numpy())
+
+
+def test_recall_problem_validates():
+    with pytest.raises(ValueError, match="T must be >= 1"):
+        recall_problem(0, 2, rng=0)
+    with pytest.raises(ValueError, match="noise"):
+        recall_problem(3, 2, rng=0, noise=-1.0)
+    with pytest.raises(ValueError, match="noise"):
+        RecallTask(5, noise=float("nan"))
+
+
+def test_recall_task_baseline_is_the_variance_of_the_sign():
+    task = RecallTask(10)
+    X, y = task.sample(4096, np.random.default_rng(0))
+    assert task.baseline == 1.0
+    assert float(task.loss(torch.zeros_like(y), y)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"\(N, 1\)"):
+        task.loss(torch.zeros(4096), y)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_keep_gate_model_biases_the_gate_that_keeps(kind):
+    plain = keep_gate_model(kind, 1, 5, seed=1)
+    biased = keep_gate_model(kind, 1, 5, gate_bias=3.0, seed=1)
+    diff = (biased.cell.bias_ih_l0 - plain.cell.bias_ih_l0).detach()
+    expected = torch.zeros(diff.shape)
+    expected[5:10] = 3.0  # z in r|z|n, f in i|f|g|o
+    torch.testing.assert_close(diff, expected)
+    out = biased(torch.zeros(4, 2, 1))
+    assert out.shape == (2, 1)
+
+
+def test_keep_gate_model_validates():
+    with pytest.raises(ValueError, match="no gate"):
+        keep_gate_model("rnn", 1, 4, gate_bias=1.0)
+    with pytest.raises(ValueError, match="kind"):
+        keep_gate_model("mgu", 1, 4)
+
+
+def test_grid_covers_every_configuration_with_provenance():
+    data = json.loads((recall.Path(recall.__file__).with_name(recall.RESULTS_FILE)).read_text())
+    prov = data["provenance"]
+    for key in ("command", "seeds", "versions", "machine", "date", "wall_time_s", "settings"):
+        assert key in prov, key
+    assert prov["settings"]["steps"] == recall.STEPS and prov["seeds"] == list(recall.SEEDS)
+    keys = [(r["kind"], r["T"], r["gate_bias"], r["seed"]) for r in recall.recall_results()]
+    assert keys == [(c["kind"], c["T"], c["gate_bias"], c["seed"]) for c in recall.configs()]
+    assert len(recall.SEQ_LENS) >= 9 and len(recall.SEEDS) >= 3
+
+
+def test_committed_grid_matches_a_rerun():
+    """One cheap configuration re-trained: the committed numbers come from this code."""
+    config = {"kind": "gru", "T": 5, "gate_bias": 3.0, "seed": 1}
+    row = next(r for r in recall.recall_results()
+               if all(r[k] == v for k, v in config.items()))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        again = recall.run_config(config)
+    finally:
+        torch.set_num_threads(threads)
+    assert again["eval_steps"] == row["eval_steps"]
+    np.testing.assert_allclose(again["eval_loss"], row["eval_loss"], rtol=1e-3, atol=1e-4)
+
+
+def test_recall_run_is_reproducible_and_the_chapter_slice_is_in_the_grid():
+    a = recall_run("lstm", 5, gate_bias=3.0, seed=0, steps=20, eval_every=10)
+    b = recall_run("lstm", 5, gate_bias=3.0, seed=0, steps=20, eval_every=10)
+    assert a.eval_loss == b.eval_loss and a.eval_steps == [0, 10, 20]
+    assert 50 in recall.SEQ_LENS and 3.0 in recall.GATE_BIASES
+
+
+def test_what_the_grid_shows():
+    """What the chapter says about the grid: the RNN fails from T = 50 on, the gated cells
+    with b = 3 solve T = 50 in every seed and fail with b = 0."""
+    rows = recall.recall_results()
+
+    def finals(kind, T, b):
+        return [r["eval_loss"][-1] for r in rows
+                if r["kind"] == kind and r["T"] == T and r["gate_bias"] == b]
+
+    assert all(v > 0.9 for v in finals("rnn", 50, 0.0))
+    assert all(recall.solved(v) for v in finals("rnn", 5, 0.0))
+    for kind in ("gru", "lstm"):
+        assert all(recall.solved(v) for v in finals(kind, 50, 3.0))
+        assert all(v > 0.9 for v in finals(kind, 50, 0.0))
+
+
+def test_recall_demo_static_build_and_live_extremes():
+    widget = recall.recall_explorer("static")
+    assert widget.report.frames == len(recall.SEQ_LENS) * len(recall.GATE_BIASES)
+    assert widget.report.state_bytes <= 900_000, str(widget.report)
+    live = recall.recall_explorer("live")
+    first = bytes(live.image.value)
+    for name, value in [("seq_len", recall.SEQ_LENS[0]), ("gate_bias", 0.0),
+                        ("seq_len", recall.SEQ_LENS[-1])]:
+        live.controls[name].value = value
+        assert live.error.value == "", live.error.value
+    assert bytes(live.image.value) != first
