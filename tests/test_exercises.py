@@ -45,6 +45,31 @@ def test_committed_student_notebook_and_page_are_up_to_date(fresh):
         "exercises/ch2.md is stale: run `python scripts/exercises.py build`")
 
 
+def test_public_tests_are_packaged_and_the_init_cell_points_at_them(fresh, tmp_path,
+                                                                   monkeypatch):
+    """Otter cannot read the notebook's tests on Colab: the same tests ship in the package
+    (utils/otter_tests/<assignment>/), and the init cell points otter at them."""
+    from utils.grading.exercises import INIT_CELL, TESTS_DIR, public_tests
+    from utils.otter_tests import otter_args, tests_dir
+
+    nb, _, _ = fresh
+    files = public_tests(nb)
+    assert sorted(files) == [f"{q.name}.py" for q in QS]
+    folder = ROOT / TESTS_DIR / MASTER.stem
+    assert Path(tests_dir(MASTER.stem)).resolve() == folder.resolve()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
+    assert committed == files, "utils/otter_tests is stale: run `python scripts/exercises.py build`"
+    for name, src in files.items():
+        assert nb.metadata["otter"]["tests"][name[:-3]].rstrip() in src
+    inits = [c for c in nb.cells if "otter.Notebook(" in c.source]
+    assert [c.source for c in inits] == [INIT_CELL.format(notebook=MASTER.name)]
+    assert nb.cells.index(inits[0]) == 1 and inits[0].metadata["editable"] is False
+    monkeypatch.chdir(tmp_path)
+    assert otter_args(MASTER.name)["nb_path"] is None  # no notebook file here (as on Colab)
+    (tmp_path / MASTER.name).write_text("{}")
+    assert otter_args(MASTER.name) == {"nb_path": MASTER.name, "tests_dir": tests_dir(MASTER.stem)}
+
+
 def test_every_master_is_registered():
     assert MASTER in masters(ROOT)
 
@@ -135,10 +160,10 @@ def test_student_site_build_is_flagged_and_undone_by_a_plain_build(fresh, tmp_pa
     assert ex.check(tmp_path) == [] and ex.main(["check"]) == 0
 
 
+# After the student notebook's own init cell (INIT), in the notebook's folder as in Jupyter.
 GRADER_CHECK = textwrap.dedent('''
     import numpy as np
-    import otter
-    grader = otter.Notebook("ch2_exercises.ipynb")
+    INIT
 
     def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         raise NotImplementedError("Exercise 2.1: compute the reset gate r_t")
@@ -161,7 +186,10 @@ GRADER_CHECK = textwrap.dedent('''
 def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     (tmp_path / "ch2_exercises.ipynb").write_bytes((ROOT / "exercises" /
                                                     "ch2_exercises.ipynb").read_bytes())
-    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK], cwd=tmp_path,
+    nb = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
+    init = next(c.source for c in nb.cells if "otter.Notebook(" in c.source)
+    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK.replace("INIT", init)],
+                          cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
