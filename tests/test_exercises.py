@@ -160,6 +160,28 @@ def test_student_site_build_is_flagged_and_undone_by_a_plain_build(fresh, tmp_pa
     assert ex.check(tmp_path) == [] and ex.main(["check"]) == 0
 
 
+def test_check_flags_stale_or_extra_packaged_tests(fresh, tmp_path, monkeypatch):
+    """``build`` writes the packaged tests (and drops those of removed questions); ``check``
+    names a stale or extra one. On a copy of the repository layout (otter assign replaced
+    by its result)."""
+    import utils.grading.exercises as ex
+
+    nb, _, _ = fresh
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / MASTER.name).write_bytes(MASTER.read_bytes())
+    monkeypatch.setattr(ex, "student_notebook", lambda master, out=None: nb)
+    folder = tmp_path / ex.TESTS_DIR / MASTER.stem
+    folder.mkdir(parents=True)
+    (folder / "q2_99.py").write_text("# a removed question\n")
+    ex.build(tmp_path, tmp_path / "exercises", with_solutions=True)
+    assert sorted(p.name for p in folder.glob("*.py")) == [f"{q.name}.py" for q in QS]
+    assert ex.check(tmp_path) == []
+    (folder / "q2_1.py").write_text("# edited\n")
+    (folder / "q2_99.py").write_text("# a removed question\n")
+    rel = f"utils/otter_tests/{MASTER.stem}"
+    assert ex.check(tmp_path) == [f"{rel}/q2_1.py", f"{rel}/q2_99.py (no such question)"]
+
+
 # After the student notebook's own init cell (INIT), in the notebook's folder as in Jupyter.
 GRADER_CHECK = textwrap.dedent('''
     import numpy as np
