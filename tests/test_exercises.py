@@ -45,6 +45,31 @@ def test_committed_student_notebook_and_page_are_up_to_date(fresh):
         "exercises/ch2.md is stale: run `python scripts/exercises.py build`")
 
 
+def test_public_tests_are_packaged_and_the_init_cell_points_at_them(fresh, tmp_path,
+                                                                   monkeypatch):
+    """Otter cannot read the notebook's tests on Colab: the same tests ship in the package
+    (utils/otter_tests/<assignment>/), and the init cell points otter at them."""
+    from utils.grading.exercises import INIT_CELL, TESTS_DIR, public_tests
+    from utils.otter_tests import otter_args, tests_dir
+
+    nb, _, _ = fresh
+    files = public_tests(nb)
+    assert sorted(files) == [f"{q.name}.py" for q in QS]
+    folder = ROOT / TESTS_DIR / MASTER.stem
+    assert Path(tests_dir(MASTER.stem)).resolve() == folder.resolve()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
+    assert committed == files, "utils/otter_tests is stale: run `python scripts/exercises.py build`"
+    for name, src in files.items():
+        assert nb.metadata["otter"]["tests"][name[:-3]].rstrip() in src
+    inits = [c for c in nb.cells if "otter.Notebook(" in c.source]
+    assert [c.source for c in inits] == [INIT_CELL.format(notebook=MASTER.name)]
+    assert nb.cells.index(inits[0]) == 1 and inits[0].metadata["editable"] is False
+    monkeypatch.chdir(tmp_path)
+    assert otter_args(MASTER.name)["nb_path"] is None  # no notebook file here (as on Colab)
+    (tmp_path / MASTER.name).write_text("{}")
+    assert otter_args(MASTER.name) == {"nb_path": MASTER.name, "tests_dir": tests_dir(MASTER.stem)}
+
+
 def test_every_master_is_registered():
     assert MASTER in masters(ROOT)
 
@@ -135,10 +160,32 @@ def test_student_site_build_is_flagged_and_undone_by_a_plain_build(fresh, tmp_pa
     assert ex.check(tmp_path) == [] and ex.main(["check"]) == 0
 
 
+def test_check_flags_stale_or_extra_packaged_tests(fresh, tmp_path, monkeypatch):
+    """``build`` writes the packaged tests (and drops those of removed questions); ``check``
+    names a stale or extra one. On a copy of the repository layout (otter assign replaced
+    by its result)."""
+    import utils.grading.exercises as ex
+
+    nb, _, _ = fresh
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / MASTER.name).write_bytes(MASTER.read_bytes())
+    monkeypatch.setattr(ex, "student_notebook", lambda master, out=None: nb)
+    folder = tmp_path / ex.TESTS_DIR / MASTER.stem
+    folder.mkdir(parents=True)
+    (folder / "q2_99.py").write_text("# a removed question\n")
+    ex.build(tmp_path, tmp_path / "exercises", with_solutions=True)
+    assert sorted(p.name for p in folder.glob("*.py")) == [f"{q.name}.py" for q in QS]
+    assert ex.check(tmp_path) == []
+    (folder / "q2_1.py").write_text("# edited\n")
+    (folder / "q2_99.py").write_text("# a removed question\n")
+    rel = f"utils/otter_tests/{MASTER.stem}"
+    assert ex.check(tmp_path) == [f"{rel}/q2_1.py", f"{rel}/q2_99.py (no such question)"]
+
+
+# After the student notebook's own init cell (INIT), in the notebook's folder as in Jupyter.
 GRADER_CHECK = textwrap.dedent('''
     import numpy as np
-    import otter
-    grader = otter.Notebook("ch2_exercises.ipynb")
+    INIT
 
     def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         raise NotImplementedError("Exercise 2.1: compute the gates r_t and z_t")
@@ -162,7 +209,10 @@ GRADER_CHECK = textwrap.dedent('''
 def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     (tmp_path / "ch2_exercises.ipynb").write_bytes((ROOT / "exercises" /
                                                     "ch2_exercises.ipynb").read_bytes())
-    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK], cwd=tmp_path,
+    nb = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
+    init = next(c.source for c in nb.cells if "otter.Notebook(" in c.source)
+    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK.replace("INIT", init)],
+                          cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr

@@ -10,6 +10,11 @@ alone (``.ipynb`` only) into a temporary folder and executed there by nbclient i
 the fresh environment, ``GRU_DEMO_MODE=static`` as in the book build. Chapters must run
 without error; exercise notebooks must not miss a module or a file (their unanswered stubs
 may fail their checks, as they should).
+
+Colab is simulated too: each exercise notebook, answered with its master's solutions, runs in
+a kernel that otter takes for Colab's (a stand-in ``google.colab`` shell class on the kernel's
+PYTHONPATH), from a working directory without the notebook file, as on Colab; its
+``grader.check`` cells must pass, and a wrong answer must fail.
 """
 
 from __future__ import annotations
@@ -176,17 +181,20 @@ def _env(venv: Path) -> dict[str, str]:
 # Run by the fresh environment's Python: executes each notebook (argv[2:]) in its own folder
 # with allow_errors, and writes {name: {"seconds", "errors": [{"cell", "ename", "evalue"}]}}.
 RUNNER = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     from pathlib import Path
     import nbclient, nbformat
 
     out, paths = Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]]
+    # the simulated Colab: another kernel class, and a working directory of its own
+    kernel_class, cwd = os.environ.get("KERNEL_CLASS"), os.environ.get("KERNEL_CWD")
+    extra = [f"--IPKernelApp.kernel_class={kernel_class}"] if kernel_class else []
     results = {}
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         client = nbclient.NotebookClient(
             nb, timeout=600, startup_timeout=180, kernel_name=%(kernel)r, allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}})
+            extra_arguments=extra, resources={"metadata": {"path": cwd or str(path.parent)}})
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
@@ -285,3 +293,103 @@ def test_exercise_notebook_finds_every_module_and_file(executed, name):
     for cell, shown in result["checks"].items():
         question = cell.split('"')[1]
         assert question in shown and "does not exist" not in shown, (cell, shown)
+
+
+# A stand-in for Colab, on the kernel's PYTHONPATH only: otter
+# (otter.check.utils.IPythonInterpreter.COLAB) recognises Colab by its IPython shell,
+# google.colab._shell.Shell, and there refuses the tests stored in the notebook file.
+FAKE_COLAB = {
+    "google/colab/__init__.py": '"""Stand-in for Colab\'s package (tests/test_install.py)."""\n',
+    "google/colab/_shell.py": textwrap.dedent("""
+        from ipykernel.zmqshell import ZMQInteractiveShell
+
+
+        class Shell(ZMQInteractiveShell):
+            \"\"\"Named like Colab's shell, which is what otter looks at.\"\"\"
+        """),
+    "google/colab/_kernel.py": textwrap.dedent("""
+        from ipykernel.ipkernel import IPythonKernel
+        from traitlets import Type
+
+        from google.colab._shell import Shell
+
+
+        class Kernel(IPythonKernel):
+            shell_class = Type(Shell)
+        """),
+}
+WRONG = "# a wrong answer"
+
+
+def _answered(path: Path):
+    """The student notebook ``path`` with its master's solutions in the answer cells, then a
+    wrong answer to the first question (returns None) and its check again, and a probe of
+    what otter saw."""
+    import nbformat
+
+    from utils.checks import questions
+    from utils.grading.exercises import _master_parts
+
+    nb = nbformat.read(path, as_version=4)
+    _, items, _ = _master_parts(nbformat.read(ROOT / "solutions" / path.name, as_version=4))
+    answers = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    assert len(answers) == len(items), path
+    for cell, item in zip(answers, items):
+        cell.source = item["solution"]
+    first = questions(path.stem)[0]
+    nb.cells += [
+        nbformat.v4.new_code_cell(f"def {first.func_name}(*args, **kwargs):  {WRONG}\n"
+                                  "    return None"),
+        nbformat.v4.new_code_cell(f'grader.check("{first.name}")  {WRONG}'),
+        nbformat.v4.new_code_cell(
+            "import json\n"
+            'print("OTTER", json.dumps({"interpreter": getattr(grader.interpreter, "name", None),'
+            ' "notebook": grader._notebook, "tests_dir": grader._tests_dir,'
+            f' "wrong_grade": grader.check("{first.name}").grade}}))')]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def on_colab(venv, tmp_path_factory) -> dict:
+    """Every exercise notebook, answered (:func:`_answered`), executed in a kernel of the
+    fresh environment that otter takes for Colab's, whose working directory does not hold
+    the notebook (Colab's ``/content``)."""
+    import nbformat
+
+    work = tmp_path_factory.mktemp("colab")
+    for rel, src in FAKE_COLAB.items():
+        (work / "fake" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / "fake" / rel).write_text(src)
+    (work / "content").mkdir()
+    (work / "drive").mkdir()
+    paths = []
+    for path in EXERCISES:
+        nbformat.write(_answered(path), work / "drive" / path.name)
+        paths.append(work / "drive" / path.name)
+    runner = work / "runner.py"
+    runner.write_text(RUNNER)
+    env = dict(_env(venv), PYTHONPATH=str(work / "fake"), KERNEL_CWD=str(work / "content"),
+               KERNEL_CLASS="google.colab._kernel.Kernel")
+    proc = subprocess.run([str(venv / "bin" / "python"), str(runner), str(work / "out.json"),
+                           *map(str, paths)], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert not list((work / "content").glob("*.ipynb"))
+    return json.loads((work / "out.json").read_text())
+
+
+@pytest.mark.parametrize("name", [p.name for p in EXERCISES])
+def test_grader_check_works_on_colab(on_colab, venv, name):
+    """Otter's init cell and ``grader.check`` work on Colab: the tests come from the package
+    (otter cannot read the notebook file there), right answers pass, a wrong one fails."""
+    result = on_colab[name]
+    assert not result["errors"], f"{name} on (simulated) Colab: {result['errors']}"
+    probe = json.loads(result["stdout"].split("OTTER ", 1)[1].splitlines()[0])
+    assert probe["interpreter"] == "COLAB", probe  # otter believed it runs on Colab
+    assert probe["notebook"] is None, probe  # and had no notebook file to read
+    assert Path(probe["tests_dir"]).resolve().is_relative_to(venv.resolve()), probe
+    right = {c: shown for c, shown in result["checks"].items() if WRONG not in c}
+    assert right and all("All test cases passed!" in shown for shown in right.values()), right
+    [wrong] = [shown for c, shown in result["checks"].items() if WRONG in c]
+    assert "All test cases passed" not in wrong and "results:" in wrong, wrong
+    assert probe["wrong_grade"] == 0, probe

@@ -49,7 +49,8 @@ FILE_SIZE_LIMIT = 32 * 1024 * 1024
 
 # Cells otter adds to the student notebook; they are not run during batch grading.
 _OTTER_CELL = re.compile(
-    r"^\s*(#\s*Initialize Otter\s*\n)?\s*import otter\s*\n\s*grader\s*=\s*otter\.Notebook\("
+    r"^\s*(#\s*Initialize Otter\s*\n)?\s*import otter\s*\n(from utils\.otter_tests .*\n)?"
+    r"\s*grader\s*=\s*otter\.Notebook\((\*\*\w+\([^)]*\))?"
     r"[^)]*\)\s*$|^\s*grader\.(check\(\s*['\"]\w+['\"]\s*\)|check_all\(\s*\)|export\([^)]*\))"
     r"\s*$")
 # Names that mean "the reference implementation": the course's cells and PyTorch's GRU.
@@ -95,7 +96,7 @@ def identify(nb: Any, path: Path, default: str | None) -> str | None:
         text = "\n".join(str(c.get("source", "")) for c in nb.get("cells", [])
                          if isinstance(c, dict))
         for name in ASSIGNMENTS:
-            if f'otter.Notebook("{name}.ipynb")' in text or f"name: {name}" in text:
+            if f'"{name}.ipynb")' in text or f"name: {name}" in text:  # the init cell
                 return name
         for name in ASSIGNMENTS:
             funcs = [q.func_name for q in questions(name)]
