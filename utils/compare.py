@@ -11,7 +11,8 @@ size is the largest the budget buys for that task's input size (``utils.budget``
 count of the recurrent layer; the linear read-out is not counted), with a linear read-out,
 and trains it with Adam on fresh seeded batches. It returns the learning curve on a fixed
 held-out set and the final metrics. Everything random is drawn from the config's ``seed``,
-so a run is reproducible bit for bit with one thread.
+so a run is reproducible bit for bit: it always trains with one torch thread (restored
+afterwards).
 
 The tasks and their score (higher is better, 1 = perfect, 0 = no better than the baseline):
 
@@ -137,21 +138,26 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
         eval_score.append(round(_score(task_name, task, out, y_val, loss), 6))
 
     start = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        evaluate(0)
-        for step in range(1, n_steps + 1):
-            X, y = task.sample(int(cfg["batch_size"]), train_rng)
-            opt.zero_grad(set_to_none=True)
-            loss = task.loss(model(X), y)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"{cfg}: loss {loss.item()} at step {step}")
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            train_loss.append(loss.item())
-            if step % int(cfg["eval_every"]) == 0 or step == n_steps:
-                evaluate(step)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: the same numbers on every machine and every run
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            evaluate(0)
+            for step in range(1, n_steps + 1):
+                X, y = task.sample(int(cfg["batch_size"]), train_rng)
+                opt.zero_grad(set_to_none=True)
+                loss = task.loss(model(X), y)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"{cfg}: loss {loss.item()} at step {step}")
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                train_loss.append(loss.item())
+                if step % int(cfg["eval_every"]) == 0 or step == n_steps:
+                    evaluate(step)
+    finally:
+        torch.set_num_threads(threads)
     seconds = time.perf_counter() - start
     result.update({
         "eval_steps": eval_steps, "eval_loss": eval_loss, "eval_score": eval_score,

@@ -41,6 +41,7 @@ __all__ = [
     "machine_description",
     "macs_per_step",
     "pointwise_per_step",
+    "saved_floats_per_step",
     "time_per_step",
     "training_speed_verdict",
 ]
@@ -354,3 +355,43 @@ def training_speed_verdict(
     parts = ", ".join(f"{abs(s):.0%} {'faster' if s > 0 else 'slower'} at H = {h}"
                       for h, s in speedup.items())
     return f"did not hold in general: the GRU trained {parts}"
+
+
+def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
+                          seq_len: int = 8, batch_size: int = 2) -> float:
+    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+
+    Runs the step-by-step cell of ``utils.torch_cells`` (``"rnn"``, ``"gru"`` or ``"lstm"``,
+    float64, with gradients) over a random sequence under
+    ``torch.autograd.graph.saved_tensors_hooks`` and adds up the elements of every distinct
+    tensor saved for backward, leaving out the parameters (kept once, not per step) and the
+    input sequence; a view counts as the whole storage it keeps alive. Divided by ``seq_len · batch_size``: the activation memory that BPTT
+    needs per step, in numbers (multiply by 4 bytes for float32). ``torch.nn``'s fused
+    kernels may save a different set (e.g. a oneDNN workspace); this counts what the
+    equations need.
+    """
+    from utils.torch_cells import make_cell  # imported here: utils.costs stays light
+
+    _check_kind(kind)
+    i = _check_positive_int("input_size", input_size)
+    h = _check_positive_int("hidden_size", hidden_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    n = _check_positive_int("batch_size", batch_size)
+    generator = torch.Generator().manual_seed(0)
+    cell = make_cell(kind, i, h, generator=generator).double()
+    xs = torch.randn(t_len, n, i, generator=generator, dtype=torch.float64)  # (T, N, H_in)
+    skip = {p.untyped_storage().data_ptr() for p in cell.parameters()}
+    skip.add(xs.untyped_storage().data_ptr())
+    seen: dict[int, int] = {}  # storage address -> numbers held (views share one storage)
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in skip:
+            seen[storage.data_ptr()] = storage.nbytes() // t.element_size()
+        return t
+
+    from utils.torch_cells import run_sequence
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        run_sequence(cell, xs)
+    return sum(seen.values()) / (t_len * n)
