@@ -59,8 +59,8 @@ def summary(rows: Iterable[Mapping[str, Any]], *, task: str, budget: int,
 
 def mean_curve(rows: Iterable[Mapping[str, Any]], *, task: str, budget: int, label: str,
                train_size: int = 1400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evaluation steps, and the mean and the min…max band... as ``(steps, mean, spread)``
-    where ``spread`` is ``(2, len(steps))``: the lowest and highest seed at each step."""
+    """The learning curve over seeds: ``(steps, mean, band)``, ``band`` of shape
+    ``(2, len(steps))`` holding the lowest and the highest seed's score at each step."""
     sel = select(list(rows), task=task, budget=budget, train_size=train_size, label=label)
     if not sel:
         raise ValueError(f"no rows for task={task!r}, budget={budget}, {label}")

@@ -50,7 +50,6 @@ def lstm_cell_diagram(*, ax: Any = None) -> Figure:
     _wire(ax, [(0.25, _BUS_Y), (_O_X, _BUS_Y)], arrow=False)
     ax.text(1.3, -0.25, "$x_t$", ha="center", va="top", fontsize=13)
     _wire(ax, [(1.3, -0.2), (1.3, _BUS_Y)], arrow=False)
-    ax.text(0.45, _BUS_Y + 0.12, "$x_t,\\ h_{t-1}$", fontsize=9, va="bottom", color="#555")
 
     # Four blocks: σ for i, f, o; tanh for the candidate g.
     for x, g, act in ((_F_X, "f", "σ"), (_I_X, "i", "σ"), (_G_X, "g", "tanh"),
