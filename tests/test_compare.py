@@ -48,7 +48,7 @@ def test_build_model_forget_bias_and_validation():
     with pytest.raises(ValueError, match="LSTM only"):
         build_model("gru", 8, 5, 10, readout="last", seed=0, forget_bias=1.0)
     with pytest.raises(ValueError, match="kind"):
-        build_model("mgu", 8, 5, 10, readout="last", seed=0)
+        build_model("transformer", 8, 5, 10, readout="last", seed=0)
 
 
 @pytest.mark.parametrize("task", ["adding", "copy", "digits"])
@@ -63,3 +63,15 @@ def test_run_config_is_deterministic_and_in_budget(task):
     assert a["eval_steps"][0] == 0 and a["eval_steps"][-1] == 6
     with pytest.raises(ValueError, match="config needs"):
         run_config({"task": task, "kind": "gru"})
+
+
+@pytest.mark.parametrize("kind", ["mgu", "mingru", "cifg"])
+def test_run_config_takes_the_course_variants(kind):
+    from utils.compare import hidden_size_for
+    from utils.params import param_count
+
+    H = hidden_size_for(kind, 8, 700)
+    assert param_count(kind, 8, H) <= 700 < param_count(kind, 8, H + 1)
+    result = run_config({"task": "digits", "kind": kind, "budget": 700, "seed": 0}, steps=3)
+    model = build_model(kind, 8, H, 10, readout="last", seed=0)
+    assert result["params"] == sum(p.numel() for p in model.cell.parameters())

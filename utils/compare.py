@@ -3,12 +3,13 @@ r"""Train tanh RNN, GRU and LSTM at an equal parameter budget on the same task a
 One configuration is a plain dict, so that a grid of them can be run, stored and re-run
 (``utils.experiments``)::
 
-    {"task": "adding" | "copy" | "digits", "kind": "rnn" | "gru" | "lstm",
+    {"task": "adding" | "copy" | "digits", "kind": "rnn" | "gru" | "lstm" | "mgu" | ...,
      "forget_bias": 0.0 | 1.0 | None, "budget": 2000, "seed": 0, "train_size": 1400}
 
-``run_config(config)`` builds a one-layer ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` whose hidden
-size is the largest the budget buys for that task's input size (``utils.budget``, PyTorch's
-count of the recurrent layer; the linear read-out is not counted), with a linear read-out,
+``run_config(config)`` builds a one-layer ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` (or, for the
+other kinds of ``utils.params.KINDS``, the course's step-by-step cell) whose hidden size is
+the largest the budget buys for that task's input size (:func:`hidden_size_for`; the
+recurrent layer is counted, the linear read-out is not), with a linear read-out,
 and trains it with Adam on fresh seeded batches. It returns the learning curve on a fixed
 held-out set and the final metrics. Everything random is drawn from the config's ``seed``,
 so a run is reproducible bit for bit: it always trains with one torch thread (restored
@@ -39,11 +40,12 @@ from torch import nn
 
 from utils.budget import hidden_for_budget, param_count_as
 from utils.digits import DigitsTask
+from utils.params import KINDS, param_count
 from utils.tasks import AddingTask, CopyTask
 from utils.torch_cells import SequenceModel
 
-__all__ = ["ADDING_T", "COPY_T", "TASKS", "TASK_STEPS", "make_task", "build_model",
-           "run_config", "score_name"]
+__all__ = ["ADDING_T", "COPY_T", "TASKS", "TASK_STEPS", "FUSED_KINDS", "make_task",
+           "hidden_size_for", "build_model", "run_config", "score_name"]
 
 ADDING_T = 30
 COPY_T = 5
@@ -72,16 +74,47 @@ def score_name(task: str) -> str:
             "digits": "test accuracy"}[task]
 
 
+FUSED_KINDS = ("rnn", "gru", "lstm")  # run as torch.nn layers; other kinds: utils.torch_cells
+
+
+def hidden_size_for(kind: str, input_size: int, budget: int) -> int:
+    """The largest hidden size whose recurrent layer fits ``budget`` parameters.
+
+    ``"rnn"``, ``"gru"``, ``"lstm"``: PyTorch's count (``utils.budget``). Any other kind of
+    ``utils.params.KINDS`` (``"mgu"``, ``"mingru"``, ...): its paper's count
+    (``utils.params.param_count``, which equals the ``utils.torch_cells`` module's).
+    """
+    if kind in FUSED_KINDS:
+        return hidden_for_budget(kind, input_size, budget)
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if param_count(kind, input_size, 1) > budget:
+        raise ValueError(f"a budget of {budget} does not fit one {kind} unit")
+    lo, hi = 1, 2
+    while param_count(kind, input_size, hi) <= budget:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:  # param_count grows with H: bisect for the last H within budget
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if param_count(kind, input_size, mid) <= budget else (lo, mid)
+    return lo
+
+
 def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, *,
                 readout: str, seed: int, forget_bias: float | None = None) -> SequenceModel:
-    """A ``torch.nn`` RNN/GRU/LSTM layer plus a linear read-out, weights ~ U(±1/√H) from a
-    ``torch.Generator`` seeded with ``seed``; the LSTM's forget bias set if asked."""
-    if kind not in ("rnn", "gru", "lstm"):
-        raise ValueError(f"kind must be 'rnn', 'gru' or 'lstm', got {kind!r}")
+    """A recurrent layer plus a linear read-out, weights ~ U(±1/√H) from a ``torch.Generator``
+    seeded with ``seed``; the LSTM's forget bias set if asked.
+
+    ``"rnn"``, ``"gru"`` and ``"lstm"`` are ``torch.nn`` layers (fused, fast); any other kind
+    of ``utils.torch_cells.CELL_KINDS`` (``"mgu"``, ``"mingru"``, ``"cifg"``, ...) is the
+    course's step-by-step cell.
+    """
+    if kind not in FUSED_KINDS and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if forget_bias is not None and kind != "lstm":
         raise ValueError(f"forget_bias applies to the LSTM only, got it for {kind!r}")
     generator = torch.Generator().manual_seed(seed)
-    model = SequenceModel(f"torch-{kind}", input_size, hidden_size, output_size,
+    cell = f"torch-{kind}" if kind in FUSED_KINDS else kind
+    model = SequenceModel(cell, input_size, hidden_size, output_size,
                           readout=readout, generator=generator)
     if forget_bias is not None:
         H = hidden_size
@@ -113,7 +146,7 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
     task_name, kind, seed = cfg["task"], cfg["kind"], int(cfg["seed"])
     task = make_task(task_name, cfg["train_size"])
     n_steps = int(steps if steps is not None else cfg.get("steps", TASK_STEPS[task_name]))
-    H = hidden_for_budget(kind, task.input_size, int(cfg["budget"]))
+    H = hidden_size_for(kind, task.input_size, int(cfg["budget"]))
     model = build_model(kind, task.input_size, H, task.output_size, readout=task.readout,
                         seed=seed, forget_bias=cfg["forget_bias"])
     train_seq, val_seq = np.random.SeedSequence(seed).spawn(2)
@@ -123,8 +156,9 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
     else:
         X_val, y_val = task.sample(int(cfg["eval_size"]), np.random.default_rng(val_seq))
     opt = torch.optim.Adam(model.parameters(), lr=float(cfg["lr"]))
-    result: dict[str, Any] = {"hidden_size": H,
-                              "params": param_count_as(kind, task.input_size, H)}
+    params = (param_count_as(kind, task.input_size, H) if kind in FUSED_KINDS
+              else param_count(kind, task.input_size, H))
+    result: dict[str, Any] = {"hidden_size": H, "params": params}
     eval_steps, eval_loss, eval_score, train_loss = [], [], [], []
 
     def evaluate(step: int) -> None:
