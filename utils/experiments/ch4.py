@@ -45,13 +45,7 @@ QUICK: list[dict[str, Any]] = [
 ]
 
 
-def label(row: dict[str, Any]) -> str:
-    """``"GRU"``, ``"tanh RNN"``, ``"LSTM (forget bias 1)"`` for a row or config."""
-    if row["kind"] == "lstm":
-        return f"LSTM (forget bias {row['forget_bias']:g})"
-    return {"rnn": "tanh RNN", "gru": "GRU"}[row["kind"]]
-
-
 def run_one(config: dict[str, Any]) -> dict[str, Any]:
-    """Train one configuration (deterministic given its seed, with one thread)."""
+    """Train one configuration (deterministic given its seed, with one thread). Rows are
+    read back with ``utils.grid``."""
     return run_config(config)
