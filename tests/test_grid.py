@@ -82,3 +82,15 @@ def test_saved_floats_grow_linearly_in_hidden_size(kind):
 def test_saved_floats_gru_vs_lstm():
     gru, lstm = (saved_floats_per_step(k, 16, 64) for k in ("gru", "lstm"))
     assert gru / 64 == pytest.approx(8.0) and lstm / 64 == pytest.approx(7.0)
+
+
+def test_time_course_cells_per_step():
+    from utils.costs import time_course_cells_per_step
+
+    for backward in (False, True):
+        timings = time_course_cells_per_step([(4, 8)], backward=backward, repeats=2, warmup=1,
+                                             seq_len=3, batch_size=2)
+        assert [t.kind for t in timings] == ["gru", "lstm"]
+        assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
+    with pytest.raises(ValueError):
+        time_course_cells_per_step([(4, 8)], ("mgu",))

@@ -42,6 +42,7 @@ __all__ = [
     "macs_per_step",
     "pointwise_per_step",
     "saved_floats_per_step",
+    "time_course_cells_per_step",
     "time_per_step",
     "training_speed_verdict",
 ]
@@ -395,3 +396,68 @@ def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         run_sequence(cell, xs)
     return sum(seen.values()) / (t_len * n)
+
+
+def time_course_cells_per_step(
+    sizes: Iterable[tuple[int, int]],
+    kinds: Sequence[str] = ("gru", "lstm"),
+    *,
+    backward: bool = False,
+    batch_size: int = 16,
+    seq_len: int = 32,
+    repeats: int = 7,
+    warmup: int = 2,
+    threads: int | None = 1,
+    seed: int = 0,
+) -> list[StepTiming]:
+    r"""Like :func:`time_per_step`, for the course's step-by-step cells (``utils.torch_cells``).
+
+    Each step of these cells is a few visible PyTorch operations (one ``addmm`` for the
+    recurrent product, the gates' pointwise work); nothing is fused, so their GRU / LSTM
+    ratio shows what the operation count alone predicts, next to ``torch.nn``'s kernels.
+    Float32, kinds interleaved within every repeat, one thread by default.
+    """
+    from utils.torch_cells import make_cell, run_sequence  # imported here: stays light
+
+    n = _check_positive_int("batch_size", batch_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    reps = _check_positive_int("repeats", repeats)
+    for kind in kinds:
+        _check_kind(kind)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(_check_positive_int("threads", threads))
+    try:
+        results: list[StepTiming] = []
+        for input_size, hidden_size in sizes:
+            i = _check_positive_int("input_size", input_size)
+            h = _check_positive_int("hidden_size", hidden_size)
+            generator = torch.Generator().manual_seed(seed)
+            cells = {kind: make_cell(kind, i, h, generator=generator) for kind in kinds}
+            xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in)
+
+            def run(cell: nn.Module) -> None:
+                if backward:
+                    cell.zero_grad(set_to_none=True)
+                    run_sequence(cell, xs)[0].sum().backward()
+                else:
+                    with torch.no_grad():
+                        run_sequence(cell, xs)
+
+            for _ in range(warmup):
+                for cell in cells.values():
+                    run(cell)
+            seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+            for _ in range(reps):
+                for kind, cell in cells.items():
+                    start = time.perf_counter()
+                    run(cell)
+                    seconds[kind].append((time.perf_counter() - start) / t_len)
+            results.extend(
+                StepTiming(kind=kind, input_size=i, hidden_size=h, batch_size=n,
+                           seq_len=t_len, backward=backward, threads=torch.get_num_threads(),
+                           seconds=tuple(seconds[kind]))
+                for kind in kinds)
+        return results
+    finally:
+        torch.set_num_threads(previous_threads)

@@ -2,7 +2,9 @@
 
 ``python -m utils.experiments ch4_timing`` times, for hidden sizes 32 … 1024 (input size =
 hidden size, batch 16, 32 steps, one thread, 15 repeats after 2 warm-ups, kinds interleaved),
-the forward pass alone and forward + backward, with ``utils.costs.time_per_step``. Times are
+the forward pass alone and forward + backward, with ``utils.costs.time_per_step``; and the
+course's step-by-step GRU and LSTM cells (``utils.torch_cells``, 15 repeats,
+``utils.costs.time_course_cells_per_step``). Times are
 machine-dependent: the file records where they were measured, and no test compares them.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from utils.costs import time_per_step
+from utils.costs import time_course_cells_per_step, time_per_step
 
 DESCRIPTION = "time per step of torch.nn RNN / GRU / LSTM on CPU (chapter 4)"
 
@@ -35,4 +37,10 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
     out.update({f"{t.kind}_fastest": min(t.seconds) for t in timings})
     out["gru_over_lstm"] = out["gru_seconds"] / out["lstm_seconds"]
     out["gru_over_lstm_fastest"] = out["gru_fastest"] / out["lstm_fastest"]
+    course = time_course_cells_per_step([(h, h)], ("gru", "lstm"), backward=bool(
+        config["backward"]), batch_size=16, seq_len=32, repeats=15, warmup=2, threads=1,
+        seed=int(config["seed"]))
+    out.update({f"course_{t.kind}_fastest": min(t.seconds) for t in course})
+    out["course_gru_over_lstm_fastest"] = (out["course_gru_fastest"]
+                                           / out["course_lstm_fastest"])
     return out
