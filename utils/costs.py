@@ -366,10 +366,10 @@ def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
     float64, with gradients) over a random sequence under
     ``torch.autograd.graph.saved_tensors_hooks`` and adds up the elements of every distinct
     tensor saved for backward, leaving out the parameters (kept once, not per step) and the
-    input sequence; a view counts as the whole storage it keeps alive. Divided by ``seq_len · batch_size``: the activation memory that BPTT
-    needs per step, in numbers (multiply by 4 bytes for float32). ``torch.nn``'s fused
-    kernels may save a different set (e.g. a oneDNN workspace); this counts what the
-    equations need.
+    input sequence; a view counts as the whole storage it keeps alive. Divided by
+    ``seq_len · batch_size``: the activation memory that BPTT needs per step, in numbers
+    (multiply by 4 bytes for float32). It is what this implementation keeps; ``torch.nn``'s
+    fused kernels may keep a different set (e.g. a oneDNN workspace).
     """
     from utils.torch_cells import make_cell  # imported here: utils.costs stays light
 

@@ -67,15 +67,17 @@ def cifg_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias, *, order=(0, 1, 2
               couple: str = "1-i", out_tanh: bool = True, use_bias: bool = True):
     """``(h_t, c_t)`` of the coupled input-forget gate LSTM, blocks stacked i | g | o, one bias.
 
-    ``couple``: ``"1-i"`` (right, f = 1 − i), ``"i"`` (f = i), ``"swap"`` (c = i ⊙ c + (1 − i) ⊙ g),
-    ``"none"`` (f = 1, nothing forgotten).
+    ``couple``: ``"1-i"`` (right, f = 1 − i), ``"i"`` (f = i), ``"swap"``
+    (c = i ⊙ c + (1 − i) ⊙ g), ``"none"`` (f = 1, nothing forgotten).
     """
     H = weight_hh.shape[1]
     a = x_t @ weight_ih.T + h_prev @ weight_hh.T  # (N, 3H)
     if use_bias:
         a = a + bias
     blocks = [a[:, k * H:(k + 1) * H] for k in range(3)]
-    i_t, g_t, o_t = _sigmoid(blocks[order[0]]), np.tanh(blocks[order[1]]), _sigmoid(blocks[order[2]])
+    i_t = _sigmoid(blocks[order[0]])
+    g_t = np.tanh(blocks[order[1]])
+    o_t = _sigmoid(blocks[order[2]])
     if couple == "1-i":
         c_t = (1.0 - i_t) * c_prev + i_t * g_t
     elif couple == "i":
@@ -287,7 +289,8 @@ def _lstm_mistakes() -> tuple[Mistake, ...]:
         Mistake(p(lstm_step, swap_out=True), "you returned (c_t, h_t); return (h_t, c_t), "
                 "the order of torch.nn.LSTMCell."),
         Mistake(p(lstm_step, c_from="h"), "the forget gate scales the wrong state: "
-                "c_t = f_t ⊙ c_prev + i_t ⊙ g_t uses the old *cell* state c_prev, not h_prev."),
+                "c_t = f_t ⊙ c_prev + i_t ⊙ g_t uses the old *cell* state c_prev, "
+                "not h_prev."),
         Mistake(p(lstm_step, h_from="c_prev"), "h_t squashes the old cell state: the output "
                 "is h_t = o_t ⊙ tanh(c_t), with the new c_t."),
         Mistake(p(lstm_step, out_tanh=False), "h_t = o_t ⊙ c_t is missing the tanh: the output "

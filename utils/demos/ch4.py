@@ -121,7 +121,8 @@ def cell_explainer_demo(seed: int = 0) -> Demo:
                     bar.set_height(value)
             note.set_text(f"s = {scale:+g}, Δ = {offset:+g}:  mean f_t = {v['f'].mean():.3f}, "
                           f"mean z_t = {v['z'].mean():.3f};  max |c_t − c_t−1| = "
-                          f"{np.abs(v['c'] - v['c_prev']).max():.3f}, max |h_t − h_t−1| (GRU) = "
+                          f"{np.abs(v['c'] - v['c_prev']).max():.3f}, "
+                          "max |h_t − h_t−1| (GRU) = "
                           f"{np.abs(v['h_gru'] - v['h_prev']).max():.3f}")
 
         return update
