@@ -66,8 +66,9 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["found"] == {"gru": 227, "rnn": 400}
     assert v["music_input"] == 100
     assert v["same"] is True  # the live run reproduces the committed row
-    # "the fused LSTM was faster than its GRU at every size timed" (committed sweep)
-    assert v["fwd_min"] > 1 and v["bwd_min"] > 1
+    # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
+    # times faster at small sizes" (committed sweep)
+    assert v["fwd_min"] > 0.95 and v["bwd_min"] > 0.95 and v["fwd_max"] > 2
     assert v["n_comparable"] <= v["n_pairs"]
     gru_small, lstm_small = v["small_gru"], v["small_lstm"]
     assert gru_small < lstm_small  # "did not hold" at the smallest training set

@@ -219,7 +219,7 @@ def budget_explorer_demo(grid: dict[str, Any] | None = None,
                 "<th>µs / step, fwd + bwd (N = 16)</th></tr>" + body + "</table>")
         html += ("<p>Time: read off the committed sweep of <code>torch.nn</code> layers (one "
                  "CPU thread, batch 16, input size = H, fastest of 15 repeats), interpolated "
-                 "at H; — outside its range 32…1024.</p>")
+                 "at H; — outside its range 8…1024.</p>")
         if budget in grid_budgets:
             head = "".join(f"<th>{t}</th>" for t in tasks)
             lines = ""

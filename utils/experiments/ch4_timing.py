@@ -1,6 +1,6 @@
 """Chapter 4's timing sweep: ``torch.nn.GRU`` vs ``torch.nn.LSTM`` (and ``RNN``) per step.
 
-``python -m utils.experiments ch4_timing`` times, for hidden sizes 32 … 1024 (input size =
+``python -m utils.experiments ch4_timing`` times, for hidden sizes 8 … 1024 (input size =
 hidden size, batch 16, 32 steps, one thread, 15 repeats after 2 warm-ups, kinds interleaved),
 the forward pass alone and forward + backward, with ``utils.costs.time_per_step``; and the
 course's step-by-step GRU and LSTM cells (``utils.torch_cells``, 15 repeats,
@@ -16,7 +16,7 @@ from utils.costs import time_course_cells_per_step, time_per_step
 
 DESCRIPTION = "time per step of torch.nn RNN / GRU / LSTM on CPU (chapter 4)"
 
-HIDDEN_SIZES = (32, 64, 128, 256, 512, 1024)
+HIDDEN_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 CONFIGS: list[dict[str, Any]] = [
     {"hidden_size": h, "backward": backward, "seed": 0}
     for backward in (False, True) for h in HIDDEN_SIZES
