@@ -43,6 +43,8 @@ __all__ = [
     "pointwise_per_step",
     "time_per_step",
     "training_speed_verdict",
+    "saved_floats_per_step",
+    "time_course_cells_per_step",
 ]
 
 # kind -> number of stacked gates G (rows of weight_ih are G·H).
@@ -451,3 +453,108 @@ def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size:
         return {k: statistics.median(v) for k, v in times.items()}
     finally:
         torch.set_num_threads(threads)
+
+
+def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
+                          seq_len: int = 8, batch_size: int = 2) -> float:
+    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+
+    Runs the step-by-step cell of ``utils.torch_cells`` (``"rnn"``, ``"gru"`` or ``"lstm"``,
+    float64, with gradients) over a random sequence under
+    ``torch.autograd.graph.saved_tensors_hooks`` and adds up the elements of every distinct
+    tensor saved for backward, leaving out the parameters (kept once, not per step) and the
+    input sequence; a view counts as the whole storage it keeps alive. Divided by
+    ``seq_len · batch_size``: the activation memory that BPTT needs per step, in numbers
+    (multiply by 4 bytes for float32). It is what this implementation keeps; ``torch.nn``'s
+    fused kernels may keep a different set (e.g. a oneDNN workspace).
+    """
+    from utils.torch_cells import make_cell  # imported here: utils.costs stays light
+
+    _check_kind(kind)
+    i = _check_positive_int("input_size", input_size)
+    h = _check_positive_int("hidden_size", hidden_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    n = _check_positive_int("batch_size", batch_size)
+    generator = torch.Generator().manual_seed(0)
+    cell = make_cell(kind, i, h, generator=generator).double()
+    xs = torch.randn(t_len, n, i, generator=generator, dtype=torch.float64)  # (T, N, H_in)
+    skip = {p.untyped_storage().data_ptr() for p in cell.parameters()}
+    skip.add(xs.untyped_storage().data_ptr())
+    seen: dict[int, int] = {}  # storage address -> numbers held (views share one storage)
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in skip:
+            seen[storage.data_ptr()] = storage.nbytes() // t.element_size()
+        return t
+
+    from utils.torch_cells import run_sequence
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        run_sequence(cell, xs)
+    return sum(seen.values()) / (t_len * n)
+
+
+def time_course_cells_per_step(
+    sizes: Iterable[tuple[int, int]],
+    kinds: Sequence[str] = ("gru", "lstm"),
+    *,
+    backward: bool = False,
+    batch_size: int = 16,
+    seq_len: int = 32,
+    repeats: int = 7,
+    warmup: int = 2,
+    threads: int | None = 1,
+    seed: int = 0,
+) -> list[StepTiming]:
+    r"""Like :func:`time_per_step`, for the course's step-by-step cells (``utils.torch_cells``).
+
+    Each step of these cells is a few visible PyTorch operations (one ``addmm`` for the
+    recurrent product, the gates' pointwise work); nothing is fused, so their GRU / LSTM
+    ratio shows what the operation count alone predicts, next to ``torch.nn``'s kernels.
+    Float32, kinds interleaved within every repeat, one thread by default.
+    """
+    from utils.torch_cells import make_cell, run_sequence  # imported here: stays light
+
+    n = _check_positive_int("batch_size", batch_size)
+    t_len = _check_positive_int("seq_len", seq_len)
+    reps = _check_positive_int("repeats", repeats)
+    for kind in kinds:
+        _check_kind(kind)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(_check_positive_int("threads", threads))
+    try:
+        results: list[StepTiming] = []
+        for input_size, hidden_size in sizes:
+            i = _check_positive_int("input_size", input_size)
+            h = _check_positive_int("hidden_size", hidden_size)
+            generator = torch.Generator().manual_seed(seed)
+            cells = {kind: make_cell(kind, i, h, generator=generator) for kind in kinds}
+            xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in)
+
+            def run(cell: nn.Module) -> None:
+                if backward:
+                    cell.zero_grad(set_to_none=True)
+                    run_sequence(cell, xs)[0].sum().backward()
+                else:
+                    with torch.no_grad():
+                        run_sequence(cell, xs)
+
+            for _ in range(warmup):
+                for cell in cells.values():
+                    run(cell)
+            seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+            for _ in range(reps):
+                for kind, cell in cells.items():
+                    start = time.perf_counter()
+                    run(cell)
+                    seconds[kind].append((time.perf_counter() - start) / t_len)
+            results.extend(
+                StepTiming(kind=kind, input_size=i, hidden_size=h, batch_size=n,
+                           seq_len=t_len, backward=backward, threads=torch.get_num_threads(),
+                           seconds=tuple(seconds[kind]))
+                for kind in kinds)
+        return results
+    finally:
+        torch.set_num_threads(previous_threads)

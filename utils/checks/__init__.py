@@ -23,9 +23,7 @@ __all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "q
            "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
-ASSIGNMENTS: dict[str, str] = {"ch1_exercises": "utils.checks.ch1",
-                               "ch2_exercises": "utils.checks.ch2"}
-ASSIGNMENTS["ch5_exercises"] = "utils.checks.ch5"
+ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in (1, 2, 4, 5)}
 
 
 def questions(assignment: str) -> list[Question]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import numbers
 import os
 import sys
 import warnings
@@ -213,6 +214,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
                          or not np.array_equal(a, probe.args[k], equal_nan=True)]:
             outcomes.append(Outcome("mutated", detail=", ".join(changed)))
         else:
+            if isinstance(result, numbers.Real) and not isinstance(result, bool):
+                result = np.asarray(result)  # a Python int or float answer (a count, a size)
             outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted)))
     return outcomes
 

@@ -1,0 +1,91 @@
+"""utils.demos.ch4: the cell explainer and the budget explorer, live and static."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from utils.budget import param_count_as
+from utils.demos import ch4
+from utils.widgets import DemoWidget
+
+PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
+
+
+def torch_pair(scale, offset):
+    lstm, gru = ch4._example_cells(0)
+    x = torch.tensor([ch4.EXAMPLE_X], dtype=torch.float64) * scale
+    h = torch.tensor([ch4.EXAMPLE_H], dtype=torch.float64) * scale
+    c = torch.tensor([ch4.EXAMPLE_C], dtype=torch.float64) * scale
+    tl, tg = lstm.to_torch(), gru.to_torch()
+    with torch.no_grad():
+        tl.bias_hh[3:6] += offset
+        tg.bias_hh[3:6] += offset
+        h_l, c_l = tl(x, (h, c))
+        h_g = tg(x, h)
+    return h_l.numpy()[0], c_l.numpy()[0], h_g.numpy()[0]
+
+
+@pytest.mark.parametrize("scale", ch4.SCALES)
+@pytest.mark.parametrize("offset", ch4.OFFSETS)
+def test_paired_step_is_torch_at_every_position(scale, offset):
+    v = ch4.paired_step(scale, offset)
+    h_l, c_l, h_g = torch_pair(scale, offset)
+    np.testing.assert_allclose(v["h_lstm"], h_l, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v["c"], c_l, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v["h_gru"], h_g, rtol=1e-12, atol=1e-14)
+    assert all(np.all(np.isfinite(a)) for a in v.values())
+
+
+def test_slider_ends_show_keep_and_forget():
+    keep = ch4.paired_step(1.0, 8.0)
+    np.testing.assert_allclose(keep["h_gru"], keep["h_prev"], atol=1e-3)  # z → 1 copies h
+    # f → 1 keeps c_{t−1} and still adds i ⊙ g
+    np.testing.assert_allclose(keep["c"], keep["c_prev"] + keep["i"] * keep["g"], atol=1e-3)
+    forget = ch4.paired_step(1.0, -8.0)
+    np.testing.assert_allclose(forget["h_gru"], forget["n"], atol=1e-3)
+    np.testing.assert_allclose(forget["c"], forget["i"] * forget["g"], atol=1e-3)
+
+
+def test_at_least_nine_positions_per_slider():
+    for demo in (ch4.cell_explainer_demo(), ch4.budget_explorer_demo()):
+        assert all(len(choice) >= 9 for choice in demo.controls.values())
+
+
+def test_cell_explainer_static_frames_and_budget():
+    box = ch4.cell_explainer(mode="static")
+    assert isinstance(box, DemoWidget)
+    assert box.report.frames == 81
+    assert box.report.state_bytes < 1_300_000
+
+
+def test_budget_explorer_renders_every_position():
+    demo = ch4.budget_explorer_demo()
+    for budget in ch4.BUDGETS:
+        for input_size in ch4.INPUT_SIZES:
+            html = demo.html(budget=budget, input_size=input_size)
+            assert "hidden size" in html
+            if budget in (1000, 4000):
+                assert "Measured at this budget" in html
+    box = ch4.budget_explorer(mode="static")
+    assert box.report.frames == 81
+    assert box.report.state_bytes < 400_000
+
+
+def test_budget_rows_are_the_largest_sizes_in_budget():
+    for r in ch4.budget_rows(4000, 8):
+        assert r["params"] <= 4000 < param_count_as(r["kind"], 8, r["hidden_size"] + 1)
+    tiny = ch4.budget_rows(250, 128)
+    assert [r["hidden_size"] for r in tiny] == [1, None, None]
+
+
+def test_both_demos_fit_one_page():
+    a = ch4.cell_explainer(mode="static").report.state_bytes
+    b = ch4.budget_explorer(mode="static").report.state_bytes
+    assert a + b < PAGE_BUDGET
+
+
+def test_live_mode_builds():
+    assert isinstance(ch4.cell_explainer(mode="live"), DemoWidget)
+    assert isinstance(ch4.budget_explorer(mode="live"), DemoWidget)

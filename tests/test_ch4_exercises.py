@@ -1,0 +1,138 @@
+"""Chapter 4 exercises: the committed student notebook and page are up to date, stubs are live
+and leak nothing, the master's solutions score full marks, the untouched stubs zero, and
+``grader.check`` in the student notebook gives the diagnostic."""
+
+from __future__ import annotations
+
+import ast
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from utils.checks import check, questions
+from utils.grading.exercises import masters, page, page_name, solution_code, student_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTER = ROOT / "solutions" / "ch4_exercises.ipynb"
+QS = questions("ch4_exercises")
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    nb = student_notebook(MASTER, tmp_path_factory.mktemp("assign") / "out")
+    return nb, page(MASTER, nb, with_solutions=True)
+
+
+def test_committed_student_notebook_and_page_are_up_to_date(fresh):
+    nb, full_page = fresh
+    committed = (ROOT / "exercises" / MASTER.name).read_text(encoding="utf-8")
+    assert committed == nbformat.writes(nb) + "\n", (
+        "exercises/ch4_exercises.ipynb is stale: run `python scripts/exercises.py build`")
+    assert (ROOT / "exercises" / page_name(MASTER)).read_text(encoding="utf-8") == full_page
+    assert MASTER in masters(ROOT)
+
+
+def test_install_cell_comes_first_in_the_master():
+    nb = nbformat.read(MASTER, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert first.source.startswith("# Outside the course repository")
+    assert first.metadata["tags"] == ["remove-cell"]
+
+
+def _answer_cells(nb):
+    return [c.source for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+
+
+def test_stubs_are_live_and_hold_no_solution(fresh):
+    nb, _ = fresh
+    answers = _answer_cells(nb)
+    assert len(answers) == len(QS) == 5
+    for i, (src, q) in enumerate(zip(answers, QS), start=1):
+        func = ast.parse(src).body[0]
+        assert isinstance(func, ast.FunctionDef) and func.name == q.func_name
+        raises = [n for n in func.body if isinstance(n, ast.Raise)]
+        assert raises and f"Exercise 4.{i}: " in ast.unparse(raises[0])
+        assert "BEGIN" not in src and "PROMPT" not in src
+        for leak in ("np.exp", "np.tanh", "1 - i_t", "math.sqrt", "3 * h", "W[:, :H]"):
+            assert leak not in src, f"{q.name} leaks {leak!r}"
+    for q in QS:  # hints are words, not the answer's code
+        for leak in ("np.", "@", "return", "[:", "sqrt("):
+            assert leak not in q.hint, f"{q.name}'s hint contains {leak!r}"
+
+
+def _run(source: str) -> dict:
+    namespace = {"np": np, "math": math}
+    exec(compile(source, "<answer>", "exec"), namespace)  # noqa: S102 (our own master)
+    return namespace
+
+
+def _master_solutions() -> list[str]:
+    nb = nbformat.read(MASTER, as_version=4)
+    return [solution_code(c.source) for c in nb.cells
+            if c.cell_type == "code" and "# BEGIN SOLUTION" in c.source]
+
+
+def test_solutions_score_full_marks():
+    solutions = _master_solutions()
+    assert len(solutions) == len(QS)
+    for src, q in zip(solutions, QS):
+        fn = _run(src)[q.func_name]
+        verdict = check(q.name, fn, "all")
+        assert verdict.status == "correct" and verdict.points == verdict.max_points, (
+            verdict.message)
+
+
+def test_untouched_stubs_score_zero(fresh):
+    nb, _ = fresh
+    for src, q in zip(_answer_cells(nb), QS):
+        verdict = check(q.name, _run(src)[q.func_name], "all")
+        assert verdict.status == "not attempted" and verdict.points == 0, verdict.message
+
+
+GRADER_CHECK = textwrap.dedent('''
+    import numpy as np
+    import otter
+    grader = otter.Notebook("ch4_exercises.ipynb")
+
+    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        raise NotImplementedError("Exercise 4.1: compute one LSTM step (h_t, c_t)")
+    print("STUB", repr(grader.check("q4_1")))
+
+    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        H = weight_hh.shape[1]
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+        s = lambda v: 1 / (1 + np.exp(-v))
+        i, f, g, o = s(a[:, :H]), s(a[:, H:2*H]), np.tanh(a[:, 2*H:3*H]), s(a[:, 3*H:])
+        c = f * h_prev + i * g
+        return o * np.tanh(c), c
+    print("WRONG", repr(grader.check("q4_1")))
+
+    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        H = weight_hh.shape[1]
+        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
+        s = lambda v: 1 / (1 + np.exp(-v))
+        i, f, g, o = s(a[:, :H]), s(a[:, H:2*H]), np.tanh(a[:, 2*H:3*H]), s(a[:, 3*H:])
+        c = f * c_prev + i * g
+        return o * np.tanh(c), c
+    print("RIGHT", grader.check("q4_1").grade)
+''')
+
+
+def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
+    (tmp_path / "ch4_exercises.ipynb").write_bytes(
+        (ROOT / "exercises" / "ch4_exercises.ipynb").read_bytes())
+    proc = subprocess.run([sys.executable, "-c", GRADER_CHECK], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    stub = out[out.index("STUB"):out.index("WRONG")]
+    assert "not attempted yet" in stub and "Traceback" not in stub, stub
+    wrong = out[out.index("WRONG"):out.index("RIGHT")]
+    assert "the forget gate scales the wrong state" in wrong, wrong
+    assert "RIGHT 1.0" in out

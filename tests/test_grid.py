@@ -1,0 +1,96 @@
+"""utils.grid (reading chapter 4's committed grid), utils.lstm_diagram and
+utils.costs.saved_floats_per_step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from utils import grid
+from utils.costs import saved_floats_per_step
+from utils.lstm_diagram import lstm_cell_diagram, lstm_gru_diagrams
+
+
+def _row(kind, seed, score, *, fb=None, task="digits", budget=1000, size=1400, curve=None):
+    curve = curve or [0.1, score]
+    return {"task": task, "kind": kind, "forget_bias": fb, "budget": budget, "seed": seed,
+            "train_size": size, "hidden_size": 5, "params": 100, "final_score": score,
+            "eval_steps": [0, 10][:len(curve)] if len(curve) <= 2 else list(range(len(curve))),
+            "eval_score": curve, "seconds_per_step": 0.01}
+
+
+ROWS = ([_row("rnn", s, 0.5) for s in range(3)]
+        + [_row("gru", s, v) for s, v in enumerate((0.90, 0.92, 0.94))]
+        + [_row("lstm", s, v, fb=0.0) for s, v in enumerate((0.80, 0.82, 0.84))]
+        + [_row("lstm", s, v, fb=1.0) for s, v in enumerate((0.91, 0.92, 0.93))])
+
+
+def test_labels_and_select():
+    assert [grid.cell_label(r) for r in ROWS[::3]] == list(grid.CELL_LABELS)
+    assert len(grid.select(ROWS, label="GRU")) == 3
+    assert len(grid.select(ROWS, kind="lstm", seed=0)) == 2
+
+
+def test_summary_statistics():
+    table = {r["cell"]: r for r in grid.summary(ROWS, task="digits", budget=1000)}
+    assert table["GRU"]["mean"] == pytest.approx(0.92)
+    assert table["GRU"]["std"] == pytest.approx(0.02)
+    assert table["GRU"]["min"] == 0.90 and table["GRU"]["max"] == 0.94
+
+
+def test_comparable_picks_the_better_lstm():
+    v = grid.comparable(ROWS, task="digits", budget=1000)
+    assert v["lstm"] == "LSTM (forget bias 1)"
+    assert v["diff"] == pytest.approx(0.0) and v["comparable"]
+    rows = [dict(r, final_score=r["final_score"] - 0.2) if r["kind"] == "lstm" else r
+            for r in ROWS]
+    assert not grid.comparable(rows, task="digits", budget=1000)["comparable"]
+
+
+def test_curves_and_steps_to_reach():
+    row = _row("gru", 0, 0.9, curve=[0.1, 0.5, 0.95, 0.97])
+    assert grid.steps_to_reach(row, 0.9) == 2
+    assert grid.steps_to_reach(row, 0.99) is None
+    steps, mean, band = grid.mean_curve(ROWS, task="digits", budget=1000, label="GRU")
+    assert list(steps) == [0, 10] and band.shape == (2, 2)
+    assert np.allclose(mean, [0.1, 0.92])
+    with pytest.raises(ValueError, match="no rows"):
+        grid.mean_curve(ROWS, task="copy", budget=1000, label="GRU")
+
+
+def test_small_data():
+    [row] = grid.small_data(ROWS, budget=1000, sizes=(1400,))
+    assert row["gru_minus_lstm"] == pytest.approx(0.0)
+
+
+def test_diagrams_draw():
+    assert isinstance(lstm_cell_diagram(), Figure)
+    fig = lstm_gru_diagrams()
+    assert len(fig.axes) == 2
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_saved_floats_grow_linearly_in_hidden_size(kind):
+    a = saved_floats_per_step(kind, 4, 8, seq_len=16)
+    b = saved_floats_per_step(kind, 4, 16, seq_len=16)
+    assert b == pytest.approx(2 * a, rel=0.02)
+    with pytest.raises(ValueError):
+        saved_floats_per_step("mgu", 4, 8)
+
+
+def test_saved_floats_gru_vs_lstm():
+    gru, lstm = (saved_floats_per_step(k, 16, 64) for k in ("gru", "lstm"))
+    assert gru / 64 == pytest.approx(8.0) and lstm / 64 == pytest.approx(7.0)
+
+
+def test_time_course_cells_per_step():
+    from utils.costs import time_course_cells_per_step
+
+    for backward in (False, True):
+        timings = time_course_cells_per_step([(4, 8)], backward=backward, repeats=2, warmup=1,
+                                             seq_len=3, batch_size=2)
+        assert [t.kind for t in timings] == ["gru", "lstm"]
+        assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
+    with pytest.raises(ValueError):
+        time_course_cells_per_step([(4, 8)], ("mgu",))
