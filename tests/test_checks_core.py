@@ -122,3 +122,136 @@ def test_probe_rng_public_fixed_hidden_follows_the_run_seed():
     finally:
         set_hidden_seed(None)
     np.testing.assert_array_equal(draw("hidden"), default_hidden)
+
+
+# --------------------------------------------------------------------------------------
+# Issue 10: honest answers keep their points, non-spec answers lose them, feedback is precise.
+
+from utils.checks.core import Question  # noqa: E402
+
+
+def _linear_probes(level):
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(3, 3)), rng.normal(size=3)
+    x = rng.normal(size=(2, 3))
+    return [Probe("bias", {"x": np.zeros((2, 3)), "W": W, "b": b}, "the bias term", "x = 0"),
+            Probe("input", {"x": x, "W": W, "b": np.zeros(3)}, "the input term W x",
+                  "zero bias"),
+            Probe("all", {"x": x, "W": W, "b": b}, "the combination of the terms", "all")]
+
+
+def _linear_reference(x, W, b):
+    return x @ W.T + b
+
+
+LINEAR = Question(name="q_test", func_name="affine", title="Exercise 0.1: affine", hint="-",
+                  probes=_linear_probes, reference=_linear_reference, mistakes=(),
+                  output_names=("y",), points={"public": 1})
+
+
+def _verdict(fn):
+    return LINEAR.diagnose("public", capture(fn, LINEAR.probes("public")))
+
+
+def test_printing_through_the_grader_output_capture_is_not_reference_use():
+    """The batch runner's capped writer lives in utils/grading: a print() inside an answer
+    goes through it and must not count as calling the reference."""
+    import io
+
+    from utils.grading.runner import _CappedWriter
+
+    sink = _CappedWriter(io.StringIO())
+
+    def chatty(x, W, b):
+        print("debugging", x.shape, file=sink)
+        return x @ W.T + b
+
+    v = _verdict(chatty)
+    assert v.status == "correct" and v.points == 1, v.message
+
+
+def test_reference_use_costs_points_only_when_the_answer_comes_from_it():
+    from utils import numpy_cells
+
+    def from_reference(x, W, b):
+        return numpy_cells.sigmoid(x @ W.T + b)  # the answer IS the reference's output
+
+    def beside_reference(x, W, b):
+        numpy_cells.sigmoid(np.zeros(3))  # e.g. a comparison while debugging
+        return x @ W.T + b
+
+    [flagged] = capture(from_reference, [PROBE_LINEAR])
+    assert flagged.kind == "reference_call" and "numpy_cells.py:sigmoid" in flagged.detail
+    v = _verdict(beside_reference)
+    assert v.status == "correct" and v.points == 1, v.message
+    assert "Note: your function called utils/numpy_cells.py:sigmoid" in v.message
+    assert "nothing was deducted" in v.message
+
+
+PROBE_LINEAR = _linear_probes("public")[2]
+
+
+def test_torch_gru_cell_output_returned_is_flagged_unrelated_use_is_a_note():
+    torch = pytest.importorskip("torch")
+
+    def via_torch(x, W, b):
+        cell = torch.nn.GRUCell(3, 1).double()
+        out = cell(torch.from_numpy(x))
+        return out.detach().numpy()
+
+    def torch_then_own(x, W, b):
+        torch.nn.GRUCell(3, 1).double()(torch.from_numpy(x))
+        return x @ W.T + b
+
+    assert capture(via_torch, [PROBE_LINEAR])[0].kind == "reference_call"
+    [own] = capture(torch_then_own, [PROBE_LINEAR])
+    assert own.kind == "value" and own.notes and "rnn.py" in own.notes[0]
+    back = decode_outcomes(json.loads(json.dumps(encode_outcomes([own]))), 1)[0]
+    assert back.notes == own.notes
+
+
+def test_one_array_wrapped_in_a_list_or_tuple_is_rejected():
+    for wrap in (lambda y: [y], lambda y: (y,)):
+        v = _verdict(lambda x, W, b, wrap=wrap: wrap(x @ W.T + b))
+        assert v.status == "incorrect" and v.points == 0, v.message
+        assert "sequence of 1 item" in v.message and "not `[y]`" in v.message, v.message
+
+
+def test_wrong_type_messages_read_well():
+    v = _verdict(lambda x, W, b: [x @ W.T + b, [1, 2]])
+    assert "a list of 2 items, including a list" in v.message, v.message
+    assert "containing value" not in v.message
+    v = _verdict(lambda x, W, b: "text")
+    assert "got builtins.str instead" in v.message
+
+
+def test_too_large_output_names_the_expected_shape():
+    v = _verdict(lambda x, W, b: np.zeros((1001, 1000)))
+    assert "expected a NumPy array `y` of shape (2, 3)" in v.message, v.message
+    assert "got an array of shape (1001, 1000)" in v.message
+    assert "but got shape" not in v.message
+
+
+def test_float32_level_differences_say_float32_not_a_term():
+    v = _verdict(lambda x, W, b: (x.astype(np.float32) @ W.T.astype(np.float32)
+                                  + b.astype(np.float32)).astype(np.float64))
+    assert v.status == "incorrect" and "float32 precision" in v.message, v.message
+    assert "Problem in" not in v.message
+
+
+def test_several_failing_term_probes_are_all_listed():
+    # wrong bias AND wrong W: the bias, the input and the combined probes all fail
+    v = _verdict(lambda x, W, b: 2 * x @ W.T + 0.5 * b)
+    assert "Wrong on every probe" in v.message and "Problem in the bias term" not in v.message
+    # wrong bias only: the input-only probe passes; both failing probes are named
+    v = _verdict(lambda x, W, b: x @ W.T + 0.5 * b)
+    assert "Problem in the bias term, and also in the combination of the terms" in v.message
+
+
+def test_importing_the_course_reference_says_so():
+    def imports(x, W, b):
+        from utils.checks import ch2  # noqa: F401  (stands for any course module)
+        raise ModuleNotFoundError("No module named 'utils.checks.ch2'")
+
+    v = _verdict(imports)
+    assert "reference implementation (`utils.checks.ch2`)" in v.message, v.message
