@@ -72,24 +72,30 @@ def _replace_answer(nb, func: str, body: str) -> nbformat.NotebookNode:
     return nb
 
 
-# A last cell that writes the right answers straight into the runner's output channel (it can
-# read job.json in its working directory), then ends the process before the runner does.
+# A last cell that tries to write the right answers straight into the runner's output channel
+# (as it could when the job and the checkers were in its working directory), then ends the
+# process before the runner does.
 FORGE = """
 import json, os
-from utils.checks import get_question
-from utils.checks.core import Outcome, _decode_array, encode_outcomes
-job = json.load(open("job.json"))
-with open("progress.jsonl", "a") as f:
-    for q in job["questions"]:
-        question, levels = get_question(q["name"]), {}
-        for level, raw in q["levels"].items():
-            outs = []
-            for p in raw:
-                ref = question.reference(**{k: _decode_array(v) for k, v in p["args"].items()})
-                outs.append(Outcome("value", list(ref) if isinstance(ref, tuple) else ref))
-            levels[level] = encode_outcomes(outs)
-        f.write(json.dumps({"event": "question", "name": q["name"], "levels": levels}) + "\\n")
-        f.write(json.dumps({"event": "done"}) + "\\n")
+try:
+    from utils.checks import get_question
+    from utils.checks.core import Outcome, _decode_array, encode_outcomes
+    job = json.load(open("job.json"))
+    with open("progress.jsonl", "a") as f:
+        for q in job["questions"]:
+            question, levels = get_question(q["name"]), {}
+            for level, raw in q["levels"].items():
+                outs = []
+                for p in raw:
+                    ref = question.reference(**{k: _decode_array(v)
+                                                for k, v in p["args"].items()})
+                    outs.append(Outcome("value", list(ref) if isinstance(ref, tuple) else ref))
+                levels[level] = encode_outcomes(outs)
+            f.write(json.dumps({"event": "question", "name": q["name"], "levels": levels})
+                    + "\\n")
+            f.write(json.dumps({"event": "done"}) + "\\n")
+except Exception as exc:
+    print("forging failed:", exc)
 os._exit(0)
 """
 

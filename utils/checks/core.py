@@ -42,13 +42,21 @@ PRECISION_PREFIX = "Right to float32 precision only"
 _COURSE_IMPORT = re.compile(r"No module named '(utils[\w.]*)'|cannot import name '\w+' from "
                             r"'(utils[\w.]*)'|module '(utils[\w.]*)' has no attribute")
 
-_UTILS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# The course package's directory. In the batch grader's sandbox this file runs as a copy
+# outside the course package, where no course reference exists: nothing matches there.
+_UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+              if __name__.startswith("utils.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
 _hidden_seed: int | None = None
+
+
+def hidden_seed() -> int | None:
+    """The seed the hidden probes are drawn from (None: the fixed default)."""
+    return _hidden_seed
 
 
 def set_hidden_seed(seed: int | None) -> None:
