@@ -428,15 +428,15 @@ def _limits(memory_mb: int) -> Any:
     return apply
 
 
-def _child_env(work: Path) -> dict[str, str]:
-    """A minimal environment: no PYTHONPATH, no path into the course; HOME is the job's
-    empty working directory."""
+def _child_env(home: Path) -> dict[str, str]:
+    """A minimal environment: no PYTHONPATH, no path into the course; ``home`` is a
+    throw-away directory of the job."""
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ")}
     env.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin",
                                      "/usr/bin", "/bin"]),
-               HOME=str(work), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
+               HOME=str(home), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MPLBACKEND="Agg", MPLCONFIGDIR=str(work), IPYTHONDIR=str(work / ".ipy"))
+               MPLBACKEND="Agg", MPLCONFIGDIR=str(home), IPYTHONDIR=str(home / ".ipy"))
     return env
 
 
@@ -446,11 +446,14 @@ def _run_sandboxed(job_dir: Path, job: dict[str, Any], timeout: float, memory_mb
     timed out). Events go to ``job_dir/progress.jsonl`` through an inherited descriptor."""
     job_dir.chmod(0o711)
     uid = None
-    work = job_dir / "work"  # the submission's empty working directory and HOME
-    work.mkdir(mode=0o700)
+    work = job_dir / "work"  # the submission's empty working directory
+    home = job_dir / "home"  # HOME, IPython's and Matplotlib's files
+    for d in (work, home):
+        d.mkdir(mode=0o700)
     if _sandbox_mode() == "full":
         uid = SANDBOX_UID_BASE + secrets.randbelow(10**8)
-        os.chown(work, uid, uid)
+        for d in (work, home):
+            os.chown(d, uid, uid)
     path, binds = list(_import_path()), []
     if uid is not None:  # directories the new user could not read are bound read-only
         for i, p in enumerate(path):
@@ -472,7 +475,7 @@ def _run_sandboxed(job_dir: Path, job: dict[str, Any], timeout: float, memory_mb
     try:
         with open(job_dir / "stdout.txt", "wb") as out, \
                 open(job_dir / "stderr.txt", "wb") as err:
-            proc = subprocess.Popen(cmd, cwd=work, env=_child_env(work),
+            proc = subprocess.Popen(cmd, cwd=work, env=_child_env(home),
                                     stdin=subprocess.PIPE, stdout=out, stderr=err,
                                     start_new_session=True, preexec_fn=_limits(memory_mb),
                                     pass_fds=(progress_fd,))
