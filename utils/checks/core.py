@@ -21,6 +21,7 @@ import dataclasses
 import os
 import re
 import sys
+import threading
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -171,9 +172,10 @@ class _ReferenceTracer:
         self.returns: list[Any] = []  # values returned by the outermost reference frames
         self.native = False  # a direct call into PyTorch's fused GRU kernel
         self.ignore = ignore  # the checker's own code objects called during the call
-        self._open: list[Any] = []  # outermost reference frames still running
+        self._running: dict[int, list[Any]] = {}  # per thread: outermost reference frames
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
+        self._open = self._running.setdefault(threading.get_ident(), [])
         if event == "call":
             if self._open or frame.f_code in self.ignore:
                 return
@@ -290,6 +292,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
 
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
         previous = sys.getprofile()
+        previous_threads = getattr(threading, "_profile_hook", None)
+        threading.setprofile(tracer)  # threads the answer starts are traced too
         sys.setprofile(tracer)
         try:
             with warnings.catch_warnings(), np.errstate(over="warn", divide="warn",
@@ -306,6 +310,7 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         finally:
             still_ours = sys.getprofile() is tracer
             sys.setprofile(previous)
+            threading.setprofile(previous_threads)
         notes: tuple[str, ...] = ()
         if tracer.hits:
             hits = list(dict.fromkeys(tracer.hits))  # first calls first, no repeats
