@@ -191,10 +191,12 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
     """The bundle ``otter assign`` builds (for ``otter run`` and Gradescope) ships the
     checkers and gives the completed notebook every point with the repository's ``utils``
     out of reach (the untouched notebook scoring zero is checked through ``utils.grade``;
-    one ``otter run`` keeps this test short)."""
+    one ``otter run`` keeps this test short). The answers are the honest variants of
+    ``test_grade.HONEST`` (prints, a helper named ``gru_cell``, reference names in strings and
+    comments, expit/logaddexp/einsum): otter gives them every point too."""
     import zipfile
 
-    from test_grade import MAX, completed
+    from test_grade import MAX, honest
 
     [bundle] = (assigned / "autograder").glob("*.zip")
     names = set(zipfile.ZipFile(bundle).namelist())
@@ -216,7 +218,7 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
     assert probe.stdout.strip() == "True", "the repository's utils is still importable"
 
     sub = work / MASTER.name
-    nbformat.write(completed(), sub)
+    nbformat.write(honest(), sub)
     proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(bundle), str(sub),
                            "-o", str(work)], cwd=work, env=env, capture_output=True, text=True,
                           timeout=600)

@@ -233,3 +233,26 @@ def test_static_scan_ignores_strings_comments_keys_and_own_helpers():
              "def update_gate(x_t, *p):\n    return torch.nn.GRUCell(3, 4)(x_t)"]
     flags = static_flags(cells, ["reset_gate", "update_gate"])
     assert flags == {"update_gate": "GRUCell"}, flags
+
+
+def test_autograder_bundle_has_a_stable_path(tmp_path, monkeypatch):
+    """``make autograder`` → ``dist/chN_exercises/autograder.zip`` whatever otter names it
+    (otter assign itself is replaced by a stand-in here; the real bundle is exercised in
+    tests/test_exercises.py)."""
+    import utils.grading.exercises as ex
+
+    (tmp_path / "solutions").mkdir()
+    master = tmp_path / "solutions" / "ch2_exercises.ipynb"
+    master.write_bytes((ROOT / "solutions" / "ch2_exercises.ipynb").read_bytes())
+
+    def fake_assign(master, out, run_tests):
+        (out / "autograder").mkdir(parents=True)
+        (out / "autograder" / f"{master.stem}-autograder_2026_12_03T06_00_00.zip").write_bytes(
+            b"PK bundle of " + master.stem.encode())
+
+    monkeypatch.setattr(ex, "otter_assign", fake_assign)
+    [out] = ex.autograder(tmp_path, tmp_path / "dist")
+    stable = tmp_path / "dist" / "ch2_exercises" / "autograder.zip"
+    assert out == stable.parent and stable.read_bytes() == b"PK bundle of ch2_exercises"
+    ex.autograder(tmp_path, tmp_path / "dist")  # rebuilding replaces it
+    assert stable.is_file()
