@@ -30,6 +30,10 @@ from utils.grade import _course_roots, _inside, _sandbox_mode, grade_one, safe_n
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30.0
 CORRECT = "def affine(x, W, b):\n    return x @ W.T + b\n"
+# The first cell of every course notebook (COMMON conventions): must be a no-op when graded.
+INSTALL = ('# Outside the course repository? This installs the course package once.\n'
+           'try:\n    import utils.report  # noqa: F401\nexcept ImportError:\n'
+           '    %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"\n')
 
 
 @pytest.fixture
@@ -102,10 +106,12 @@ def test_the_submission_cannot_reach_the_answer_key(fixture_assignment, tmp_path
     cells = _reach_cells(other, tmp_path / "reports")
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "earlier.txt").write_text("someone's report")
-    sub = notebook(subs / "alice.ipynb", *(_attack(n, e) for n, e in cells.items()), CORRECT)
+    sub = notebook(subs / "alice.ipynb", INSTALL, "from utils.checks import hint\nhint('qt_1')",
+                   *(_attack(n, e) for n, e in cells.items()), CORRECT)
     report = grade_one(sub, timeout=TIMEOUT, memory_mb=2048, hide=(tmp_path / "reports",))
     notes = "\n".join(report.notes)
     assert report.score == 2, notes  # the answer itself still runs and is graded
+    assert "code cell 0 " not in notes and "code cell 1 " not in notes, notes  # stub runtime
     file_system = {"read_solutions", "list_repository", "import_by_path", "other_submission",
                    "reports"}
     for name in cells:
@@ -256,3 +262,20 @@ def test_autograder_bundle_has_a_stable_path(tmp_path, monkeypatch):
     assert out == stable.parent and stable.read_bytes() == b"PK bundle of ch2_exercises"
     ex.autograder(tmp_path, tmp_path / "dist")  # rebuilding replaces it
     assert stable.is_file()
+
+
+def test_without_namespaces_the_course_is_still_not_importable(fixture_assignment, tmp_path,
+                                                               monkeypatch):
+    """As a non-root grader sees it: no mounts, no own user; the course still cannot be
+    imported, and the report says the repository was readable."""
+    import utils.grade as grade
+
+    monkeypatch.setattr(grade, "_sandbox_mode", lambda: "none")
+    sub = notebook(tmp_path / "s" / "a.ipynb", INSTALL, _attack("import_module", (
+        "__import__('importlib').import_module('utils.checks.ch2').QUESTIONS")), CORRECT)
+    report = grade_one(sub, timeout=TIMEOUT, memory_mb=2048)
+    notes = "\n".join(report.notes)
+    assert report.score == 2 and "REACH import_module: blocked" in notes, notes
+    assert "could READ the course repository" in notes and "code cell 0 " not in notes
+    assert grade._sandbox_command(Path("/r"), [Path("/x")])[-4:] == [
+        sys.executable, "-I", "-S", "/r/boot.py"]
