@@ -80,7 +80,8 @@ def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     print(f"update gate: pre-activation from {a.min():.3f} to {a.max():.3f}")
     return np.exp(-np.logaddexp(0.0, -a))  # σ(a) = 1 / (1 + e^(−a)) without overflow
 ''',
-    "candidate_state": '''def candidate_state(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
+    "candidate_state": '''def candidate_state(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih,
+                    bias_hh):
     H = weight_hh.shape[1]
     W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
     recurrent = np.einsum("nj,hj->nh", h_prev, W_hn) + bias_hh[2 * H:]

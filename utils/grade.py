@@ -211,8 +211,8 @@ REPO = Path(__file__).resolve().parents[1]
 RUNTIME_FILES = ("utils/report.py",)
 # What the student notebooks import from ``utils.checks`` while being graded: stand-ins.
 _STUB_UTILS = '"""Grading-time stand-in for the course package: no reference, no solutions."""\n'
-_STUB_CHECKS = '''"""Grading-time stand-in for ``utils.checks``: the batch grader checks the answers itself,
-in another process, so nothing here knows a question, a probe or an answer."""
+_STUB_CHECKS = '''"""Grading-time stand-in for ``utils.checks``: the batch grader checks the
+answers itself, in another process, so nothing here knows a question, a probe or an answer."""
 
 __all__ = ["NotAttemptedYet", "check", "hint", "run_check"]
 
