@@ -1,19 +1,25 @@
 """The hardened batch grader.
 
     python -m utils.grade SUBMISSION.ipynb [MORE ...] --out DIR [--timeout S] [--jobs N]
+                          [--seed N] [--hide DIR ...] [--assignment NAME]
 
 For each submission: identify the assignment (notebook metadata, then cell contents, then the
 file name), run its code cells and the grader's probes in a sandboxed subprocess
 (:mod:`utils.grading.runner`: own session, wall-clock limit, ``RLIMIT_AS`` memory limit,
-``RLIMIT_FSIZE``, no network via ``unshare -n`` where the OS allows), bring the outcomes back
-as JSON data and run each question's ``diagnose`` here, in the grader's process. A static
-check of the answer functions flags answers that call the reference implementations.
+``RLIMIT_FSIZE``, an empty working directory, an import path without the course — a stub
+``utils`` instead — and, when run as root, own mount/network/PID namespaces with the course,
+the submissions and the reports hidden and a user of its own), bring the outcomes back as JSON
+data and run each question's ``diagnose`` here, in the grader's process. The hidden probes are
+drawn from a fresh seed per run (``--seed`` reproduces one), recorded in every report. A
+static scan of the answer functions adds a note when they name a reference implementation;
+points come only from what the functions return.
 
-Writes ``DIR/<stem>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
-``{name, score, max_score, output}``), ``DIR/<stem>/summary.txt`` and ``DIR/summary.csv``.
-Every question of the assignment appears in every report, with its points and a reason.
-Exit status 0 when every submission got a report (a zero score is a report), 1 when the grader
-itself could not run, 2 for a usage error.
+Writes ``DIR/<name>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
+``{name, score, max_score, output}``), ``DIR/<name>/summary.txt`` and ``DIR/summary.csv``
+(``<name>``: the submission's file name, sanitised). Every question of the assignment appears
+in every report, with its points and a reason. Exit status 0 when every submission got a
+report (a zero score is a report), 1 when the grader itself could not run, 2 for a usage
+error. The trust model: ``exercises/README.md``.
 """
 
 from __future__ import annotations
@@ -257,12 +263,13 @@ runpy.run_module("_gru_sandbox.runner", run_name="__main__", alter_sys=True)
 SANDBOX_NOTES = {
     "full": "sandbox: own user, course repository and other submissions hidden, no network, "
             "own process namespace.",
-    "network": "sandbox: no network, course not importable; but the submission ran as the "
-               "grader's user and could READ the course repository (run the grader as root "
-               "for the full sandbox).",
-    "none": "sandbox: course not importable; network isolation unavailable, and the "
-            "submission ran as the grader's user and could READ the course repository (run "
-            "the grader as root for the full sandbox)."}
+    "network": "sandbox: no network, course off the import path; but the submission ran as "
+               "the grader's user and could READ the course repository, and so load its "
+               "modules by file path (run the grader as root for the full sandbox).",
+    "none": "sandbox: course off the import path; network isolation unavailable, and the "
+            "submission ran as the grader's user and could READ the course repository, and "
+            "so load its modules by file path (run the grader as root for the full "
+            "sandbox)."}
 SANDBOX_UID_BASE = 1_500_000_000  # each job runs as its own uid above this (root only)
 SANDBOX_NPROC = 256
 
@@ -640,7 +647,9 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
                             "the function returned.")
         tests.append({"name": q.name, "score": score, "max_score": q.max_points,
                       "output": "\n".join(messages)})
-    notes.append(f"graded in {elapsed:.1f} s; hidden probes drawn from seed {hidden_seed()}")
+    seed = hidden_seed()
+    notes.append(f"graded in {elapsed:.1f} s; hidden probes drawn from "
+                 + (f"seed {seed}" if seed is not None else "the fixed default seed"))
     notes.append(SANDBOX_NOTES[_sandbox_mode()])
     return Report(str(path), assignment, status, tests, notes, hidden_seed())
 

@@ -565,10 +565,10 @@ class Question:
                 found = _COURSE_IMPORT.search(o.detail)
                 if found:
                     module = next(g for g in found.groups() if g)
-                    return fail(f"your function uses the course's reference implementation "
-                                f"(`{module}`), which is not available to answers while "
-                                f"grading ({o.detail}). Write the computation yourself with "
-                                "NumPy.")
+                    return fail(f"your function imports the course module `{module}`, which "
+                                "answers cannot use while grading: the course's reference "
+                                f"implementations are out of their reach ({o.detail}). Write "
+                                "the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
         # the value failures name the isolated terms; float32-level differences come last.
