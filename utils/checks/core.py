@@ -292,7 +292,7 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
 
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
         previous = sys.getprofile()
-        previous_threads = getattr(threading, "_profile_hook", None)
+        previous_threads = threading.getprofile()
         threading.setprofile(tracer)  # threads the answer starts are traced too
         sys.setprofile(tracer)
         try:
