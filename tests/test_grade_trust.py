@@ -295,3 +295,35 @@ def test_two_mistakes_at_once_do_not_blame_the_bias():
 
     msg = check(q.name, two_mistakes).message
     assert "Problem in the bias term." not in msg and "two mistakes" in msg, msg
+
+
+def test_submissions_in_different_folders_cannot_read_each_other(tmp_path):
+    """One CLI run: every job hides the folders of all the run's submissions."""
+    if _sandbox_mode() != "full":
+        pytest.skip("not root: submissions run as the grader's user and can read each other")
+    import shutil
+    import tempfile
+
+    untouched = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
+    # world-readable folders (pytest's own are private), so only the sandbox can hide them
+    shared = Path(tempfile.mkdtemp(prefix="gru-trust-test-"))
+    try:
+        shared.chmod(0o755)
+        paths = [shared / "a" / "ch2_alice.ipynb", shared / "b" / "ch2_bob.ipynb"]
+        for me, other in (paths, paths[::-1]):
+            nb = nbformat.from_dict(json.loads(json.dumps(untouched)))
+            nb.cells.append(nbformat.v4.new_code_cell(
+                _attack("other", f"open({str(other)!r}).read()")))
+            me.parent.mkdir(mode=0o755)
+            nbformat.write(nb, me)
+            me.chmod(0o644)
+        out = tmp_path / "out"
+        proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths), "--out",
+                               str(out), "--timeout", str(TIMEOUT)], capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("ch2_alice", "ch2_bob"):
+        output = json.loads((out / name / "results.json").read_text())["output"]
+        assert "REACH other: blocked" in output, output

@@ -758,7 +758,8 @@ def main(argv: list[str] | None = None) -> int:
     seed = secrets.randbits(32) if args.seed is None else args.seed
     set_hidden_seed(seed)  # before any probe is built
     names = _out_names(args.submissions)
-    hide = (args.out, *args.hide)
+    # every job hides the reports, the instructor's extra paths and ALL submissions' folders
+    hide = (args.out, *args.hide, *dict.fromkeys(p.resolve().parent for p in args.submissions))
 
     def work(item: tuple[Path, str]) -> Report:
         path, name = item
