@@ -272,3 +272,41 @@ def test_reference_called_from_a_thread_is_seen():
 
     [outcome] = capture(threaded, [PROBE_LINEAR])
     assert outcome.kind == "reference_call", outcome
+
+
+def test_comparing_with_torch_while_debugging_keeps_the_points():
+    torch = pytest.importorskip("torch")
+
+    def compares(x, W, b):
+        mine = x @ W.T + b
+        cell = torch.nn.GRUCell(3, 3)  # float32, as people usually build it
+        theirs = cell(torch.from_numpy(x).float()).detach().numpy()
+        print("torch says", theirs.shape, "mine", mine.shape)
+        return mine
+
+    v = _verdict(compares)
+    assert v.status == "correct" and v.points == 1, v.message
+    assert "Note: your function called torch/nn/modules/rnn.py" in v.message
+
+
+def test_own_float64_answer_checked_against_a_float32_reference_is_not_flagged():
+    """Right to 1e-7 is not "obtained from": only a bit-identical array is."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    cell = torch.nn.GRUCell(3, 2)  # float32
+
+    def by_hand(x, W, b):
+        w_ih, w_hh = (p.detach().double().numpy() for p in (cell.weight_ih, cell.weight_hh))
+        b_ih, b_hh = (p.detach().double().numpy() for p in (cell.bias_ih, cell.bias_hh))
+        h = np.zeros((x.shape[0], 2))
+        gi, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        r = 1 / (1 + np.exp(-(gi[:, :2] + gh[:, :2])))
+        z = 1 / (1 + np.exp(-(gi[:, 2:4] + gh[:, 2:4])))
+        n = np.tanh(gi[:, 4:] + r * gh[:, 4:])
+        mine = (1 - z) * n + z * h
+        theirs = cell(torch.from_numpy(x).float()).detach().numpy()
+        assert np.allclose(mine, theirs, rtol=1e-5, atol=1e-6)  # the learner's own check
+        return mine
+
+    [outcome] = capture(by_hand, [PROBE_LINEAR])
+    assert outcome.kind == "value" and outcome.notes, outcome
