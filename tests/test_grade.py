@@ -28,6 +28,8 @@ TIMEOUT = 30.0
 QS = questions("ch2_exercises")
 MAX = {q.name: q.max_points for q in QS}
 FUNCS = {q.func_name: q.name for q in QS}
+# the last question that asks for one array (nothing later builds on it)
+WRAPPED = [q for q in QS if len(q.output_names) == 1][-1]
 
 
 def _solutions() -> dict[str, str]:
@@ -94,6 +96,36 @@ def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     n_t = candidate_state(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh)
     print("GRU step done")
     return (1 - z_t) * n_t + z_t * h_prev
+''',
+    # chapter 2's questions as they are being rewritten (both gates in one function)
+    "gru_gates": '''from scipy.special import expit
+
+
+def gru_cell(x, W, b):
+    """The learner's own helper, named like a reference function."""
+    return x @ W.T + b
+
+
+def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    # torch.nn.GRUCell or utils.numpy_cells.GRUCell would do this; here it is by hand
+    H = weight_hh.shape[1]
+    print("gru_gates: x_t", x_t.shape, "h_prev", h_prev.shape)
+    names = {"GRU": "torch.nn.GRUCell", "gru_cell": "utils.numpy_cells"}
+    a = (gru_cell(x_t, weight_ih, bias_ih)
+         + np.einsum("nj,gj->ng", h_prev, weight_hh) + bias_hh)
+    print("names I must not use:", names)
+    r_t = expit(a[:, :H])
+    z_t = np.exp(-np.logaddexp(0.0, -a[:, H:2 * H]))  # σ without overflow
+    return r_t, z_t
+''',
+    "candidate_reset_before": '''def candidate_reset_before(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih,
+                           bias_hh):
+    H = weight_hh.shape[1]
+    W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
+    a = (np.einsum("ni,hi->nh", x_t, W_in) + bias_ih[2 * H:]
+         + np.einsum("nj,hj->nh", r_t * h_prev, W_hn) + bias_hh[2 * H:])
+    print("candidate (unlike torch.nn.GRU, reset before W_hn):", a.shape)
+    return np.tanh(a)
 ''',
 }
 
@@ -249,8 +281,10 @@ def make_submissions(d: Path) -> dict[str, Path]:
 
     subs["honest"] = honest()
     nb = copy.deepcopy(good)  # one right array wrapped in a list, where one array is asked for
-    _replace_answer(nb, "reset_gate", "\n".join(solution_lines(good, "reset_gate")[:-1] + [
-        "    return [r_t]"]))
+    lines = solution_lines(nb, WRAPPED.func_name)
+    last = max(i for i, line in enumerate(lines) if line.startswith("    return "))
+    lines[last] = f"    return [{lines[last][len('    return '):]}]"
+    _replace_answer(nb, WRAPPED.func_name, "\n".join(lines))
     subs["wrapped"] = nb
 
     untouched = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
@@ -495,9 +529,10 @@ def test_honest_answers_are_not_flagged_or_noted_as_reference_use(graded):
 def test_one_array_wrapped_in_a_list_earns_nothing(graded):
     report = graded[1]["wrapped"]
     s = scores(report)
-    assert s[FUNCS["reset_gate"]] == 0, output(report, FUNCS["reset_gate"])
-    assert "not `[r_t]`" in output(report, FUNCS["reset_gate"])
-    assert s[FUNCS["update_gate"]] == MAX[FUNCS["update_gate"]]
+    out = output(report, WRAPPED.name)
+    assert s[WRAPPED.name] == 0, out
+    assert f"not `[{WRAPPED.output_names[0]}]`" in out and "sequence of 1 item" in out, out
+    assert all(s[q] == MAX[q] for q in MAX if q != WRAPPED.name), s
 
 
 def test_reports_record_the_runs_seed(graded):
