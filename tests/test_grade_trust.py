@@ -334,3 +334,33 @@ def test_submissions_in_different_folders_cannot_read_each_other(tmp_path):
     for name in ("ch2_alice", "ch2_bob"):
         output = json.loads((out / name / "results.json").read_text())["output"]
         assert "REACH other: blocked" in output, output
+
+
+NEUTRAL_CHECK = '''
+import numpy as np
+import otter
+grader = otter.Notebook("ch2_exercises.ipynb")
+
+def {func}(*args):
+    raise NotImplementedError("not written yet")
+stub = grader.check("{name}")
+print("STUB", repr(stub), stub._repr_html_(), "grade", stub.grade)
+'''
+
+
+def test_not_attempted_reads_as_a_neutral_note_in_grader_check(tmp_path):
+    """otter would print a raised NotAttemptedYet as "❌ Test case failed … NotAttemptedYet:";
+    ``run_check`` makes otter's result show just the ⏳ note, still with no points."""
+    q = questions("ch2_exercises")[0]
+    (tmp_path / "ch2_exercises.ipynb").write_bytes((ROOT / "exercises" /
+                                                    "ch2_exercises.ipynb").read_bytes())
+    proc = subprocess.run([sys.executable, "-c", NEUTRAL_CHECK.format(func=q.func_name,
+                                                                      name=q.name)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    stub = proc.stdout[proc.stdout.index("STUB"):]
+    assert f"⏳ {q.name} ({q.func_name}): not attempted yet" in stub, stub
+    for failure_look in ("❌", "Test case failed", "NotAttemptedYet", "Traceback",
+                         "AssertionError", "Error at line", "color: red"):
+        assert failure_look not in stub, stub
+    assert stub.rstrip().endswith("grade 0.0"), stub  # still no points
