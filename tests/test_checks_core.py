@@ -242,7 +242,9 @@ def test_float32_level_differences_say_float32_not_a_term():
 def test_several_failing_term_probes_are_all_listed():
     # wrong bias AND wrong W: the bias, the input and the combined probes all fail
     v = _verdict(lambda x, W, b: 2 * x @ W.T + 0.5 * b)
-    assert "Wrong on every probe" in v.message and "Problem in the bias term" not in v.message
+    assert "every probe is wrong" in v.message and "two mistakes" in v.message, v.message
+    assert ("Problem in the bias term, and also in the input term W x and the combination of "
+            "the terms") in v.message and "Problem in the bias term." not in v.message
     # wrong bias only: the input-only probe passes; both failing probes are named
     v = _verdict(lambda x, W, b: x @ W.T + 0.5 * b)
     assert "Problem in the bias term, and also in the combination of the terms" in v.message

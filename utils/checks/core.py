@@ -608,17 +608,18 @@ class Question:
             rank, msg = min(problems, key=lambda p: p[0])
             if rank == 3:
                 labels = list(dict.fromkeys(p.label for p in probes))
-                if len(labels) > 1 and len(wrong_labels) == len(labels):
-                    msg = ("Wrong on every probe, including those that isolate one term ("
-                           + ", ".join(labels[:-1]) + "), so the problem is not in one term "
-                           "alone: check what every term goes through (the activation, a "
-                           "sign, the rows you slice) or look for two mistakes at once. "
-                           + msg)
-                elif len(wrong_labels) > 1:
-                    msg = (f"Problem in {wrong_labels[0]}, and also in "
-                           + " and ".join(wrong_labels[1:]) + f". First: {msg}")
-                else:
+                if len(wrong_labels) == 1:
                     msg = f"Problem in {wrong_labels[0]}. {msg}"
+                else:  # every failing term is named, the first (most basic) probe first
+                    also = (", ".join(wrong_labels[1:-1]) + " and " if len(wrong_labels) > 2
+                            else "") + wrong_labels[-1]
+                    if len(wrong_labels) == len(labels):
+                        msg = (f"Problem in {wrong_labels[0]}, and also in {also}: every "
+                               "probe is wrong, so look at what all of them go through (the "
+                               "activation, a sign, the rows you slice), or for two mistakes "
+                               f"at once. First: {msg}")
+                    else:
+                        msg = f"Problem in {wrong_labels[0]}, and also in {also}. First: {msg}"
             return fail(msg)
         return Verdict(pts, pts, f"✅ {tag}: correct on all {len(probes)} {level} probes."
                        + _notes(outcomes), "correct")
