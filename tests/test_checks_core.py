@@ -3,6 +3,7 @@ anything but numeric arrays of bounded size."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
@@ -312,3 +313,20 @@ def test_own_float64_answer_checked_against_a_float32_reference_is_not_flagged()
 
     [outcome] = capture(by_hand, [PROBE_LINEAR])
     assert outcome.kind == "value" and outcome.notes, outcome
+
+
+def test_a_right_answer_is_never_diagnosed_as_a_known_mistake():
+    """Random probes can make a known mistake coincide with the reference (here: a missing
+    bias, on probes whose bias is zero); the right answer still gets its points."""
+    from utils.checks.core import Mistake
+
+    def zero_bias_probes(level):
+        return [dataclasses.replace(p, args=dict(p.args, b=np.zeros(3)))
+                for p in _linear_probes(level)]
+
+    q = dataclasses.replace(LINEAR, probes=zero_bias_probes, mistakes=(
+        Mistake(lambda x, W, b: x @ W.T, "you forgot the bias"),))
+    v = q.diagnose("public", capture(lambda x, W, b: x @ W.T + b, q.probes("public")))
+    assert v.status == "correct", v.message
+    wrong = q.diagnose("public", capture(lambda x, W, b: 2 * x @ W.T, q.probes("public")))
+    assert wrong.status == "incorrect"
