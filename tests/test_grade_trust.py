@@ -364,3 +364,29 @@ def test_not_attempted_reads_as_a_neutral_note_in_grader_check(tmp_path):
                          "AssertionError", "Error at line", "color: red"):
         assert failure_look not in stub, stub
     assert stub.rstrip().endswith("grade 0.0"), stub  # still no points
+
+
+@pytest.mark.parametrize("assignment", sorted(utils.checks.ASSIGNMENTS))
+def test_every_master_solution_scores_full_marks_on_many_hidden_seeds(assignment):
+    """Hidden probes are random per grading run: the solutions must be right for any seed
+    (a known mistake coinciding with the reference on some draw must not cost a point)."""
+    from utils.grading.exercises import solution_code
+
+    master = ROOT / "solutions" / f"{assignment}.ipynb"
+    if not master.exists():
+        pytest.skip(f"no master for {assignment}")
+    namespace: dict = {}
+    for cell in nbformat.read(master, as_version=4).cells:
+        src = cell.source
+        if cell.cell_type != "code" or "otter" in src or "def test_" in src:
+            continue
+        if src.startswith(("import ", "from ")) or "# BEGIN SOLUTION" in src:
+            exec(compile(solution_code(src), f"<{master.name}>", "exec"), namespace)
+    try:
+        for seed in range(8):
+            set_hidden_seed(seed)
+            for q in questions(assignment):
+                verdict = check(q.name, namespace[q.func_name], "hidden")
+                assert verdict.status == "correct", (seed, verdict.message)
+    finally:
+        set_hidden_seed(None)
