@@ -22,7 +22,7 @@ help:
 	@echo "make test   - set up, build the book, then run every test (browser tests included)"
 	@echo "make lab    - set up, then open JupyterLab at the repository root (chapters/, exercises/)"
 	@echo "make exercises  - regenerate exercises/ from the master notebooks in solutions/"
-	@echo "make autograder - build the otter-grader bundles into dist/ (Gradescope, otter run)"
+	@echo "make autograder - build the otter-grader bundles: dist/chN_exercises/autograder.zip"
 	@echo "make student-book - the site without solutions (exercise pages restored afterwards)"
 	@echo "make bench  - run the benchmarks (ratios against torch.nn measured in the same run)"
 
@@ -96,7 +96,7 @@ clean:
 exercises: setup
 	$(PY) scripts/exercises.py build
 
-autograder: setup
+autograder: setup  # bundles at dist/chN_exercises/autograder.zip (stable path for scripts)
 	$(PY) scripts/exercises.py autograder
 
 bench: setup

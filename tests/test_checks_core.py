@@ -3,6 +3,7 @@ anything but numeric arrays of bounded size."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
@@ -122,3 +123,210 @@ def test_probe_rng_public_fixed_hidden_follows_the_run_seed():
     finally:
         set_hidden_seed(None)
     np.testing.assert_array_equal(draw("hidden"), default_hidden)
+
+
+# --------------------------------------------------------------------------------------
+# Issue 10: honest answers keep their points, non-spec answers lose them, feedback is precise.
+
+from utils.checks.core import Question  # noqa: E402
+
+
+def _linear_probes(level):
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(3, 3)), rng.normal(size=3)
+    x = rng.normal(size=(2, 3))
+    return [Probe("bias", {"x": np.zeros((2, 3)), "W": W, "b": b}, "the bias term", "x = 0"),
+            Probe("input", {"x": x, "W": W, "b": np.zeros(3)}, "the input term W x",
+                  "zero bias"),
+            Probe("all", {"x": x, "W": W, "b": b}, "the combination of the terms", "all")]
+
+
+def _linear_reference(x, W, b):
+    return x @ W.T + b
+
+
+LINEAR = Question(name="q_test", func_name="affine", title="Exercise 0.1: affine", hint="-",
+                  probes=_linear_probes, reference=_linear_reference, mistakes=(),
+                  output_names=("y",), points={"public": 1})
+
+
+def _verdict(fn):
+    return LINEAR.diagnose("public", capture(fn, LINEAR.probes("public")))
+
+
+def test_printing_through_the_grader_output_capture_is_not_reference_use():
+    """The batch runner's capped writer lives in utils/grading: a print() inside an answer
+    goes through it and must not count as calling the reference."""
+    import io
+
+    from utils.grading.runner import _CappedWriter
+
+    sink = _CappedWriter(io.StringIO())
+
+    def chatty(x, W, b):
+        print("debugging", x.shape, file=sink)
+        return x @ W.T + b
+
+    v = _verdict(chatty)
+    assert v.status == "correct" and v.points == 1, v.message
+
+
+def test_reference_use_costs_points_only_when_the_answer_comes_from_it():
+    from utils import numpy_cells
+
+    def from_reference(x, W, b):
+        return numpy_cells.sigmoid(x @ W.T + b)  # the answer IS the reference's output
+
+    def beside_reference(x, W, b):
+        numpy_cells.sigmoid(np.zeros(3))  # e.g. a comparison while debugging
+        return x @ W.T + b
+
+    [flagged] = capture(from_reference, [PROBE_LINEAR])
+    assert flagged.kind == "reference_call" and "numpy_cells.py:sigmoid" in flagged.detail
+    v = _verdict(beside_reference)
+    assert v.status == "correct" and v.points == 1, v.message
+    assert "Note: your function called utils/numpy_cells.py:sigmoid" in v.message
+    assert "nothing was deducted" in v.message
+
+
+PROBE_LINEAR = _linear_probes("public")[2]
+
+
+def test_torch_gru_cell_output_returned_is_flagged_unrelated_use_is_a_note():
+    torch = pytest.importorskip("torch")
+
+    def via_torch(x, W, b):
+        cell = torch.nn.GRUCell(3, 1).double()
+        out = cell(torch.from_numpy(x))
+        return out.detach().numpy()
+
+    def torch_then_own(x, W, b):
+        torch.nn.GRUCell(3, 1).double()(torch.from_numpy(x))
+        return x @ W.T + b
+
+    assert capture(via_torch, [PROBE_LINEAR])[0].kind == "reference_call"
+    [own] = capture(torch_then_own, [PROBE_LINEAR])
+    assert own.kind == "value" and own.notes and "rnn.py" in own.notes[0]
+    back = decode_outcomes(json.loads(json.dumps(encode_outcomes([own]))), 1)[0]
+    assert back.notes == own.notes
+
+
+def test_one_array_wrapped_in_a_list_or_tuple_is_rejected():
+    for wrap in (lambda y: [y], lambda y: (y,)):
+        v = _verdict(lambda x, W, b, wrap=wrap: wrap(x @ W.T + b))
+        assert v.status == "incorrect" and v.points == 0, v.message
+        assert "sequence of 1 item" in v.message and "not `[y]`" in v.message, v.message
+
+
+def test_wrong_type_messages_read_well():
+    v = _verdict(lambda x, W, b: [x @ W.T + b, [1, 2]])
+    assert "a list of 2 items, including a list" in v.message, v.message
+    assert "containing value" not in v.message
+    v = _verdict(lambda x, W, b: "text")
+    assert "got builtins.str instead" in v.message
+
+
+def test_too_large_output_names_the_expected_shape():
+    v = _verdict(lambda x, W, b: np.zeros((1001, 1000)))
+    assert "expected a NumPy array `y` of shape (2, 3)" in v.message, v.message
+    assert "got an array of shape (1001, 1000)" in v.message
+    assert "but got shape" not in v.message
+
+
+def test_float32_level_differences_say_float32_not_a_term():
+    v = _verdict(lambda x, W, b: (x.astype(np.float32) @ W.T.astype(np.float32)
+                                  + b.astype(np.float32)).astype(np.float64))
+    assert v.status == "incorrect" and "float32 precision" in v.message, v.message
+    assert "Problem in" not in v.message
+
+
+def test_several_failing_term_probes_are_all_listed():
+    # wrong bias AND wrong W: the bias, the input and the combined probes all fail
+    v = _verdict(lambda x, W, b: 2 * x @ W.T + 0.5 * b)
+    assert "every probe is wrong" in v.message and "two mistakes" in v.message, v.message
+    assert ("Problem in the bias term, and also in the input term W x and the combination of "
+            "the terms") in v.message and "Problem in the bias term." not in v.message
+    # wrong bias only: the input-only probe passes; both failing probes are named
+    v = _verdict(lambda x, W, b: x @ W.T + 0.5 * b)
+    assert "Problem in the bias term, and also in the combination of the terms" in v.message
+
+
+def test_importing_the_course_reference_says_so():
+    def imports(x, W, b):
+        from utils.checks import ch2  # noqa: F401  (stands for any course module)
+        raise ModuleNotFoundError("No module named 'utils.checks.ch2'")
+
+    v = _verdict(imports)
+    assert "course module `utils.checks.ch2`" in v.message, v.message
+    assert "reference implementations are out of their reach" in v.message
+
+
+def test_reference_called_from_a_thread_is_seen():
+    import threading
+
+    from utils import numpy_cells
+
+    def threaded(x, W, b):
+        out = {}
+        t = threading.Thread(target=lambda: out.setdefault("y", numpy_cells.sigmoid(x)))
+        t.start()
+        t.join()
+        return out["y"]
+
+    [outcome] = capture(threaded, [PROBE_LINEAR])
+    assert outcome.kind == "reference_call", outcome
+
+
+def test_comparing_with_torch_while_debugging_keeps_the_points():
+    torch = pytest.importorskip("torch")
+
+    def compares(x, W, b):
+        mine = x @ W.T + b
+        cell = torch.nn.GRUCell(3, 3)  # float32, as people usually build it
+        theirs = cell(torch.from_numpy(x).float()).detach().numpy()
+        print("torch says", theirs.shape, "mine", mine.shape)
+        return mine
+
+    v = _verdict(compares)
+    assert v.status == "correct" and v.points == 1, v.message
+    assert "Note: your function called torch/nn/modules/rnn.py" in v.message
+
+
+def test_own_float64_answer_checked_against_a_float32_reference_is_not_flagged():
+    """Right to 1e-7 is not "obtained from": only a bit-identical array is."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    cell = torch.nn.GRUCell(3, 2)  # float32
+
+    def by_hand(x, W, b):
+        w_ih, w_hh = (p.detach().double().numpy() for p in (cell.weight_ih, cell.weight_hh))
+        b_ih, b_hh = (p.detach().double().numpy() for p in (cell.bias_ih, cell.bias_hh))
+        h = np.zeros((x.shape[0], 2))
+        gi, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        r = 1 / (1 + np.exp(-(gi[:, :2] + gh[:, :2])))
+        z = 1 / (1 + np.exp(-(gi[:, 2:4] + gh[:, 2:4])))
+        n = np.tanh(gi[:, 4:] + r * gh[:, 4:])
+        mine = (1 - z) * n + z * h
+        theirs = cell(torch.from_numpy(x).float()).detach().numpy()
+        assert np.allclose(mine, theirs, rtol=1e-5, atol=1e-6)  # the learner's own check
+        return mine
+
+    [outcome] = capture(by_hand, [PROBE_LINEAR])
+    assert outcome.kind == "value" and outcome.notes, outcome
+
+
+def test_a_right_answer_is_never_diagnosed_as_a_known_mistake():
+    """Random probes can make a known mistake coincide with the reference (here: a missing
+    bias, on probes whose bias is zero); the right answer still gets its points."""
+    from utils.checks.core import Mistake
+
+    def zero_bias_probes(level):
+        return [dataclasses.replace(p, args=dict(p.args, b=np.zeros(3)))
+                for p in _linear_probes(level)]
+
+    q = dataclasses.replace(LINEAR, probes=zero_bias_probes, mistakes=(
+        Mistake(lambda x, W, b: x @ W.T, "you forgot the bias"),))
+    v = q.diagnose("public", capture(lambda x, W, b: x @ W.T + b, q.probes("public")))
+    assert v.status == "correct", v.message
+    wrong = q.diagnose("public", capture(lambda x, W, b: 2 * x @ W.T, q.probes("public")))
+    assert wrong.status == "incorrect"

@@ -217,7 +217,7 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     stub = out[out.index("STUB"):out.index("WRONG")]
-    assert "NotAttemptedYet: ⏳ q2_1 (gru_gates): not attempted yet" in stub, stub
+    assert "⏳ q2_1 (gru_gates): not attempted yet" in stub, stub  # neutral: test_grade_trust
     assert "Traceback" not in stub and "AssertionError" not in stub, stub
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
     assert "bias_hh is missing" in wrong and 'hint("q2_1")' in wrong
@@ -237,10 +237,12 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
     """The bundle ``otter assign`` builds (for ``otter run`` and Gradescope) ships the
     checkers and gives the completed notebook every point with the repository's ``utils``
     out of reach (the untouched notebook scoring zero is checked through ``utils.grade``;
-    one ``otter run`` keeps this test short)."""
+    one ``otter run`` keeps this test short). The answers are the honest variants of
+    ``test_grade.HONEST`` (prints, a helper named ``gru_cell``, reference names in strings and
+    comments, expit/logaddexp/einsum): otter gives them every point too."""
     import zipfile
 
-    from test_grade import MAX, completed
+    from test_grade import MAX, honest
 
     [bundle] = (assigned / "autograder").glob("*.zip")
     names = set(zipfile.ZipFile(bundle).namelist())
@@ -262,7 +264,7 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
     assert probe.stdout.strip() == "True", "the repository's utils is still importable"
 
     sub = work / MASTER.name
-    nbformat.write(completed(), sub)
+    nbformat.write(honest(), sub)
     proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(bundle), str(sub),
                            "-o", str(work)], cwd=work, env=env, capture_output=True, text=True,
                           timeout=600)

@@ -28,6 +28,8 @@ TIMEOUT = 30.0
 QS = questions("ch2_exercises")
 MAX = {q.name: q.max_points for q in QS}
 FUNCS = {q.func_name: q.name for q in QS}
+# the last question that asks for one array (nothing later builds on it)
+WRAPPED = [q for q in QS if len(q.output_names) == 1][-1]
 
 
 def _solutions() -> dict[str, str]:
@@ -50,12 +52,107 @@ def completed() -> nbformat.NotebookNode:
     return nb
 
 
+# Honest answers in forms a checker must accept (issue 10): prints, a helper named like a
+# reference function, reference names in strings, dict keys and comments, SciPy's expit,
+# np.logaddexp, np.einsum. Keyed by the function they define; questions are found by
+# function name, so renamed question ids do not matter.
+HONEST = {
+    "reset_gate": '''from scipy.special import expit
+
+
+def gru_cell(x, W, b):
+    """The learner's own helper, named like a reference function."""
+    return x @ W.T + b
+
+
+def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    # torch.nn.GRUCell or utils.numpy_cells.GRUCell would do this; here it is by hand
+    H = weight_hh.shape[1]
+    print("reset_gate: x_t", x_t.shape, "h_prev", h_prev.shape)
+    names = {"GRU": "torch.nn.GRUCell", "gru_cell": "utils.numpy_cells"}
+    a = gru_cell(x_t, weight_ih[:H], bias_ih[:H]) + gru_cell(h_prev, weight_hh[:H],
+                                                             bias_hh[:H])
+    print("names I must not use:", names)
+    return expit(a)
+''',
+    "update_gate": '''def update_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    H = weight_hh.shape[1]
+    a = (np.einsum("ni,hi->nh", x_t, weight_ih[H:2 * H]) + bias_ih[H:2 * H]
+         + np.einsum("nj,hj->nh", h_prev, weight_hh[H:2 * H]) + bias_hh[H:2 * H])
+    print(f"update gate: pre-activation from {a.min():.3f} to {a.max():.3f}")
+    return np.exp(-np.logaddexp(0.0, -a))  # σ(a) = 1 / (1 + e^(−a)) without overflow
+''',
+    "candidate_state": '''def candidate_state(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih,
+                    bias_hh):
+    H = weight_hh.shape[1]
+    W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
+    recurrent = np.einsum("nj,hj->nh", h_prev, W_hn) + bias_hh[2 * H:]
+    print("candidate_state (as in torch.nn.GRU):", recurrent.shape)
+    return np.tanh(x_t @ W_in.T + bias_ih[2 * H:] + r_t * recurrent)
+''',
+    "gru_cell_step": '''def gru_cell_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    r_t = reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    z_t = update_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    n_t = candidate_state(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh)
+    print("GRU step done")
+    return (1 - z_t) * n_t + z_t * h_prev
+''',
+    # chapter 2's questions as they are being rewritten (both gates in one function)
+    "gru_gates": '''from scipy.special import expit
+
+
+def gru_cell(x, W, b):
+    """The learner's own helper, named like a reference function."""
+    return x @ W.T + b
+
+
+def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    # torch.nn.GRUCell or utils.numpy_cells.GRUCell would do this; here it is by hand
+    H = weight_hh.shape[1]
+    print("gru_gates: x_t", x_t.shape, "h_prev", h_prev.shape)
+    names = {"GRU": "torch.nn.GRUCell", "gru_cell": "utils.numpy_cells"}
+    a = (gru_cell(x_t, weight_ih, bias_ih)
+         + np.einsum("nj,gj->ng", h_prev, weight_hh) + bias_hh)
+    print("names I must not use:", names)
+    r_t = expit(a[:, :H])
+    z_t = np.exp(-np.logaddexp(0.0, -a[:, H:2 * H]))  # σ without overflow
+    return r_t, z_t
+''',
+    "candidate_reset_before": '''def candidate_reset_before(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih,
+                           bias_hh):
+    H = weight_hh.shape[1]
+    W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
+    a = (np.einsum("ni,hi->nh", x_t, W_in) + bias_ih[2 * H:]
+         + np.einsum("nj,hj->nh", r_t * h_prev, W_hn) + bias_hh[2 * H:])
+    print("candidate (unlike torch.nn.GRU, reset before W_hn):", a.shape)
+    return np.tanh(a)
+''',
+}
+
+
+def honest() -> nbformat.NotebookNode:
+    """:func:`completed` with the answers of :data:`HONEST` where the assignment asks for
+    those functions."""
+    nb = completed()
+    for cell in nb.cells:
+        if "otter_answer_cell" in cell.metadata.get("tags", []):
+            func = cell.source.split("(")[0][4:]
+            if func in HONEST:
+                cell.source = HONEST[func]
+    return nb
+
+
 def _index(nb, predicate) -> int:
     return next(i for i, c in enumerate(nb.cells) if predicate(c))
 
 
 def _answer(nb, func: str) -> nbformat.NotebookNode:
     return nb.cells[_index(nb, lambda c: c.source.startswith(f"def {func}("))]
+
+
+def solution_lines(nb, func: str) -> list[str]:
+    """The body lines of ``func``'s answer in ``nb`` (without the ``def`` line)."""
+    return _answer(nb, func).source.split("\n")[1:]
 
 
 def _after_imports(nb, source: str) -> nbformat.NotebookNode:
@@ -72,24 +169,30 @@ def _replace_answer(nb, func: str, body: str) -> nbformat.NotebookNode:
     return nb
 
 
-# A last cell that writes the right answers straight into the runner's output channel (it can
-# read job.json in its working directory), then ends the process before the runner does.
+# A last cell that tries to write the right answers straight into the runner's output channel
+# (as it could when the job and the checkers were in its working directory), then ends the
+# process before the runner does.
 FORGE = """
 import json, os
-from utils.checks import get_question
-from utils.checks.core import Outcome, _decode_array, encode_outcomes
-job = json.load(open("job.json"))
-with open("progress.jsonl", "a") as f:
-    for q in job["questions"]:
-        question, levels = get_question(q["name"]), {}
-        for level, raw in q["levels"].items():
-            outs = []
-            for p in raw:
-                ref = question.reference(**{k: _decode_array(v) for k, v in p["args"].items()})
-                outs.append(Outcome("value", list(ref) if isinstance(ref, tuple) else ref))
-            levels[level] = encode_outcomes(outs)
-        f.write(json.dumps({"event": "question", "name": q["name"], "levels": levels}) + "\\n")
-        f.write(json.dumps({"event": "done"}) + "\\n")
+try:
+    from utils.checks import get_question
+    from utils.checks.core import Outcome, _decode_array, encode_outcomes
+    job = json.load(open("job.json"))
+    with open("progress.jsonl", "a") as f:
+        for q in job["questions"]:
+            question, levels = get_question(q["name"]), {}
+            for level, raw in q["levels"].items():
+                outs = []
+                for p in raw:
+                    ref = question.reference(**{k: _decode_array(v)
+                                                for k, v in p["args"].items()})
+                    outs.append(Outcome("value", list(ref) if isinstance(ref, tuple) else ref))
+                levels[level] = encode_outcomes(outs)
+            f.write(json.dumps({"event": "question", "name": q["name"], "levels": levels})
+                    + "\\n")
+            f.write(json.dumps({"event": "done"}) + "\\n")
+except Exception as exc:
+    print("forging failed:", exc)
 os._exit(0)
 """
 
@@ -182,6 +285,14 @@ def make_submissions(d: Path) -> dict[str, Path]:
     _replace_answer(nb, "fix_weights", "    return 'weights'")
     subs["bad_outputs"] = nb
 
+    subs["honest"] = honest()
+    nb = copy.deepcopy(good)  # one right array wrapped in a list, where one array is asked for
+    lines = solution_lines(nb, WRAPPED.func_name)
+    last = max(i for i, line in enumerate(lines) if line.startswith("    return "))
+    lines[last] = f"    return [{lines[last][len('    return '):]}]"
+    _replace_answer(nb, WRAPPED.func_name, "\n".join(lines))
+    subs["wrapped"] = nb
+
     untouched = nbformat.read(ROOT / "exercises" / "ch2_exercises.ipynb", as_version=4)
     untouched.cells.append(nbformat.v4.new_code_cell(FORGE))
     subs["forged_progress"] = untouched
@@ -245,7 +356,7 @@ def test_no_submission_hangs_past_its_limit(graded):
 
 
 @pytest.mark.parametrize("name", ["solution", "completed", "grader_cells_edited", "sys_exit",
-                                  "print_flood", "memory_hog", "loop_cell"])
+                                  "print_flood", "memory_hog", "loop_cell", "honest"])
 def test_full_marks(graded, name):
     report = graded[1][name]
     assert scores(report) == MAX, json.dumps(report, indent=1, ensure_ascii=False)
@@ -411,3 +522,26 @@ def test_invalid_notebook_with_an_uninformative_name_is_not_an_empty_report(tmp_
     told = grade_one(bad, timeout=TIMEOUT, memory_mb=1024, default_assignment="ch2_exercises")
     assert told.status == "invalid notebook" and [t["name"] for t in told.tests] == list(MAX)
     assert told.score == 0 and all("not a valid notebook" in t["output"] for t in told.tests)
+
+
+def test_honest_answers_are_not_flagged_or_noted_as_reference_use(graded):
+    report = graded[1]["honest"]
+    assert HONEST.keys() & FUNCS.keys(), "no chapter 2 question left for the honest answers"
+    for func in HONEST.keys() & FUNCS.keys():
+        out = output(report, FUNCS[func])
+        assert "reference" not in out and "flagged" not in out, out
+
+
+def test_one_array_wrapped_in_a_list_earns_nothing(graded):
+    report = graded[1]["wrapped"]
+    s = scores(report)
+    out = output(report, WRAPPED.name)
+    assert s[WRAPPED.name] == 0, out
+    assert f"not `[{WRAPPED.output_names[0]}]`" in out and "sequence of 1 item" in out, out
+    assert all(s[q] == MAX[q] for q in MAX if q != WRAPPED.name), s
+
+
+def test_reports_record_the_runs_seed(graded):
+    proc, reports, out, elapsed, stems = graded
+    seeds = {r["extra_data"]["hidden_seed"] for r in reports.values()}
+    assert len(seeds) == 1 and isinstance(seeds.pop(), int)

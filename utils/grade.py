@@ -1,19 +1,25 @@
 """The hardened batch grader.
 
     python -m utils.grade SUBMISSION.ipynb [MORE ...] --out DIR [--timeout S] [--jobs N]
+                          [--seed N] [--hide DIR ...] [--assignment NAME]
 
 For each submission: identify the assignment (notebook metadata, then cell contents, then the
 file name), run its code cells and the grader's probes in a sandboxed subprocess
 (:mod:`utils.grading.runner`: own session, wall-clock limit, ``RLIMIT_AS`` memory limit,
-``RLIMIT_FSIZE``, no network via ``unshare -n`` where the OS allows), bring the outcomes back
-as JSON data and run each question's ``diagnose`` here, in the grader's process. A static
-check of the answer functions flags answers that call the reference implementations.
+``RLIMIT_FSIZE``, an empty working directory, an import path without the course — a stub
+``utils`` instead — and, when run as root, own mount/network/PID namespaces with the course,
+the submissions and the reports hidden and a user of its own), bring the outcomes back as JSON
+data and run each question's ``diagnose`` here, in the grader's process. The hidden probes are
+drawn from a fresh seed per run (``--seed`` reproduces one), recorded in every report. A
+static scan of the answer functions adds a note when they name a reference implementation;
+points come only from what the functions return.
 
-Writes ``DIR/<stem>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
-``{name, score, max_score, output}``), ``DIR/<stem>/summary.txt`` and ``DIR/summary.csv``.
-Every question of the assignment appears in every report, with its points and a reason.
-Exit status 0 when every submission got a report (a zero score is a report), 1 when the grader
-itself could not run, 2 for a usage error.
+Writes ``DIR/<name>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
+``{name, score, max_score, output}``), ``DIR/<name>/summary.txt`` and ``DIR/summary.csv``
+(``<name>``: the submission's file name, sanitised). Every question of the assignment appears
+in every report, with its points and a reason. Exit status 0 when every submission got a
+report (a zero score is a report), 1 when the grader itself could not run, 2 for a usage
+error. The trust model: ``exercises/README.md``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +48,8 @@ from typing import Any
 import nbformat
 
 from utils.checks import ASSIGNMENTS, questions
-from utils.checks.core import Outcome, Question, Verdict, _encode_array, decode_outcomes
+from utils.checks.core import (Outcome, Question, Verdict, _encode_array, decode_outcomes,
+                               hidden_seed, set_hidden_seed)
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_PROGRESS_BYTES = 64 * 1024 * 1024
@@ -69,6 +77,7 @@ class Report:
     status: str
     tests: list[dict[str, Any]]
     notes: list[str]
+    seed: int | None = None  # the hidden probes' seed of this run
 
     @property
     def score(self) -> float:
@@ -123,10 +132,13 @@ def code_cells(nb: Any) -> list[str]:
     return cells
 
 
-def _referenced_names(node: ast.AST) -> set[str]:
+def _referenced_names(node: ast.AST, own: frozenset[str] = frozenset()) -> set[str]:
+    """Names ``node`` uses: attribute names, imported names, and plain names that are not
+    the learner's own (``own``: functions, classes, variables and parameters the notebook
+    defines). Strings, comments and dict keys are not code and are never looked at."""
     names = set()
     for n in ast.walk(node):
-        if isinstance(n, ast.Name):
+        if isinstance(n, ast.Name) and n.id not in own:
             names.add(n.id)
         elif isinstance(n, ast.Attribute):
             names.add(n.attr)
@@ -136,29 +148,38 @@ def _referenced_names(node: ast.AST) -> set[str]:
                 names.add(n.asname)
         elif isinstance(n, ast.ImportFrom) and n.module:
             names.update(n.module.split("."))
-        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and re.fullmatch(
-                r"[\w.]{1,80}", n.value):  # "utils.numpy_cells", not prose or docstrings
-            names.update(n.value.split("."))
     return names
 
 
 def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
-    """Answer functions whose code (or a notebook function they call) uses a reference.
+    """Answer functions whose code (or a notebook function they call) names a reference.
 
-    Flags names from :data:`_FORBIDDEN_NAMES` and aliases bound by importing
-    :data:`_FORBIDDEN_MODULES` anywhere in the notebook.
+    Looks for names from :data:`_FORBIDDEN_NAMES` and aliases bound by importing
+    :data:`_FORBIDDEN_MODULES` anywhere in the notebook; a name the learner defines
+    (a helper called ``gru_cell``) and text in strings or comments do not count. This is a
+    remark for the report only: points come from what the function returns when run.
     """
     defs: dict[str, ast.AST] = {}
     aliases: set[str] = set()
+    own: set[str] = set()
+    trees = []
     for src in cells:
         try:
-            tree = ast.parse(src)
+            trees.append(ast.parse(src))
         except SyntaxError:
             continue  # IPython magics, or a syntax error the runner will report
+    for tree in trees:
         for n in ast.walk(tree):
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                if not isinstance(n, ast.Lambda):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                own.add(n.name)
+                if not isinstance(n, ast.ClassDef):
                     defs[n.name] = n
+            elif isinstance(n, ast.arg):
+                own.add(n.arg)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                own.add(n.id)
+    for tree in trees:
+        for n in ast.walk(tree):
             if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith(
                     _FORBIDDEN_MODULES):
                 aliases.update(a.asname or a.name for a in n.names)
@@ -167,8 +188,9 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
                     if a.name.startswith(_FORBIDDEN_MODULES):
                         aliases.add(a.asname or a.name.split(".")[0])
             if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Name)) \
-                    and _referenced_names(n.value) & _FORBIDDEN_NAMES:
+                    and _referenced_names(n.value, frozenset(own)) & _FORBIDDEN_NAMES:
                 aliases.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    learner = frozenset(own - aliases)
     flags = {}
     for func in func_names:
         if func not in defs:
@@ -179,9 +201,9 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
             if name in seen or name not in defs:
                 continue
             seen.add(name)
-            refs = _referenced_names(defs[name])
+            refs = _referenced_names(defs[name], learner)
             hits |= (refs & _FORBIDDEN_NAMES) | (refs & aliases)
-            todo += [r for r in refs if r in defs and r not in seen]
+            todo += [r for r in _referenced_names(defs[name]) if r in defs and r not in seen]
         if hits:
             flags[func] = ", ".join(sorted(hits))
     return flags
@@ -190,18 +212,219 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------
 # Sandbox
 
+REPO = Path(__file__).resolve().parents[1]
+# Course files the submission may import at grading time, copied verbatim into the runtime:
+# they hold no reference, no solution and no probe outputs (prose helpers, stdlib only).
+RUNTIME_FILES = ("utils/report.py",)
+# What the student notebooks import from ``utils.checks`` while being graded: stand-ins.
+_STUB_UTILS = '"""Grading-time stand-in for the course package: no reference, no solutions."""\n'
+_STUB_CHECKS = '''"""Grading-time stand-in for ``utils.checks``: the batch grader checks the
+answers itself, in another process, so nothing here knows a question, a probe or an answer."""
+
+__all__ = ["NotAttemptedYet", "check", "hint", "run_check"]
+
+
+class NotAttemptedYet(AssertionError):
+    """Kept so that code catching it still runs."""
+
+
+def hint(name, *args, **kwargs):
+    print(f"Hints are not available while grading ({name!r}).")
+
+
+def check(name, fn=None, level="public"):
+    """Does nothing while grading."""
+    return None
+
+
+def run_check(name, fn=None, level="public"):
+    """Does nothing while grading."""
+    return None
+'''
+_BOOT = """import os, resource, sys
+RUNTIME, PATH, UID, BINDS = {runtime!r}, {path!r}, {uid!r}, {binds!r}
+for mod in list(sys.modules.values()):  # packages loaded at start-up from a bound directory
+    p = getattr(mod, "__path__", None)
+    if isinstance(p, list):
+        for src, alias in BINDS:
+            p[:] = [alias + q[len(src):] if q == src or q.startswith(src + os.sep) else q
+                    for q in p]
+sys.path_importer_cache.clear()
+if UID is not None and os.getuid() == 0:  # own unprivileged user: cannot read the course
+    resource.setrlimit(resource.RLIMIT_NPROC, ({nproc}, {nproc}))
+    os.setgroups([])
+    os.setgid(UID)
+    os.setuid(UID)
+os.umask(0o077)
+sys.path[:] = [RUNTIME] + PATH
+sys.argv[:] = ["runner"]
+import runpy
+runpy.run_module("_gru_sandbox.runner", run_name="__main__", alter_sys=True)
+"""
+SANDBOX_NOTES = {
+    "full": "sandbox: own user, course repository and other submissions hidden, no network, "
+            "own process namespace.",
+    "network": "sandbox: no network, course off the import path; but the submission ran as "
+               "the grader's user and could READ the course repository, and so load its "
+               "modules by file path (run the grader as root for the full sandbox).",
+    "none": "sandbox: course off the import path; network isolation unavailable, and the "
+            "submission ran as the grader's user and could READ the course repository, and "
+            "so load its modules by file path (run the grader as root for the full "
+            "sandbox)."}
+SANDBOX_UID_BASE = 1_500_000_000  # each job runs as its own uid above this (root only)
+SANDBOX_NPROC = 256
+
 
 @lru_cache(maxsize=1)
-def _no_network_prefix() -> tuple[str, ...]:
-    """``("unshare", "-n")`` if this OS lets us drop the network, else ``()``."""
+def _sandbox_mode() -> str:
+    """``"full"`` (root: own mount, network and PID namespaces, the course hidden, own user),
+    ``"network"`` (only ``unshare -n`` is allowed) or ``"none"``."""
     exe = shutil.which("unshare")
     if exe is None:
-        return ()
+        return "none"
+
+    def works(*args: str) -> bool:
+        try:
+            return subprocess.run([exe, *args], capture_output=True,
+                                  timeout=10).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+    if os.geteuid() == 0 and shutil.which("mount") and works(
+            "--mount", "--net", "--pid", "--fork", "--mount-proc", "/bin/sh", "-c",
+            "mount --make-rprivate / && mount -t tmpfs none /mnt"):
+        return "full"
+    return "network" if works("-n", "true") else "none"
+
+
+def _no_network_prefix() -> tuple[str, ...]:
+    """Non-empty if submissions run without network (kept for callers and tests)."""
+    return ("unshare", "-n") if _sandbox_mode() != "none" else ()
+
+
+@lru_cache(maxsize=1)
+def _course_roots() -> tuple[Path, ...]:
+    """Where the course's code lives on this machine: the repository this grader runs from,
+    and wherever the interpreter would import ``utils`` from without PYTHONPATH (an
+    editable install maps it to a checkout; a regular install puts it in site-packages)."""
+    roots = {REPO}
     try:
-        ok = subprocess.run([exe, "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return (exe, "-n") if ok else ()
+        proc = subprocess.run(
+            [sys.executable, "-I", "-c", "import importlib.util as u, json; "
+             "s = u.find_spec('utils'); print(json.dumps(list("
+             "s.submodule_search_locations or []) if s else []))"],
+            capture_output=True, text=True, timeout=60, cwd=tempfile.gettempdir())
+        found = json.loads(proc.stdout or "[]")
+    except (OSError, ValueError, subprocess.SubprocessError):
+        found = []
+    for loc in found:
+        pkg = Path(loc).resolve()
+        checkout = pkg.parent
+        is_checkout = (checkout / "pyproject.toml").exists() or (checkout / ".git").exists()
+        roots.add(checkout if is_checkout else pkg)
+    return tuple(sorted(roots))
+
+
+def _keep() -> list[Path]:
+    """Paths the sandbox needs: the interpreter's environment and the temporary directory."""
+    return sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+                   Path(tempfile.gettempdir()).resolve()})
+
+
+def _hide_targets(extra: list[Path]) -> list[Path]:
+    """Everything to hide: the entries of each course root (minus what leads to the
+    interpreter), and ``extra`` directories (the submission's, the reports, ``--hide``)."""
+    keep = _keep()
+    out: list[Path] = []
+
+    def cover(path: Path) -> None:
+        if any(k == path or path in k.parents for k in keep):  # leads to something we need
+            if path.is_dir() and not path.is_symlink() and path not in keep:
+                for entry in sorted(path.iterdir()):
+                    cover(entry)
+            return
+        if path.exists() and not path.is_symlink():
+            out.append(path)
+
+    for root in _course_roots():
+        cover(root)
+    for path in extra:
+        path = path.resolve()
+        if path != Path("/") and path.exists():
+            cover(path)
+    found = set(out)  # a path inside another hidden one is covered already
+    return sorted(p for p in found if not any(a in found for a in p.parents))
+
+
+@lru_cache(maxsize=1)
+def _import_path() -> tuple[str, ...]:
+    """The runner's import path: the standard library and the site-packages of this
+    interpreter (third-party packages), without any ``.pth`` hook or course checkout."""
+    import site
+
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c",
+                           "import sys, json; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, timeout=60,
+                          cwd=tempfile.gettempdir())
+    paths = [p for p in json.loads(proc.stdout) if p] + site.getsitepackages()
+    return tuple(p for p in dict.fromkeys(paths) if os.path.isdir(p))
+
+
+def _readable_by_others(path: Path) -> bool:
+    """Whether any user can read ``path`` (and reach it through its parents)."""
+    try:
+        if not os.stat(path).st_mode & 0o004:
+            return False
+        return all(os.stat(p).st_mode & 0o001 for p in path.parents)
+    except OSError:
+        return False
+
+
+def _sandbox_command(runtime: Path, hide: list[Path],
+                     binds: list[tuple[str, Path]] = ()) -> list[str]:
+    """The command that runs the runner: Python isolated from the environment (``-I``), no
+    site hooks (``-S``: the course's editable-install finder is not loaded), in new
+    namespaces with ``hide`` covered by empty mounts when the mode is ``"full"``."""
+    import shlex
+
+    py = [sys.executable, "-I", "-S", str(runtime / "boot.py")]
+    mode = _sandbox_mode()
+    unshare = shutil.which("unshare") or "unshare"
+    if mode == "full":
+        mounts = ["mount --make-rprivate /"]
+        for src, alias in binds:  # e.g. a Python installed under /root: readable copy
+            mounts.append(f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(str(alias))}")
+        for path in hide:
+            q = shlex.quote(str(path))
+            mounts.append(f"mount -t tmpfs -o size=4k,mode=0555 none {q}" if path.is_dir()
+                          else f"mount --bind /dev/null {q}")
+        script = " && ".join(mounts) + ' && exec "$@"'
+        return [unshare, "--mount", "--net", "--pid", "--fork", "--mount-proc", "/bin/sh",
+                "-c", script, "sandbox", *py]
+    if mode == "network":
+        return [unshare, "-n", *py]
+    return py
+
+
+def _build_runtime(runtime: Path, uid: int | None, path: list[str],
+                   binds: list[tuple[str, Path]] = ()) -> None:
+    """The runtime directory: stub ``utils`` (+ :data:`RUNTIME_FILES`), the runner and the
+    checker framework as package ``_gru_sandbox``, and the boot script."""
+    files = {"utils/__init__.py": _STUB_UTILS, "utils/checks/__init__.py": _STUB_CHECKS,
+             "_gru_sandbox/__init__.py": "",
+             "_gru_sandbox/core.py": (REPO / "utils/checks/core.py").read_text("utf-8"),
+             "_gru_sandbox/runner.py": (REPO / "utils/grading/runner.py").read_text("utf-8")}
+    for rel in RUNTIME_FILES:
+        files[rel] = (REPO / rel).read_text("utf-8")
+    files["boot.py"] = _BOOT.format(runtime=str(runtime), path=path, uid=uid,
+                                    binds=[(src, str(a)) for src, a in binds],
+                                    nproc=SANDBOX_NPROC)
+    for rel, text in files.items():
+        path = runtime / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for path in [runtime, *runtime.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _limits(memory_mb: int) -> Any:
@@ -213,37 +436,74 @@ def _limits(memory_mb: int) -> Any:
     return apply
 
 
-def _child_env(job_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
-    env.update(HOME=str(job_dir), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
+def _child_env(home: Path) -> dict[str, str]:
+    """A minimal environment: no PYTHONPATH, no path into the course; ``home`` is a
+    throw-away directory of the job."""
+    env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ")}
+    env.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin",
+                                     "/usr/bin", "/bin"]),
+               HOME=str(home), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MPLBACKEND="Agg", MPLCONFIGDIR=str(job_dir), IPYTHONDIR=str(job_dir / ".ipy"))
+               MPLBACKEND="Agg", MPLCONFIGDIR=str(home), IPYTHONDIR=str(home / ".ipy"))
     return env
 
 
-def _run_sandboxed(job_dir: Path, timeout: float, memory_mb: int,
-                   nonce: str) -> tuple[int | None, bool]:
-    """Run the runner on ``job_dir``; return (exit code or None, timed out)."""
-    cmd = [*_no_network_prefix(), sys.executable, "-m", "utils.grading.runner", str(job_dir)]
-    with open(job_dir / "stdout.txt", "wb") as out, open(job_dir / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=job_dir, env=_child_env(job_dir),
-                                stdin=subprocess.PIPE, stdout=out, stderr=err,
-                                start_new_session=True, preexec_fn=_limits(memory_mb))
-        try:
+def _run_sandboxed(job_dir: Path, job: dict[str, Any], timeout: float, memory_mb: int,
+                   nonce: str, hide: list[Path]) -> tuple[int | None, bool]:
+    """Run the runner on ``job`` in a sandbox under ``job_dir``; return (exit code or None,
+    timed out). Events go to ``job_dir/progress.jsonl`` through an inherited descriptor."""
+    job_dir.chmod(0o711)
+    uid = None
+    work = job_dir / "work"  # the submission's empty working directory
+    home = job_dir / "home"  # HOME, IPython's and Matplotlib's files
+    for d in (work, home):
+        d.mkdir(mode=0o700)
+    if _sandbox_mode() == "full":
+        uid = SANDBOX_UID_BASE + secrets.randbelow(10**8)
+        for d in (work, home):
+            os.chown(d, uid, uid)
+    path, binds = list(_import_path()), []
+    if uid is not None:  # directories the new user could not read are bound read-only
+        for i, p in enumerate(path):
+            if not _readable_by_others(Path(p)):
+                alias = job_dir / "py" / str(i)
+                alias.mkdir(parents=True)
+                binds.append((p, alias))
+                path[i] = str(alias)
+        if binds:
+            (job_dir / "py").chmod(0o755)
+            for _, alias in binds:
+                alias.chmod(0o755)
+    runtime = job_dir / "runtime"
+    _build_runtime(runtime, uid, path, binds)
+    cmd = _sandbox_command(runtime, hide, binds)
+    progress_fd = os.open(job_dir / "progress.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                          0o600)
+    payload = (nonce + "\n" + json.dumps(dict(job, progress_fd=progress_fd))).encode()
+    try:
+        with open(job_dir / "stdout.txt", "wb") as out, \
+                open(job_dir / "stderr.txt", "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=work, env=_child_env(home),
+                                    stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                    start_new_session=True, preexec_fn=_limits(memory_mb),
+                                    pass_fds=(progress_fd,))
             try:
-                proc.stdin.write(nonce.encode() + b"\n")
-                proc.stdin.close()
-            except OSError:
-                pass  # the runner died at once; reported as a crash below
-            return proc.wait(timeout=timeout), False
-        except subprocess.TimeoutExpired:
-            return None, True
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the runner and anything it started
-            except ProcessLookupError:
-                pass
-            proc.wait()
+                try:
+                    proc.stdin.write(payload)
+                    proc.stdin.close()
+                except OSError:
+                    pass  # the runner died at once; reported as a crash below
+                return proc.wait(timeout=timeout), False
+            except subprocess.TimeoutExpired:
+                return None, True
+            finally:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the runner and anything it started
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+    finally:
+        os.close(progress_fd)
 
 
 def _read_progress(path: Path, nonce: str) -> list[dict[str, Any]]:
@@ -280,12 +540,16 @@ def _zero_report(path: Path, assignment: str | None, status: str, reason: str) -
         for q in questions(assignment):
             tests.append({"name": q.name, "score": 0.0, "max_score": q.max_points,
                           "output": f"0 points: {reason}"})
-    return Report(str(path), assignment, status, tests, [reason])
+    return Report(str(path), assignment, status, tests, [reason], hidden_seed())
 
 
 def grade_one(path: Path, *, timeout: float, memory_mb: int,
-              default_assignment: str | None = None) -> Report:
-    """Grade one notebook; never raises for anything the submission does."""
+              default_assignment: str | None = None, hide: tuple[Path, ...] = ()) -> Report:
+    """Grade one notebook; never raises for anything the submission does.
+
+    The hidden probes are those of the current seed (:func:`utils.checks.core.set_hidden_seed`,
+    which :func:`main` draws fresh for every run); ``hide``: more directories the submission
+    must not read (the submission's own directory is always hidden)."""
     try:
         raw = path.read_bytes()[:MAX_NOTEBOOK_BYTES + 1]
         if len(raw) > MAX_NOTEBOOK_BYTES:
@@ -314,10 +578,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         job = {"cells": cells, "cell_timeout": max(2.0, 0.3 * timeout),
                "question_timeout": max(2.0, 0.1 * timeout),
                "questions": [_probe_payload(q) for q in qs]}
-        (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
         t0 = time.monotonic()
         nonce = secrets.token_hex(16)
-        code, timed_out = _run_sandboxed(job_dir, timeout, memory_mb, nonce)
+        code, timed_out = _run_sandboxed(job_dir, job, timeout, memory_mb, nonce,
+                                         _hide_targets([path.parent, *hide]))
         elapsed = time.monotonic() - t0
         events = _read_progress(job_dir / "progress.jsonl", nonce)
         stderr_tail = (job_dir / "stderr.txt").read_bytes()[-2000:].decode("utf-8", "replace")
@@ -347,6 +611,8 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
                      "sys.exit in a loop, os._exit, or out of memory?).")
         if "MemoryError" in stderr_tail:
             notes.append("the process ran out of memory.")
+        if not any(e.get("event") == "start" for e in events):  # the sandbox itself failed
+            notes.append("the grading process did not start: " + stderr_tail[-600:].strip())
     answered: dict[Any, Any] = {}
     for e in events:
         if e.get("event") == "question":
@@ -357,12 +623,6 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         verdicts: list[Verdict] = []
         levels = answered.get(q.name)
         for level in q.points:
-            if q.func_name in flags:
-                verdicts.append(Verdict(0.0, float(q.points[level]),
-                                        f"❌ {q.name} ({q.func_name}): flagged — the answer "
-                                        f"uses the reference implementation "
-                                        f"({flags[q.func_name]}); no points.", "flagged"))
-                continue
             if not isinstance(levels, dict) or level not in levels:
                 reason = {"timeout": "grading ran out of time before this question",
                           "crashed": "the notebook ended the grading process before this "
@@ -381,11 +641,18 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         for lv, v in zip(q.points, verdicts):
             by_message.setdefault(v.message, []).append(lv)
         messages = [f"[{', '.join(lvs)}] {msg}" for msg, lvs in by_message.items()]
+        if q.func_name in flags:  # a remark, never a deduction: the run decides the points
+            messages.append(f"Note: the answer's code names the reference implementation "
+                            f"({flags[q.func_name]}); the course's modules cannot be "
+                            "imported while grading, and the points above come from what "
+                            "the function returned.")
         tests.append({"name": q.name, "score": score, "max_score": q.max_points,
                       "output": "\n".join(messages)})
-    notes.append(f"graded in {elapsed:.1f} s"
-                 + ("" if _no_network_prefix() else " (network isolation unavailable)"))
-    return Report(str(path), assignment, status, tests, notes)
+    seed = hidden_seed()
+    notes.append(f"graded in {elapsed:.1f} s; hidden probes drawn from "
+                 + (f"seed {seed}" if seed is not None else "the fixed default seed"))
+    notes.append(SANDBOX_NOTES[_sandbox_mode()])
+    return Report(str(path), assignment, status, tests, notes, hidden_seed())
 
 
 # ----------------------------------------------------------------------------------------
@@ -396,15 +663,17 @@ def write_report(report: Report, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     results = {"score": report.score,
                "output": f"Assignment: {report.assignment or 'unknown'}; status: "
-                         f"{report.status}.\n" + "\n".join(report.notes),
+                         f"{report.status}; hidden probe seed: {report.seed}.\n"
+                         + "\n".join(report.notes),
                "tests": [dict(t, visibility="visible") for t in report.tests],
                "extra_data": {"submission": report.submission, "assignment": report.assignment,
-                              "status": report.status}}
+                              "status": report.status, "hidden_seed": report.seed}}
     (out_dir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False),
                                           encoding="utf-8")
     lines = [f"Submission: {report.submission}", f"Assignment: {report.assignment}",
              f"Status:     {report.status}", f"Score:      {report.score:g} / "
-             f"{report.max_score:g}", ""]
+             f"{report.max_score:g}", f"Seed:       {report.seed} (hidden probes; "
+             f"reproduce with --seed {report.seed})", ""]
     for t in report.tests:
         lines.append(f"{t['name']}: {t['score']:g} / {t['max_score']:g}")
         lines += ["    " + line for line in t["output"].splitlines()]
@@ -412,16 +681,44 @@ def write_report(report: Report, out_dir: Path) -> None:
     (out_dir / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+RESERVED_NAMES = {"summary.csv"}  # files the grader writes next to the report directories
+MAX_NAME_BYTES = 120
+
+
+def safe_name(path: Path) -> str:
+    """A report directory name from a submission's file name: letters, digits, ``.``, ``_``
+    and ``-`` only (other characters become ``_``), no leading dot (so never ``.`` or ``..``),
+    at most :data:`MAX_NAME_BYTES` bytes, never a name the grader writes itself."""
+    stem = unicodedata.normalize("NFC", path.name)
+    if stem.lower().endswith(".ipynb") and len(stem) > len(".ipynb"):
+        stem = stem[:-len(".ipynb")]
+    name = re.sub(r"[^\w.-]+", "_", stem).lstrip(".")
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1]
+    if not name or name.lower() in RESERVED_NAMES:
+        name = f"submission_{name}" if name else "submission"
+    return name
+
+
 def _out_names(paths: list[Path]) -> list[str]:
+    """Distinct, safe report directory names (case-insensitively distinct)."""
     names, used = [], set()
     for p in paths:
-        stem, k = p.stem, 2
+        stem, k = safe_name(p), 2
         name = stem
-        while name in used:
+        while name.lower() in used:
             name, k = f"{stem}-{k}", k + 1
-        used.add(name)
+        used.add(name.lower())
         names.append(name)
     return names
+
+
+def _inside(out: Path, name: str) -> Path:
+    """``out / name``, refusing anything that would land outside ``out``."""
+    target = (out / name).resolve()
+    if target.parent != out.resolve():
+        raise ValueError(f"report name {name!r} escapes {out}")
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -437,6 +734,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="address-space limit per submission in MiB (default 4096)")
     parser.add_argument("--assignment", choices=sorted(ASSIGNMENTS),
                         help="assignment to assume when a notebook does not say")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the hidden probes (default: fresh and random for every "
+                             "run; each report records it, pass it here to reproduce a run)")
+    parser.add_argument("--hide", type=Path, action="append", default=[],
+                        help="another directory the submissions must not read (repeatable; "
+                             "the course, the submissions' and the reports' directories are "
+                             "always hidden when the grader runs as root)")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.submissions if not p.is_file()]
     if missing:
@@ -452,33 +756,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader error: cannot write reports to {args.out}: {exc}", file=sys.stderr)
         return 1
 
+    seed = secrets.randbits(32) if args.seed is None else args.seed
+    set_hidden_seed(seed)  # before any probe is built
     names = _out_names(args.submissions)
+    # every job hides the reports, the instructor's extra paths and ALL submissions' folders
+    hide = (args.out, *args.hide, *dict.fromkeys(p.resolve().parent for p in args.submissions))
 
     def work(item: tuple[Path, str]) -> Report:
         path, name = item
         try:
             report = grade_one(path, timeout=args.timeout, memory_mb=args.memory_mb,
-                               default_assignment=args.assignment)
+                               default_assignment=args.assignment, hide=hide)
         except Exception as exc:  # a grader bug: still write a report, then fail the run
             report = _zero_report(path, identify(None, path, args.assignment),
                                   "grader error", f"internal grader error: {exc!r}")
-        write_report(report, args.out / name)
+        try:
+            write_report(report, _inside(args.out, name))
+        except (OSError, ValueError) as exc:
+            report.notes.insert(0, f"could not write this report: {exc}")
+            report.status = "grader error"
         print(f"{name}: {report.score:g} / {report.max_score:g} ({report.status})")
         return report
 
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        reports = list(pool.map(work, zip(args.submissions, names)))
-
-    all_q = list(dict.fromkeys(t["name"] for r in reports for t in r.tests))
-    with open(args.out / "summary.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", "report", "assignment", "status", "score", "max_score",
-                         *all_q])
-        for r, name in zip(reports, names):
-            by = {t["name"]: t["score"] for t in r.tests}
-            per_question = [f"{by[q]:g}" if q in by else "" for q in all_q]
-            writer.writerow([r.submission, name, r.assignment, r.status, f"{r.score:g}",
-                             f"{r.max_score:g}", *per_question])
+    reports: list[Report] = []
+    try:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            reports = list(pool.map(work, zip(args.submissions, names)))
+    finally:  # summary.csv is written whatever happened above
+        all_q = list(dict.fromkeys(t["name"] for r in reports for t in r.tests))
+        with open(args.out / "summary.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["submission", "report", "assignment", "status", "score",
+                             "max_score", "hidden_seed", *all_q])
+            for r, name in zip(reports, names):
+                by = {t["name"]: t["score"] for t in r.tests}
+                per_question = [f"{by[q]:g}" if q in by else "" for q in all_q]
+                writer.writerow([r.submission, name, r.assignment, r.status, f"{r.score:g}",
+                                 f"{r.max_score:g}", seed, *per_question])
+    print(f"hidden probe seed: {seed} (reproduce with --seed {seed})")
     failed = [r for r in reports if r.status in ("grader error", "unknown assignment")]
     for r in failed:
         print(f"grader error: {r.submission}: {r.notes[0]}", file=sys.stderr)

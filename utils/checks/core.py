@@ -20,7 +20,9 @@ import base64
 import dataclasses
 import numbers
 import os
+import re
 import sys
+import threading
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -33,14 +35,30 @@ RTOL = 1e-8
 ATOL = 1e-8
 MAX_ELEMENTS = 1_000_000  # larger outputs are refused rather than shipped between processes
 MAX_WARNINGS = 5
+# Wrong beyond RTOL/ATOL but within this (relative to 1 + |expected|) everywhere: the values
+# are right and the arithmetic ran in float32; the feedback says so instead of naming a term.
+FLOAT32_TOL = 1e-5
+PRECISION_PREFIX = "Right to float32 precision only"
+# An error whose message names a course module: the answer imports the reference, which the
+# batch grader does not make importable.
+_COURSE_IMPORT = re.compile(r"No module named '(utils[\w.]*)'|cannot import name '\w+' from "
+                            r"'(utils[\w.]*)'|module '(utils[\w.]*)' has no attribute")
 
-_UTILS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# The course package's directory. In the batch grader's sandbox this file runs as a copy
+# outside the course package, where no course reference exists: nothing matches there.
+_UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+              if __name__.startswith("utils.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
 _hidden_seed: int | None = None
+
+
+def hidden_seed() -> int | None:
+    """The seed the hidden probes are drawn from (None: the fixed default)."""
+    return _hidden_seed
 
 
 def set_hidden_seed(seed: int | None) -> None:
@@ -99,6 +117,7 @@ class Outcome:
     value: Any = None
     detail: str = ""
     warnings: tuple[str, ...] = ()  # first few distinct warnings the call raised
+    notes: tuple[str, ...] = ()  # remarks for the report that cost no points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,23 +145,114 @@ class Verdict:
 # Student side: call the function on the probes and record plain data.
 
 
+# Files under ``utils/`` that are grading infrastructure, not reference implementations: the
+# runner's output capture, the checker framework, prose helpers. A call into them (e.g. a
+# ``print`` that the batch runner's capped writer handles) is never reference use.
+_INFRASTRUCTURE = tuple(os.path.join(*p.split("/")) for p in (
+    "__init__.py", "report.py", "grade.py", "grading/", "checks/core.py", "checks/__init__.py"))
+
+
+def is_reference_file(filename: str) -> bool:
+    """Whether code in ``filename`` is a reference implementation: a course module under
+    ``utils/`` other than the grading infrastructure, or PyTorch's recurrent modules."""
+    if filename.startswith(_UTILS_DIR):
+        return not filename[len(_UTILS_DIR):].startswith(_INFRASTRUCTURE)
+    return filename.endswith(_FORBIDDEN_FILE_PARTS)
+
+
 class _ReferenceTracer:
-    """``sys.setprofile`` hook noting calls into ``utils`` or PyTorch's GRU during a call."""
+    """``sys.setprofile`` hook noting calls into reference implementations during a call.
+
+    Only the outermost reference frames count (what the learner's code called); the values
+    they return are kept so that :func:`capture` can tell whether the learner's answer *is*
+    one of them (demonstrable reference use) or merely computed next to one (a note).
+    """
 
     def __init__(self, ignore: frozenset = frozenset()) -> None:
         self.hits: list[str] = []
+        self.returns: list[Any] = []  # values returned by the outermost reference frames
+        self.native = False  # a direct call into PyTorch's fused GRU kernel
         self.ignore = ignore  # the checker's own code objects called during the call
+        self._running: dict[int, list[Any]] = {}  # per thread: outermost reference frames
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code not in self.ignore:
+        self._open = self._running.setdefault(threading.get_ident(), [])
+        if event == "call":
+            if self._open or frame.f_code in self.ignore:
+                return
             filename = frame.f_code.co_filename
-            if filename.startswith(_UTILS_DIR) or any(
-                part in filename for part in _FORBIDDEN_FILE_PARTS
-            ):
-                module = os.path.relpath(filename, os.path.dirname(_UTILS_DIR.rstrip(os.sep)))
+            if is_reference_file(filename):
+                if filename.startswith(_UTILS_DIR):
+                    module = os.path.relpath(filename,
+                                             os.path.dirname(_UTILS_DIR.rstrip(os.sep)))
+                else:
+                    module = "torch/nn/modules/rnn.py"
                 self.hits.append(f"{module}:{frame.f_code.co_name}")
-        elif event == "c_call" and getattr(arg, "__name__", "") in _FORBIDDEN_BUILTINS:
+                self._open.append(frame)
+        elif event == "return":
+            if self._open and frame is self._open[-1]:
+                self._open.pop()
+                if len(self.returns) < 64:
+                    self.returns.append(arg)
+        elif (event == "c_call" and not self._open
+              and getattr(arg, "__name__", "") in _FORBIDDEN_BUILTINS):
             self.hits.append(f"torch:{arg.__name__}")
+            self.native = True
+
+
+def _numeric_parts(value: Any, depth: int = 0) -> list[np.ndarray]:
+    """The numeric arrays inside ``value`` (arrays, tensors, tuples/lists of them)."""
+    if depth > 3:
+        return []
+    if isinstance(value, (tuple, list)):
+        return [a for v in value[:16] for a in _numeric_parts(v, depth + 1)]
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        try:
+            value = value.detach().cpu().numpy()
+        except Exception:
+            return []
+    if isinstance(value, (np.ndarray, np.generic)):
+        a = np.asarray(value)
+        return [a] if a.dtype.kind in "biufc" and a.size <= MAX_ELEMENTS else []
+    return []
+
+
+def _comes_from(result: Any, returned: Sequence[Any]) -> bool:
+    """Whether an array of ``result`` is, bit for bit (after widening, e.g. float32 →
+    float64), an array a reference call returned. An answer computed separately, even if
+    right, differs in the last bits almost always (another order of operations, another
+    precision), so a learner who compares with the reference while debugging keeps the
+    points."""
+    refs = [r for v in returned for r in _numeric_parts(v) if r.size]
+    for part in _numeric_parts(result):
+        for r in refs:
+            if part.shape == r.shape and np.array_equal(part.astype(np.complex128),
+                                                        r.astype(np.complex128)):
+                return True
+    return False
+
+
+def _noun(obj: Any) -> str:
+    """A short noun phrase for one object: "a NumPy array", "a list", "a str", "None"."""
+    if obj is None:
+        return "None"
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return "a NumPy array"
+    name = type(obj).__qualname__
+    if type(obj).__module__ != "builtins":
+        name = f"{type(obj).__module__}.{name}"
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _describe(obj: Any) -> str:
+    """What a returned object is, for feedback ("a list of 2 items, including a str")."""
+    if isinstance(obj, (tuple, list)):
+        if not obj:
+            return f"an empty {type(obj).__name__}"
+        odd = next((o for o in obj if not isinstance(o, (np.ndarray, np.generic))), obj[0])
+        return (f"a {type(obj).__name__} of {len(obj)} item{'s' * (len(obj) != 1)}, "
+                f"including {_noun(odd)}")
+    return type(obj).__module__ + "." + type(obj).__qualname__
 
 
 def _to_plain(result: Any) -> Outcome:
@@ -154,12 +264,11 @@ def _to_plain(result: Any) -> Outcome:
         parts = [_to_plain(item) for item in result]
         for part in parts:
             if part.kind != "value" or isinstance(part.value, list):
-                return Outcome("wrong_type", detail=f"a {type(result).__name__} containing "
-                               f"{part.detail or part.kind}")
-        return Outcome("value", [p.value for p in parts])
+                return Outcome("wrong_type", detail=_describe(result))
+        # the container's type is kept: one array wrapped in a list is not one array
+        return Outcome("value", [p.value for p in parts], detail=type(result).__name__)
     if not isinstance(result, np.ndarray):
-        return Outcome("wrong_type", detail=type(result).__module__ + "." +
-                       type(result).__qualname__)
+        return Outcome("wrong_type", detail=_describe(result))
     if result.dtype.kind not in "biufc":
         return Outcome("wrong_type", detail=f"numpy.ndarray of dtype {result.dtype}")
     if result.size > MAX_ELEMENTS:
@@ -187,6 +296,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
 
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
         previous = sys.getprofile()
+        previous_threads = threading.getprofile()
+        threading.setprofile(tracer)  # threads the answer starts are traced too
         sys.setprofile(tracer)
         try:
             with warnings.catch_warnings(), np.errstate(over="warn", divide="warn",
@@ -203,12 +314,19 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         finally:
             still_ours = sys.getprofile() is tracer
             sys.setprofile(previous)
-        if not still_ours:
-            outcomes.append(Outcome("tampered", detail="the function changed sys.setprofile"))
-        elif tracer.hits:
+            threading.setprofile(previous_threads)
+        notes: tuple[str, ...] = ()
+        if tracer.hits:
             hits = list(dict.fromkeys(tracer.hits))  # first calls first, no repeats
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
-            outcomes.append(Outcome("reference_call", detail=", ".join(hits[:3]) + more))
+            called = ", ".join(hits[:3]) + more
+            if tracer.native or _comes_from(result, tracer.returns):
+                outcomes.append(Outcome("reference_call", detail=called))
+                continue
+            notes = (f"your function called {called}, but its answer does not come from "
+                     "that call, so nothing was deducted.",)
+        if not still_ours:
+            outcomes.append(Outcome("tampered", detail="the function changed sys.setprofile"))
         elif changed := [k for k, a in args.items()
                          if a.shape != probe.args[k].shape
                          or not np.array_equal(a, probe.args[k], equal_nan=True)]:
@@ -216,7 +334,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         else:
             if isinstance(result, numbers.Real) and not isinstance(result, bool):
                 result = np.asarray(result)  # a Python int or float answer (a count, a size)
-            outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted)))
+            outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted),
+                                                notes=notes))
     return outcomes
 
 
@@ -252,7 +371,8 @@ def encode_outcomes(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
         elif isinstance(o.value, list):
             value = [_encode_array(v) for v in o.value]
         out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500],
-                    "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]]})
+                    "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]],
+                    "notes": [str(n)[:300] for n in o.notes[:MAX_WARNINGS]]})
     return out
 
 
@@ -274,8 +394,12 @@ def decode_outcomes(data: Any, n_probes: int) -> list[Outcome]:
         caught = d.get("warnings", [])
         if not isinstance(caught, list):
             raise ValueError("warnings must be a list")
+        notes = d.get("notes", [])
+        if not isinstance(notes, list):
+            raise ValueError("notes must be a list")
         outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500],
-                                tuple(str(w)[:200] for w in caught[:MAX_WARNINGS])))
+                                tuple(str(w)[:200] for w in caught[:MAX_WARNINGS]),
+                                tuple(str(n)[:300] for n in notes[:MAX_WARNINGS])))
     return outcomes
 
 
@@ -313,6 +437,11 @@ def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str
                 "check for 0/0, log of a negative number or overflow.")
     if not close(expected, got):
         diff = np.abs(got - expected)
+        if np.all(diff <= FLOAT32_TOL * (1.0 + np.abs(expected))):
+            return (f"{PRECISION_PREFIX}: `{what.strip('`')}` given {given} differs from the "
+                    f"float64 answer by at most {float(diff.max()):.2g} — computed in float32? "
+                    "Keep every step in float64 (no float32 arrays or tensors, no "
+                    "`.astype(np.float32)`).")
         at = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
         return (f"Expected {what} = {fmt(expected)} given {given}, but got {fmt(got)} instead "
                 f"(largest difference {float(diff.max()):.3g} at index {at}).")
@@ -341,6 +470,12 @@ def _matches(mistake: Mistake, probes: Sequence[Probe], outcomes: Sequence[Outco
     return valued > 0
 
 
+def _notes(outcomes: Sequence[Outcome]) -> str:
+    """The outcomes' notes (remarks that cost no points) as extra lines, each once."""
+    notes = dict.fromkeys(n for o in outcomes for n in getattr(o, "notes", ()))
+    return "".join(f"\nNote: {n}" for n in notes)
+
+
 @dataclasses.dataclass(frozen=True)
 class Question:
     """A declarative exercise: what to call, on which probes, and how to explain failures.
@@ -365,6 +500,22 @@ class Question:
     def max_points(self) -> float:
         return float(sum(self.points.values()))
 
+    def _right(self, probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> bool:
+        """Every outcome is the reference's answer (shape, dtype and values)."""
+        for probe, o in zip(probes, outcomes):
+            if o.kind != "value":
+                return False
+            expected = self.reference(**probe.args)
+            exp_parts = list(expected) if isinstance(expected, tuple) else [expected]
+            if isinstance(o.value, list) != (len(exp_parts) > 1) or len(
+                    o.value if isinstance(o.value, list) else [o.value]) != len(exp_parts):
+                return False
+            got_parts = o.value if isinstance(o.value, list) else [o.value]
+            if any(compare(np.asarray(e, dtype=np.float64), np.asarray(g), "", "") is not None
+                   for e, g in zip(exp_parts, got_parts)):
+                return False
+        return len(outcomes) == len(probes) and bool(outcomes)
+
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         """Turn the plain-data outcomes of one level into points and a diagnostic message."""
         probes = self.probes(level)
@@ -374,7 +525,7 @@ class Question:
 
         def fail(msg: str, status: str = "incorrect") -> Verdict:
             if status == "incorrect":
-                msg = f"{msg}\n{how_hint}"
+                msg = f"{msg}\n{how_hint}" + _notes(outcomes)
             return Verdict(0.0, pts, f"❌ {tag}: {msg}", status)
 
         if len(outcomes) != len(probes):
@@ -415,29 +566,54 @@ class Question:
                             f"{probe.given}; work on a copy (e.g. `{o.detail.split(',')[0]}"
                             ".copy()`) so the caller's arrays stay unchanged.")
             if o.kind in ("wrong_type", "too_large"):
-                want = ("a tuple of NumPy arrays " + ", ".join(self.output_names)
-                        if len(self.output_names) > 1 else "a NumPy array")
+                want = ("a tuple of NumPy arrays " + ", ".join(f"`{n}`" for n in
+                                                              self.output_names)
+                        if len(self.output_names) > 1
+                        else f"a NumPy array `{self.output_names[0]}`")
+                if o.kind == "too_large":
+                    expected = self.reference(**probe.args)
+                    shapes = " and ".join(str(np.shape(e)) for e in (
+                        expected if isinstance(expected, tuple) else (expected,)))
+                    return fail(f"expected {want} of shape {shapes} given {probe.given}, but "
+                                f"got an array of {o.detail}, more than the {MAX_ELEMENTS:,} "
+                                "values the grader accepts. Check which axes your products "
+                                "and broadcasts combine.")
                 return fail(f"expected {want} given {probe.given}, but got {o.detail} instead.")
-        for mistake in self.mistakes:
-            if _matches(mistake, probes, outcomes):
-                return fail(mistake.message)
+        # A known mistake can coincide with the right answer on some probes (fresh hidden
+        # probes are random): a right answer is never diagnosed as a mistake.
+        if not self._right(probes, outcomes):
+            for mistake in self.mistakes:
+                if _matches(mistake, probes, outcomes):
+                    return fail(mistake.message)
         for probe, o in zip(probes, outcomes):
             if o.kind == "error":
+                found = _COURSE_IMPORT.search(o.detail)
+                if found:
+                    module = next(g for g in found.groups() if g)
+                    return fail(f"your function imports the course module `{module}`, which "
+                                "answers cannot use while grading: the course's reference "
+                                f"implementations are out of their reach ({o.detail}). Write "
+                                "the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
-        # the first value failure names the isolated term.
+        # the value failures name the isolated terms; float32-level differences come last.
         problems: list[tuple[int, str]] = []
+        wrong_labels: list[str] = []  # probes whose values are wrong, in probe order
         for probe, o in zip(probes, outcomes):
             expected = self.reference(**probe.args)
             exp_parts = list(expected) if isinstance(expected, tuple) else [expected]
             got_parts = o.value if isinstance(o.value, list) else [o.value]
+            if len(exp_parts) == 1 and isinstance(o.value, list):
+                name = self.output_names[0]
+                if len(got_parts) == 1:  # `return [r_t]`: one array, but not what was asked
+                    return fail(f"expected one NumPy array `{name}` given {probe.given}, but "
+                                f"got a sequence of 1 item (a {o.detail or 'list'} around the "
+                                f"array); return the array itself, not `[{name}]`.")
+                return fail(f"expected one NumPy array `{name}` given {probe.given}, but got "
+                            f"a sequence of {len(got_parts)} items; return a single array "
+                            "(e.g. `np.array(...)` or `np.stack(...)`).")
             if len(got_parts) != len(exp_parts) or (
                     len(exp_parts) > 1 and not isinstance(o.value, list)):
-                if len(exp_parts) == 1:
-                    return fail(f"expected one NumPy array `{self.output_names[0]}` given "
-                                f"{probe.given}, but got a sequence of {len(got_parts)} items; "
-                                "return a single array (e.g. `np.array(...)` or "
-                                "`np.stack(...)`).")
                 return fail(f"expected {len(exp_parts)} arrays ({', '.join(self.output_names)})"
                             f" given {probe.given}, but got {len(got_parts)}.")
             for name, e, g in zip(self.output_names, exp_parts, got_parts):
@@ -445,11 +621,27 @@ class Question:
                 if msg is not None:
                     rank = (0 if msg.startswith("Wrong shape") else
                             1 if msg.startswith("Wrong dtype") else
-                            2 if msg.startswith("Got NaN") else 3)
-                    if rank == 3:
-                        msg = f"Problem in {probe.label}. {msg}"
+                            2 if msg.startswith("Got NaN") else
+                            4 if msg.startswith(PRECISION_PREFIX) else 3)
+                    if rank == 3 and probe.label not in wrong_labels:
+                        wrong_labels.append(probe.label)
                     problems.append((rank, msg))
         if problems:
-            return fail(min(problems, key=lambda p: p[0])[1])
-        return Verdict(pts, pts, f"✅ {tag}: correct on all {len(probes)} {level} probes.",
-                       "correct")
+            rank, msg = min(problems, key=lambda p: p[0])
+            if rank == 3:
+                labels = list(dict.fromkeys(p.label for p in probes))
+                if len(wrong_labels) == 1:
+                    msg = f"Problem in {wrong_labels[0]}. {msg}"
+                else:  # every failing term is named, the first (most basic) probe first
+                    also = (", ".join(wrong_labels[1:-1]) + " and " if len(wrong_labels) > 2
+                            else "") + wrong_labels[-1]
+                    if len(wrong_labels) == len(labels):
+                        msg = (f"Problem in {wrong_labels[0]}, and also in {also}: every "
+                               "probe is wrong, so look at what all of them go through (the "
+                               "activation, a sign, the rows you slice), or for two mistakes "
+                               f"at once. First: {msg}")
+                    else:
+                        msg = f"Problem in {wrong_labels[0]}, and also in {also}. First: {msg}"
+            return fail(msg)
+        return Verdict(pts, pts, f"✅ {tag}: correct on all {len(probes)} {level} probes."
+                       + _notes(outcomes), "correct")

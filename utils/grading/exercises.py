@@ -321,13 +321,19 @@ def check(root: Path) -> list[str]:
 
 
 def autograder(root: Path, dist: Path) -> list[Path]:
-    """``otter assign`` with the tests run on the solutions; outputs in ``dist/<name>/``."""
+    """``otter assign`` with the tests run on the solutions; outputs in ``dist/<name>/``,
+    the bundle also at the stable path ``dist/<name>/autograder.zip`` (otter's own file name
+    carries a timestamp)."""
     outs = []
     for master in masters(root):
         out = dist / master.stem
         if out.exists():
             shutil.rmtree(out)
         otter_assign(master, out, run_tests=True)
+        zips = sorted((out / "autograder").glob("*.zip"))
+        if len(zips) != 1:
+            raise RuntimeError(f"otter assign made {len(zips)} bundles in {out / 'autograder'}")
+        shutil.copy2(zips[0], out / "autograder.zip")
         outs.append(out)
     return outs
 

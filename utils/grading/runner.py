@@ -1,18 +1,23 @@
 """The sandboxed half of the batch grader: run one submission, record outcomes as data.
 
-``python -m utils.grading.runner JOB_DIR`` is started by :mod:`utils.grade` in its own
-process (own session, ``RLIMIT_AS``/``RLIMIT_FSIZE``, no network when ``unshare -n`` works).
-It reads a one-time token from stdin, then ``JOB_DIR/job.json``::
+:mod:`utils.grade` copies this file and :mod:`utils.checks.core` into a throw-away runtime
+directory (package ``_gru_sandbox``, next to a stub ``utils`` that holds no reference) and
+starts it there, in its own process: own session, ``RLIMIT_AS``/``RLIMIT_FSIZE``, an empty
+working directory, an import path without the course repository, and — when the grader runs
+as root — its own mount, network and PID namespaces with the repository hidden and an
+unprivileged user of its own. It reads a one-time token (first line) and the job (the rest)
+from stdin::
 
-    {"cells": [source, ...], "cell_timeout": s, "question_timeout": s,
+    {"cells": [source, ...], "cell_timeout": s, "question_timeout": s, "progress_fd": fd,
      "questions": [{"name": "q2_1", "func_name": "reset_gate",
                     "levels": {"public": [{"name": ..., "args": {arg: encoded array}}], ...}}]}
 
 executes the code cells one by one in an IPython shell (errors and ``sys.exit`` are recorded,
 and execution goes on, like "Run all" with errors allowed), then calls each student function
-on the grader's probes (:func:`utils.checks.core.capture`) and appends one JSON line per event
-to ``JOB_DIR/progress.jsonl``. No verdict is computed here: the grader process decodes the
-outcomes and runs ``diagnose`` itself, so nothing the notebook patches can award points.
+on the grader's probes (``capture``) and writes one JSON line per event to the file
+descriptor ``progress_fd`` (opened by the grader; the submission cannot open that file). No
+verdict is computed here: the grader process decodes the outcomes and runs ``diagnose``
+itself, so nothing the notebook patches can award points.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ import json
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 # Everything the runner needs is bound here, before any submitted code runs.
 import numpy as np
 
-from utils.checks.core import Outcome, Probe, _decode_array, capture, encode_outcomes
+if __package__ == "_gru_sandbox":  # the copy the batch grader runs
+    from _gru_sandbox.core import Outcome, Probe, _decode_array, capture, encode_outcomes
+else:  # the repository's module (tests, and the capped writer's home)
+    from utils.checks.core import Outcome, Probe, _decode_array, capture, encode_outcomes
 
 OUTPUT_CAP = 64 * 1024  # bytes of the notebook's own printing kept in stdout.txt
 
@@ -69,14 +76,13 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _Timeout()
 
 
-def main(job_dir: str) -> int:
-    job_path = Path(job_dir)
-    job = json.loads((job_path / "job.json").read_text(encoding="utf-8"))
-    # The grader sends a one-time token on stdin and accepts only events carrying it, so lines
-    # a notebook appends to progress.jsonl itself (it can read job.json) are ignored.
+def main() -> int:
+    # The grader sends a one-time token, then the job, on stdin, and accepts only events
+    # carrying the token, so lines the notebook writes to the progress channel are ignored.
     nonce = sys.stdin.readline().strip()
+    job = json.loads(sys.stdin.read())
     sys.stdin.close()
-    progress = open(job_path / "progress.jsonl", "a", encoding="utf-8", buffering=1)
+    progress = os.fdopen(int(job["progress_fd"]), "a", encoding="utf-8", buffering=1)
     emit = progress.write
     dumps = json.dumps
 
@@ -145,4 +151,4 @@ def main(job_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main())
