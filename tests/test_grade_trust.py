@@ -72,7 +72,12 @@ def _reach_cells(other_submission: Path, out_dir: Path) -> dict[str, str]:
               ".import_module('utils.checks.ch2').QUESTIONS")
     return {
         "read_solutions": f"open({str(ROOT / 'solutions' / 'ch2_exercises.ipynb')!r}).read()",
-        "list_repository": f"os.listdir({str(ROOT)!r})",
+        # the names of the repository's top-level entries may show (the interpreter's
+        # environment can live inside the checkout and must stay), but none holds anything
+        "list_repository": (
+            f"[e for e in os.listdir({str(ROOT)!r}) if not sys.executable.startswith("
+            f"os.path.join({str(ROOT)!r}, e) + os.sep) and (os.listdir(p) if os.path.isdir("
+            f"p := os.path.join({str(ROOT)!r}, e)) else open(p, 'rb').read(1))]"),
         "import_module": "__import__('importlib').import_module('utils.checks.ch2').QUESTIONS",
         "import_core": "__import__('importlib').import_module('utils.checks.core').Question",
         "stub_has_no_checkers": "[n for n in dir(__import__('utils.checks').checks) if n in "
