@@ -9,8 +9,8 @@ sum of the values since the last marker, the marker's own value included:
     \qquad y_{-1} = 0.
 
 A GRU that solves it must *forget* at a marker, which is what the theory says its gates are
-for: ``z_t → 0`` (take the candidate, drop ``h_{t−1}``) and/or ``r_t → 0`` (build the
-candidate without ``h_{t−1}``). :func:`train_reset_sum` trains one in seconds (or, with
+for: ``z_t → 0`` (take the candidate, drop the copy of ``h_{t−1}``) together with
+``r_t → 0`` (build that candidate without ``h_{t−1}``); ``r_t → 0`` alone leaves the copy. :func:`train_reset_sum` trains one in seconds (or, with
 ``reset_gate=False``, the same GRU with its reset gate held at exactly 1),
 :func:`learned_gates` reads its gates out (through ``utils.numpy_cells.GRUCell``, the code the
 chapter shows), :func:`gate_marker_stats` measures whether they fire at the markers,
