@@ -23,6 +23,7 @@ from utils.conventions import (
     concat_to_pytorch,
     count_matmuls,
     fused_step,
+    keras_step,
     keras_to_pytorch,
     pytorch_to_chung,
     pytorch_to_keras,
@@ -206,7 +207,8 @@ def keras_from_torch_by_hand(params, *, reset_after: bool):
     return kernel, recurrent_kernel, bias
 
 
-def keras_step(kernel, recurrent_kernel, bias, x, h_prev, *, reset_after: bool) -> np.ndarray:
+def keras_step_reference(kernel, recurrent_kernel, bias, x, h_prev, *,
+                         reset_after: bool) -> np.ndarray:
     """keras.layers.GRUCell.call (implementation 2), transcribed in NumPy."""
     units = recurrent_kernel.shape[0]
     input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, None)
@@ -250,7 +252,7 @@ def test_keras_to_pytorch_recovers_the_hand_built_weights(H_in, H, N, reset_afte
 def test_converted_keras_weights_compute_the_same_h(H_in, H, N, reset_after):
     params, x, h_prev = random_case(H_in, H, N, 4)
     kernel, rk, bias = keras_from_torch_by_hand(params, reset_after=reset_after)
-    h_keras = keras_step(kernel, rk, bias, x, h_prev, reset_after=reset_after)
+    h_keras = keras_step_reference(kernel, rk, bias, x, h_prev, reset_after=reset_after)
     converted = keras_to_pytorch(kernel, rk, bias, reset_after=reset_after)
     if reset_after:
         h_ours = torch_step(converted, x, h_prev)
@@ -261,6 +263,27 @@ def test_converted_keras_weights_compute_the_same_h(H_in, H, N, reset_after):
         assert np.max(np.abs(reference_reset_before(params, x, h_prev) - h_keras)) < TOL
     diff = np.max(np.abs(h_ours - h_keras))
     assert diff < TOL, f"Keras vs converted (reset_after={reset_after}): max |diff| = {diff:.2e}"
+
+
+@pytest.mark.parametrize("H_in, H, N", SIZES)
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_keras_step_is_keras_equations_and_matches_pytorch(H_in, H, N, reset_after):
+    """utils.conventions.keras_step = this file's transcription of Keras' GRUCell.call, and
+    on hand-built Keras weights it computes what the PyTorch-layout cell computes."""
+    params, x, h_prev = random_case(H_in, H, N, 5)
+    kernel, rk, bias = keras_from_torch_by_hand(params, reset_after=reset_after)
+    h = keras_step(kernel, rk, bias, x, h_prev, reset_after=reset_after)
+    assert h.shape == (N, H)
+    want = keras_step_reference(kernel, rk, bias, x, h_prev, reset_after=reset_after)
+    assert np.max(np.abs(h - want)) < TOL
+    ref = (torch_step(params, x, h_prev) if reset_after
+           else reference_reset_before(params, x, h_prev))
+    assert np.max(np.abs(want - ref)) < TOL
+    with pytest.raises(ValueError, match="bias"):
+        keras_step(kernel, rk, bias[0] if reset_after else bias[:-1], x, h_prev,
+                   reset_after=reset_after)
+    with pytest.raises(ValueError, match="h_prev"):
+        keras_step(kernel, rk, bias, x, h_prev[:, :-1], reset_after=reset_after)
 
 
 @pytest.mark.parametrize("reset_after", [True, False])

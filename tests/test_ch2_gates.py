@@ -175,7 +175,7 @@ def test_readout_sensitivity_matches_autograd(tiny_model):
     model, _ = tiny_model
     X, _ = reset_sum(10, 3, rng=7, p_reset=0.3, as_numpy=True)
     s = readout_sensitivity(model, X)
-    assert set(s) == {"total", "kept", "via_z", "via_n"}
+    assert set(s) == {"total", "kept", "via_z", "via_n", "kept_and_z"}
     assert all(v.shape == (10, 3) for v in s.values())
     gru = copy.deepcopy(model.cell).double()
     w = model.head.weight.detach().double()[0]
@@ -189,6 +189,19 @@ def test_readout_sensitivity_matches_autograd(tiny_model):
             h_t, _ = gru(Xt[t:t + 1, n:n + 1], h_prev[None, None])
             (grad,) = torch.autograd.grad(w @ h_t[0, 0], h_prev)
             assert s["total"][t, n] == pytest.approx(grad.norm().item(), rel=1e-9, abs=1e-12)
+            # without the candidate path: the step with n_t computed from a detached h_{t-1}
+            H = h_prev.shape[0]
+            x = Xt[t, n]
+            gi = gru.weight_ih_l0 @ x + gru.bias_ih_l0
+            gh = gru.weight_hh_l0 @ h_prev + gru.bias_hh_l0
+            gh_fixed = gru.weight_hh_l0 @ h_prev.detach() + gru.bias_hh_l0
+            r_fixed = torch.sigmoid(gi[:H] + gh_fixed[:H])
+            z_t = torch.sigmoid(gi[H:2 * H] + gh[H:2 * H])
+            n_fixed = torch.tanh(gi[2 * H:] + r_fixed * gh_fixed[2 * H:])
+            h_no_n = (1 - z_t) * n_fixed + z_t * h_prev
+            (grad_no_n,) = torch.autograd.grad(w @ h_no_n, h_prev)
+            assert s["kept_and_z"][t, n] == pytest.approx(grad_no_n.norm().item(), rel=1e-9,
+                                                          abs=1e-12)
     # the copy path alone is w ⊙ z_t
     z = learned_gates(model, X)["z"]
     np.testing.assert_allclose(s["kept"], np.linalg.norm(w.numpy() * z, axis=-1), rtol=1e-12)

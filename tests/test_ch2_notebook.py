@@ -119,6 +119,16 @@ def test_computed_numbers_say_what_the_prose_says(executed):
     # forgetting measured directly; the copy path z ⊙ h_{t-1} is not what drops
     assert v["sens_marker"] < 0.5 * v["sens_other"]
     assert v["kept_marker"] > v["sens_marker"]
+    # "neither gate closes; the paths cancel": the z_t path grows and cancels the copy, the
+    # candidate path shrinks about as much
+    assert v["via_z_marker"] > 2 * v["via_z_other"]
+    assert v["kept_and_z_marker"] < 0.75 * v["kept_marker"]
+    assert v["kept_and_z_marker"] < 0.6 * v["kept_and_z_other"]
+    assert v["via_n_marker"] < 0.6 * v["via_n_other"]
+    drops = (v["kept_and_z_other"] - v["kept_and_z_marker"], v["via_n_other"] - v["via_n_marker"])
+    assert max(drops) < 1.5 * min(drops)
+    # the worked blend of unit 0 (h_{t-1} = 0.2) is the table's h_t
+    assert abs((1 - v["ws_z0"]) * v["ws_n0"] + v["ws_z0"] * 0.2 - v["ws_h0"]) < 1e-12
     # the reset-gate ablation: several seeds, worse without it on each, still far from baseline
     assert len(v["ablation_seeds"]) >= 3
     for full, open_ in zip(v["ablation_mse_full"], v["ablation_mse_open"]):

@@ -23,7 +23,8 @@ Three things differ between papers and libraries that all say "GRU":
    Keras: ``kernel (H_in, 3H)``, ``recurrent_kernel (H, 3H)``, gates z | r | h, vectors
    multiply as ``x @ kernel``; ``bias (2, 3H)`` (input row, recurrent row) when
    ``reset_after=True``, one ``bias (3H,)`` when ``reset_after=False``.
-   :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert. Many tutorials write
+   :func:`keras_to_pytorch` and :func:`pytorch_to_keras` convert; :func:`keras_step` runs
+   Keras' own equations on Keras-layout weights. Many tutorials write
    each gate with one matrix on the concatenation, ``W_z · [h_{t−1}, x_t] + b_z``:
    :func:`concat_to_pytorch` splits those matrices into ``weight_hh`` and ``weight_ih``
    (:func:`concat_step` runs the tutorial equations as written).
@@ -53,6 +54,7 @@ __all__ = [
     "concat_step",
     "concat_to_pytorch",
     "keras_to_pytorch",
+    "keras_step",
     "pytorch_to_keras",
     "fused_step",
     "MatmulCount",
@@ -311,6 +313,57 @@ def keras_to_pytorch(kernel: ArrayLike, recurrent_kernel: ArrayLike, bias: Array
         "bias_ih": _reorder(b_ih, _KERAS_ORDER, _PYTORCH_ORDER),  # (3H,)
         "bias_hh": _reorder(b_hh, _KERAS_ORDER, _PYTORCH_ORDER),  # (3H,)
     }
+
+
+def keras_step(kernel: ArrayLike, recurrent_kernel: ArrayLike, bias: ArrayLike, x: ArrayLike,
+               h_prev: ArrayLike, *, reset_after: bool = True) -> Array:
+    """One step of Keras' ``GRUCell`` (sigmoid gates), on weights in Keras' own layout:
+
+        [x_z | x_r | x_h] = x_t @ kernel + b_in
+        [h_z | h_r | h_h] = h_{t−1} @ recurrent_kernel + b_rec             (reset_after=True)
+        z_t = σ(x_z + h_z),  r_t = σ(x_r + h_r)
+        hh_t = tanh(x_h + r_t ⊙ h_h)                                         (reset_after=True)
+        hh_t = tanh(x_h + (r_t ⊙ h_{t−1}) @ recurrent_kernel[:, 2H:])      (reset_after=False)
+        h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ hh_t
+
+    as ``keras.layers.GRUCell.call`` writes it (gate blocks z | r | h along the last axis;
+    with ``reset_after=False`` the single bias is added to the input term only). Shapes:
+    ``kernel (H_in, 3H)``, ``recurrent_kernel (H, 3H)``, ``bias (2, 3H)`` or ``(3H,)``,
+    ``x (N, H_in)``, ``h_prev (N, H)`` → ``h_t (N, H)``, float64. It shares no code with
+    :func:`keras_to_pytorch`, so running both checks the converter.
+    """
+    where = "keras_step"
+    rk = np.asarray(recurrent_kernel, dtype=np.float64)
+    if rk.ndim != 2 or rk.shape[1] != 3 * rk.shape[0]:
+        raise ValueError(f"{where}: expected recurrent_kernel of shape (H, 3H), got {rk.shape}")
+    H = rk.shape[0]
+    dims: dict[str, tuple[int, str]] = {}
+    k = check_shape(kernel, ("H_in", 3 * H), name="kernel", labels=("input_size", "3·units"),
+                    where=where, dims=dims, dtype=np.float64)
+    x = check_shape(x, ("N", dims["H_in"][0]), name="x", labels=("batch", "input_size"),
+                    where=where, dims=dims, dtype=np.float64)
+    h_prev = check_shape(h_prev, ("N", H), name="h_prev", labels=("batch", "units"),
+                         where=where, dims=dims, dtype=np.float64)
+    if reset_after:
+        b = check_shape(bias, (2, 3 * H), name="bias", labels=("input|recurrent", "3·units"),
+                        where=where, dtype=np.float64)
+        b_in, b_rec = b[0], b[1]
+    else:
+        b_in = check_shape(bias, (3 * H,), name="bias", labels=("3·units",), where=where,
+                           dtype=np.float64)
+        b_rec = None
+    x_z, x_r, x_h = np.split(x @ k + b_in, 3, axis=1)  # each (N, H)
+    if reset_after:
+        inner = h_prev @ rk + b_rec  # (N, 3H)
+    else:
+        inner = h_prev @ rk[:, :2 * H]  # (N, 2H)
+    z_t = 1 / (1 + np.exp(-(x_z + inner[:, :H])))  # (N, H)
+    r_t = 1 / (1 + np.exp(-(x_r + inner[:, H:2 * H])))  # (N, H)
+    if reset_after:
+        hh_t = np.tanh(x_h + r_t * inner[:, 2 * H:])
+    else:
+        hh_t = np.tanh(x_h + (r_t * h_prev) @ rk[:, 2 * H:])
+    return z_t * h_prev + (1 - z_t) * hh_t  # (N, H)
 
 
 def pytorch_to_keras(params: Mapping[str, ArrayLike], *,

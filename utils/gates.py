@@ -9,8 +9,8 @@ sum of the values since the last marker, the marker's own value included:
     \qquad y_{-1} = 0.
 
 A GRU that solves it must *forget* at a marker, which is what the theory says its gates are
-for: ``z_t → 0`` (take the candidate, drop ``h_{t−1}``) and/or ``r_t → 0`` (build the
-candidate without ``h_{t−1}``). :func:`train_reset_sum` trains one in seconds (or, with
+for: ``z_t → 0`` (take the candidate, drop the copy of ``h_{t−1}``) together with
+``r_t → 0`` (build that candidate without ``h_{t−1}``); ``r_t → 0`` alone leaves the copy. :func:`train_reset_sum` trains one in seconds (or, with
 ``reset_gate=False``, the same GRU with its reset gate held at exactly 1),
 :func:`learned_gates` reads its gates out (through ``utils.numpy_cells.GRUCell``, the code the
 chapter shows), :func:`gate_marker_stats` measures whether they fire at the markers,
@@ -318,7 +318,9 @@ def readout_sensitivity(model: SequenceModel, X: Any) -> dict[str, Array]:
     ``model``: a one-output ``SequenceModel`` around a one-layer ``nn.GRU`` (as from
     :func:`train_reset_sum`); ``X (T, N, 2)``, ``h_0 = 0``. Returns float64 arrays of shape
     ``(T, N)``: ``"total"``, ``"kept"``, ``"via_z"``, ``"via_n"`` (the Euclidean norm of
-    each part; the parts are vectors, so the norms need not add up).
+    each part; the parts are vectors, so the norms need not add up) and ``"kept_and_z"``,
+    the norm of ``kept + via_z`` (everything but the candidate path: where it is shorter than
+    ``kept``, the path through ``z_t`` cancels part of the copy).
     """
     if getattr(model, "output_size", None) != 1:
         raise ValueError(f"expected a model with one output, got output_size = "
@@ -339,7 +341,8 @@ def readout_sensitivity(model: SequenceModel, X: Any) -> dict[str, Array]:
     via_z = (w * (H_prev - n) * z * (1 - z)) @ W_hz  # row j: Σ_i a_i W_hz[i, j]
     u = w * (1 - z) * (1 - n ** 2)
     via_n = (u * r) @ W_hn + (u * g_n * r * (1 - r)) @ W_hr
-    parts = {"total": kept + via_z + via_n, "kept": kept, "via_z": via_z, "via_n": via_n}
+    parts = {"total": kept + via_z + via_n, "kept": kept, "via_z": via_z, "via_n": via_n,
+             "kept_and_z": kept + via_z}
     return {k: np.linalg.norm(v, axis=-1) for k, v in parts.items()}
 
 
