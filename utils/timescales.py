@@ -25,6 +25,7 @@ et al. and of Tallec & Ollivier's GRU, where the gate *takes* the new state, the
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +33,8 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 __all__ = ["half_life", "z_for_half_life", "bias_for_half_life", "chrono_bias",
-           "chrono_init_", "leaky_impulse_response"]
+           "chrono_init_", "leaky_impulse_response", "gru_impulse_response",
+           "measured_half_life"]
 
 
 def half_life(z: ArrayLike) -> NDArray[np.float64]:
@@ -112,3 +114,42 @@ def leaky_impulse_response(z: ArrayLike, steps: int) -> NDArray[np.float64]:
     """
     z = np.asarray(z, dtype=np.float64)
     return z[None, :] ** np.arange(steps + 1, dtype=np.float64)[:, None]
+
+
+def gru_impulse_response(cell: Any, steps: int, *, pulse: float = 1.0
+                         ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""How a GRU's units answer a pulse: :math:`\Delta h_t = h_t(\text{pulse}) - h_t(0)`.
+
+    ``cell`` is a ``utils.numpy_cells.GRUCell`` with ``input_size = 1``. Two runs from
+    :math:`h_0 = 0` over ``steps + 1`` steps: the input is ``pulse`` at step 0 then 0, or 0
+    throughout. Returns ``(delta (steps + 1, H), z (steps + 1, H))``, ``z`` the update gate of
+    the pulsed run (after the pulse, a leaky unit would answer :math:`\Delta h_t \propto
+    \prod z`).
+    """
+    if getattr(cell, "input_size", None) != 1:
+        raise ValueError(f"gru_impulse_response: expected a GRUCell with input_size 1, got "
+                         f"{getattr(cell, 'input_size', type(cell).__name__)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"gru_impulse_response: expected steps >= 1, got {steps!r}")
+    X = np.zeros((steps + 1, 1, 1), dtype=np.float64)  # (T, N, H_in)
+    base, _ = cell.forward(X)
+    X[0] = pulse
+    pulsed, _, gates = cell.forward(X, return_gates=True)
+    return (pulsed - base)[:, 0], gates["z"][:, 0]
+
+
+def measured_half_life(response: ArrayLike) -> NDArray[np.float64]:
+    r"""Steps after step 0 until ``|response[t]| <= |response[0]| / 2``, per unit (linear
+    interpolation between steps; ``inf`` if never). ``response (T + 1, H)`` → ``(H,)``."""
+    r = np.abs(np.asarray(response, dtype=np.float64))
+    if r.ndim != 2:
+        raise ValueError(f"measured_half_life: expected response (T + 1, H), got {r.shape}")
+    ratio = r / r[0]
+    out = np.full(r.shape[1], np.inf)
+    for i in range(r.shape[1]):
+        below = np.flatnonzero(ratio[:, i] <= 0.5)
+        if below.size:
+            k = below[0]
+            a, b = ratio[k - 1, i], ratio[k, i]
+            out[i] = k - 1 + (a - 0.5) / (a - b) if k > 0 else 0.0
+    return out
