@@ -24,7 +24,8 @@ __all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "q
 
 # assignment name (otter ``name`` / notebook stem) → checker module
 ASSIGNMENTS: dict[str, str] = {"ch1_exercises": "utils.checks.ch1",
-                               "ch2_exercises": "utils.checks.ch2"}
+                               "ch2_exercises": "utils.checks.ch2",
+                               "ch3_exercises": "utils.checks.ch3"}
 
 
 def questions(assignment: str) -> list[Question]:
