@@ -440,8 +440,9 @@ QUESTIONS: list[Question] = [
         output_names=("norms",), points={"public": 1, "hidden": 1}),
     Question(
         name="q3_6", func_name="chrono_bias", title="Exercise 3.6: chrono initialisation",
-        hint="Turn u into a characteristic time T uniform on [2, T_max], then solve "
-             "σ(b) = 1 − 1/T for b. Mind the sign convention: PyTorch's z keeps the state.",
+        hint="Turn u into a characteristic time uniform on [2, T_max]. Then ask which gate "
+             "value forgets a share 1/T per step, and which bias the sigmoid maps to it. Mind "
+             "the sign convention: PyTorch's z keeps the state.",
         probes=_chrono_probes, reference=chrono_bias, mistakes=_CHRONO_MISTAKES,
         output_names=("b_z",), points={"public": 1, "hidden": 1}),
 ]
