@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from torch import nn
 
 from utils.gradients import build_cell, state_jacobians, state_size
 
-__all__ = ["Flow", "flow_grid"]
+__all__ = ["Flow", "flow_grid", "state_gradients"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,37 @@ def flow_grid(kind: str, spectral_radius: float, biases: tuple[float, ...] = (0.
     finally:
         torch.set_num_threads(threads)
     return Flow(kind, float(spectral_radius), biases, total.copy(), highway, z_mean)
+
+
+def state_gradients(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
+                    loss_fn: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r""":math:`\partial L / \partial h_t` and :math:`z_t` at every step of a GRU model.
+
+    ``model`` is a ``utils.torch_cells.SequenceModel`` around a one-layer ``torch.nn.GRU``
+    (read-out from the last state). The sequence is re-run step by step with a
+    ``torch.nn.GRUCell`` holding the same weights, keeping every :math:`h_t` in the graph, so
+    that the gradient of ``loss_fn(head(h_T), y)`` with respect to each :math:`h_t` is
+    available. ``X (T, N, H_in)``. Returns ``(dh (T, N, H), z (T, N, H))``.
+    """
+    gru = model.cell
+    if not isinstance(gru, nn.GRU) or gru.num_layers != 1:
+        raise ValueError(f"state_gradients: expected a one-layer torch.nn.GRU, got {gru!r}")
+    H = gru.hidden_size
+    cell = nn.GRUCell(gru.input_size, H, dtype=X.dtype)
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, name).copy_(getattr(gru, name + "_l0"))
+    h = X.new_zeros(X.shape[1], H)
+    hs, zs = [], []
+    for x_t in X:
+        with torch.no_grad():
+            a_z = (x_t @ cell.weight_ih[H:2 * H].T + cell.bias_ih[H:2 * H]
+                   + h @ cell.weight_hh[H:2 * H].T + cell.bias_hh[H:2 * H])
+            zs.append(torch.sigmoid(a_z))
+        h = cell(x_t, h)
+        h.retain_grad()
+        hs.append(h)
+    loss = loss_fn(model.head(h), y)
+    loss.backward()
+    dh = torch.stack([h_t.grad for h_t in hs]).detach().numpy()
+    return dh, torch.stack(zs).numpy()

@@ -1,0 +1,1 @@
+"""Committed results of the slow experiments (read with importlib.resources)."""
