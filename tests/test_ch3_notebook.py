@@ -88,6 +88,24 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     # section 3: the Jacobian
     assert v["jac_diff_after"] < 1e-12 and v["jac_diff_before"] < 1e-12
     assert v["jac_minus_I_10"] < 1e-3 < v["jac_minus_I_0"] < v["rnn_minus_I"]
+    # section 4: long spans, singular values, explosion and clipping
+    assert v["norm_gru0_100"] < v["norm_rnn_100"]  # "even faster than the tanh RNN"
+    assert v["norm_gru6_200"] > 0.5 and v["ratio6"] > 1 and v["ratio4"] > 1  # underestimates
+    assert v["norm_gru0_100"] < v["norm_lstm1_100"] < v["norm_gru2_100"]  # LSTM in between
+    assert v["norm_gru0_200"] < v["norm_lstm1_200"] < v["norm_gru2_200"]
+    assert v["alive_gru4"] > v["alive_gru0"] and v["alive_gru4"] >= 8
+    assert v["grow_gru0_200"] > 1 > 1e3 * v["highway3_200"]
+    assert 1 < v["grow_gru4_200"] < v["grow_gru0_200"]
+    assert v["raw_min"] > 1 and v["clipped"] <= 1 + 1e-9
+    # section 5: training (committed results) and the live slice
+    assert v["ratio_grad0"] > 1e6
+    n, med, g0 = v["n_solved"], v["median_step"], v["grad0"]
+    assert n["gru_chrono"] == n["gru_b0"] == 3 and n["rnn"] == 0 and n["lstm_f1"] >= 2
+    assert abs(med["gru_chrono"] - med["gru_b0"]) <= 25  # "at the same pace"
+    assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
+    assert g0["lstm_f1"] > g0["gru_b0"] and med["lstm_f1"] > 2 * med["gru_b0"]
+    assert v["live_diff"] < 1e-9
+    assert v["slow_ratio"] > 3 and v["spearman"] < 0.5 and v["n_fast"] < v["n_slow"]
     # section 6: BPTT
     assert v["step_diff"] < 1e-12 and v["bptt_diff"] < 1e-12
 
@@ -95,6 +113,7 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
 def test_page_size(executed):
     page = len(nbformat.writes(executed).encode())
     assert page < PAGE_BUDGET, f"executed page {page / 1e6:.2f} MB"
-    widgets = executed.metadata.get("widgets")
-    if widgets:
-        assert len(json.dumps(widgets).encode()) < PAGE_BUDGET
+    widgets = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
+    assert len(json.dumps(widgets).encode()) < 0.7 * PAGE_BUDGET
+    views = [c for c in code_cells(executed) if "demo" in c.metadata.get("tags", [])]
+    assert len(views) == 2
