@@ -67,7 +67,8 @@ def _params(params: Any, where: str) -> tuple[Array, Array, Array, Array, int, i
                                   ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{where}: expected GRU parameters weight_ih, weight_hh, bias_ih, "
-                         f"bias_hh (a mapping or a utils.numpy_cells.GRUCell), got {exc}") from None
+                         f"bias_hh (a mapping or a utils.numpy_cells.GRUCell), got {exc}"
+                         ) from None
     if w_hh.ndim != 2 or w_hh.shape[0] != 3 * w_hh.shape[1]:
         raise ValueError(f"{where}: expected weight_hh of shape (3H, H), got {w_hh.shape}")
     H = w_hh.shape[1]

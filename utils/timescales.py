@@ -67,7 +67,8 @@ def bias_for_half_life(t_half: ArrayLike) -> NDArray[np.float64]:
 
 
 def chrono_bias(t_max: float, size: int, *, generator: torch.Generator) -> torch.Tensor:
-    r"""``size`` draws of :math:`\ln\,\mathcal U[1, T_{max} - 1]` (float64), :math:`T_{max} > 2`."""
+    r"""``size`` draws of :math:`\ln\,\mathcal U[1, T_{max} - 1]` (float64); :math:`T_{max} > 2`.
+    """
     if not (isinstance(t_max, (int, float)) and math.isfinite(t_max) and t_max > 2):
         raise ValueError(f"chrono_bias: expected t_max > 2, got {t_max!r}")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
