@@ -104,6 +104,10 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert abs(med["gru_chrono"] - med["gru_b0"]) <= 25  # "at the same pace"
     assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
     assert g0["lstm_f1"] > g0["gru_b0"] and med["lstm_f1"] > 2 * med["gru_b0"]
+    n2, med2 = v["n200"], v["med200"]  # T = 200: "the picture is the same"
+    assert v["grad0_b0_200"] == 0 and v["grad0_chrono_200"] > 0
+    assert n2["gru_b0"] == n2["gru_chrono"] == 3 and n2["lstm_f1"] == n2["rnn"] == 0
+    assert abs(med2["gru_b0"] - med2["gru_chrono"]) <= 50
     assert v["live_diff"] < 1e-9
     assert v["slow_ratio"] > 3 and v["spearman"] < 0.5 and v["n_fast"] < v["n_slow"]
     # section 6: BPTT

@@ -54,7 +54,7 @@ EVAL_EVERY = 25
 FIRST_STEPS = 10
 RESULTS_FILE = "ch3_adding.json"
 # The committed grid: sequence lengths, seeds and training steps.
-GRID: dict[str, Any] = {"T": [100], "seeds": [0, 1, 2], "steps": 800}
+GRID: dict[str, Any] = {"T": [100, 200], "seeds": [0, 1, 2], "steps": 800}
 
 
 def build_model(name: str, T: int, seed: int) -> SequenceModel:
