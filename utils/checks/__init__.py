@@ -24,7 +24,7 @@ __all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "q
            "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
-ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in (1, 2, 4, 5)}
+ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in range(1, 6)}
 
 
 def questions(assignment: str) -> list[Question]:

@@ -1,0 +1,84 @@
+"""utils.demos.ch3 and utils.flow: frames render at every position, the ends are safe, the
+pages stay within budget, and the data behind the gradient-flow demo is exact."""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from utils.demos import ch3
+from utils.flow import flow_grid
+from utils.gradients import gradient_norms
+from utils.widgets import PAGE_BUDGET_BYTES, DemoWidget
+
+
+def leaf_frames(stack):
+    if isinstance(stack, ipywidgets.Stack):
+        return [leaf for child in stack.children for leaf in leaf_frames(child)]
+    return [stack]
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    return {"interp": ch3.interpolation_explorer("static"),
+            "flow": ch3.gradient_flow_explorer("static")}
+
+
+def test_static_demos_render_every_position_within_budget(boxes):
+    total = 0
+    for name, box in boxes.items():
+        assert isinstance(box, DemoWidget) and box.mode == "static"
+        assert box.report.frames == 81
+        frames = leaf_frames(box.stack)
+        assert len(frames) == 81
+        pngs = {bytes(c.value) for f in frames for c in f.children
+                if isinstance(c, ipywidgets.Image)}
+        assert len(pngs) == 81, f"{name}: frames are not all different"
+        assert box.report.state_bytes <= 0.8 * box.report.budget_bytes  # no warning
+        total += box.report.state_bytes
+    # both demos together leave room for the page's figures and text
+    assert total < 0.8 * PAGE_BUDGET_BYTES, total
+
+
+@pytest.mark.parametrize("z0", [ch3.Z_VALUES[0], ch3.Z_VALUES[-1]])
+@pytest.mark.parametrize("z1", [ch3.Z_VALUES[0], ch3.Z_VALUES[-1]])
+def test_interpolation_ends_are_safe_and_right(z0, z1):
+    demo = ch3.interpolation_demo()
+    assert demo.png(z0=z0, z1=z1)[:4] == b"\x89PNG"
+    html = demo.html(z0=z0, z1=z1)
+    h_t = np.array([z0, z1]) * ch3.H_PREV + (1 - np.array([z0, z1])) * ch3.N_T
+    assert f"{h_t[0]:+.3f}" in html and f"{h_t[1]:+.3f}" in html
+    assert ("on the segment" in html) == (z0 == z1)
+
+
+def test_live_demos_build():
+    for build in (ch3.interpolation_explorer, ch3.gradient_flow_explorer):
+        box = build("live")
+        assert box.mode == "live" and box.image is not None
+
+
+@pytest.mark.parametrize("b", [ch3.GATE_BIASES[0], ch3.GATE_BIASES[-1]])
+@pytest.mark.parametrize("s", [ch3.SCALES[0], ch3.SCALES[-1]])
+def test_gradient_flow_ends_are_safe(b, s):
+    demo = ch3.gradient_flow_demo()
+    assert demo.png(gate_bias=b, scale=s)[:4] == b"\x89PNG"
+    assert "GRU highway only" in demo.html(gate_bias=b, scale=s)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_flow_grid_matches_gradient_norms_bias_by_bias(kind):
+    f = flow_grid(kind, 1.0, (0.0, 3.0), seq_len=30, hidden_size=6, input_size=3, n_samples=2)
+    for b in (0.0, 3.0):
+        g = gradient_norms(kind, seq_len=30, spectral_radius=1.0, gate_bias=b, hidden_size=6,
+                           input_size=3, n_samples=2)
+        assert np.allclose(f.total[f.at(b)], g.norms, rtol=1e-9, atol=1e-300)
+
+
+def test_highway_is_the_product_of_z_and_dominates_with_a_large_bias():
+    f = flow_grid("gru", 1.0, (0.0, 6.0), seq_len=50, hidden_size=6, input_size=3, n_samples=2)
+    assert np.all(np.diff(f.highway, axis=-1) <= 0)  # products of numbers in (0, 1)
+    big = f.at(6.0)
+    assert f.z_mean[big] > 0.99
+    ratio = f.highway[big, :, -1] / f.total[big, :, -1]
+    assert np.all((ratio > 0.5) & (ratio < 1.5))

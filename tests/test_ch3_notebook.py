@@ -1,0 +1,123 @@
+"""chapters/ch3_interpolation.ipynb: committed clean, follows the conventions, runs headless,
+and the numbers its prose is built from say what the prose says."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils.report import computed
+
+CH3 = Path(__file__).resolve().parents[1] / "chapters" / "ch3_interpolation.ipynb"
+PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
+INSTALL_CELL = '''# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This installs the
+# course package once; where `utils` already imports it does nothing.
+try:
+    import utils.report  # noqa: F401
+except ImportError:
+    %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"'''
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_committed_without_outputs_and_with_the_conventions():
+    nb = nbformat.read(CH3, as_version=4)
+    cells = code_cells(nb)
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells)
+    assert cells[0].source == INSTALL_CELL
+    assert cells[0].metadata.get("tags") == ["remove-cell"]
+    first = [line for line in cells[1].source.splitlines() if line.strip()]
+    assert all(line.startswith(("import ", "from ", "%matplotlib", " ", ")")) for line in first)
+    assert cells[2].source.startswith("SEED = 0\n")
+    for cell in cells:
+        assert "\ndef " not in "\n" + cell.source and "\nclass " not in "\n" + cell.source
+        assert "glue" not in cell.source
+        if "md(" in cell.source:
+            assert "remove-input" in cell.metadata.get("tags", []) or "hide-input" in \
+                cell.metadata.get("tags", [])
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "{glue" not in prose and "{eval" not in prose
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.fixture(scope="module")
+def executed():
+    nbclient = pytest.importorskip("nbclient")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GRU_DEMO_MODE", "static")
+    try:
+        nb = nbformat.read(CH3, as_version=4)
+        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                         allow_errors=False,
+                                         resources={"metadata": {"path": str(CH3.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        mp.undo()
+    print(f"ch3 executed in {seconds:.1f} s")
+    # Target ≤ 90 s (aim 60 s) on 2 quiet cores; the bound leaves room for a loaded machine.
+    assert seconds < 240, f"chapter 3 took {seconds:.0f} s to execute"
+    return nb
+
+
+def test_runs_and_the_numbers_say_what_the_prose_says(executed):
+    v = computed(executed)
+    # section 1: bounded GRU state, unbounded LSTM cell, step size set by 1 - z
+    assert v["gru_max"] < 1.0
+    assert v["c_10"] < v["c_100"] < v["c_1000"] < v["c_2000"] and v["c_2000"] > 100
+    assert 0.3 < v["c_slope"] < 1.0
+    assert v["gru_jump"] > 1.9 and v["jump_ratio"] <= 2.0 + 1e-12
+    # section 2: the table, the impulse responses, the bias sum, chrono
+    for z, t in zip(v["z"], v["t_half"]):
+        assert abs(z ** t - 0.5) < 1e-12
+    assert v["iso_err"] < 1e-6
+    assert 0 < v["n_close"] < v["H_imp"]
+    assert v["ratio_min"] < 1 < v["ratio_max"]  # "in both directions"
+    assert v["worst_measured"] > v["worst_target"]
+    assert v["sum_diff"] < 1e-14
+    assert 0 < v["b_min"] < v["b_max"] <= math.log(99)
+    assert 2 <= v["char_min"] < 5 and 95 < v["char_max"] <= 100 and 45 < v["char_mean"] < 56
+    # section 3: the Jacobian
+    assert v["jac_diff_after"] < 1e-12 and v["jac_diff_before"] < 1e-12
+    assert v["jac_minus_I_10"] < 1e-3 < v["jac_minus_I_0"] < v["rnn_minus_I"]
+    # section 4: long spans, singular values, explosion and clipping
+    assert v["norm_gru0_100"] < v["norm_rnn_100"]  # "even faster than the tanh RNN"
+    assert v["norm_gru6_200"] > 0.5 and v["ratio6"] > 1 and v["ratio4"] > 1  # underestimates
+    assert v["norm_gru0_100"] < v["norm_lstm1_100"] < v["norm_gru2_100"]  # LSTM in between
+    assert v["norm_gru0_200"] < v["norm_lstm1_200"] < v["norm_gru2_200"]
+    assert v["alive_gru4"] > v["alive_gru0"] and v["alive_gru4"] >= 8
+    assert v["grow_gru0_200"] > 1 > 1e3 * v["highway3_200"]
+    assert 1 < v["grow_gru4_200"] < v["grow_gru0_200"]
+    assert v["raw_min"] > 1 and v["clipped"] <= 1 + 1e-9
+    # section 5: training (committed results) and the live slice
+    assert v["ratio_grad0"] > 1e6
+    n, med, g0 = v["n_solved"], v["median_step"], v["grad0"]
+    assert n["gru_chrono"] == n["gru_b0"] == 3 and n["rnn"] == 0 and n["lstm_f1"] >= 2
+    assert abs(med["gru_chrono"] - med["gru_b0"]) <= 25  # "at the same pace"
+    assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
+    assert g0["lstm_f1"] > g0["gru_b0"] and med["lstm_f1"] > 2 * med["gru_b0"]
+    n2, med2 = v["n200"], v["med200"]  # T = 200: "the picture is the same"
+    assert v["grad0_b0_200"] == 0 and v["grad0_chrono_200"] > 0
+    assert n2["gru_b0"] == n2["gru_chrono"] == 3 and n2["lstm_f1"] == n2["rnn"] == 0
+    assert abs(med2["gru_b0"] - med2["gru_chrono"]) <= 50
+    assert v["live_diff"] < 1e-9
+    assert v["slow_ratio"] > 3 and v["spearman"] < 0.5 and v["n_fast"] < v["n_slow"]
+    # section 6: BPTT
+    assert v["step_diff"] < 1e-12 and v["bptt_diff"] < 1e-12
+
+
+def test_page_size(executed):
+    page = len(nbformat.writes(executed).encode())
+    assert page < PAGE_BUDGET, f"executed page {page / 1e6:.2f} MB"
+    widgets = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
+    assert len(json.dumps(widgets).encode()) < 0.7 * PAGE_BUDGET
+    views = [c for c in code_cells(executed) if "demo" in c.metadata.get("tags", [])]
+    assert len(views) == 2

@@ -1,0 +1,183 @@
+r"""Chapter 3's training comparison on the adding problem, and the committed results file.
+
+Four models, each a one-layer ``torch.nn`` recurrent network with a linear read-out
+(``utils.torch_cells.SequenceModel``), trained on the adding problem (``utils.tasks``):
+
+- ``rnn``: tanh RNN, PyTorch's initialisation;
+- ``gru_b0``: GRU with update-gate bias 0 (``b_iz = b_hz = 0``: :math:`z \approx 0.5`);
+- ``gru_chrono``: GRU with chrono initialisation for :math:`T_{max} = T`
+  (``utils.timescales.chrono_init_``);
+- ``lstm_f1``: LSTM with forget-gate bias 1 (Jozefowicz et al. 2015; ``b_if = 1, b_hf = 0``).
+
+Training: Adam, learning rate ``LR``, global gradient norm clipped to 1, fresh seeded batches
+of ``BATCH``; every ``EVAL_EVERY`` steps the validation MSE on a fixed batch of 512 and the
+gradient that reaches the first steps, :math:`\frac{1}{10}\sum_{t \le 10} \|\partial L /
+\partial x_t\|` averaged over the batch (the markers sit in the first half, so this is the
+signal the network needs to learn the first operand). Deterministic given the seed with one
+thread.
+
+``python -m utils.adding_runs`` runs every configuration and writes
+``utils/results/ch3_adding.json`` with provenance (command, seeds, versions, machine, date,
+wall time); the chapter reads it with :func:`load_results`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from utils.tasks import AddingTask
+from utils.timescales import chrono_init_
+from utils.torch_cells import SequenceModel
+
+__all__ = ["MODELS", "RunResult", "build_model", "run", "load_results", "main",
+           "RESULTS_FILE"]
+
+MODELS: dict[str, str] = {
+    "rnn": "tanh RNN",
+    "gru_b0": "GRU, update-gate bias 0",
+    "gru_chrono": "GRU, chrono init",
+    "lstm_f1": "LSTM, forget bias 1",
+}
+HIDDEN = 32
+BATCH = 64
+LR = 1e-2
+EVAL_EVERY = 25
+FIRST_STEPS = 10
+RESULTS_FILE = "ch3_adding.json"
+# The committed grid: sequence lengths, seeds and training steps.
+GRID: dict[str, Any] = {"T": [100, 200], "seeds": [0, 1, 2], "steps": 800}
+
+
+def build_model(name: str, T: int, seed: int) -> SequenceModel:
+    """The model ``name`` (a key of ``MODELS``) for sequences of length ``T``, seeded."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODELS)}")
+    g = torch.Generator().manual_seed(seed)
+    kind = {"rnn": "torch-rnn", "lstm_f1": "torch-lstm"}.get(name, "torch-gru")
+    model = SequenceModel(kind, 2, HIDDEN, generator=g)
+    cell, H = model.cell, HIDDEN
+    with torch.no_grad():
+        if name == "gru_b0":
+            cell.bias_ih_l0[H:2 * H] = 0.0
+            cell.bias_hh_l0[H:2 * H] = 0.0
+        elif name == "gru_chrono":
+            chrono_init_(cell, float(T), generator=g)
+        elif name == "lstm_f1":
+            cell.bias_ih_l0[H:2 * H] = 1.0
+            cell.bias_hh_l0[H:2 * H] = 0.0
+    return model
+
+
+@dataclass
+class RunResult:
+    """One training run: validation MSE and first-steps gradient at ``eval_steps``."""
+
+    model: str
+    T: int
+    seed: int
+    steps: int
+    eval_steps: list[int] = field(default_factory=list)
+    val_mse: list[float] = field(default_factory=list)
+    first_grad: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _measure(model: SequenceModel, task: AddingTask, X: torch.Tensor, y: torch.Tensor
+             ) -> tuple[float, float]:
+    X = X.clone().requires_grad_()
+    loss = task.loss(model(X), y)
+    (dX,) = torch.autograd.grad(loss, X)
+    first = dX[:FIRST_STEPS].norm(dim=2).mean().item()  # mean over steps and batch
+    return loss.item(), first
+
+
+def run(name: str, T: int, seed: int, steps: int, *, return_model: bool = False
+        ) -> RunResult | tuple[RunResult, SequenceModel]:
+    """Train model ``name`` on the adding problem of length ``T`` for ``steps`` updates.
+
+    The first ``k`` evaluations of a run are those of any longer run with the same
+    ``name, T, seed`` (same batches, same updates). ``return_model`` also returns the model.
+    """
+    task = AddingTask(T)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build_model(name, T, seed)
+            train_seq, val_seq = np.random.SeedSequence([seed, T]).spawn(2)
+            rng = np.random.default_rng(train_seq)
+            X_val, y_val = task.sample(512, np.random.default_rng(val_seq))
+            opt = torch.optim.Adam(model.parameters(), lr=LR)
+            result = RunResult(name, T, seed, steps)
+            start = time.perf_counter()
+            for step in range(steps + 1):
+                if step % EVAL_EVERY == 0 or step == steps:
+                    mse, first = _measure(model, task, X_val, y_val)
+                    result.eval_steps.append(step)
+                    result.val_mse.append(mse)
+                    result.first_grad.append(first)
+                if step == steps:
+                    break
+                X, y = task.sample(BATCH, rng)
+                opt.zero_grad(set_to_none=True)
+                loss = task.loss(model(X), y)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+            result.seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+    return (result, model) if return_model else result
+
+
+def load_results() -> dict[str, Any]:
+    """The committed results file (``utils/results/ch3_adding.json``) as a dict."""
+    text = importlib.resources.files("utils.results").joinpath(RESULTS_FILE).read_text()
+    return json.loads(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the grid and write the results file (``--out PATH`` to write elsewhere)."""
+    argv = sys.argv[1:] if argv is None else argv
+    out = argv[argv.index("--out") + 1] if "--out" in argv else str(
+        importlib.resources.files("utils.results").joinpath(RESULTS_FILE))
+    start = time.perf_counter()
+    runs = []
+    for T in GRID["T"]:
+        for name in MODELS:
+            for seed in GRID["seeds"]:
+                r = run(name, T, seed, GRID["steps"])
+                print(f"T={T} {name} seed={seed}: final MSE {r.val_mse[-1]:.4f} "
+                      f"({r.seconds:.0f} s)", flush=True)
+                runs.append(asdict(r))
+    data = {
+        "provenance": {
+            "command": "python -m utils.adding_runs",
+            "grid": GRID, "hidden_size": HIDDEN, "batch_size": BATCH, "lr": LR,
+            "clip": 1.0, "optimizer": "adam", "eval_every": EVAL_EVERY,
+            "first_steps": FIRST_STEPS, "threads": 1,
+            "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "machine": f"{platform.machine()} {platform.processor()}",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "wall_seconds": round(time.perf_counter() - start, 1),
+        },
+        "models": MODELS,
+        "runs": runs,
+    }
+    with open(out, "w") as f:
+        json.dump(data, f, indent=1)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
