@@ -604,6 +604,10 @@ def test_chapter_is_committed_without_outputs_and_follows_conventions():
     assert md_text.count("3/4") == 1, "the GRU/LSTM ratio is stated once (plus the exercise)"
     for note in ("the tests check", "not installed here", "rounding", "inspect"):
         assert note not in md_text, f"maintainer note or rounding aside in the prose: {note!r}"
+    # every path through the cell is NOT multiplied by f_t (the loop through h is not)
+    assert "every path through the cell" not in md_text
+    # the keep-gate bias of the trained task is said where it is chosen, with why
+    assert "with $b = 0$ neither learned the task" in prose
     assert "vanishing_explorer()" in "".join(c.source for c in code)
     assert "recall_explorer()" in "".join(c.source for c in code)
     assert "param_budget_explorer" not in "".join(c.source for c in code)
@@ -647,7 +651,9 @@ def test_the_trained_task_shows_the_gated_cells_win(executed):
     assert values["n_solved"]["gru"] == values["n_solved"]["lstm"] == 3
     assert values["n_solved"]["rnn"] == 0
     longest = values["longest_solved"]
-    assert longest["gru, b = 0"] < longest["rnn, b = 0"] < longest["gru, b = 3"]
+    for kind in ("gru", "lstm"):  # "with b = 0 the gated cells did worse than the RNN"
+        assert longest[f"{kind}, b = 0"] < longest["rnn, b = 0"] < longest[f"{kind}, b = 3"]
+    assert values["solved_at_longest"] == 0  # "no run of any cell learned the task"
 
 
 def test_the_tanh_rnn_stays_under_rho_to_the_t(executed):

@@ -1,15 +1,16 @@
 """Chapter 1's trained task: the recall generator, the models with a keep-gate bias, the
-committed grid behind the recall explorer (re-run against the code), and the demo."""
+committed grid behind the recall explorer (``utils.experiments.ch1``, re-run against the code),
+and the demo."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 import torch
 
+from utils import experiments
 from utils.demos import recall
+from utils.experiments import ch1
 from utils.tasks import RecallTask, keep_gate_model, recall_problem, recall_run
 
 
@@ -63,36 +64,34 @@ def test_keep_gate_model_validates():
 
 
 def test_grid_covers_every_configuration_with_provenance():
-    data = json.loads((recall.Path(recall.__file__).with_name(recall.RESULTS_FILE)).read_text())
+    data = experiments.load("ch1")
     prov = data["provenance"]
-    for key in ("command", "seeds", "versions", "machine", "date", "wall_time_s", "settings"):
+    for key in ("command", "seeds", "versions", "machine", "date", "wall_time_s"):
         assert key in prov, key
-    assert prov["settings"]["steps"] == recall.STEPS and prov["seeds"] == list(recall.SEEDS)
-    keys = [(r["kind"], r["T"], r["gate_bias"], r["seed"]) for r in recall.recall_results()]
-    assert keys == [(c["kind"], c["T"], c["gate_bias"], c["seed"]) for c in recall.configs()]
-    assert len(recall.SEQ_LENS) >= 9 and len(recall.SEEDS) >= 3
+    assert prov["command"].startswith("python -m utils.experiments ch1")
+    assert prov["seeds"] == list(ch1.SEEDS) and prov["configs"] == len(ch1.CONFIGS)
+    keys = [{k: r[k] for k in ("kind", "T", "gate_bias", "seed")} for r in data["rows"]]
+    assert keys == ch1.CONFIGS
+    assert all(len(r["eval_loss"]) == ch1.STEPS // ch1.EVAL_EVERY + 1 for r in data["rows"])
+    assert recall.recall_results() == tuple(data["rows"])
+    assert len(ch1.SEQ_LENS) >= 9 and len(ch1.SEEDS) >= 3
+    assert not any(k == "rnn" and b != 0.0 for k, b in ((c["kind"], c["gate_bias"])
+                                                        for c in ch1.CONFIGS))
 
 
 def test_committed_grid_matches_a_rerun():
     """One cheap configuration re-trained: the committed numbers come from this code."""
-    config = {"kind": "gru", "T": 5, "gate_bias": 3.0, "seed": 1}
-    row = next(r for r in recall.recall_results()
-               if all(r[k] == v for k, v in config.items()))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        again = recall.run_config(config)
-    finally:
-        torch.set_num_threads(threads)
-    assert again["eval_steps"] == row["eval_steps"]
-    np.testing.assert_allclose(again["eval_loss"], row["eval_loss"], rtol=1e-3, atol=1e-4)
+    row = experiments.find(experiments.load("ch1"), kind="gru", T=5, gate_bias=3.0, seed=1)[0]
+    fresh = experiments.rerun("ch1", row)
+    assert experiments.matches(fresh, row, keys=["eval_steps", "eval_loss"],
+                               rtol=1e-3, atol=1e-4) == []
 
 
 def test_recall_run_is_reproducible_and_the_chapter_slice_is_in_the_grid():
     a = recall_run("lstm", 5, gate_bias=3.0, seed=0, steps=20, eval_every=10)
     b = recall_run("lstm", 5, gate_bias=3.0, seed=0, steps=20, eval_every=10)
     assert a.eval_loss == b.eval_loss and a.eval_steps == [0, 10, 20]
-    assert 50 in recall.SEQ_LENS and 3.0 in recall.GATE_BIASES
+    assert 50 in ch1.SEQ_LENS and 3.0 in ch1.GATE_BIASES
 
 
 def test_what_the_grid_shows():
@@ -113,12 +112,12 @@ def test_what_the_grid_shows():
 
 def test_recall_demo_static_build_and_live_extremes():
     widget = recall.recall_explorer("static")
-    assert widget.report.frames == len(recall.SEQ_LENS) * len(recall.GATE_BIASES)
+    assert widget.report.frames == len(ch1.SEQ_LENS) * len(ch1.GATE_BIASES)
     assert widget.report.state_bytes <= 900_000, str(widget.report)
     live = recall.recall_explorer("live")
     first = bytes(live.image.value)
-    for name, value in [("seq_len", recall.SEQ_LENS[0]), ("gate_bias", 0.0),
-                        ("seq_len", recall.SEQ_LENS[-1])]:
+    for name, value in [("seq_len", ch1.SEQ_LENS[0]), ("gate_bias", 0.0),
+                        ("seq_len", ch1.SEQ_LENS[-1])]:
         live.controls[name].value = value
         assert live.error.value == "", live.error.value
     assert bytes(live.image.value) != first

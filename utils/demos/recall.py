@@ -1,81 +1,37 @@
 r"""Chapter 1 demo: which cell can still recall the first input after T steps, once trained.
 
-The task is ``utils.tasks.RecallTask``: the sign :math:`s = \pm 1` is shown at the first step,
-followed by :math:`T - 1` Gaussian distractors (standard deviation ``NOISE``); after the last
-step the model must output :math:`s`. Predicting 0 scores ``MSE = 1`` (the baseline).
-
-Each run (``utils.tasks.recall_run``) trains a one-layer ``torch.nn`` RNN, GRU or LSTM
-(``HIDDEN`` units, Adam, ``STEPS`` steps of batch ``BATCH``) from one seed; the gated cells
-start with the bias ``b`` of the gate that keeps the old state (GRU update gate, LSTM forget
-gate). Training every position takes minutes, so the grid is computed once::
-
-    python -m utils.demos.recall          # writes utils/demos/recall_results.json
-
-and committed with its provenance (command, seeds, versions, machine, date, wall time). The
-chapter runs the ``T = 50`` slice live; a test re-runs one configuration and requires the
-committed numbers.
+The grid (an RNN, a GRU and an LSTM trained on ``utils.tasks.RecallTask`` for 9 lengths
+:math:`T`, keep-gate bias :math:`b` 0 or 3, 3 seeds) is the experiment ``utils.experiments.ch1``
+(settings and task there), run once with ``python -m utils.experiments ch1`` and committed as
+``utils/results/ch1.json``; this module only draws it.
 
 ``recall_explorer(mode=None)`` is the widget (controls: :math:`T`, and :math:`b`);
-``recall_results()`` the committed rows.
+``recall_results()`` the committed rows; ``solved(mse)`` the criterion the chapter counts.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import importlib.resources
-import json
-import platform
-import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from utils.experiments import load
+from utils.experiments.ch1 import GATE_BIASES, SEEDS, SEQ_LENS, STEPS
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
-__all__ = [
-    "BATCH", "CELLS", "GATE_BIASES", "HIDDEN", "LR", "NOISE", "RESULTS_FILE", "SEEDS",
-    "SEQ_LENS", "STEPS", "configs", "recall_demo", "recall_explorer", "recall_results",
-    "run_config", "solved",
-]
+__all__ = ["CELLS", "SOLVED_MSE", "recall_demo", "recall_explorer", "recall_results", "solved"]
 
-SEQ_LENS: tuple[int, ...] = (5, 10, 20, 30, 50, 75, 100, 150, 200)
-GATE_BIASES: tuple[float, ...] = (0.0, 3.0)
-SEEDS: tuple[int, ...] = (0, 1, 2)
-HIDDEN, STEPS, BATCH, LR, NOISE = 16, 250, 32, 1e-2, 0.5
-EVAL_EVERY = 25
 SOLVED_MSE = 0.1  # "solved": validation MSE below a tenth of the baseline (1)
-RESULTS_FILE = "recall_results.json"
 # kind -> (name, colour)
 CELLS: dict[str, tuple[str, str]] = {
     "rnn": ("RNN (tanh)", "#7f7f7f"),
     "gru": ("GRU", "#1f77b4"),
     "lstm": ("LSTM", "#d62728"),
 }
-
-
-def configs() -> list[dict[str, Any]]:
-    """Every configuration of the grid; the RNN has no gate, so it appears with ``b = 0`` only."""
-    return [{"kind": kind, "T": T, "gate_bias": b, "seed": seed}
-            for T in SEQ_LENS for kind in CELLS for b in GATE_BIASES for seed in SEEDS
-            if not (kind == "rnn" and b != 0.0)]
-
-
-def run_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Train one configuration; returns the validation losses and the wall time."""
-    from utils.tasks import recall_run
-
-    history = recall_run(config["kind"], config["T"], gate_bias=config["gate_bias"],
-                         seed=config["seed"], hidden_size=HIDDEN, steps=STEPS,
-                         batch_size=BATCH, lr=LR, noise=NOISE, eval_every=EVAL_EVERY)
-    return {"eval_steps": history.eval_steps,
-            "eval_loss": [round(v, 6) for v in history.eval_loss],
-            "seconds": round(history.seconds, 2)}
 
 
 def solved(final_mse: float) -> bool:
@@ -86,8 +42,7 @@ def solved(final_mse: float) -> bool:
 @functools.cache
 def recall_results() -> tuple[dict[str, Any], ...]:
     """The committed rows (``{kind, T, gate_bias, seed, eval_steps, eval_loss, seconds}``)."""
-    text = importlib.resources.files("utils.demos").joinpath(RESULTS_FILE).read_text()
-    return tuple(json.loads(text)["rows"])
+    return tuple(load("ch1")["rows"])
 
 
 def _rows(T: int, gate_bias: float) -> dict[str, list[dict[str, Any]]]:
@@ -111,7 +66,7 @@ def _setup_figure(fig: Figure, seq_len: int, gate_bias: float) -> Callable[..., 
     ax_curve.set(xlim=(0, STEPS), xlabel="training step", ylabel="validation MSE (no unit)")
     ax_len.set(xscale="log", xlim=(min(SEQ_LENS) / 1.2, max(SEQ_LENS) * 1.2),
                xlabel="sequence length T (steps)", ylabel="final validation MSE (no unit)")
-    ax_len.set_xticks(SEQ_LENS, labels=[str(T) for T in SEQ_LENS])
+    ax_len.set_xticks(SEQ_LENS, labels=[str(T) for T in SEQ_LENS], fontsize=8)  # 150, 200 close
     ax_len.minorticks_off()
     ax_len.text(min(SEQ_LENS), 1.03, "baseline: predict 0", ha="left", va="bottom",
                 fontsize=8)
@@ -178,46 +133,3 @@ def recall_explorer(mode: Mode | None = None) -> DemoWidget:
         The widget (displays nothing: show it as a cell's last expression).
     """
     return recall_demo().build(mode)
-
-
-def _provenance(rows: list[dict[str, Any]], wall_time: float) -> dict[str, Any]:
-    import torch
-
-    from utils.costs import machine_description
-
-    return {
-        "experiment": "recall",
-        "command": "python -m utils.demos.recall",
-        "configs": len(rows),
-        "seeds": list(SEEDS),
-        "settings": {"hidden_size": HIDDEN, "steps": STEPS, "batch_size": BATCH, "lr": LR,
-                     "noise": NOISE, "eval_every": EVAL_EVERY, "optimizer": "adam",
-                     "clip": 1.0, "torch_threads": 1},
-        "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                     "torch": torch.__version__},
-        "machine": machine_description(),
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "wall_time_s": round(wall_time, 1),
-    }
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the whole grid (one torch thread) and write ``recall_results.json`` beside this file."""
-    import torch
-
-    torch.set_num_threads(1)
-    start = time.perf_counter()
-    rows = []
-    grid = configs()
-    for k, config in enumerate(grid, 1):
-        rows.append({**config, **run_config(config)})
-        print(f"[{k}/{len(grid)}] {config} -> {rows[-1]['eval_loss'][-1]:.3f} "
-              f"({rows[-1]['seconds']:.1f} s)", file=sys.stderr, flush=True)
-    out = {"provenance": _provenance(rows, time.perf_counter() - start), "rows": rows}
-    path = Path(__file__).with_name(RESULTS_FILE)
-    path.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"wrote {path}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()
