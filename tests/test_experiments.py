@@ -41,7 +41,7 @@ def test_main_writes_rows_and_provenance_and_rerun_matches(toy, tmp_path, capsys
     assert p["command"] == f"python -m utils.experiments toy --out {out} --no-progress"
     assert {"python", "numpy", "torch"} <= set(p["versions"])
     assert p["machine"]["logical_cpus"] >= 1 and p["date"].endswith("UTC")
-    assert p["wall_time_s"] >= 0
+    assert p["wall_time_s"] >= 0 and p["torch_threads_per_run"] == 1
     (row,) = experiments.find(results, seed=1, size=3)
     fresh = experiments.rerun("toy", row)
     assert experiments.matches(fresh, row, keys=["seed", "size", "norm"]) == []

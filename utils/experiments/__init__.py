@@ -92,7 +92,8 @@ def provenance(experiment: str, configs: Sequence[Mapping[str, Any]], *, command
         "configs": len(configs),
         "seeds": seeds,
         "versions": _versions(),
-        "machine": _machine(),
+        "machine": _machine(),  # torch_threads there is the default, not what run() used
+        "torch_threads_per_run": 1,  # run() sets one intra-op thread for every configuration
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_time_s": round(float(wall_time_s), 1),
         "git_commit": _git_commit(),
