@@ -122,3 +122,19 @@ def test_probe_rng_public_fixed_hidden_follows_the_run_seed():
     finally:
         set_hidden_seed(None)
     np.testing.assert_array_equal(draw("hidden"), default_hidden)
+
+
+def test_capture_counts_the_learners_lines_and_transport_keeps_them():
+    def looped(x):
+        total = 0.0
+        for v in x:
+            total += v
+        return np.array(total)
+
+    probe = Probe("x", {"x": np.ones(40)}, "", "")
+    [o] = capture(looped, [probe])
+    assert o.lines >= 80  # the loop's two lines, 40 times
+    [back] = decode_outcomes(json.loads(json.dumps(encode_outcomes([o]))), 1)
+    assert back.lines == o.lines
+    old = {k: v for k, v in encode_outcomes([o])[0].items() if k != "lines"}  # older runner
+    assert decode_outcomes([old], 1)[0].lines == -1
