@@ -506,7 +506,7 @@ def _log_mistakes() -> tuple[Mistake, ...]:
 NONFINITE_LOG = ("A product of thousands of gates (or e to a large power) leaves the float64 "
                  "range: ∏ a_t underflows to 0 and b_t / ∏ a_t overflows. Stay in log space "
                  "from start to end: cumulative sums of logs, and a running log-sum-exp "
-                 "that never exponentiates a large number (np.logaddexp.accumulate).")
+                 "that never exponentiates a large number.")
 
 QUESTIONS: list[Question] = [
     Ch5Question(
