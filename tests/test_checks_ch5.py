@@ -244,3 +244,66 @@ def test_batch_grader_gives_the_master_full_marks_and_the_student_notebook_zero(
         rows = {r["report"]: r for r in csv.DictReader(f)}
     assert rows["ch5_solution"]["score"] == rows["ch5_solution"]["max_score"] == "13"
     assert rows["ch5_untouched"]["score"] == "0"
+
+
+# ------------------------------------------------------------------------- rounds, not steps
+
+
+def test_a_loop_with_right_states_scores_zero_for_the_scan_and_says_why():
+    def parallel_scan(a, b, h0):  # right values, T dependent steps
+        out, h = np.empty_like(b), h0
+        for t in range(len(a)):
+            h = a[t] * h + b[t]
+            out[t] = h
+        return out
+
+    def accumulate_scan(a, b, h0):  # the same chain, hidden in a library call
+        import itertools
+        pairs = itertools.accumulate(zip(a, b), lambda p, q: (q[0] * p[0], q[0] * p[1] + q[1]),
+                                     initial=(np.ones_like(h0), h0))
+        return np.array([bp for _, bp in list(pairs)[1:]])
+
+    for fn in (parallel_scan, accumulate_scan):
+        for level in ("public", "hidden"):
+            v = check("q5_5", fn, level)
+            assert v.points == 0 and "step per position" in v.message, (level, v.message)
+            assert "T = 1024" in v.message
+
+
+def test_a_verbose_scan_with_helpers_and_prints_keeps_full_marks(capsys):
+    def combine(a_first, b_first, a_second, b_second):
+        a = a_second * a_first
+        b = a_second * b_first + b_second
+        return a, b
+
+    def parallel_scan(a, b, h0):
+        A, B = a.copy(), b.copy()
+        B[0] = A[0] * h0 + B[0]
+        d, rounds = 1, 0
+        while d < len(A):
+            print("round", rounds, "distance", d)
+            new_A, new_B = combine(A[:-d], B[:-d], A[d:], B[d:])
+            A = np.concatenate([A[:d], new_A])
+            B = np.concatenate([B[:d], new_B])
+            rounds, d = rounds + 1, 2 * d
+        return B
+
+    assert check("q5_5", parallel_scan, "all").status == "correct"
+
+
+def test_lines_are_counted_in_the_learners_code_only():
+    from utils.checks.core import Probe, capture
+
+    def scan_by_library(a, b, h0):
+        return np.pad(np.linspace(b, b, 1)[0], 0)  # many lines of NumPy's Python: not counted
+
+    def own_loop(a, b, h0):
+        total = 0
+        for _ in range(len(a)):
+            total += 1
+        return b
+
+    probe = Probe("x", {"a": np.full((50, 1, 1), 0.5), "b": np.ones((50, 1, 1)),
+                        "h0": np.zeros((1, 1))}, "", "")
+    [lib], [own] = capture(scan_by_library, [probe]), capture(own_loop, [probe])
+    assert 0 <= lib.lines < 10 and own.lines >= 100

@@ -330,3 +330,17 @@ def test_a_right_answer_is_never_diagnosed_as_a_known_mistake():
     assert v.status == "correct", v.message
     wrong = q.diagnose("public", capture(lambda x, W, b: 2 * x @ W.T, q.probes("public")))
     assert wrong.status == "incorrect"
+def test_capture_counts_the_learners_lines_and_transport_keeps_them():
+    def looped(x):
+        total = 0.0
+        for v in x:
+            total += v
+        return np.array(total)
+
+    probe = Probe("x", {"x": np.ones(40)}, "", "")
+    [o] = capture(looped, [probe])
+    assert o.lines >= 80  # the loop's two lines, 40 times
+    [back] = decode_outcomes(json.loads(json.dumps(encode_outcomes([o]))), 1)
+    assert back.lines == o.lines
+    old = {k: v for k, v in encode_outcomes([o])[0].items() if k != "lines"}  # older runner
+    assert decode_outcomes([old], 1)[0].lines == -1

@@ -514,9 +514,11 @@ def marker_recall(
     the last step.
 
     "last" can be solved by a gate that reads only :math:`x_t` (overwrite the memory at every
-    marker). "first" cannot: at the second marker the cell must *not* overwrite, and whether
-    a marker was already seen is in the state, not in :math:`x_t`, so the gate must read
-    :math:`h_{t-1}`.
+    marker). "first", done directly, needs a gate that reads :math:`h_{t-1}`: at the second
+    marker the cell must *not* overwrite, and whether a marker was already seen is in the
+    state, not in :math:`x_t`. (An input-only gate can still reach it indirectly, e.g. one
+    unit summing both marked values and one holding the last, read out as their difference;
+    chapter 5 builds this by hand.)
 
     Returns ``X (T, N, 2)`` float32 (channel 0 values, channel 1 markers) and ``y (N, 1)``.
     """

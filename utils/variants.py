@@ -93,7 +93,7 @@ def linear_scan(a: ArrayLike, b: ArrayLike, h0: ArrayLike) -> Array:
     :math:`(a, b) \circ (a', b') = (a' a,\ a' b + b')` (earlier pair on the left). After
     folding :math:`h_0` into the first pair (:math:`b_1 \leftarrow a_1 h_0 + b_1`), the
     Hillis–Steele inclusive scan does :math:`\lceil \log_2 T \rceil` rounds; in round
-    :math:`d = 1, 2, 4, \dots` every position :math:`t \ge d` combines with position
+    :math:`d = 1, 2, 4, \dots` every position :math:`t > d` combines with position
     :math:`t - d`. Each round is one vectorised NumPy operation over all :math:`t` (on
     parallel hardware: depth :math:`O(\log T)`, work :math:`O(T \log T)`).
 

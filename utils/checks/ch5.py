@@ -13,6 +13,9 @@
 - ``combine(a_first, b_first, a_second, b_second)``: the pair of two steps in a row,
   :math:`(a_2 a_1, a_2 b_1 + b_2)`.
 - ``parallel_scan(a, b, h0)``: all :math:`h_t` by :math:`\\lceil \\log_2 T \\rceil` rounds.
+  Right values are not enough: between the two longest probes the lines of Python the
+  learner's code runs (``Outcome.lines``) may grow with the rounds, not with ``T``, so a loop
+  over ``t`` scores 0 with its own message.
 - ``log_scan(log_a, log_b, log_h0)``: :math:`\\log h_t` in log space, accurate where the
   product of the gates underflows.
 
@@ -50,6 +53,9 @@ class Ch5Question(Question):
 
     integer_output: bool = False
     nonfinite: str | None = None  # message when a probe's result is not finite
+    # the lines the learner's code runs may grow with the number of rounds, not with T
+    # (compared between the two longest probes; argument ``a`` of shape (T, ...))
+    rounds_not_steps: bool = False
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         if self.integer_output:
@@ -63,7 +69,32 @@ class Ch5Question(Question):
                                    f"❌ {self.name} ({self.func_name}): given {probe.given}, "
                                    f"your result contains inf or nan. {self.nonfinite}\n"
                                    f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
-        return super().diagnose(level, outcomes)
+        verdict = super().diagnose(level, outcomes)
+        if verdict.status == "correct" and self.rounds_not_steps:
+            return self._rounds_verdict(level, outcomes, verdict)
+        return verdict
+
+    def _rounds_verdict(self, level: str, outcomes: Sequence[Outcome],
+                        verdict: Verdict) -> Verdict:
+        """Right values: did the work come in rounds, or one Python step per position?"""
+        pairs = sorted(zip(self.probes(level), outcomes), key=lambda po: po[0].args["a"].shape[0])
+        (short, o_short), (long, o_long) = pairs[-2], pairs[-1]
+        if o_short.lines < 0 or o_long.lines < 0:
+            return verdict  # not measured (another tracer was active): no judgement
+        T_short, T_long = short.args["a"].shape[0], long.args["a"].shape[0]
+        extra = o_long.lines - o_short.lines
+        if extra <= (T_long - T_short) / 4:
+            return verdict
+        rounds = int(np.ceil(np.log2(T_long)))
+        return Verdict(0.0, verdict.max_points,
+                       f"❌ {self.name} ({self.func_name}): the states are right, but your "
+                       f"code ran {o_long.lines} lines of Python for T = {T_long} against "
+                       f"{o_short.lines} for T = {T_short}: it takes a step per position "
+                       "(a loop, a comprehension or a recursion over t), which is the loop's "
+                       f"chain of T dependent steps. A scan needs {rounds} rounds for "
+                       f"T = {T_long}, each one whole-array operation over all positions "
+                       "at once.\n"
+                       f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
 
 
 def _integers_as_float(o: Outcome) -> Outcome:
@@ -322,10 +353,13 @@ def _combine_probes(level: str) -> list[Probe]:
 
 def _scan_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q5_5")
-    Ts = (1, 2, 5, 8, 13) if level == "public" else (3, 16, 33, 100)
+    # the last probe is long, so a loop over t shows in the lines it runs (rounds_not_steps)
+    Ts = (1, 2, 5, 8, 13, 1024) if level == "public" else (3, 16, 33, 100, 1024)
     out = []
     for T in Ts:
         N, H = (2, 3) if level == "public" else (int(rng.integers(1, 4)), int(rng.integers(1, 5)))
+        if T == 1024:
+            N, H = 1, 2
         args = {"a": rng.uniform(0.1, 0.99, (T, N, H)), "b": rng.normal(0, 1, (T, N, H)),
                 "h0": rng.normal(0, 1, (N, H))}
         out.append(Probe(f"T={T}", args, "the states",
@@ -472,7 +506,7 @@ def _log_mistakes() -> tuple[Mistake, ...]:
 NONFINITE_LOG = ("A product of thousands of gates (or e to a large power) leaves the float64 "
                  "range: ∏ a_t underflows to 0 and b_t / ∏ a_t overflows. Stay in log space "
                  "from start to end: cumulative sums of logs, and a running log-sum-exp "
-                 "that never exponentiates a large number (np.logaddexp.accumulate).")
+                 "that never exponentiates a large number.")
 
 QUESTIONS: list[Question] = [
     Ch5Question(
@@ -521,7 +555,8 @@ QUESTIONS: list[Question] = [
               "the values of the previous round, so update whole slices at once. Stop once "
               "the distance reaches the length."),
         probes=_scan_probes, reference=parallel_scan, mistakes=_scan_mistakes(),
-        output_names=("h",), points={"public": 1, "hidden": 2}),
+        output_names=("h",), points={"public": 1, "hidden": 2},
+        rounds_not_steps=True),
     Ch5Question(
         name="q5_6", func_name="log_scan",
         title="Exercise 5.6: the log-space scan",

@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import threading
+import sysconfig
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -50,6 +51,10 @@ _UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.s
               if __name__.startswith("utils.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
+# Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for p in (
+    sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
+    if p} | {_UTILS_DIR}))
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
@@ -110,7 +115,9 @@ class Outcome:
     ``value`` is an array, or a list of arrays when the function returns a tuple/list.
     ``warnings`` holds the first :data:`MAX_WARNINGS` distinct warnings raised during the
     call (``"RuntimeWarning: overflow encountered in exp"``); no verdict of the framework
-    uses them, a chapter's checker may.
+    uses them, a chapter's checker may. ``lines`` counts the Python lines executed in the
+    learner's own code during the call (not in NumPy, the standard library or ``utils``), so
+    a checker can tell a loop over ``t`` from whole-array rounds; ``-1`` when not measured.
     """
 
     kind: str
@@ -118,6 +125,7 @@ class Outcome:
     detail: str = ""
     warnings: tuple[str, ...] = ()  # first few distinct warnings the call raised
     notes: tuple[str, ...] = ()  # remarks for the report that cost no points
+    lines: int = -1  # Python lines the learner's own code executed in the call (-1: unknown)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,6 +263,26 @@ def _describe(obj: Any) -> str:
     return type(obj).__module__ + "." + type(obj).__qualname__
 
 
+class _LineCounter:
+    """``sys.settrace`` hook counting the lines executed in frames of the learner's code."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def __call__(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "call":
+            filename = frame.f_code.co_filename
+            if filename.startswith("<frozen") or filename.startswith(_LIBRARY_DIRS):
+                return None  # library code: not traced line by line
+            return self._local
+        return None
+
+    def _local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines += 1
+        return self._local
+
+
 def _to_plain(result: Any) -> Outcome:
     if result is None:
         return Outcome("none")
@@ -295,10 +323,12 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
                 noted.setdefault(f"{category.__name__}: {message}"[:200])
 
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
-        previous = sys.getprofile()
+        counter = _LineCounter()
+        previous, previous_trace = sys.getprofile(), sys.gettrace()
         previous_threads = threading.getprofile()
         threading.setprofile(tracer)  # threads the answer starts are traced too
         sys.setprofile(tracer)
+        sys.settrace(counter)
         try:
             with warnings.catch_warnings(), np.errstate(over="warn", divide="warn",
                                                         invalid="warn"):
@@ -313,6 +343,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             continue
         finally:
             still_ours = sys.getprofile() is tracer
+            counted = counter.lines if sys.gettrace() is counter else -1
+            sys.settrace(previous_trace)
             sys.setprofile(previous)
             threading.setprofile(previous_threads)
         notes: tuple[str, ...] = ()
@@ -335,7 +367,7 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             if isinstance(result, numbers.Real) and not isinstance(result, bool):
                 result = np.asarray(result)  # a Python int or float answer (a count, a size)
             outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted),
-                                                notes=notes))
+                                                notes=notes, lines=counted))
     return outcomes
 
 
@@ -372,7 +404,8 @@ def encode_outcomes(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
             value = [_encode_array(v) for v in o.value]
         out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500],
                     "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]],
-                    "notes": [str(n)[:300] for n in o.notes[:MAX_WARNINGS]]})
+                    "notes": [str(n)[:300] for n in o.notes[:MAX_WARNINGS]],
+                    "lines": int(o.lines)})
     return out
 
 
@@ -397,9 +430,13 @@ def decode_outcomes(data: Any, n_probes: int) -> list[Outcome]:
         notes = d.get("notes", [])
         if not isinstance(notes, list):
             raise ValueError("notes must be a list")
+        lines = d.get("lines", -1)
+        if isinstance(lines, bool) or not isinstance(lines, int):
+            raise ValueError("lines must be an integer")
         outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500],
                                 tuple(str(w)[:200] for w in caught[:MAX_WARNINGS]),
-                                tuple(str(n)[:300] for n in notes[:MAX_WARNINGS])))
+                                tuple(str(n)[:300] for n in notes[:MAX_WARNINGS]),
+                                max(int(lines), -1)))
     return outcomes
 
 

@@ -7,7 +7,7 @@
   (delay ``T = 5``), every cell at the hidden size that brings its parameter count closest
   to the GRU's (:func:`budget_hidden_size`);
 * **recall**: GRU, MGU, GRU3, minGRU and two stacked minGRU layers on marker recall
-  (``utils.tasks.MarkerRecallTask``), "first" (needs a gate that reads the state) and
+  (``utils.tasks.MarkerRecallTask``), "first" (done directly, needs a gate that reads the state) and
   "last" (a gate that reads the input suffices).
 
 Each row records the final validation loss (and copy accuracy), the number of parameters, the
