@@ -422,9 +422,9 @@ its root.
         name="q4_4", func_name="chung_lstm_params",
         title="Exercise 4.4: Chung et al.'s LSTM count",
         hint=_hint("""
-List what one LSTM layer owns in the paper's equations: per gate or candidate, an input matrix,
-a recurrent matrix and one bias; and, for the three gates that look at the cell state, a
-peephole that is diagonal, so one number per unit. Add them up for 195 units and a
+List what one LSTM layer owns: per gate or candidate, an input matrix, a recurrent matrix and
+one bias (the paper's equations omit it, its count does not); and, for the three gates that
+look at the cell state, a peephole that is diagonal, so one number per unit. Add them up for 195 units and a
 20-dimensional input and compare with ≈ 169.1k.
 """),
         probes=_chung_probes, reference=chung_lstm_params, mistakes=_chung_mistakes(),
