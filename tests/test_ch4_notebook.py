@@ -64,6 +64,7 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["lstm_gap"] < 1e-12 and v["gru_gap"] < 1e-12
     assert round(v["c_last"], 4) == 0.5556 and round(v["c_last"], 2) == 0.56
     assert v["found"] == {"gru": 227, "rnn": 400}
+    assert v["torch_check"] == 4 * (256 * 256 + 256 * 256 + 2 * 256)  # the table's PyTorch row
     assert v["music_input"] == 100
     assert v["same"] is True  # the live run reproduces the committed row
     # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
