@@ -64,6 +64,7 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["lstm_gap"] < 1e-12 and v["gru_gap"] < 1e-12
     assert round(v["c_last"], 4) == 0.5556 and round(v["c_last"], 2) == 0.56
     assert v["found"] == {"gru": 227, "rnn": 400}
+    assert v["torch_check"] == 4 * (256 * 256 + 256 * 256 + 2 * 256)  # the table's PyTorch row
     assert v["music_input"] == 100
     assert v["same"] is True  # the live run reproduces the committed row
     # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
@@ -72,6 +73,10 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["n_comparable"] <= v["n_pairs"]
     gru_small, lstm_small = v["small_gru"], v["small_lstm"]
     assert gru_small < lstm_small  # "did not hold" at the smallest training set
+    assert lstm_small - gru_small > v["small_spread"]  # ... and by more than the seed spread
+    assert v["small_verdict"] == "Did not hold here"
+    assert max(v["copy_best"]) < 0.5  # "no cell came close to solving" the copy task
+    assert v["every_seed"] is True  # every GRU seed reached 0.9 before every LSTM seed
     assert all(g < l for g, l in zip(v["steps_gru"], v["steps_lstm"]))  # fewer updates
     # "Which to choose": with forget bias 0 a seed failed the adding problem, with 1 none did;
     # the tanh RNN failed the long-memory task

@@ -67,7 +67,7 @@ def test_concat_reference_is_utils_budget():
     for probe in QS["q4_5"].probes("public"):
         a = probe.args
         ref = ch4.concat_to_torch(**a)
-        util = budget_concat(a["W"], a["b"], int(a["hidden_size"]))
+        util = budget_concat(a["W"], a["b"], int(a["hidden_size"]), order="xh")
         np.testing.assert_array_equal(ref[0], util["weight_ih"])
         np.testing.assert_array_equal(ref[1], util["weight_hh"])
         np.testing.assert_array_equal(ref[2], util["bias_ih"] + util["bias_hh"])
@@ -180,11 +180,12 @@ def honest_chung(input_size, hidden_size):
 
 def honest_concat_half(W, b, hidden_size):
     H = int(hidden_size)
-    return W[:, H:].copy(), W[:, :H].copy(), b / 2, b / 2
+    return W[:, :-H].copy(), W[:, -H:].copy(), b / 2, b / 2
 
 
 def honest_concat_hh(W, b, hidden_size):
-    weight_hh, weight_ih = np.split(W, [int(hidden_size)], axis=1)
+    H_in = W.shape[1] - int(hidden_size)
+    weight_ih, weight_hh = np.split(W, [H_in], axis=1)
     return weight_ih, weight_hh, np.zeros_like(b), b.copy()
 
 

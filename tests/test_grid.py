@@ -1,15 +1,12 @@
-"""utils.grid (reading chapter 4's committed grid), utils.lstm_diagram and
-utils.costs.saved_floats_per_step."""
+"""utils.grid (reading chapter 4's committed grid) and utils.costs.saved_floats_per_step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 from utils import grid
 from utils.costs import saved_floats_per_step
-from utils.lstm_diagram import lstm_cell_diagram, lstm_gru_diagrams
 
 
 def _row(kind, seed, score, *, fb=None, task="digits", budget=1000, size=1400, curve=None):
@@ -62,12 +59,6 @@ def test_curves_and_steps_to_reach():
 def test_small_data():
     [row] = grid.small_data(ROWS, budget=1000, sizes=(1400,))
     assert row["gru_minus_lstm"] == pytest.approx(0.0)
-
-
-def test_diagrams_draw():
-    assert isinstance(lstm_cell_diagram(), Figure)
-    fig = lstm_gru_diagrams()
-    assert len(fig.axes) == 2
 
 
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from utils._shapes import check_shape
+from utils.budget import concat_to_torch
 from utils.numpy_cells import GRUCell
 
 __all__ = [
@@ -242,19 +243,19 @@ def concat_to_pytorch(W_r: ArrayLike, W_z: ArrayLike, W_h: ArrayLike, *, input_s
 
     ``W_* · [h_{t−1}, x_t]`` is ``W_*[:, :H] h_{t−1} + W_*[:, H:] x_t``, so the first ``H``
     columns go to ``weight_hh`` and the rest to ``weight_ih``, stacked r | z | n; the one
-    bias per gate goes to ``bias_ih`` (``bias_hh = 0``). With ``z_takes`` (the tutorials'
+    bias per gate goes to ``bias_ih`` (``bias_hh = 0``). This is
+    :func:`utils.budget.concat_to_torch` (any number of gate blocks, the LSTM's four in
+    chapter 4) applied to the three gates stacked. With ``z_takes`` (the tutorials'
     ``h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t``) the update block is negated, as in
     :func:`chung_to_pytorch`. The reset acts before the product in these texts, so the
     result must run in ``GRUCell(reset_after=False)``, not in ``torch.nn.GRUCell``.
     """
     (W_r, W_z, W_h), (b_r, b_z, b_h), H = _check_concat(W_r, W_z, W_h, b_r, b_z, b_h,
                                                         input_size, "concat_to_pytorch")
-    params = {
-        "weight_ih": np.concatenate([W[:, H:] for W in (W_r, W_z, W_h)]),  # (3H, H_in)
-        "weight_hh": np.concatenate([W[:, :H] for W in (W_r, W_z, W_h)]),  # (3H, H)
-        "bias_ih": np.concatenate([b_r, b_z, b_h]),  # (3H,)
-        "bias_hh": np.zeros(3 * H),  # (3H,)
-    }
+    # Stack the three gates' rows r | z | n into one W (3H, H + H_in) and b (3H,), then split
+    # its columns: weight_ih (3H, H_in), weight_hh (3H, H), bias_ih = b, bias_hh = 0.
+    params = concat_to_torch(np.concatenate([W_r, W_z, W_h]), np.concatenate([b_r, b_z, b_h]),
+                             H)
     return _flip_update_gate(params, "concat_to_pytorch") if z_takes else params
 
 

@@ -276,10 +276,18 @@ __all__ += ["FAMILY_TREE", "family_tree"]
 
 LSTM_GATE_COLORS = {"i": "#9467bd", "f": "#d62728", "g": "#1f77b4", "o": "#8c564b",
                     "c": "#d62728"}
+# Chapter 4's palette, which pairs each LSTM part with its GRU counterpart: the forget gate
+# ``f`` green like the update gate ``z`` (both decide what of the old memory stays), the
+# candidate ``g`` blue like ``n``, the memory rail dark like the GRU's ``h`` rail; the input
+# gate ``i`` and the output gate ``o`` (which the GRU does not have) get their own colours.
+LSTM_PAIRED_COLORS = {"i": "#d62728", "f": GATE_COLORS["z"], "g": GATE_COLORS["n"],
+                      "o": "#9467bd", "c": GATE_COLORS["h"]}
+_LSTM_TITLE = "LSTM cell (torch.nn.LSTM, blocks i | f | g | o)"
 _C_Y, _F_X, _I_X, _G_X, _ADD_X, _O_X, _TANH_X = 5.0, 2.6, 4.0, 5.3, 5.3, 7.0, 8.2
 
 
-def lstm_cell_diagram(*, ax: Any = None) -> Figure:
+def lstm_cell_diagram(*, ax: Any = None, colors: dict[str, str] | None = None,
+                      title: str | None = None) -> Figure:
     """Draw one LSTM cell in PyTorch's convention (gates i | f | g | o); returns the ``Figure``.
 
     .. math::
@@ -292,13 +300,20 @@ def lstm_cell_diagram(*, ax: Any = None) -> Figure:
 
     Args:
         ax: an existing matplotlib ``Axes`` to draw into (default: a new 9 × 5.2 in figure).
+        colors: one colour per part, keys ``i f g o c`` (default :data:`LSTM_GATE_COLORS`;
+            :data:`LSTM_PAIRED_COLORS` matches :func:`gru_cell_diagram`'s, for side by side).
+        title: the axes title (default names ``torch.nn.LSTM`` and its block order).
     """
     if ax is None:
         fig = Figure(figsize=(9, 5.2), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    c = LSTM_GATE_COLORS
+    c = LSTM_GATE_COLORS if colors is None else colors
+    missing = set("ifgoc") - set(c)
+    if missing:
+        raise ValueError(f"lstm_cell_diagram: colors needs keys i, f, g, o, c; missing "
+                         f"{sorted(missing)}")
 
     # The cell rail c_{t−1} → ⊙ f_t → + → c_t, thick: the additive path.
     ax.text(0.15, _C_Y, "$c_{t-1}$", ha="right", va="center", fontsize=13)
@@ -345,9 +360,25 @@ def lstm_cell_diagram(*, ax: Any = None) -> Figure:
     ax.text(8.5, 2.35, "to the next step's\nfour blocks", fontsize=8.5, color="#555",
             ha="left")
 
-    ax.set_title("LSTM cell (torch.nn.LSTM, blocks i | f | g | o)", fontsize=11)
+    ax.set_title(_LSTM_TITLE if title is None else title, fontsize=11)
     ax.set_xlim(-0.6, 10.6)
     ax.set_ylim(-0.8, 5.7)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
+
+
+def lstm_gru_diagrams() -> Figure:
+    """The LSTM (left, :data:`LSTM_PAIRED_COLORS`) and PyTorch's GRU (right) side by side,
+    one ``Figure``: the same colour marks the parts that do the same job (chapter 4)."""
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
+    ax_l, ax_g = fig.subplots(1, 2)
+    lstm_cell_diagram(ax=ax_l, colors=LSTM_PAIRED_COLORS,
+                      title="LSTM cell (torch.nn.LSTMCell: gates i | f | g | o, no peepholes)")
+    gru_cell_diagram(reset_after=True, ax=ax_g)
+    ax_g.set_title("GRU cell (torch.nn.GRUCell: gates r | z | n, reset after the product)",
+                   fontsize=11)
+    return fig
+
+
+__all__ += ["LSTM_GATE_COLORS", "LSTM_PAIRED_COLORS", "lstm_cell_diagram", "lstm_gru_diagrams"]

@@ -127,18 +127,22 @@ def chung_lstm_params(input_size, hidden_size, *, biases: int = 1, peep: str = "
     return np.asarray(float(4 * (h * i + h * h + biases * h) + extra))
 
 
-def concat_to_torch(W, b, hidden_size, *, order: str = "hx", cols: str = "H",
+def concat_to_torch(W, b, hidden_size, *, order: str = "xh", wrong_split: bool = False,
                     bias: str = "ih"):
-    """Normalised ``(weight_ih, weight_hh, bias_ih + bias_hh, 0)`` from ``W · [h, x] + b``.
+    """Normalised ``(weight_ih, weight_hh, bias_ih + bias_hh, 0)`` from ``W · [x, h] + b``
+    (``order="xh"``, the exercise) or ``W · [h, x] + b`` (``order="hx"``, the chapter).
 
     The checker compares the sum of the two biases (PyTorch only ever adds them), so any
     split of ``b`` is right; ``bias="both"`` is the mistake of putting ``b`` in each.
+    ``wrong_split`` cuts the columns at the other block's width.
     """
     H = int(hidden_size)
     H_in = W.shape[1] - H
-    k = H if cols == "H" else H_in  # cols="H_in": split at the wrong column
-    first, second = W[:, :k], W[:, k:]
-    weight_hh, weight_ih = (first, second) if order == "hx" else (second, first)
+    first_width = H_in if order == "xh" else H
+    if wrong_split:
+        first_width = W.shape[1] - first_width
+    first, second = W[:, :first_width], W[:, first_width:]
+    weight_ih, weight_hh = (first, second) if order == "xh" else (second, first)
     total = 2 * b if bias == "both" else (np.zeros_like(b) if bias == "none" else b)
     return (np.array(weight_ih, dtype=np.float64), np.array(weight_hh, dtype=np.float64),
             np.array(total, dtype=np.float64), np.zeros_like(b, dtype=np.float64))
@@ -265,7 +269,7 @@ def _concat_probes(level: str) -> list[Probe]:
         args = {"W": rng.normal(0, 0.5, (4 * H, H + H_in)), "b": rng.normal(0, 0.5, 4 * H),
                 "hidden_size": np.asarray(H)}
         probes.append(Probe(f"H_in={H_in}, H={H}", args, "the conversion",
-                            f"W of shape {args['W'].shape} = (4H, H + H_in) with H = {H}, "
+                            f"W of shape {args['W'].shape} = (4H, H_in + H) with H = {H}, "
                             f"H_in = {H_in}"))
     return probes
 
@@ -349,25 +353,26 @@ def _chung_mistakes() -> tuple[Mistake, ...]:
         Mistake(p(chung_lstm_params, peep="none"), "the peepholes are missing: Chung et al.'s "
                 "LSTM has three diagonal peephole vectors (input, forget, output gates), 3H."),
         Mistake(p(chung_lstm_params, biases=2), "two biases per block is PyTorch's convention; "
-                "the paper's equations have one bias per gate."),
+                "the paper's count has one bias per gate and candidate."),
         Mistake(p(chung_lstm_params, biases=2, peep="none"), "that is PyTorch's count "
                 "(two biases, no peepholes), which is also what four peepholes and one bias "
                 "give; the paper has one bias per gate and peepholes on the three gates only, "
                 "3H."),
         Mistake(p(chung_lstm_params, peep="full"), "the peepholes are diagonal: one weight per "
                 "unit and gate (3H), not full H × H matrices."),
-        Mistake(p(chung_lstm_params, biases=0), "the biases are missing: one per gate, 4H."),
+        Mistake(p(chung_lstm_params, biases=0), "the biases are missing: the paper's equations "
+                "leave them out, but its count has one per gate and candidate, 4H."),
     )
 
 
 def _concat_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(concat_to_torch, order="xh"), "the column blocks are swapped: in "
-                "W · [h_{t−1}, x_t] the first H columns multiply h_{t−1}, so they are "
-                "weight_hh; the remaining H_in columns are weight_ih."),
-        Mistake(p(concat_to_torch, cols="H_in"), "you split W at column H_in; the first block "
-                "has H columns (it multiplies h_{t−1}, of size H)."),
+        Mistake(p(concat_to_torch, order="hx"), "the column blocks are swapped: this W "
+                "multiplies [x_t, h_{t−1}], x_t first, so its first H_in columns are weight_ih "
+                "and its last H columns weight_hh (the chapter's W had h_{t−1} first)."),
+        Mistake(p(concat_to_torch, wrong_split=True), "you split W at column H; the first "
+                "block multiplies x_t, so it has H_in columns."),
         Mistake(p(concat_to_torch, bias="both"), "you put b in both bias_ih and bias_hh: "
                 "PyTorch adds the two, so the gates would see 2b. Split b so the two sum to it "
                 "(for instance all of it in one and zeros in the other)."),
@@ -422,9 +427,9 @@ its root.
         name="q4_4", func_name="chung_lstm_params",
         title="Exercise 4.4: Chung et al.'s LSTM count",
         hint=_hint("""
-List what one LSTM layer owns in the paper's equations: per gate or candidate, an input matrix,
-a recurrent matrix and one bias; and, for the three gates that look at the cell state, a
-peephole that is diagonal, so one number per unit. Add them up for 195 units and a
+List what one LSTM layer owns: per gate or candidate, an input matrix, a recurrent matrix and
+one bias (the paper's equations omit it, its count does not); and, for the three gates that
+look at the cell state, a peephole that is diagonal, so one number per unit. Add them up for 195 units and a
 20-dimensional input and compare with ≈ 169.1k.
 """),
         probes=_chung_probes, reference=chung_lstm_params, mistakes=_chung_mistakes(),
@@ -433,8 +438,8 @@ peephole that is diagonal, so one number per unit. Add them up for 195 units and
         name="q4_5", func_name="concat_to_torch",
         title="Exercise 4.5: concatenated weights → weight_ih and weight_hh",
         hint=_hint("""
-Multiplying W by the stacked vector [h_{t−1}, x_t] is the same as multiplying one block of W's
-columns by h_{t−1}, the other block by x_t, and adding. Which columns meet h_{t−1}, and how
+Multiplying W by the stacked vector [x_t, h_{t−1}] is the same as multiplying one block of W's
+columns by x_t, the other block by h_{t−1}, and adding. Which columns meet x_t now, and how
 many are there? The rows need no change: the gates are already stacked i | f | g | o. PyTorch
 adds its two bias vectors, so any pair that sums to b works.
 """),

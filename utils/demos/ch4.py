@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from utils.budget import hidden_for_budget, param_count_as
 from utils.diagrams import GATE_COLORS
-from utils.lstm_diagram import LSTM_COLORS
+from utils.diagrams import LSTM_PAIRED_COLORS as LSTM_COLORS
 from utils.numpy_cells import GRUCell, LSTMCell
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
