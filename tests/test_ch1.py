@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from notebooks import execute_chapter  # tests/notebooks.py
 from utils.costs import (
     GATES,
     StepTiming,
@@ -569,23 +569,8 @@ PAGE_BUDGET = 2 * 2**20
 @pytest.fixture(scope="module")
 def executed():
     """The chapter run headless in a real kernel, as the book build runs it (static demos)."""
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.read(CHAPTER, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", allow_errors=False,
-        resources={"metadata": {"path": str(CHAPTER.parent)}})
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRU_DEMO_MODE", "static")  # the kernel inherits the environment
-    try:
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        mp.undo()
-    print(f"ch1 executed in {seconds:.1f} s")
     # Target: ≤ 60 s on a quiet 2-core machine; the bound leaves room for a loaded one.
-    assert seconds < 180, f"chapter 1 took {seconds:.0f} s, expected well under 180 s"
-    return nb
+    return execute_chapter(CHAPTER, name="chapter 1", bound=180, timeout=300)
 
 
 def test_chapter_is_committed_without_outputs_and_follows_conventions():

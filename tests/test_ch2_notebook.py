@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from notebooks import code_cells, execute_chapter  # tests/notebooks.py
 from utils.report import computed
 
 CH2 = Path(__file__).resolve().parents[1] / "chapters" / "ch2_two_gates.ipynb"
@@ -25,10 +25,6 @@ try:
     import utils.report  # noqa: F401
 except ImportError:
     %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"'''
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
 
 
 def test_committed_without_outputs_and_with_the_conventions():
@@ -66,25 +62,9 @@ def test_md_cells_hide_their_code_on_the_site():
 
 @pytest.fixture(scope="module")
 def executed():
-    nbclient = pytest.importorskip("nbclient")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRU_DEMO_MODE", "static")  # the kernel inherits the environment
-    try:
-        nb = nbformat.read(CH2, as_version=4)
-        client = nbclient.NotebookClient(
-            nb, timeout=300, kernel_name="python3", allow_errors=False,
-            resources={"metadata": {"path": str(CH2.parent)}},
-        )
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        mp.undo()
-    print(f"ch2 executed in {seconds:.1f} s")
     # Target: under 60 s on a quiet 2-core machine; the bound leaves room for a loaded CI box
     # and still catches a chapter that became several times slower.
-    assert seconds < 180, f"chapter 2 took {seconds:.0f} s to execute, expected well under 180 s"
-    return nb
+    return execute_chapter(CH2, name="chapter 2", bound=180, timeout=300)
 
 
 def test_runs_without_errors_and_the_prose_is_rendered(executed):

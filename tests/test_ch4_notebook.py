@@ -3,20 +3,16 @@ the book's static demo mode, and its prose says what its numbers say."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from notebooks import code_cells, execute_chapter  # tests/notebooks.py
 from utils.report import computed
 
 CH4 = Path(__file__).resolve().parents[1] / "chapters" / "ch4_gru_vs_lstm.ipynb"
 INSTALL = "# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)?"
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
 
 
 def test_committed_without_outputs_and_with_the_conventions():
@@ -38,24 +34,9 @@ def test_committed_without_outputs_and_with_the_conventions():
 
 @pytest.fixture(scope="module")
 def executed():
-    nbclient = pytest.importorskip("nbclient")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRU_DEMO_MODE", "static")
-    try:
-        nb = nbformat.read(CH4, as_version=4)
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                         allow_errors=False,
-                                         resources={"metadata": {"path": str(CH4.parent)}})
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        mp.undo()
-    print(f"ch4 executed in {seconds:.1f} s")
     # Target ≤ 60 s on a quiet 2-core machine (measured 30–70 s on a loaded one); the bound
     # leaves room for a busy CI box and still catches a chapter that became much slower.
-    assert seconds < 180, f"chapter 4 took {seconds:.0f} s to execute"
-    return nb
+    return execute_chapter(CH4, name="chapter 4", bound=180, timeout=600)
 
 
 def test_the_numbers_behind_the_prose(executed):

@@ -3,20 +3,16 @@ the numbers its prose states (recorded by utils.report.md) say what the prose sa
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from notebooks import code_cells, execute_chapter  # tests/notebooks.py
 from utils.report import computed
 
 CH5 = Path(__file__).resolve().parents[1] / "chapters" / "ch5_variants.ipynb"
 INSTALL = 'import utils.report  # noqa: F401'
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
 
 
 def test_committed_without_outputs_and_with_the_conventions():
@@ -38,23 +34,8 @@ def test_committed_without_outputs_and_with_the_conventions():
 
 @pytest.fixture(scope="module")
 def executed():
-    nbclient = pytest.importorskip("nbclient")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRU_DEMO_MODE", "static")
-    try:
-        nb = nbformat.read(CH5, as_version=4)
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                         allow_errors=False,
-                                         resources={"metadata": {"path": str(CH5.parent)}})
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        mp.undo()
-    print(f"ch5 executed in {seconds:.1f} s")
     # Target ≤ 60 s on a quiet 2-core machine; the bound leaves room for a loaded one.
-    assert seconds < 240, f"chapter 5 took {seconds:.0f} s"
-    return nb
+    return execute_chapter(CH5, name="chapter 5", bound=240, timeout=600)
 
 
 def test_runs_and_the_prose_matches_its_numbers(executed):
