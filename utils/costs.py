@@ -23,7 +23,7 @@ import platform
 import statistics
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -299,21 +299,33 @@ def _time_all(
                 with torch.no_grad():
                     layer(xs)
 
-        for _ in range(warmup):
-            for layer in layers.values():
-                run(layer)
-        seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
-        for _ in range(reps):
-            for kind, layer in layers.items():
-                start = time.perf_counter()
-                run(layer)
-                seconds[kind].append((time.perf_counter() - start) / t_len)
-        results.extend(
-            StepTiming(kind=kind, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
-                       backward=backward, threads=threads, seconds=tuple(seconds[kind]))
-            for kind in kinds
-        )
+        results.extend(_interleaved_timings(
+            layers, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
+            backward=backward, threads=threads, repeats=reps, warmup=warmup))
     return results
+
+
+def _interleaved_timings(
+    models: dict[str, nn.Module], run: Callable[[nn.Module], None], kinds: Sequence[str], *,
+    input_size: int, hidden_size: int, batch_size: int, seq_len: int, backward: bool,
+    threads: int, repeats: int, warmup: int,
+) -> list[StepTiming]:
+    """Times ``run(model)`` for every model of one size: ``warmup`` untimed rounds, then
+    ``repeats`` rounds with the kinds interleaved within each round; each run's wall time is
+    divided by ``seq_len``. One :class:`StepTiming` per entry of ``kinds``, in that order."""
+    for _ in range(warmup):
+        for model in models.values():
+            run(model)
+    seconds: dict[str, list[float]] = {kind: [] for kind in models}
+    for _ in range(repeats):
+        for kind, model in models.items():
+            start = time.perf_counter()
+            run(model)
+            seconds[kind].append((time.perf_counter() - start) / seq_len)
+    return [StepTiming(kind=kind, input_size=input_size, hidden_size=hidden_size,
+                       batch_size=batch_size, seq_len=seq_len, backward=backward,
+                       threads=threads, seconds=tuple(seconds[kind]))
+            for kind in kinds]
 
 
 def _span(values: Sequence[float]) -> str:
@@ -541,20 +553,10 @@ def time_course_cells_per_step(
                     with torch.no_grad():
                         run_sequence(cell, xs)
 
-            for _ in range(warmup):
-                for cell in cells.values():
-                    run(cell)
-            seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
-            for _ in range(reps):
-                for kind, cell in cells.items():
-                    start = time.perf_counter()
-                    run(cell)
-                    seconds[kind].append((time.perf_counter() - start) / t_len)
-            results.extend(
-                StepTiming(kind=kind, input_size=i, hidden_size=h, batch_size=n,
-                           seq_len=t_len, backward=backward, threads=torch.get_num_threads(),
-                           seconds=tuple(seconds[kind]))
-                for kind in kinds)
+            results.extend(_interleaved_timings(
+                cells, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
+                backward=backward, threads=torch.get_num_threads(), repeats=reps,
+                warmup=warmup))
         return results
     finally:
         torch.set_num_threads(previous_threads)
