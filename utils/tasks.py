@@ -207,8 +207,31 @@ def _output_tensor(output: Any) -> torch.Tensor:
     return output
 
 
+def _check_which(which: Any) -> str:
+    if which not in ("first", "last"):
+        raise ValueError(f"which must be 'first' or 'last', got {which!r}")
+    return which
+
+
+class _LastStepMSE:
+    """The loss of the tasks read out once, after the last step (``readout="last"``): mean
+    squared error against ``y (N, 1)``. Mixed into the task dataclasses that share it."""
+
+    name: str
+
+    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean squared error; ``output`` must have shape ``(N, 1)`` like ``y``."""
+        output = _output_tensor(output)
+        if output.shape != y.shape:
+            raise ValueError(
+                f"{self.name}: expected model output of shape {tuple(y.shape)} (N, 1), "
+                f"got {tuple(output.shape)}"
+            )
+        return F.mse_loss(output, y.to(output.dtype))
+
+
 @dataclass(frozen=True)
-class AddingTask:
+class AddingTask(_LastStepMSE):
     """Adding problem of length ``T``: MSE on the prediction read after the last step.
 
     The model maps ``X (T, N, 2)`` to ``(N, 1)`` (``readout="last"``).
@@ -235,16 +258,6 @@ class AddingTask:
     def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
         """A batch ``X (T, N, 2)``, ``y (N, 1)``, float32 tensors."""
         return adding_problem(self.T, N, rng=rng)
-
-    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Mean squared error; ``output`` must have shape ``(N, 1)`` like ``y``."""
-        output = _output_tensor(output)
-        if output.shape != y.shape:
-            raise ValueError(
-                f"{self.name}: expected model output of shape {tuple(y.shape)} (N, 1), "
-                f"got {tuple(output.shape)}"
-            )
-        return F.mse_loss(output, y.to(output.dtype))
 
 
 @dataclass(frozen=True)
@@ -524,8 +537,7 @@ def marker_recall(
     """
     T = _check_int("T", T, 2)
     N = _check_int("N", N, 1)
-    if which not in ("first", "last"):
-        raise ValueError(f"which must be 'first' or 'last', got {which!r}")
+    _check_which(which)
     rng = _as_rng(rng)
     values = rng.random((T, N), dtype=np.float64).astype(np.float32)  # (T, N)
     pos = np.sort(np.argsort(rng.random((T, N)), axis=0)[:2], axis=0)  # (2, N), a < b
@@ -541,7 +553,7 @@ def marker_recall(
 
 
 @dataclass(frozen=True)
-class MarkerRecallTask:
+class MarkerRecallTask(_LastStepMSE):
     """Marker recall of length ``T`` (``which`` = ``"first"`` or ``"last"``), MSE on the value
     read after the last step. Baseline: the constant 1/2, ``MSE = Var(U) = 1/12``."""
 
@@ -554,8 +566,7 @@ class MarkerRecallTask:
 
     def __post_init__(self) -> None:
         _check_int("T", self.T, 2)
-        if self.which not in ("first", "last"):
-            raise ValueError(f"which must be 'first' or 'last', got {self.which!r}")
+        _check_which(self.which)
 
     @property
     def name(self) -> str:
@@ -569,14 +580,6 @@ class MarkerRecallTask:
     def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
         """A batch ``X (T, N, 2)``, ``y (N, 1)``, float32 tensors."""
         return marker_recall(self.T, N, rng=rng, which=self.which)
-
-    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Mean squared error; ``output`` must have shape ``(N, 1)``."""
-        output = _output_tensor(output)
-        if output.shape != y.shape:
-            raise ValueError(f"{self.name}: expected model output of shape {tuple(y.shape)} "
-                             f"(N, 1), got {tuple(output.shape)}")
-        return F.mse_loss(output, y.to(output.dtype))
 
 
 __all__ += ["marker_recall", "MarkerRecallTask"]
@@ -627,7 +630,7 @@ def recall_problem(
 
 
 @dataclass(frozen=True)
-class RecallTask:
+class RecallTask(_LastStepMSE):
     """Recall the first input's sign after ``T`` steps: MSE on the read-out after the last step.
 
     The model maps ``X (T, N, 1)`` to ``(N, 1)`` (``readout="last"``); the baseline (predict
@@ -658,16 +661,6 @@ class RecallTask:
     def sample(self, N: int, rng: np.random.Generator | int) -> tuple[torch.Tensor, ...]:
         """A batch ``X (T, N, 1)``, ``y (N, 1)``, float32 tensors."""
         return recall_problem(self.T, N, rng=rng, noise=self.noise)
-
-    def loss(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Mean squared error; ``output`` must have shape ``(N, 1)`` like ``y``."""
-        output = _output_tensor(output)
-        if output.shape != y.shape:
-            raise ValueError(
-                f"{self.name}: expected model output of shape {tuple(y.shape)} (N, 1), "
-                f"got {tuple(output.shape)}"
-            )
-        return F.mse_loss(output, y.to(output.dtype))
 
 
 def keep_gate_model(
