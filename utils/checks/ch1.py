@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, integers_as_float, probe_rng
 
 ASSIGNMENT = "ch1_exercises"
 
@@ -42,7 +42,7 @@ class Ch1Question(Question):
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         if self.integer_output:
-            outcomes = [_integers_as_float(o) for o in outcomes]
+            outcomes = [integers_as_float(o) for o in outcomes]
         verdict = super().diagnose(level, outcomes)
         if verdict.status == "incorrect" and len(self.output_names) == 1:
             listed = [o for o in outcomes if o.kind == "value" and isinstance(o.value, list)]
@@ -54,13 +54,6 @@ class Ch1Question(Question):
                                f"`np.array({self.output_names[0]})`).\n"
                                f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
         return verdict
-
-
-def _integers_as_float(o: Outcome) -> Outcome:
-    if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.dtype.kind in "iu":
-        if np.all(np.abs(o.value) < 2**53):  # exact in float64
-            return dataclasses.replace(o, value=o.value.astype(np.float64))
-    return o
 
 
 # ----------------------------------------------------------------------------------------

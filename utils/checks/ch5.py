@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, integers_as_float, probe_rng
 
 ASSIGNMENT = "ch5_exercises"
 
@@ -59,7 +59,7 @@ class Ch5Question(Question):
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         if self.integer_output:
-            outcomes = [_integers_as_float(o) for o in outcomes]
+            outcomes = [integers_as_float(o) for o in outcomes]
         if self.nonfinite is not None:
             for probe, o in zip(self.probes(level), outcomes):
                 parts = o.value if isinstance(o.value, list) else [o.value]
@@ -95,13 +95,6 @@ class Ch5Question(Question):
                        f"T = {T_long}, each one whole-array operation over all positions "
                        "at once.\n"
                        f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
-
-
-def _integers_as_float(o: Outcome) -> Outcome:
-    if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.dtype.kind in "iu":
-        if np.all(np.abs(o.value) < 2**53):
-            return dataclasses.replace(o, value=o.value.astype(np.float64))
-    return o
 
 
 # ----------------------------------------------------------------------------------------
