@@ -1,13 +1,21 @@
-"""Running a chapter notebook headless, as the book build runs it: the one helper the chapter
-notebook tests share (imported as ``from notebooks import ...``, like ``gru_reference``)."""
+"""Notebook helpers the tests share (imported as ``from notebooks import ...``, like
+``gru_reference``): run a chapter headless as the book build runs it; load the functions
+an exercise master's solution cells define."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
+
+from utils.grading.exercises import solution_code
+
+# a cell that defines a function (comment lines may come first), not an otter test
+_DEFINES = re.compile(r"\s*(#[^\n]*\n)*def (?!test_)")
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list:
@@ -40,3 +48,17 @@ def execute_chapter(path: Path, *, name: str, bound: float,
     assert seconds < bound, (
         f"{name} took {seconds:.0f} s to execute, expected well under {bound:g} s")
     return nb
+
+
+def master_solutions(master: Path) -> dict:
+    """The functions of an exercise master (``solutions/chN_exercises.ipynb``): every code
+    cell that is not an otter answer cell and defines a function (answers with their
+    solutions, and the given cells) executed in order into one namespace, with ``np``."""
+    nb = nbformat.read(master, as_version=4)
+    ns: dict = {"np": np}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "otter_answer_cell" not in cell.metadata.get("tags", []):
+            src = solution_code(cell.source)
+            if _DEFINES.match(src):
+                exec(compile(src, "<solution>", "exec"), ns)
+    return ns

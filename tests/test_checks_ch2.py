@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from notebooks import master_solutions  # tests/notebooks.py
 from utils.checks import NotAttemptedYet, check, get_question, hint, questions, run_check
 from utils.checks.ch2 import (
     buggy_gru_step,
@@ -24,7 +25,6 @@ from utils.checks.ch2 import (
 )
 from utils.checks.core import set_hidden_seed
 from utils.conventions import pytorch_to_keras
-from utils.grading.exercises import solution_code
 
 ROOT = Path(__file__).resolve().parents[1]
 QS = questions("ch2_exercises")
@@ -37,14 +37,7 @@ def sig(a):
 @pytest.fixture(scope="module")
 def solutions() -> dict:
     """The solution functions, executed from the master notebook's answer cells."""
-    nb = nbformat.read(ROOT / "solutions" / "ch2_exercises.ipynb", as_version=4)
-    ns: dict = {"np": np}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "otter_answer_cell" not in cell.metadata.get("tags", []):
-            src = solution_code(cell.source)
-            if re.match(r"\s*(#[^\n]*\n)*def (?!test_)", src):  # answers and given cells
-                exec(compile(src, "<solution>", "exec"), ns)
-    return ns
+    return master_solutions(ROOT / "solutions" / "ch2_exercises.ipynb")
 
 
 @pytest.fixture(scope="module")

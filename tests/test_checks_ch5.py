@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from notebooks import master_solutions  # tests/notebooks.py
 from utils import variants as V
 from utils.checks import check, questions
 from utils.checks import ch5
-from utils.grading.exercises import solution_code
 from utils.params import param_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,14 +25,7 @@ QS = {q.name: q for q in questions("ch5_exercises")}
 
 @pytest.fixture(scope="module")
 def solutions() -> dict:
-    nb = nbformat.read(ROOT / "solutions" / "ch5_exercises.ipynb", as_version=4)
-    ns: dict = {"np": np}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "otter_answer_cell" not in cell.metadata.get("tags", []):
-            src = solution_code(cell.source)
-            if src.lstrip().startswith("def ") and not src.lstrip().startswith("def test_"):
-                exec(compile(src, "<solution>", "exec"), ns)
-    return ns
+    return master_solutions(ROOT / "solutions" / "ch5_exercises.ipynb")
 
 
 @pytest.fixture(scope="module")
