@@ -23,6 +23,7 @@ def test_results_file_has_provenance_and_the_whole_grid(results):
                 "wall_time_s"):
         assert key in prov, key
     assert prov["experiment"] == "ch3" and prov["configs"] == len(ch3.CONFIGS) == 24
+    assert prov["command"].startswith("python -m utils.experiments ch3")
     assert prov["seeds"] == list(ch3.SEEDS)
     config_keys = ("model", "T", "seed", "steps")
     got = [{k: r[k] for k in config_keys} for r in results["rows"]]
