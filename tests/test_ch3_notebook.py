@@ -82,6 +82,7 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert 0 < v["n_close"] < v["H_imp"]
     assert v["ratio_min"] < 1 < v["ratio_max"]  # "in both directions"
     assert v["worst_measured"] > v["worst_target"]
+    assert abs(v["worst_alone"] - v["worst_target"]) < 1  # "alone it holds it for ..."
     assert v["sum_diff"] < 1e-14
     assert 0 < v["b_min"] < v["b_max"] <= math.log(99)
     assert 2 <= v["char_min"] < 5 and 95 < v["char_max"] <= 100 and 45 < v["char_mean"] < 56
@@ -90,6 +91,7 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["jac_minus_I_10"] < 1e-3 < v["jac_minus_I_0"] < v["rnn_minus_I"]
     # section 4: long spans, singular values, explosion and clipping
     assert v["norm_gru0_100"] < v["norm_rnn_100"]  # "even faster than the tanh RNN"
+    assert v["highway0_100"] < 1e-6 * v["norm_gru0_100"] and abs(v["zbar0"] - 0.5) < 0.05
     assert v["norm_gru6_200"] > 0.5 and v["ratio6"] > 1 and v["ratio4"] > 1  # underestimates
     assert v["norm_gru0_100"] < v["norm_lstm1_100"] < v["norm_gru2_100"]  # LSTM in between
     assert v["norm_gru0_200"] < v["norm_lstm1_200"] < v["norm_gru2_200"]
@@ -103,6 +105,8 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert n["gru_chrono"] == n["gru_b0"] == 3 and n["rnn"] == 0 and n["lstm_f1"] >= 2
     assert abs(med["gru_chrono"] - med["gru_b0"]) <= 25  # "at the same pace"
     assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
+    assert v["g50_b0"] > 1e6 * g0["gru_b0"] and v["mse50_b0"] > 0.15  # before the loss moves
+    assert v["g200_b0"] > v["g200_chrono"]
     assert g0["lstm_f1"] > g0["gru_b0"] and med["lstm_f1"] > 2 * med["gru_b0"]
     n2, med2 = v["n200"], v["med200"]  # T = 200: "the picture is the same"
     assert v["grad0_b0_200"] == 0 and v["grad0_chrono_200"] > 0

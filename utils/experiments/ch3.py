@@ -1,7 +1,9 @@
-r"""Chapter 3's training comparison on the adding problem, and the committed results file.
+r"""Chapter 3: what the update-gate initialisation changes in training, on the adding problem.
 
-Four models, each a one-layer ``torch.nn`` recurrent network with a linear read-out
-(``utils.torch_cells.SequenceModel``), trained on the adding problem (``utils.tasks``):
+``python -m utils.experiments ch3`` trains, with one torch thread, four models (``MODELS``),
+each a one-layer ``torch.nn`` recurrent network with a linear read-out
+(``utils.torch_cells.SequenceModel``), on the adding problem (``utils.tasks.AddingTask``) of
+length ``T = 100`` and ``T = 200``, 3 seeds each, 800 updates:
 
 - ``rnn``: tanh RNN, PyTorch's initialisation;
 - ``gru_b0``: GRU with update-gate bias 0 (``b_iz = b_hz = 0``: :math:`z \approx 0.5`);
@@ -9,24 +11,17 @@ Four models, each a one-layer ``torch.nn`` recurrent network with a linear read-
   (``utils.timescales.chrono_init_``);
 - ``lstm_f1``: LSTM with forget-gate bias 1 (Jozefowicz et al. 2015; ``b_if = 1, b_hf = 0``).
 
-Training: Adam, learning rate ``LR``, global gradient norm clipped to 1, fresh seeded batches
-of ``BATCH``; every ``EVAL_EVERY`` steps the validation MSE on a fixed batch of 512 and the
+Training: Adam, learning rate ``LR``, global gradient norm clipped to ``CLIP``, fresh seeded
+batches of ``BATCH``; every ``EVAL_EVERY`` steps the validation MSE on a fixed batch of 512 and the
 gradient that reaches the first steps, :math:`\frac{1}{10}\sum_{t \le 10} \|\partial L /
 \partial x_t\|` averaged over the batch (the markers sit in the first half, so this is the
 signal the network needs to learn the first operand). Deterministic given the seed with one
-thread.
-
-``python -m utils.adding_runs`` runs every configuration and writes
-``utils/results/ch3_adding.json`` with provenance (command, seeds, versions, machine, date,
-wall time); the chapter reads it with :func:`load_results`.
+thread. Each row holds the configuration (``model, T, seed, steps``) and the curves
+``eval_steps``, ``val_mse``, ``first_grad``, plus ``seconds`` (machine-dependent).
 """
 
 from __future__ import annotations
 
-import importlib.resources
-import json
-import platform
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,8 +33,9 @@ from utils.tasks import AddingTask
 from utils.timescales import chrono_init_
 from utils.torch_cells import SequenceModel
 
-__all__ = ["MODELS", "RunResult", "build_model", "run", "load_results", "main",
-           "RESULTS_FILE"]
+__all__ = ["MODELS", "CONFIGS", "QUICK", "RunResult", "build_model", "train", "run_one"]
+
+DESCRIPTION = __doc__
 
 MODELS: dict[str, str] = {
     "rnn": "tanh RNN",
@@ -50,11 +46,18 @@ MODELS: dict[str, str] = {
 HIDDEN = 32
 BATCH = 64
 LR = 1e-2
+CLIP = 1.0  # global gradient norm, clipped before every update
 EVAL_EVERY = 25
 FIRST_STEPS = 10
-RESULTS_FILE = "ch3_adding.json"
-# The committed grid: sequence lengths, seeds and training steps.
-GRID: dict[str, Any] = {"T": [100, 200], "seeds": [0, 1, 2], "steps": 800}
+LENGTHS = (100, 200)
+SEEDS = (0, 1, 2)
+STEPS = 800
+
+CONFIGS: list[dict[str, Any]] = [
+    {"model": name, "T": T, "seed": seed, "steps": STEPS}
+    for T in LENGTHS for name in MODELS for seed in SEEDS
+]
+QUICK = [{"model": name, "T": 100, "seed": 0, "steps": 100} for name in MODELS]
 
 
 def build_model(name: str, T: int, seed: int) -> SequenceModel:
@@ -100,8 +103,8 @@ def _measure(model: SequenceModel, task: AddingTask, X: torch.Tensor, y: torch.T
     return loss.item(), first
 
 
-def run(name: str, T: int, seed: int, steps: int, *, return_model: bool = False
-        ) -> RunResult | tuple[RunResult, SequenceModel]:
+def train(name: str, T: int, seed: int, steps: int, *, return_model: bool = False
+          ) -> RunResult | tuple[RunResult, SequenceModel]:
     """Train model ``name`` on the adding problem of length ``T`` for ``steps`` updates.
 
     The first ``k`` evaluations of a run are those of any longer run with the same
@@ -132,7 +135,7 @@ def run(name: str, T: int, seed: int, steps: int, *, return_model: bool = False
                 opt.zero_grad(set_to_none=True)
                 loss = task.loss(model(X), y)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
                 opt.step()
             result.seconds = time.perf_counter() - start
     finally:
@@ -140,44 +143,8 @@ def run(name: str, T: int, seed: int, steps: int, *, return_model: bool = False
     return (result, model) if return_model else result
 
 
-def load_results() -> dict[str, Any]:
-    """The committed results file (``utils/results/ch3_adding.json``) as a dict."""
-    text = importlib.resources.files("utils.results").joinpath(RESULTS_FILE).read_text()
-    return json.loads(text)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the grid and write the results file (``--out PATH`` to write elsewhere)."""
-    argv = sys.argv[1:] if argv is None else argv
-    out = argv[argv.index("--out") + 1] if "--out" in argv else str(
-        importlib.resources.files("utils.results").joinpath(RESULTS_FILE))
-    start = time.perf_counter()
-    runs = []
-    for T in GRID["T"]:
-        for name in MODELS:
-            for seed in GRID["seeds"]:
-                r = run(name, T, seed, GRID["steps"])
-                print(f"T={T} {name} seed={seed}: final MSE {r.val_mse[-1]:.4f} "
-                      f"({r.seconds:.0f} s)", flush=True)
-                runs.append(asdict(r))
-    data = {
-        "provenance": {
-            "command": "python -m utils.adding_runs",
-            "grid": GRID, "hidden_size": HIDDEN, "batch_size": BATCH, "lr": LR,
-            "clip": 1.0, "optimizer": "adam", "eval_every": EVAL_EVERY,
-            "first_steps": FIRST_STEPS, "threads": 1,
-            "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "machine": f"{platform.machine()} {platform.processor()}",
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "wall_seconds": round(time.perf_counter() - start, 1),
-        },
-        "models": MODELS,
-        "runs": runs,
-    }
-    with open(out, "w") as f:
-        json.dump(data, f, indent=1)
-    print(f"wrote {out}")
-
-
-if __name__ == "__main__":
-    main()
+def run_one(config: dict[str, Any]) -> dict[str, Any]:
+    """Train one configuration (``model, T, seed, steps``); its curves and wall time."""
+    result = asdict(train(config["model"], int(config["T"]), int(config["seed"]),
+                          int(config["steps"])))
+    return {k: v for k, v in result.items() if k not in ("model", "T", "seed", "steps")}
