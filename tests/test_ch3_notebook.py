@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from notebooks import code_cells, execute_chapter
 from utils.report import computed
 
 CH3 = Path(__file__).resolve().parents[1] / "chapters" / "ch3_interpolation.ipynb"
@@ -21,10 +21,6 @@ try:
     import utils.report  # noqa: F401
 except ImportError:
     %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"'''
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
 
 
 def test_committed_without_outputs_and_with_the_conventions():
@@ -49,23 +45,8 @@ def test_committed_without_outputs_and_with_the_conventions():
 
 @pytest.fixture(scope="module")
 def executed():
-    nbclient = pytest.importorskip("nbclient")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GRU_DEMO_MODE", "static")
-    try:
-        nb = nbformat.read(CH3, as_version=4)
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                         allow_errors=False,
-                                         resources={"metadata": {"path": str(CH3.parent)}})
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        mp.undo()
-    print(f"ch3 executed in {seconds:.1f} s")
     # Target ≤ 90 s (aim 60 s) on 2 quiet cores; the bound leaves room for a loaded machine.
-    assert seconds < 240, f"chapter 3 took {seconds:.0f} s to execute"
-    return nb
+    return execute_chapter(CH3, name="chapter 3", bound=240, timeout=600)
 
 
 def test_runs_and_the_numbers_say_what_the_prose_says(executed):
