@@ -62,3 +62,28 @@ def master_solutions(master: Path) -> dict:
             if _DEFINES.match(src):
                 exec(compile(src, "<solution>", "exec"), ns)
     return ns
+
+
+def grade_solution_and_untouched(master: Path, student: Path, assignment: str, out: Path,
+                                 subs: Path, *, timeout: int = 120) -> tuple:
+    """Run ``python -m utils.grade`` on the master (every answer filled in) and on the
+    untouched student notebook, as two submissions; returns ``(process, reports)`` with the
+    ``results.json`` of each under ``"solution"`` and ``"untouched"``."""
+    import json
+    import subprocess
+    import sys
+
+    paths = {"solution": subs / "solution" / f"{assignment}.ipynb",
+             "untouched": subs / "untouched" / f"{assignment}.ipynb"}
+    for name, src in (("solution", master), ("untouched", student)):
+        paths[name].parent.mkdir()
+        paths[name].write_bytes(src.read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths.values()),
+                           "--out", str(out), "--timeout", str(timeout), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=900,
+                          cwd=Path(__file__).resolve().parents[1])
+    reports = {}
+    for report_dir in sorted(p for p in out.iterdir() if p.is_dir()):
+        data = json.loads((report_dir / "results.json").read_text())
+        reports[Path(data.get("extra_data", {}).get("submission", "")).parent.name] = data
+    return proc, reports

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import torch
 
 import utils.checks as checks
 from utils.checks import ch1
+from notebooks import grade_solution_and_untouched  # tests/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch1_exercises.ipynb"
@@ -363,21 +363,9 @@ def test_master_and_student_notebooks():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    subs = tmp_path_factory.mktemp("subs")
-    paths = {"solution": subs / "solution" / "ch1_exercises.ipynb",
-             "untouched": subs / "untouched" / "ch1_exercises.ipynb"}
-    for name, src in (("solution", MASTER), ("untouched", STUDENT)):
-        paths[name].parent.mkdir()
-        paths[name].write_bytes(src.read_bytes())
-    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths.values()),
-                           "--out", str(out), "--timeout", "120", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=900, cwd=ROOT)
-    reports = {}
-    for report_dir in sorted(p for p in out.iterdir() if p.is_dir()):
-        data = json.loads((report_dir / "results.json").read_text())
-        reports[Path(data.get("extra_data", {}).get("submission", "")).parent.name] = data
-    return proc, reports
+    return grade_solution_and_untouched(MASTER, STUDENT, "ch1_exercises",
+                                        tmp_path_factory.mktemp("reports"),
+                                        tmp_path_factory.mktemp("subs"), timeout=120)
 
 
 def test_batch_grader_gives_the_solution_full_marks(graded):

@@ -4,7 +4,6 @@ live and hold no solution, the master scores full marks and the untouched notebo
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ import nbformat
 import pytest
 
 from utils.checks import ch3
+from notebooks import grade_solution_and_untouched  # tests/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch3_exercises.ipynb"
@@ -54,21 +54,9 @@ def test_hints_carry_no_code():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    subs = tmp_path_factory.mktemp("subs")
-    paths = {"solution": subs / "solution" / "ch3_exercises.ipynb",
-             "untouched": subs / "untouched" / "ch3_exercises.ipynb"}
-    for name, src in (("solution", MASTER), ("untouched", STUDENT)):
-        paths[name].parent.mkdir()
-        paths[name].write_bytes(src.read_bytes())
-    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, paths.values()),
-                           "--out", str(out), "--timeout", "180", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=900, cwd=ROOT)
-    reports = {}
-    for report_dir in sorted(p for p in out.iterdir() if p.is_dir()):
-        data = json.loads((report_dir / "results.json").read_text())
-        reports[Path(data.get("extra_data", {}).get("submission", "")).parent.name] = data
-    return proc, reports
+    return grade_solution_and_untouched(MASTER, STUDENT, "ch3_exercises",
+                                        tmp_path_factory.mktemp("reports"),
+                                        tmp_path_factory.mktemp("subs"), timeout=180)
 
 
 def test_batch_grader_gives_the_solution_full_marks(graded):
