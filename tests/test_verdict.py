@@ -1,0 +1,107 @@
+"""utils.verdict: the one mechanism behind every seed comparison's sentence."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from utils.verdict import compare, compare_rates, spread, tally
+
+
+def test_interval_and_p_are_welchs():
+    a, b = [0.91, 0.88, 0.93, 0.90], [0.85, 0.86, 0.80]
+    v = compare("A", a, "B", b)
+    res = stats.ttest_ind(a, b, equal_var=False)
+    ci = res.confidence_interval(0.95)
+    assert v.diff == pytest.approx(np.mean(a) - np.mean(b), abs=1e-15)
+    assert (v.low, v.high, v.p) == pytest.approx((ci.low, ci.high, res.pvalue), rel=1e-12)
+
+
+def test_paired_uses_the_paired_test():
+    a, b = [1.0, 2.0, 3.0, 4.0], [0.9, 1.7, 2.95, 3.6]
+    v = compare("A", a, "B", b, paired=True)
+    res = stats.ttest_rel(a, b)
+    assert (v.low, v.high, v.p) == pytest.approx(
+        (res.confidence_interval().low, res.confidence_interval().high, res.pvalue))
+    with pytest.raises(ValueError, match="as many B runs as A runs"):
+        compare("A", a, "B", b[:3], paired=True)
+
+
+@pytest.mark.parametrize("higher_is_better, winner", [(True, "A"), (False, "B")])
+def test_direction_follows_the_metric(higher_is_better, winner):
+    v = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=higher_is_better,
+                metric="m", seeds=[0, 1, 2])
+    assert v.direction == winner and v.resolved
+    s = v.sentence()
+    assert s.startswith(f"{winner} scores") and "seeds 0–2" in s
+    assert f"every {winner} run beats every" in s
+
+
+def test_overlapping_runs_are_unresolved_and_say_which_way_they_lean():
+    v = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
+    assert v.direction == "unresolved" and v.low < 0 < v.high
+    assert "do not settle" in v.sentence() and "GRU's mean is higher" in v.sentence()
+    assert "comparable" not in v.sentence()
+
+
+def test_comparable_only_with_a_margin_that_holds_the_whole_interval():
+    a, b = [0.80, 0.81, 0.79, 0.80], [0.805, 0.80, 0.795, 0.80]
+    assert compare("A", a, "B", b).direction == "unresolved"
+    assert compare("A", a, "B", b, margin=0.05).direction == "comparable"
+    assert "±0.050" in compare("A", a, "B", b, margin=0.05).sentence()
+    wide = compare("A", [0.6, 0.9, 0.75], "B", [0.8, 0.7, 0.85], margin=0.05)
+    assert wide.direction == "unresolved"
+    with pytest.raises(ValueError, match="margin"):
+        compare("A", a, "B", b, margin=0)
+
+
+def test_one_run_per_side_is_never_decided():
+    v = compare("A", [1.0], "B", [0.0])
+    assert math.isnan(v.low) and v.direction == "unresolved"
+    assert "one run on a side" in v.sentence()
+
+
+def test_identical_constant_runs_and_separated_constant_runs():
+    same = compare("A", [1.0, 1.0], "B", [1.0, 1.0])
+    assert same.diff == 0 and same.direction == "unresolved"
+    apart = compare("A", [1.0, 1.0], "B", [0.5, 0.5])
+    assert apart.direction == "A" and apart.low == apart.high == 0.5
+
+
+@pytest.mark.parametrize("bad", [[], [1.0, float("nan")], [float("inf")]])
+def test_bad_values_name_the_side(bad):
+    with pytest.raises(ValueError, match="^GRU"):
+        compare("GRU", bad, "LSTM", [1.0, 2.0])
+
+
+def test_newcombe_interval_matches_the_published_example():
+    # Newcombe (1998), Stat. Med. 17:873, table II example (a): 56/70 vs 48/80,
+    # method 10 interval 0.0524 to 0.3339.
+    r = compare_rates("A", 56, 70, "B", 48, 80)
+    assert (r.low, r.high) == pytest.approx((0.0524, 0.3339), abs=5e-5)
+    assert r.p == pytest.approx(stats.fisher_exact([[56, 14], [48, 32]]).pvalue)
+    assert r.direction == "A" and "succeeds more often" in r.sentence()
+
+
+def test_rates_unresolved_and_bad_counts():
+    r = compare_rates("GRU", 1, 8, "RNN", 3, 8)
+    assert r.direction == "unresolved" and "do not settle" in r.sentence()
+    with pytest.raises(ValueError, match="RNN"):
+        compare_rates("GRU", 1, 8, "RNN", 9, 8)
+
+
+def test_tally_counts_decisions_and_lean():
+    c1 = compare("GRU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9])
+    c2 = compare("LSTM", [0.8, 0.7, 0.9], "GRU", [0.82, 0.75, 0.78])
+    c3 = compare("LSTM", [5.0, 5.1, 4.9], "GRU", [1.0, 1.1, 0.9])
+    t = tally([c1, c2, c3], "GRU")
+    assert t == {"for": 1, "against": 1, "comparable": 0, "unresolved": 1, "lean": 1,
+                 "total": 3}
+    with pytest.raises(ValueError, match="not a side"):
+        tally([c1], "RNN")
+
+
+def test_spread():
+    s = spread([1.0, 2.0, 3.0])
+    assert s == {"mean": 2.0, "std": 1.0, "min": 1.0, "max": 3.0, "n": 3}

@@ -1,0 +1,301 @@
+r"""One way to say which of two things is better, by how much, and how sure we are.
+
+Every comparison across seeds in the course goes through this module, so that a sentence in a
+chapter is generated from the data and never chosen by a fixed threshold::
+
+    from utils.verdict import compare, compare_rates
+    v = compare("GRU", gru_scores, "LSTM", lstm_scores, seeds=[0, 1, 2], metric="accuracy")
+    v.direction      # "GRU", "LSTM", "unresolved" or "comparable"
+    v.sentence()     # "GRU scores higher than LSTM on accuracy by 0.031 (95% interval ...)."
+
+:func:`compare` takes one score per seed for each side and uses Welch's *t* interval for the
+difference of the means (``scipy.stats.ttest_ind(equal_var=False)``; ``paired=True`` uses
+``ttest_rel`` for runs that share a seed-for-seed pairing). The direction is decided only
+when the interval excludes zero. "Comparable" is said only when the caller names a margin of
+practical indifference (in the metric's units) *and* the whole interval lies inside it; the
+sentence then states that margin. Otherwise an interval that straddles zero is "unresolved":
+the seeds do not settle it.
+
+:func:`compare_rates` does the same for success counts ("solved in 6 of 8 runs"): Fisher's
+exact test, Wilson intervals for each rate and Newcombe's interval for their difference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Comparison", "RateComparison", "compare", "compare_rates", "spread", "tally"]
+
+CONFIDENCE = 0.95
+
+
+def _values(name: str, values: Sequence[float]) -> np.ndarray:
+    a = np.asarray(values, dtype=float).ravel()
+    if a.size == 0:
+        raise ValueError(f"{name}: expected at least one value (one per seed), got none")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: expected finite values, got {a.tolist()}")
+    return a
+
+
+def _g(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant figures, without an exponent for everyday sizes."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if 1e-3 <= abs(x) < 1e5:
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+        return f"{x:.{decimals}f}"
+    return f"{x:.{digits}g}"
+
+
+def _seed_list(seeds: Sequence[int] | None) -> str:
+    if not seeds:
+        return ""
+    seeds = [int(s) for s in seeds]
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"seeds {seeds[0]}–{seeds[-1]}"
+    return "seeds " + ", ".join(map(str, seeds))
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation (ddof = 1; 0 for one value), min, max and count."""
+    a = _values("values", values)
+    return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if a.size > 1 else 0.0,
+            "min": float(a.min()), "max": float(a.max()), "n": int(a.size)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """``a`` against ``b`` over seeds; ``diff`` is ``mean_a − mean_b`` in the metric's units.
+
+    ``low``/``high``: the confidence interval of ``diff`` (NaN when a side has one value).
+    ``dominance``: the share of (a-seed, b-seed) pairs in which ``a`` is better (1: every
+    ``a`` seed beats every ``b`` seed; ties count one half).
+    """
+
+    a: str
+    b: str
+    values_a: tuple[float, ...]
+    values_b: tuple[float, ...]
+    diff: float
+    low: float
+    high: float
+    p: float
+    dominance: float
+    higher_is_better: bool
+    metric: str
+    margin: float | None
+    seeds: tuple[int, ...] | None
+    paired: bool
+    confidence: float = CONFIDENCE
+
+    @property
+    def mean_a(self) -> float:
+        return float(np.mean(self.values_a))
+
+    @property
+    def mean_b(self) -> float:
+        return float(np.mean(self.values_b))
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the interval excludes zero."""
+        return bool(self.low > 0 or self.high < 0)
+
+    @property
+    def leader(self) -> str:
+        """The side whose mean is better (``a`` on an exact tie of the means)."""
+        better_a = self.diff >= 0 if self.higher_is_better else self.diff <= 0
+        return self.a if better_a else self.b
+
+    @property
+    def direction(self) -> str:
+        """The better side's name when the interval excludes zero; ``"comparable"`` when a
+        margin was given and the interval lies inside it; otherwise ``"unresolved"``."""
+        if self.resolved:
+            return self.leader
+        if self.margin is not None and -self.margin < self.low and self.high < self.margin:
+            return "comparable"
+        return "unresolved"
+
+    def interval(self, digits: int = 2) -> str:
+        level = f"{100 * self.confidence:g}%"
+        if math.isnan(self.low):
+            return "no interval: one run on a side"
+        return f"{level} interval {_g(self.low, digits)} to {_g(self.high, digits)}"
+
+    def sentence(self, digits: int = 2) -> str:
+        """The verdict as one sentence, direction first, with the interval and the seeds."""
+        where = f" on {self.metric}" if self.metric else ""
+        test = "paired t-test" if self.paired else "Welch's t-test"
+        evidence = "; ".join(x for x in (f"{test} p = {_g(self.p, 2)}",
+                                         _seed_list(self.seeds)) if x)
+        d = self.direction
+        if d in (self.a, self.b):
+            other = self.b if d == self.a else self.a
+            mine, theirs = ((self.mean_a, self.mean_b) if d == self.a
+                            else (self.mean_b, self.mean_a))
+            verb = "scores higher than" if self.higher_is_better else "scores lower than"
+            every = ""
+            if self.dominance in (0.0, 1.0) and min(len(self.values_a),
+                                                    len(self.values_b)) > 1:
+                every = f", and every {d} run beats every {other} run"
+            return (f"{d} {verb} {other}{where} by {_g(abs(self.diff), digits)} "
+                    f"({_g(mine, digits + 1)} vs {_g(theirs, digits + 1)}; "
+                    f"{self.interval(digits)}; {evidence}){every}.")
+        if d == "comparable":
+            return (f"{self.a} and {self.b} are comparable{where}: their difference, "
+                    f"{_g(self.diff, digits)} ({self.interval(digits)}; {evidence}), lies "
+                    f"within ±{_g(self.margin, digits)}, the margin that matters here.")
+        lean = (f"{self.leader}'s mean is {'higher' if self.higher_is_better else 'lower'}"
+                f" by {_g(abs(self.diff), digits)}" if self.diff != 0
+                else "the means are equal")
+        why = ("one run on a side gives no spread to judge by" if math.isnan(self.low)
+               else f"the {self.interval(digits)} includes zero")
+        return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
+                f"{lean}, but {why} ({evidence}).")
+
+    def row(self, digits: int = 3) -> dict[str, Any]:
+        """A table row: the two means, the difference with its interval, p and the verdict."""
+        return {self.a: _g(self.mean_a, digits), self.b: _g(self.mean_b, digits),
+                "difference": _g(self.diff, digits),
+                "interval": ("–" if math.isnan(self.low) else
+                             f"{_g(self.low, digits - 1)} to {_g(self.high, digits - 1)}"),
+                "p": _g(self.p, 2), "verdict": self.direction}
+
+
+def compare(a: str, values_a: Sequence[float], b: str, values_b: Sequence[float], *,
+            higher_is_better: bool = True, metric: str = "", margin: float | None = None,
+            seeds: Sequence[int] | None = None, paired: bool = False,
+            confidence: float = CONFIDENCE) -> Comparison:
+    """Compare ``a`` and ``b`` from one score per seed each (see the module docstring).
+
+    ``margin``: a difference too small to matter, in the metric's units, chosen *before*
+    looking at the data; only then can the verdict be ``"comparable"``. ``paired=True``
+    needs the same number of runs on both sides, seed for seed.
+    """
+    xa, xb = _values(a, values_a), _values(b, values_b)
+    if paired and xa.size != xb.size:
+        raise ValueError(f"paired=True needs as many {b} runs as {a} runs: "
+                         f"got {xa.size} and {xb.size}")
+    if margin is not None and not margin > 0:
+        raise ValueError(f"margin: expected a positive number, got {margin}")
+    diff = float(xa.mean() - xb.mean())
+    scale = max(float(np.abs(xa).max()), float(np.abs(xb).max()), 1e-300)
+    if abs(diff) <= 1e-12 * scale:  # equal up to rounding in the means
+        diff = 0.0
+    low = high = p = float("nan")
+    if paired and xa.size > 1:
+        d = xa - xb
+        if np.all(d == d[0]):  # no spread at all: the interval is the point
+            low = high = float(d[0])
+            p = 1.0 if d[0] == 0 else 0.0
+        else:
+            res = stats.ttest_rel(xa, xb)
+            ci = res.confidence_interval(confidence)
+            low, high, p = float(ci.low), float(ci.high), float(res.pvalue)
+    elif not paired and xa.size > 1 and xb.size > 1:
+        if xa.std() == 0 and xb.std() == 0:
+            low = high = diff
+            p = 1.0 if diff == 0 else 0.0
+        else:
+            res = stats.ttest_ind(xa, xb, equal_var=False)
+            ci = res.confidence_interval(confidence)
+            low, high, p = float(ci.low), float(ci.high), float(res.pvalue)
+    sign = 1.0 if higher_is_better else -1.0
+    wins = np.sign(sign * (xa[:, None] - xb[None, :]))
+    dominance = float(np.mean((wins + 1) / 2))
+    return Comparison(a, b, tuple(map(float, xa)), tuple(map(float, xb)), diff, low, high, p,
+                      dominance, higher_is_better, metric, margin,
+                      tuple(int(s) for s in seeds) if seeds is not None else None, paired,
+                      confidence)
+
+
+def _wilson(k: int, n: int, confidence: float) -> tuple[float, float]:
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+@dataclasses.dataclass(frozen=True)
+class RateComparison:
+    """Success counts ``k_a / n_a`` against ``k_b / n_b``: Fisher's exact test, Wilson
+    intervals per side, Newcombe's interval (method 10) for the difference of the rates."""
+
+    a: str
+    b: str
+    k_a: int
+    n_a: int
+    k_b: int
+    n_b: int
+    low: float
+    high: float
+    p: float
+    what: str = "runs"
+    confidence: float = CONFIDENCE
+
+    @property
+    def diff(self) -> float:
+        return self.k_a / self.n_a - self.k_b / self.n_b
+
+    @property
+    def direction(self) -> str:
+        if self.low > 0:
+            return self.a
+        if self.high < 0:
+            return self.b
+        return "unresolved"
+
+    def sentence(self) -> str:
+        level = f"{100 * self.confidence:g}%"
+        counts = (f"{self.a} {self.k_a}/{self.n_a} {self.what}, "
+                  f"{self.b} {self.k_b}/{self.n_b}")
+        interval = (f"{level} interval of the difference {100 * self.low:+.0f} to "
+                    f"{100 * self.high:+.0f} points; Fisher's exact test p = {_g(self.p, 2)}")
+        if self.direction == "unresolved":
+            return f"These runs do not settle which succeeds more often ({counts}; {interval})."
+        other = self.b if self.direction == self.a else self.a
+        return f"{self.direction} succeeds more often than {other} ({counts}; {interval})."
+
+
+def compare_rates(a: str, k_a: int, n_a: int, b: str, k_b: int, n_b: int, *,
+                  what: str = "runs", confidence: float = CONFIDENCE) -> RateComparison:
+    """Compare two success rates, e.g. runs that solved a task out of runs made."""
+    for name, k, n in ((a, k_a, n_a), (b, k_b, n_b)):
+        if not (isinstance(k, (int, np.integer)) and isinstance(n, (int, np.integer))
+                and 0 <= k <= n and n > 0):
+            raise ValueError(f"{name}: expected whole counts with 0 <= successes <= runs and "
+                             f"runs > 0, got {k} of {n}")
+    la, ua = _wilson(int(k_a), int(n_a), confidence)
+    lb, ub = _wilson(int(k_b), int(n_b), confidence)
+    pa, pb = k_a / n_a, k_b / n_b
+    d = pa - pb
+    low = d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
+    high = d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+    p = float(stats.fisher_exact([[k_a, n_a - k_a], [k_b, n_b - k_b]]).pvalue)
+    return RateComparison(a, b, int(k_a), int(n_a), int(k_b), int(n_b), float(low),
+                          float(high), p, what, confidence)
+
+
+def tally(comparisons: Sequence[Comparison], side: str) -> dict[str, int]:
+    """How a set of comparisons involving ``side`` fall: decided for it, decided against it,
+    comparable, unresolved, and in how many its mean is the better one (the lean)."""
+    out = {"for": 0, "against": 0, "comparable": 0, "unresolved": 0, "lean": 0,
+           "total": len(comparisons)}
+    for c in comparisons:
+        if side not in (c.a, c.b):
+            raise ValueError(f"{side!r} is not a side of the comparison {c.a} vs {c.b}")
+        d = c.direction
+        if d == side:
+            out["for"] += 1
+        elif d in (c.a, c.b):
+            out["against"] += 1
+        else:
+            out[d] += 1
+        out["lean"] += c.leader == side and c.diff != 0
+    return out
