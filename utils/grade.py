@@ -121,14 +121,33 @@ def identify(nb: Any, path: Path, default: str | None) -> str | None:
 
 def code_cells(nb: Any) -> list[str]:
     """Sources of the code cells to run, without otter's init/check/export cells."""
-    cells = []
-    for c in nb.get("cells", []):
-        if not isinstance(c, dict) or c.get("cell_type") != "code":
+    return [src for src, _ in labelled_code_cells(nb)]
+
+
+def _heading(markdown: str) -> str | None:
+    """The last Markdown heading in ``markdown`` ("Exercise 2.1: both gates"), if any."""
+    found = re.findall(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", markdown, re.M)
+    return found[-1].strip() if found else None
+
+
+def labelled_code_cells(nb: Any) -> list[tuple[str, str]]:
+    """The code cells to run (as :func:`code_cells`), each with how the learner finds it in
+    Jupyter: its position among all the notebook's cells, counted from 1 as the notebook
+    shows them, and the heading it sits under (``cell 12, under "Exercise 2.1: both gates"``).
+    """
+    cells, heading = [], None
+    for position, c in enumerate(nb.get("cells", []), start=1):
+        if not isinstance(c, dict):
             continue
         src = c.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
-        if not _OTTER_CELL.match(src):
-            cells.append(src)
+        if c.get("cell_type") == "markdown":
+            heading = _heading(src) or heading
+            continue
+        if c.get("cell_type") != "code" or _OTTER_CELL.match(src):
+            continue
+        label = f"cell {position}" + (f', under "{heading[:80]}"' if heading else "")
+        cells.append((src, label))
     return cells
 
 
@@ -212,12 +231,19 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------
 # Sandbox
 
-REPO = Path(__file__).resolve().parents[1]
-# Course files the submission may import at grading time, copied verbatim into the runtime:
-# they hold no reference, no solution and no probe outputs (prose helpers, stdlib only).
-RUNTIME_FILES = ("utils/report.py",)
+PACKAGE = Path(__file__).resolve().parent  # the course package, ``utils/``
+# The checkout this grader runs from, if any (a regular install has none: then the parent
+# is ``site-packages``, full of third-party packages the submission needs).
+REPO: Path | None = (PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists()
+                     or (PACKAGE.parent / ".git").exists() else None)
+# The answer key: these parts of the package never enter the sandbox (the checkers' probes,
+# references and known mistakes; the otter tests; the grader itself). Every other course
+# module (the cells, budget, params, conventions, ...) is public: the learner reads it in the
+# chapters, and may import it to compare while debugging. The sandbox gets a copy of those,
+# so that an honest import works as in the notebook, and the reference tracer
+# (:func:`utils.checks.core.capture`) runs there as in ``grader.check``.
+ANSWER_KEY = ("checks", "grading", "otter_tests", "grade.py")
 # What the student notebooks import from ``utils.checks`` while being graded: stand-ins.
-_STUB_UTILS = '"""Grading-time stand-in for the course package: no reference, no solutions."""\n'
 _STUB_CHECKS = '''"""Grading-time stand-in for ``utils.checks``: the batch grader checks the
 answers itself, in another process, so nothing here knows a question, a probe or an answer."""
 
@@ -302,12 +328,29 @@ def _no_network_prefix() -> tuple[str, ...]:
     return ("unshare", "-n") if _sandbox_mode() != "none" else ()
 
 
+def _course_parts(pkg: Path) -> set[Path]:
+    """What to hide for the course package at ``pkg``: its whole checkout when it is one
+    (``pyproject.toml`` or ``.git`` next to it); in ``site-packages`` (a regular or
+    ``--user`` install) only the package and its install metadata, never the directory
+    itself, which holds the third-party packages the submission needs."""
+    parent = pkg.parent
+    if (parent / "pyproject.toml").exists() or (parent / ".git").exists():
+        return {parent}
+    found = {pkg}
+    for entry in parent.glob("gru_course-*"):  # gru_course-1.0.dist-info, .egg-info
+        found.add(entry)
+    for entry in parent.glob("__editable__*gru_course*"):  # an editable install's finder
+        found.add(entry)
+    return found
+
+
 @lru_cache(maxsize=1)
 def _course_roots() -> tuple[Path, ...]:
-    """Where the course's code lives on this machine: the repository this grader runs from,
-    and wherever the interpreter would import ``utils`` from without PYTHONPATH (an
-    editable install maps it to a checkout; a regular install puts it in site-packages)."""
-    roots = {REPO}
+    """Where the course's code lives on this machine (see :func:`_course_parts`): the package
+    this grader runs from, and wherever the interpreter would import ``utils`` from without
+    PYTHONPATH (an editable install maps it to a checkout; a regular install puts it in
+    site-packages)."""
+    roots = _course_parts(PACKAGE)
     try:
         proc = subprocess.run(
             [sys.executable, "-I", "-c", "import importlib.util as u, json; "
@@ -318,10 +361,7 @@ def _course_roots() -> tuple[Path, ...]:
     except (OSError, ValueError, subprocess.SubprocessError):
         found = []
     for loc in found:
-        pkg = Path(loc).resolve()
-        checkout = pkg.parent
-        is_checkout = (checkout / "pyproject.toml").exists() or (checkout / ".git").exists()
-        roots.add(checkout if is_checkout else pkg)
+        roots |= _course_parts(Path(loc).resolve())
     return tuple(sorted(roots))
 
 
@@ -406,16 +446,27 @@ def _sandbox_command(runtime: Path, hide: list[Path],
     return py
 
 
+def _public_modules() -> dict[str, str]:
+    """The course package without its answer key (:data:`ANSWER_KEY`): relative path →
+    text, Python files only (``__init__.py`` of ``utils`` included)."""
+    files = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ANSWER_KEY or "__pycache__" in rel.parts:
+            continue
+        files["utils/" + rel.as_posix()] = path.read_text("utf-8")
+    return files
+
+
 def _build_runtime(runtime: Path, uid: int | None, path: list[str],
                    binds: list[tuple[str, Path]] = ()) -> None:
-    """The runtime directory: stub ``utils`` (+ :data:`RUNTIME_FILES`), the runner and the
-    checker framework as package ``_gru_sandbox``, and the boot script."""
-    files = {"utils/__init__.py": _STUB_UTILS, "utils/checks/__init__.py": _STUB_CHECKS,
+    """The runtime directory: the public course modules as package ``utils`` (with a stub
+    ``utils.checks``), the runner and the checker framework as package ``_gru_sandbox``, and
+    the boot script."""
+    files = {**_public_modules(), "utils/checks/__init__.py": _STUB_CHECKS,
              "_gru_sandbox/__init__.py": "",
-             "_gru_sandbox/core.py": (REPO / "utils/checks/core.py").read_text("utf-8"),
-             "_gru_sandbox/runner.py": (REPO / "utils/grading/runner.py").read_text("utf-8")}
-    for rel in RUNTIME_FILES:
-        files[rel] = (REPO / rel).read_text("utf-8")
+             "_gru_sandbox/core.py": (PACKAGE / "checks/core.py").read_text("utf-8"),
+             "_gru_sandbox/runner.py": (PACKAGE / "grading/runner.py").read_text("utf-8")}
     files["boot.py"] = _BOOT.format(runtime=str(runtime), path=path, uid=uid,
                                     binds=[(src, str(a)) for src, a in binds],
                                     nproc=SANDBOX_NPROC)
@@ -570,8 +621,15 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         return _zero_report(path, None, "unknown assignment",
                             "could not tell which assignment this is; pass --assignment.")
     qs = questions(assignment)
-    cells = code_cells(nb)
+    labelled = labelled_code_cells(nb)
+    cells = [src for src, _ in labelled]
+    labels = [label for _, label in labelled]
     flags = static_flags(cells, [q.func_name for q in qs])
+
+    def where(idx: Any) -> str:
+        return labels[idx] if isinstance(idx, int) and 0 <= idx < len(labels) else \
+            f"code cell {idx}"
+
 
     job_dir = Path(tempfile.mkdtemp(prefix="gru-grade-"))
     try:
@@ -593,26 +651,31 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
     ended = {e.get("index"): e for e in events if e.get("event") == "cell_end"}
     for idx, e in sorted(ended.items(), key=lambda kv: kv[0] if isinstance(kv[0], int) else 0):
         if e.get("timeout"):
-            notes.append(f"code cell {idx} ran out of time and was interrupted.")
+            notes.append(f"{where(idx)} ran out of time and was interrupted.")
         elif e.get("error"):
-            notes.append(f"code cell {idx} raised {str(e['error'])[:200]}")
+            notes.append(f"{where(idx)} raised {str(e['error'])[:200]}")
     done = any(e.get("event") == "done" for e in events)
     status = "graded"
     if timed_out:
         status = "timeout"
         notes.append(f"grading stopped at the {timeout:.0f} s limit"
-                     + (f" while running code cell {started[-1]}" if started and
+                     + (f" while running {where(started[-1])}" if started and
                         started[-1] not in ended else "") + ".")
+    elif not any(e.get("event") == "start" for e in events):
+        # no submitted code ran: the sandbox itself failed (it cannot import NumPy or
+        # IPython, the runner did not start, ...). Not the learner's fault: a grader error.
+        status = "grader error"
+        notes.insert(0, f"grader error: the sandbox did not start (exit code {code}), so no "
+                     "code of the submission ran: " + (stderr_tail[-600:].strip()
+                                                       or "no error output"))
     elif not done:
         status = "crashed"
-        where = (f" while running code cell {started[-1]}" if started and
-                 started[-1] not in ended else "")
-        notes.append(f"the notebook ended the grading process{where} (exit code {code}; "
+        at = (f" while running {where(started[-1])}" if started and
+              started[-1] not in ended else "")
+        notes.append(f"the notebook ended the grading process{at} (exit code {code}; "
                      "sys.exit in a loop, os._exit, or out of memory?).")
         if "MemoryError" in stderr_tail:
             notes.append("the process ran out of memory.")
-        if not any(e.get("event") == "start" for e in events):  # the sandbox itself failed
-            notes.append("the grading process did not start: " + stderr_tail[-600:].strip())
     answered: dict[Any, Any] = {}
     for e in events:
         if e.get("event") == "question":
@@ -626,7 +689,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
             if not isinstance(levels, dict) or level not in levels:
                 reason = {"timeout": "grading ran out of time before this question",
                           "crashed": "the notebook ended the grading process before this "
-                                     "question"}.get(status, "no result for this question")
+                                     "question",
+                          "grader error": "the grader failed before this question (not the "
+                                          "submission's fault; see the notes)"}.get(
+                    status, "no result for this question")
                 verdicts.append(Verdict(0.0, float(q.points[level]),
                                         f"❌ {q.name} ({q.func_name}): {reason}.", status))
                 continue
@@ -641,11 +707,11 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         for lv, v in zip(q.points, verdicts):
             by_message.setdefault(v.message, []).append(lv)
         messages = [f"[{', '.join(lvs)}] {msg}" for msg, lvs in by_message.items()]
-        if q.func_name in flags:  # a remark, never a deduction: the run decides the points
-            messages.append(f"Note: the answer's code names the reference implementation "
-                            f"({flags[q.func_name]}); the course's modules cannot be "
-                            "imported while grading, and the points above come from what "
-                            "the function returned.")
+        if q.func_name in flags:  # a remark for the instructor, never a deduction
+            notes.append(f"{q.name}: the answer's code names a reference implementation "
+                         f"({flags[q.func_name]}); the points come from what the function "
+                         "returned (a returned reference output is flagged in the "
+                         "question's result).")
         tests.append({"name": q.name, "score": score, "max_score": q.max_points,
                       "output": "\n".join(messages)})
     seed = hidden_seed()
@@ -701,10 +767,22 @@ def safe_name(path: Path) -> str:
 
 
 def _out_names(paths: list[Path]) -> list[str]:
-    """Distinct, safe report directory names (case-insensitively distinct)."""
+    """Distinct, safe report directory names (case-insensitively distinct), named after the
+    submissions' paths: the last folders of each path, as many as it takes to tell them apart
+    (the same number for every submission), each part made safe by :func:`safe_name`.
+    ``submissions/alice/ch3_exercises.ipynb`` and ``submissions/bob/ch3_exercises.ipynb``
+    give ``alice/ch3_exercises`` and ``bob/ch3_exercises``; files in one folder give their
+    own names. Paths that differ only in characters :func:`safe_name` replaces get ``-2``..."""
+    full = [[safe_name(Path(part)) for part in p.resolve().parent.parts[1:]] + [safe_name(p)]
+            for p in paths]
+    depth = max((len(parts) for parts in full), default=1)
+    keep = 1
+    while keep < depth and len({"/".join(parts[-keep:]).lower() for parts in full}) < len(
+            {str(p.resolve()) for p in paths}):
+        keep += 1
     names, used = [], set()
-    for p in paths:
-        stem, k = safe_name(p), 2
+    for parts in full:
+        stem, k = "/".join(parts[-keep:]), 2
         name = stem
         while name.lower() in used:
             name, k = f"{stem}-{k}", k + 1
@@ -716,7 +794,8 @@ def _out_names(paths: list[Path]) -> list[str]:
 def _inside(out: Path, name: str) -> Path:
     """``out / name``, refusing anything that would land outside ``out``."""
     target = (out / name).resolve()
-    if target.parent != out.resolve():
+    if out.resolve() not in target.parents or any(
+            part in ("", ".", "..") for part in name.split("/")):
         raise ValueError(f"report name {name!r} escapes {out}")
     return target
 

@@ -45,10 +45,13 @@ PRECISION_PREFIX = "Right to float32 precision only"
 _COURSE_IMPORT = re.compile(r"No module named '(utils[\w.]*)'|cannot import name '\w+' from "
                             r"'(utils[\w.]*)'|module '(utils[\w.]*)' has no attribute")
 
-# The course package's directory. In the batch grader's sandbox this file runs as a copy
-# outside the course package, where no course reference exists: nothing matches there.
-_UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-              if __name__.startswith("utils.") else "\0")
+# The course package's directory. In the batch grader's sandbox this file runs as a copy,
+# ``_gru_sandbox/core.py``, next to the copy of the public course modules (``utils/``, without
+# the answer key): calls into those are traced there as in the notebook.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_UTILS_DIR = (os.path.dirname(_HERE) + os.sep if __name__.startswith("utils.") else
+              os.path.join(os.path.dirname(_HERE), "utils") + os.sep
+              if __name__.startswith("_gru_sandbox.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 # Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
@@ -225,12 +228,28 @@ def _numeric_parts(value: Any, depth: int = 0) -> list[np.ndarray]:
     return []
 
 
+def _same_number(result: Any, returned: Sequence[Any]) -> bool:
+    """Whether ``result`` (or an item of it) is the very Python number object a reference
+    call returned (``return hidden_for_budget(...)``). Equal values prove nothing for whole
+    numbers (an honest count equals the reference's), the object's identity does; CPython
+    shares the objects of the small ints -5..256, so those are never taken as evidence."""
+    items = list(result[:16]) if isinstance(result, (tuple, list)) else [result]
+    for item in items:
+        if isinstance(item, numbers.Number) and not isinstance(item, bool) and not (
+                isinstance(item, int) and -5 <= item <= 256):
+            if any(item is r for r in returned):
+                return True
+    return False
+
+
 def _comes_from(result: Any, returned: Sequence[Any]) -> bool:
     """Whether an array of ``result`` is, bit for bit (after widening, e.g. float32 →
     float64), an array a reference call returned. An answer computed separately, even if
     right, differs in the last bits almost always (another order of operations, another
     precision), so a learner who compares with the reference while debugging keeps the
     points."""
+    if _same_number(result, returned):
+        return True
     refs = [r for v in returned for r in _numeric_parts(v) if r.size]
     for part in _numeric_parts(result):
         for r in refs:
