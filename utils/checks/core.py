@@ -212,9 +212,11 @@ class _ReferenceTracer:
 
 
 def _numeric_parts(value: Any, depth: int = 0) -> list[np.ndarray]:
-    """The numeric arrays inside ``value`` (arrays, tensors, tuples/lists of them)."""
+    """The numeric arrays inside ``value`` (arrays, tensors, tuples/lists/dicts of them)."""
     if depth > 3:
         return []
+    if isinstance(value, dict):  # utils.budget.concat_to_torch returns a dict of arrays
+        value = list(value.values())
     if isinstance(value, (tuple, list)):
         return [a for v in value[:16] for a in _numeric_parts(v, depth + 1)]
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
