@@ -52,8 +52,15 @@ CASES = (
          "from utils.budget import concat_to_torch as _course_concat\n"
          "\n"
          "def concat_to_torch(W, b, hidden_size):\n"
-         "    d = _course_concat(W, b, hidden_size)\n"
+         "    d = _course_concat(W, b, int(hidden_size))\n"
          "    return d['weight_ih'], d['weight_hh'], d['bias_ih'], d['bias_hh']\n",
+         0, "calls the reference implementation"),
+    Case("returns a reference's output (hidden_for_budget)", "ch4_exercises", "q4_3",
+         "from utils.budget import hidden_for_budget, param_count_as\n"
+         "\n"
+         "def gru_hidden_for_lstm_budget(input_size, lstm_hidden):\n"
+         "    i, h = int(input_size), int(lstm_hidden)\n"
+         "    return hidden_for_budget('gru', i, param_count_as('lstm', i, h))\n",
          0, "calls the reference implementation"),
     Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_4",
          "from utils.budget import param_count_as\n" + SOLUTION, 2, None,

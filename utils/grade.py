@@ -170,14 +170,19 @@ def _referenced_names(node: ast.AST, own: frozenset[str] = frozenset()) -> set[s
     return names
 
 
-def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
+def static_flags(cells: list[str], func_names: list[str],
+                 modules: tuple[str, ...] | None = None,
+                 names: set[str] | None = None) -> dict[str, str]:
     """Answer functions whose code (or a notebook function they call) names a reference.
 
     Looks for names from :data:`_FORBIDDEN_NAMES` and aliases bound by importing
     :data:`_FORBIDDEN_MODULES` anywhere in the notebook; a name the learner defines
     (a helper called ``gru_cell``) and text in strings or comments do not count. This is a
     remark for the report only: points come from what the function returns when run.
+    ``modules`` and ``names`` replace those two lists (:func:`answer_key_flags`).
     """
+    modules = _FORBIDDEN_MODULES if modules is None else modules
+    names = _FORBIDDEN_NAMES if names is None else names
     defs: dict[str, ast.AST] = {}
     aliases: set[str] = set()
     own: set[str] = set()
@@ -199,15 +204,14 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
                 own.add(n.id)
     for tree in trees:
         for n in ast.walk(tree):
-            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith(
-                    _FORBIDDEN_MODULES):
+            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith(modules):
                 aliases.update(a.asname or a.name for a in n.names)
             if isinstance(n, ast.Import):
                 for a in n.names:
-                    if a.name.startswith(_FORBIDDEN_MODULES):
+                    if a.name.startswith(modules):
                         aliases.add(a.asname or a.name.split(".")[0])
             if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Name)) \
-                    and _referenced_names(n.value, frozenset(own)) & _FORBIDDEN_NAMES:
+                    and _referenced_names(n.value, frozenset(own)) & names:
                 aliases.update(t.id for t in n.targets if isinstance(t, ast.Name))
     learner = frozenset(own - aliases)
     flags = {}
@@ -221,11 +225,22 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
                 continue
             seen.add(name)
             refs = _referenced_names(defs[name], learner)
-            hits |= (refs & _FORBIDDEN_NAMES) | (refs & aliases)
+            hits |= (refs & names) | (refs & aliases)
             todo += [r for r in _referenced_names(defs[name]) if r in defs and r not in seen]
         if hits:
             flags[func] = ", ".join(sorted(hits))
     return flags
+
+
+# The answer key's modules (:data:`ANSWER_KEY`): out of the submission's reach while grading.
+_ANSWER_KEY_MODULES = ("utils.checks.", "utils.grading", "utils.grade", "utils.otter_tests")
+
+
+def answer_key_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
+    """Answer functions whose code uses something imported from the answer key
+    (``from utils.checks.ch2 import gate``): that import fails while grading, so the
+    question's result says why (:func:`static_flags` with the answer key's modules)."""
+    return static_flags(cells, func_names, _ANSWER_KEY_MODULES, set())
 
 
 # ----------------------------------------------------------------------------------------
@@ -625,6 +640,7 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
     cells = [src for src, _ in labelled]
     labels = [label for _, label in labelled]
     flags = static_flags(cells, [q.func_name for q in qs])
+    key_flags = answer_key_flags(cells, [q.func_name for q in qs])
 
     def where(idx: Any) -> str:
         return labels[idx] if isinstance(idx, int) and 0 <= idx < len(labels) else \
@@ -707,6 +723,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         for lv, v in zip(q.points, verdicts):
             by_message.setdefault(v.message, []).append(lv)
         messages = [f"[{', '.join(lvs)}] {msg}" for msg, lvs in by_message.items()]
+        if q.func_name in key_flags and score < q.max_points:
+            messages.append(f"Note: the answer's code uses the grader's answer key "
+                            f"({key_flags[q.func_name]}: the reference implementation and the "
+                            "probes), which is out of reach while grading.")
         if q.func_name in flags:  # a remark for the instructor, never a deduction
             notes.append(f"{q.name}: the answer's code names a reference implementation "
                          f"({flags[q.func_name]}); the points come from what the function "

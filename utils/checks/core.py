@@ -40,8 +40,8 @@ MAX_WARNINGS = 5
 # are right and the arithmetic ran in float32; the feedback says so instead of naming a term.
 FLOAT32_TOL = 1e-5
 PRECISION_PREFIX = "Right to float32 precision only"
-# An error whose message names a course module: the answer imports the reference, which the
-# batch grader does not make importable.
+# An error whose message names a course module: the answer imports the grader's answer key
+# (``utils.checks.ch2``, ...), which the batch grader does not make importable.
 _COURSE_IMPORT = re.compile(r"No module named '(utils[\w.]*)'|cannot import name '\w+' from "
                             r"'(utils[\w.]*)'|module '(utils[\w.]*)' has no attribute")
 
@@ -179,9 +179,12 @@ class _ReferenceTracer:
     one of them (demonstrable reference use) or merely computed next to one (a note).
     """
 
-    def __init__(self, ignore: frozenset = frozenset()) -> None:
+    def __init__(self, ignore: frozenset = frozenset(), lines: Any = None) -> None:
         self.hits: list[str] = []
         self.returns: list[Any] = []  # values returned by the outermost reference frames
+        # the last of them, and the learner's line count (``lines``: a _LineCounter) then
+        self.last: tuple[Any, int] | None = None
+        self.lines = lines
         self.native = False  # a direct call into PyTorch's fused GRU kernel
         self.ignore = ignore  # the checker's own code objects called during the call
         self._running: dict[int, list[Any]] = {}  # per thread: outermost reference frames
@@ -205,6 +208,7 @@ class _ReferenceTracer:
                 self._open.pop()
                 if len(self.returns) < 64:
                     self.returns.append(arg)
+                self.last = (arg, self.lines.lines if self.lines is not None else -1)
         elif (event == "c_call" and not self._open
               and getattr(arg, "__name__", "") in _FORBIDDEN_BUILTINS):
             self.hits.append(f"torch:{arg.__name__}")
@@ -343,8 +347,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             if len(noted) < MAX_WARNINGS:
                 noted.setdefault(f"{category.__name__}: {message}"[:200])
 
-        tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
         counter = _LineCounter()
+        tracer = _ReferenceTracer(ignore=frozenset({note.__code__}), lines=counter)
         previous, previous_trace = sys.getprofile(), sys.gettrace()
         previous_threads = threading.getprofile()
         threading.setprofile(tracer)  # threads the answer starts are traced too
@@ -373,7 +377,12 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             hits = list(dict.fromkeys(tracer.hits))  # first calls first, no repeats
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
             called = ", ".join(hits[:3]) + more
-            if tracer.native or _comes_from(result, tracer.returns):
+            # ``return hidden_for_budget(...)``: the answer is the very object the last
+            # reference call returned, and no line of the learner's ran since (an honest
+            # ``assert mine == reference(...)`` runs ``return mine`` after it)
+            direct = (tracer.last is not None and result is tracer.last[0] and counted >= 0
+                      and counted == tracer.last[1])
+            if tracer.native or direct or _comes_from(result, tracer.returns):
                 outcomes.append(Outcome("reference_call", detail=called))
                 continue
             notes = (f"your function called {called}, but its answer does not come from "
@@ -657,10 +666,10 @@ class Question:
                 found = _COURSE_IMPORT.search(o.detail)
                 if found:
                     module = next(g for g in found.groups() if g)
-                    return fail(f"your function imports the course module `{module}`, which "
-                                "answers cannot use while grading: the course's reference "
-                                f"implementations are out of their reach ({o.detail}). Write "
-                                "the computation yourself with NumPy.")
+                    return fail(f"your function imports `{module}`, part of the grader's "
+                                "answer key, which answers cannot use while grading: its "
+                                "reference implementations are out of their reach "
+                                f"({o.detail}). Write the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
         # the value failures name the isolated terms; float32-level differences come last.
