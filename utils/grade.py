@@ -6,20 +6,24 @@
 For each submission: identify the assignment (notebook metadata, then cell contents, then the
 file name), run its code cells and the grader's probes in a sandboxed subprocess
 (:mod:`utils.grading.runner`: own session, wall-clock limit, ``RLIMIT_AS`` memory limit,
-``RLIMIT_FSIZE``, an empty working directory, an import path without the course — a stub
-``utils`` instead — and, when run as root, own mount/network/PID namespaces with the course,
-the submissions and the reports hidden and a user of its own), bring the outcomes back as JSON
-data and run each question's ``diagnose`` here, in the grader's process. The hidden probes are
-drawn from a fresh seed per run (``--seed`` reproduces one), recorded in every report. A
-static scan of the answer functions adds a note when they name a reference implementation;
-points come only from what the functions return.
+``RLIMIT_FSIZE``, an empty working directory, an import path with the third-party packages
+and a copy of the public course modules but not the answer key (:data:`ANSWER_KEY`; a stub
+``utils.checks`` instead) and, when run as root, own mount/network/PID namespaces with the
+course, the submissions and the reports hidden and a user of its own), bring the outcomes
+back as JSON data and run each question's ``diagnose`` here, in the grader's process. The
+sandbox traces calls into the public modules as ``grader.check`` does, so an answer that
+imports one to compare keeps its points and one that returns its output loses them, in both
+alike. The hidden probes are drawn from a fresh seed per run (``--seed`` reproduces one),
+recorded in every report. A static scan of the answer functions adds a note when they name a
+reference implementation; points come only from what the functions return.
 
 Writes ``DIR/<name>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
 ``{name, score, max_score, output}``), ``DIR/<name>/summary.txt`` and ``DIR/summary.csv``
-(``<name>``: the submission's file name, sanitised). Every question of the assignment appears
-in every report, with its points and a reason. Exit status 0 when every submission got a
-report (a zero score is a report), 1 when the grader itself could not run, 2 for a usage
-error. The trust model: ``exercises/README.md``.
+(``<name>``: named after the submission's path, ``alice/ch3_exercises``, see
+:func:`_out_names`). Every question of the assignment appears in every report, with its
+points and a reason. Exit status 0 when every submission got a report (a zero score, or a
+submission that crashed, is a report), 1 when the grader itself failed (its sandbox did not
+start, for one), 2 for a usage error. The trust model: ``exercises/README.md``.
 """
 
 from __future__ import annotations
@@ -413,16 +417,36 @@ def _hide_targets(extra: list[Path]) -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _import_path() -> tuple[str, ...]:
-    """The runner's import path: the standard library and the site-packages of this
-    interpreter (third-party packages), without any ``.pth`` hook or course checkout."""
+    """The runner's import path: the standard library, then every directory on this
+    grader's own import path (site-packages, the user site of ``pip install --user``,
+    directories that ``.pth`` files or PYTHONPATH add): the third-party packages, wherever
+    they are installed. Left out: the working directory, and the course's checkouts (except
+    the interpreter's environment when it lives inside one). No ``.pth`` hook runs in the
+    sandbox (``-S``), so the course's editable-install finder is not loaded; the course
+    package inside a site-packages directory is shadowed by the runtime's public copy, and
+    hidden when the grader runs as root."""
     import site
 
     proc = subprocess.run([sys.executable, "-I", "-S", "-c",
                            "import sys, json; print(json.dumps(sys.path))"],
                           capture_output=True, text=True, timeout=60,
                           cwd=tempfile.gettempdir())
+    env = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    roots = [r for r in _course_roots() if r.is_dir()]
+    cwd = Path.cwd().resolve()
+
+    def allowed(entry: str) -> bool:
+        path = Path(entry).resolve()
+        if path == cwd or not path.is_dir():
+            return False
+        in_env = any(e == path or e in path.parents for e in env)
+        return in_env or not any(r == path or r in path.parents for r in roots)
+
     paths = [p for p in json.loads(proc.stdout) if p] + site.getsitepackages()
-    return tuple(p for p in dict.fromkeys(paths) if os.path.isdir(p))
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        paths.append(site.getusersitepackages())
+    paths += [p for p in sys.path if p]
+    return tuple(p for p in dict.fromkeys(paths) if allowed(p))
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -796,10 +820,12 @@ def _out_names(paths: list[Path]) -> list[str]:
     full = [[safe_name(Path(part)) for part in p.resolve().parent.parts[1:]] + [safe_name(p)]
             for p in paths]
     depth = max((len(parts) for parts in full), default=1)
-    keep = 1
-    while keep < depth and len({"/".join(parts[-keep:]).lower() for parts in full}) < len(
-            {str(p.resolve()) for p in paths}):
-        keep += 1
+
+    def distinct(keep: int) -> int:
+        return len({"/".join(parts[-keep:]).lower() for parts in full})
+
+    best = max((distinct(k) for k in range(1, depth + 1)), default=0)
+    keep = next((k for k in range(1, depth + 1) if distinct(k) == best), 1)
     names, used = [], set()
     for parts in full:
         stem, k = "/".join(parts[-keep:]), 2
