@@ -55,9 +55,11 @@ _UTILS_DIR = (os.path.dirname(_HERE) + os.sep if __name__.startswith("utils.") e
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 # Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
+# (The folder NumPy is installed in counts too: in the batch grader's sandbox, Python runs
+# without ``site``, so sysconfig names the base interpreter's folders, not a venv's.)
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for p in (
-    sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    if p} | {_UTILS_DIR}))
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))) if p} | {_UTILS_DIR}))
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
@@ -293,18 +295,24 @@ class _LineCounter:
 
     def __init__(self) -> None:
         self.lines = 0
+        self.first: Any = None  # the frame of the learner's function itself
+        self.at_return = -1  # ``lines`` when that frame returned
 
     def __call__(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "call":
             filename = frame.f_code.co_filename
             if filename.startswith("<frozen") or filename.startswith(_LIBRARY_DIRS):
                 return None  # library code: not traced line by line
+            if self.first is None:
+                self.first = frame
             return self._local
         return None
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
             self.lines += 1
+        elif event == "return" and frame is self.first:
+            self.at_return = self.lines
         return self._local
 
 
@@ -380,8 +388,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             # ``return hidden_for_budget(...)``: the answer is the very object the last
             # reference call returned, and no line of the learner's ran since (an honest
             # ``assert mine == reference(...)`` runs ``return mine`` after it)
-            direct = (tracer.last is not None and result is tracer.last[0] and counted >= 0
-                      and counted == tracer.last[1])
+            direct = (tracer.last is not None and result is tracer.last[0]
+                      and counter.at_return >= 0 and counter.at_return == tracer.last[1])
             if tracer.native or direct or _comes_from(result, tracer.returns):
                 outcomes.append(Outcome("reference_call", detail=called))
                 continue
