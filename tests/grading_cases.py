@@ -65,5 +65,5 @@ CASES = (
     Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_4",
          "from utils.budget import param_count_as\n" + SOLUTION, 2, None,
          body="_ = param_count_as('lstm', 3, 300)  # compared while debugging\n"),
-    Case("right (ch4, the master's answer)", "ch4_exercises", "q4_1", SOLUTION, 2, None),
+    Case("right (ch4, the master's answer)", "ch4_exercises", "q4_1", SOLUTION, 3, None),
 )

@@ -55,11 +55,15 @@ _UTILS_DIR = (os.path.dirname(_HERE) + os.sep if __name__.startswith("utils.") e
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 # Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
-# (The folder NumPy is installed in counts too: in the batch grader's sandbox, Python runs
-# without ``site``, so sysconfig names the base interpreter's folders, not a venv's.)
+# In the batch grader's sandbox every folder of the import path but the runtime's own is
+# library code: Python runs there without ``site`` (sysconfig names the base interpreter's
+# folders, not a venv's), and folders the sandbox user cannot read are bound elsewhere.
+_SANDBOX_PATH = ([p for p in sys.path if p and os.path.abspath(p) != os.path.dirname(_HERE)]
+                 if __name__.startswith("_gru_sandbox.") else [])
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for p in (
     *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
-    os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))) if p} | {_UTILS_DIR}))
+    os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))), *_SANDBOX_PATH) if p}
+    | {_UTILS_DIR}))
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
@@ -293,9 +297,10 @@ def _describe(obj: Any) -> str:
 class _LineCounter:
     """``sys.settrace`` hook counting the lines executed in frames of the learner's code."""
 
-    def __init__(self) -> None:
+    def __init__(self, code: Any = None) -> None:
         self.lines = 0
-        self.first: Any = None  # the frame of the learner's function itself
+        self.code = code  # the code object of the learner's function
+        self.first: Any = None  # its frame (the outermost call of it)
         self.at_return = -1  # ``lines`` when that frame returned
 
     def __call__(self, frame: Any, event: str, arg: Any) -> Any:
@@ -303,7 +308,7 @@ class _LineCounter:
             filename = frame.f_code.co_filename
             if filename.startswith("<frozen") or filename.startswith(_LIBRARY_DIRS):
                 return None  # library code: not traced line by line
-            if self.first is None:
+            if self.first is None and frame.f_code is self.code:
                 self.first = frame
             return self._local
         return None
@@ -355,7 +360,7 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             if len(noted) < MAX_WARNINGS:
                 noted.setdefault(f"{category.__name__}: {message}"[:200])
 
-        counter = _LineCounter()
+        counter = _LineCounter(getattr(fn, "__code__", None))
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}), lines=counter)
         previous, previous_trace = sys.getprofile(), sys.gettrace()
         previous_threads = threading.getprofile()
