@@ -309,10 +309,10 @@ runpy.run_module("_gru_sandbox.runner", run_name="__main__", alter_sys=True)
 SANDBOX_NOTES = {
     "full": "sandbox: own user, course repository and other submissions hidden, no network, "
             "own process namespace.",
-    "network": "sandbox: no network, course off the import path; but the submission ran as "
-               "the grader's user and could READ the course repository, and so load its "
+    "network": "sandbox: no network, answer key off the import path; but the submission ran "
+               "as the grader's user and could READ the course repository, and so load its "
                "modules by file path (run the grader as root for the full sandbox).",
-    "none": "sandbox: course off the import path; network isolation unavailable, and the "
+    "none": "sandbox: answer key off the import path; network isolation unavailable, and the "
             "submission ran as the grader's user and could READ the course repository, and "
             "so load its modules by file path (run the grader as root for the full "
             "sandbox)."}

@@ -9,9 +9,9 @@
 The otter tests call ``utils.checks.run_check``, and the Gradescope image does not have this
 repository. So ``otter assign`` runs on a staged copy of the master whose assignment config
 also ships :data:`BUNDLE_FILES` (the course package without the batch grader; the checkers
-need only NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time otter copies
-``files`` into the submission directory, the notebook kernel's working directory, so
-``import utils`` finds that copy: nothing has to be installed.
+need only NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time
+otter copies ``files`` into the submission directory, the notebook kernel's working
+directory, so ``import utils`` finds that copy: nothing has to be installed.
 
 Every student notebook starts with :data:`INSTALL_CELL` (before otter's init cell), so that a
 notebook downloaded from the site or opened in Colab or a JupyterHub installs the course
