@@ -29,13 +29,12 @@ BODY = "{body}"  # in ``source``: lines run at the start of the master's answer 
 
 CASES = (
     Case("right (the master's answer)", "ch2_exercises", "q2_1", SOLUTION, 2, None),
-    Case("wrong: one bias dropped", "ch2_exercises", "q2_1",
-         "def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):\n"
-         "    H = h_prev.shape[1]\n"
-         "    a = x_t @ weight_ih[:2 * H].T + bias_ih[:2 * H] + h_prev @ weight_hh[:2 * H].T\n"
-         "    g = 1 / (1 + np.exp(-a))\n"
-         "    return g[:, :H], g[:, H:]\n", 0, "❌ q2_1 (gru_gates)"),
-    Case("unanswered (the student notebook's stub)", "ch2_exercises", "q2_3", None, 0,
+    Case("wrong: every output doubled", "ch2_exercises", "q2_3",
+         SOLUTION + "\n\n_right = reset_closed_vs_first_step\n\n"
+         "def reset_closed_vs_first_step(*args):\n"
+         "    return tuple(2 * out for out in _right(*args))\n", 0,
+         "❌ q2_3 (reset_closed_vs_first_step)"),
+    Case("unanswered (the student notebook's stub)", "ch4_exercises", "q4_2", None, 0,
          "not attempted yet"),
     Case("crashing answer", "ch2_exercises", "q2_5",
          "def fix_weights(weight_ih, weight_hh, bias_ih, bias_hh):\n    return 1 / 0\n",

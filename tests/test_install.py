@@ -500,6 +500,7 @@ def graded_outside(wheel, venv, tmp_path_factory) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     course = _open_dir("gru-course-outside-")
+    made = [course]  # world-readable temporary directories, removed at the end
     try:
         for learner in LEARNERS:
             (course / "submissions" / learner).mkdir(parents=True)
@@ -513,20 +514,22 @@ def graded_outside(wheel, venv, tmp_path_factory) -> dict:
         users = ["root", "nobody"] if os.geteuid() == 0 and shutil.which("setpriv") and \
             shutil.which("unshare") else [f"uid {os.geteuid()}"]
         for user in users:
-            env_dir, cmd_venv = venv, venv
-            scratch = _open_dir("gru-grade-scratch-")
+            env_dir = venv
+            made.append(scratch := _open_dir("gru-grade-scratch-"))
             reports = course / f"reports-{user.replace(' ', '-')}"
             env = dict(_env(venv), HOME=str(scratch))
-            cmd = [str(cmd_venv / "bin" / "python"), "-m", "utils.grade", *subs, "--out",
+            cmd = [str(venv / "bin" / "python"), "-m", "utils.grade", *subs, "--out",
                    str(reports), "--jobs", "2", "--timeout", "120"]
             if user == "nobody":
-                env_dir = _make_venv(wheel, _open_dir("gru-venv-") / "env")  # readable by all
+                made.append(readable := _open_dir("gru-venv-"))
+                env_dir = _make_venv(wheel, readable / "env")  # a venv every user can read
                 env = dict(_env(env_dir), HOME=str(scratch))
                 cmd[0] = str(env_dir / "bin" / "python")
                 reports.mkdir()
                 os.chown(reports, NOBODY, NOBODY)
                 os.chown(scratch, NOBODY, NOBODY)
-                cmd = _as_nobody(cmd, _open_dir("gru-ns-"))
+                made.append(namespace := _open_dir("gru-ns-"))
+                cmd = _as_nobody(cmd, namespace)
             proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True,
                                   timeout=3600)
             found = {str(p.parent.relative_to(reports)): json.loads(p.read_text())
@@ -534,8 +537,6 @@ def graded_outside(wheel, venv, tmp_path_factory) -> dict:
             results[f"utils.grade as {user}"] = {"returncode": proc.returncode,
                                                  "stdout": proc.stdout + proc.stderr,
                                                  "reports": found}
-            if env_dir != venv:
-                shutil.rmtree(env_dir.parent, ignore_errors=True)
         bundles = _bundles(tmp_path_factory.mktemp("bundles"))
 
         def otter_run(sub: str) -> tuple[tuple[str, str], dict]:
@@ -554,7 +555,8 @@ def graded_outside(wheel, venv, tmp_path_factory) -> dict:
             results["otter run"] = dict(pool.map(otter_run, subs))
         return results
     finally:
-        shutil.rmtree(course, ignore_errors=True)
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _expected(learner: str, assignment: str) -> tuple[float, float]:
