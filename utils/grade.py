@@ -250,11 +250,9 @@ def answer_key_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------
 # Sandbox
 
-PACKAGE = Path(__file__).resolve().parent  # the course package, ``utils/``
-# The checkout this grader runs from, if any (a regular install has none: then the parent
-# is ``site-packages``, full of third-party packages the submission needs).
-REPO: Path | None = (PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists()
-                     or (PACKAGE.parent / ".git").exists() else None)
+# The course package, ``utils/``. Its parent is a checkout, or (a regular install)
+# ``site-packages``, full of third-party packages the submission needs: see _course_parts.
+PACKAGE = Path(__file__).resolve().parent
 # The answer key: these parts of the package never enter the sandbox (the checkers' probes,
 # references and known mistakes; the otter tests; the grader itself). Every other course
 # module (the cells, budget, params, conventions, ...) is public: the learner reads it in the
