@@ -455,3 +455,22 @@ def test_not_attempted_results_pickle_as_otters_own_class():
     test_file.__class__ = NEUTRAL_CLASSES[ExceptionTestFile]
     data = pickle.dumps(test_file)
     assert b"utils" not in data and type(pickle.loads(data)) is ExceptionTestFile
+
+
+def test_notes_cite_cells_as_the_notebook_shows_them():
+    """A report's "cell N" is the cell's position among all the notebook's cells (markdown
+    included, counted from 1 as the notebook lists them), with the heading it sits under;
+    otter's init and check cells are skipped but still counted."""
+    from utils.grade import labelled_code_cells
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Chapter 9 exercises"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell('# Initialize Otter\nimport otter\n'
+                                  'grader = otter.Notebook("ch9_exercises.ipynb")'),
+        nbformat.v4.new_markdown_cell("Some prose.\n\n## Exercise 9.1: a gate\n\nWrite it."),
+        nbformat.v4.new_code_cell("def gate(x):\n    return x"),
+        nbformat.v4.new_code_cell('grader.check("q9_1")')])
+    assert labelled_code_cells(nb) == [
+        ("import numpy as np", 'cell 2, under "Chapter 9 exercises"'),
+        ("def gate(x):\n    return x", 'cell 5, under "Exercise 9.1: a gate"')]
