@@ -11,6 +11,7 @@ notebook): each grader runs a handful of notebooks, not one per case. The hidden
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -136,8 +137,10 @@ def graded(tmp_path_factory):
                            str(out), "--seed", "1", "--jobs", "2", "--timeout", "120"],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    folders = {row["submission"]: row["report"]
+               for row in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))}
     for i, ((assignment, cases), path) in enumerate(zip(groups, subs)):
-        report = json.loads((out / f"nb{i}" / assignment / "results.json").read_text())
+        report = json.loads((out / folders[str(path)] / "results.json").read_text())
         tests = {t["name"]: t for t in report["tests"]}
         for case in cases:
             t = tests[case.question]
