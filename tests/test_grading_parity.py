@@ -177,6 +177,7 @@ def test_three_graders_give_the_same_points_and_reason(graded, key):
     i, case = next((i, c) for i, (a, cases) in enumerate(groups) for c in cases
                    if f"{a}:{c.question}:{c.name}" == key)
     got = results[(i, case.question)]
+    print(key, json.dumps(got, ensure_ascii=False))  # shown with `pytest -rP`
     assert set(got) == {"grader.check", "utils.grade", "otter run"}, got
     for grader, (points, reasons) in got.items():
         assert points == case.points, (grader, got)
