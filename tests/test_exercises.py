@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.checks import questions
+from utils.checks import ASSIGNMENTS, questions
 from utils.grading.exercises import masters, page, page_name, student_mode, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,3 +272,23 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
     results = json.loads((work / "results.json").read_text())
     total = sum(t.get("score", 0) for t in results["tests"])  # "Public Tests" has no score
     assert total == sum(MAX.values()), json.dumps(results, indent=1)
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_untouched_student_notebook_runs_top_to_bottom(assignment, tmp_path):
+    """Run All on the untouched student notebook raises nothing (no cell calls a stub at top
+    level), and every ``grader.check`` cell then says "not attempted yet"."""
+    from nbclient import NotebookClient
+
+    path = tmp_path / f"{assignment}.ipynb"
+    path.write_bytes((ROOT / "exercises" / f"{assignment}.ipynb").read_bytes())
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, allow_errors=False, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    checks = {c.source.strip(): c for c in nb.cells
+              if c.cell_type == "code" and c.source.strip().startswith("grader.check(")}
+    assert len(checks) == len(questions(assignment)), sorted(checks)
+    for source, cell in checks.items():
+        shown = json.dumps([o.get("data", o.get("text", "")) for o in cell.outputs],
+                           ensure_ascii=False)
+        assert "not attempted yet" in shown and "Traceback" not in shown, (source, shown)

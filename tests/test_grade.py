@@ -317,11 +317,9 @@ def graded(tmp_path_factory):
                            "--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2"],
                           capture_output=True, text=True, timeout=20 * TIMEOUT)
     elapsed = time.monotonic() - t0
-    # report directories are named after the file stems; the two ch2_exercises clash
-    stems = {}
-    for name in names:
-        stem = paths[name].stem
-        stems[name] = stem if stem not in stems.values() else f"{stem}-2"
+    # report directories are named after the submissions' paths: the two ch2_exercises
+    # (solutions/, exercises/) clash by file name, so every name keeps its folder too
+    stems = {name: f"{paths[name].parent.name}/{paths[name].stem}" for name in names}
     reports = {n: json.loads((out / stems[n] / "results.json").read_text()) for n in names}
     return proc, reports, out, elapsed, stems
 

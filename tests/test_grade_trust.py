@@ -25,7 +25,8 @@ import grading_fixture_checks as fixture
 import utils.checks
 from utils.checks import check, questions
 from utils.checks.core import set_hidden_seed
-from utils.grade import _course_roots, _inside, _sandbox_mode, grade_one, safe_name, static_flags
+from utils.grade import (_course_parts, _course_roots, _inside, _out_names, _sandbox_mode,
+                         grade_one, safe_name, static_flags)
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30.0
@@ -112,7 +113,8 @@ def test_the_submission_cannot_reach_the_answer_key(fixture_assignment, tmp_path
     report = grade_one(sub, timeout=TIMEOUT, memory_mb=2048, hide=(tmp_path / "reports",))
     notes = "\n".join(report.notes)
     assert report.score == 2, notes  # the answer itself still runs and is graded
-    assert "code cell 0 " not in notes and "code cell 1 " not in notes, notes  # stub runtime
+    # the install cell and the hint cell run in the runtime (cells 1 and 2 of the notebook)
+    assert "cell 1 raised" not in notes and "cell 2 raised" not in notes, notes
     # without root the repository stays readable, so its files can be loaded by path
     # (README: trust model); only the import path is clean then
     file_system = {"read_solutions", "list_repository", "import_by_path", "other_submission",
@@ -279,7 +281,7 @@ def test_without_namespaces_the_course_is_still_not_importable(fixture_assignmen
     report = grade_one(sub, timeout=TIMEOUT, memory_mb=2048)
     notes = "\n".join(report.notes)
     assert report.score == 2 and "REACH import_module: blocked" in notes, notes
-    assert "could READ the course repository" in notes and "code cell 0 " not in notes
+    assert "could READ the course repository" in notes and "cell 1 raised" not in notes
     assert grade._sandbox_command(Path("/r"), [Path("/x")])[-4:] == [
         sys.executable, "-I", "-S", "/r/boot.py"]
 
@@ -395,3 +397,80 @@ def test_every_master_solution_scores_full_marks_on_many_hidden_seeds(assignment
                 assert verdict.status == "correct", (seed, verdict.message)
     finally:
         set_hidden_seed(None)
+
+
+def test_a_sandbox_that_cannot_start_is_a_grader_error(fixture_assignment, tmp_path,
+                                                       monkeypatch):
+    """A sandbox without NumPy (the runner cannot start, no submitted code runs) is the
+    grader's failure, reported as such, and the command exits non-zero; a submission that
+    crashes the process itself is a report (tests/test_grade.py, os._exit)."""
+    import utils.grade as grade
+
+    stdlib = tuple(p for p in grade._import_path() if "site-packages" not in p)
+    monkeypatch.setattr(grade, "_import_path", lambda: stdlib)
+    sub = notebook(tmp_path / "s" / "a.ipynb", CORRECT)
+    report = grade_one(sub, timeout=TIMEOUT, memory_mb=2048)
+    assert report.status == "grader error", report.notes
+    assert "the sandbox did not start" in report.notes[0] and "numpy" in report.notes[0]
+    assert report.score == 0 and all("not the submission's fault" in t["output"]
+                                     for t in report.tests), report.tests
+    assert grade.main([str(sub), "--out", str(tmp_path / "out"), "--timeout", "30"]) == 1
+
+
+def test_an_installed_course_hides_itself_never_site_packages(tmp_path):
+    """In site-packages (a regular or --user install) only the package and its metadata are
+    the course; in a checkout, the whole checkout."""
+    site = tmp_path / "lib" / "site-packages"
+    for d in ("utils/checks", "gru_course-1.0.dist-info", "numpy", "torch"):
+        (site / d).mkdir(parents=True)
+    assert _course_parts(site / "utils") == {site / "utils", site / "gru_course-1.0.dist-info"}
+    clone = tmp_path / "clone"
+    (clone / "utils").mkdir(parents=True)
+    (clone / "pyproject.toml").write_text("")
+    assert _course_parts(clone / "utils") == {clone}
+
+
+def test_report_folders_are_named_after_the_submissions_paths(tmp_path):
+    subs = [tmp_path / "submissions" / n / "ch3_exercises.ipynb" for n in ("alice", "bob")]
+    assert _out_names([*subs, tmp_path / "submissions" / "carol" / "ch2_exercises.ipynb"]) == [
+        "alice/ch3_exercises", "bob/ch3_exercises", "carol/ch2_exercises"]
+    assert _out_names([tmp_path / "a.ipynb", tmp_path / "b.ipynb"]) == ["a", "b"]
+    # paths that differ only in characters made safe: numbered, never the whole path
+    assert _out_names([tmp_path / "x y" / "a.ipynb", tmp_path / "x_y" / "a.ipynb"]) == [
+        "a", "a-2"]
+    with pytest.raises(ValueError):
+        _inside(tmp_path, "alice/../../etc")
+
+
+def test_not_attempted_results_pickle_as_otters_own_class():
+    """otter run pickles grader.check's results in the kernel and loads them in its own
+    process: nothing of the course may be needed there."""
+    import pickle
+
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    from utils.checks._otter_display import NEUTRAL_CLASSES
+
+    test_file = ExceptionTestFile("q2_1", "q2_1.py", [])
+    test_file.__class__ = NEUTRAL_CLASSES[ExceptionTestFile]
+    data = pickle.dumps(test_file)
+    assert b"utils" not in data and type(pickle.loads(data)) is ExceptionTestFile
+
+
+def test_notes_cite_cells_as_the_notebook_shows_them():
+    """A report's "cell N" is the cell's position among all the notebook's cells (markdown
+    included, counted from 1 as the notebook lists them), with the heading it sits under;
+    otter's init and check cells are skipped but still counted."""
+    from utils.grade import labelled_code_cells
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Chapter 9 exercises"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell('# Initialize Otter\nimport otter\n'
+                                  'grader = otter.Notebook("ch9_exercises.ipynb")'),
+        nbformat.v4.new_markdown_cell("Some prose.\n\n## Exercise 9.1: a gate\n\nWrite it."),
+        nbformat.v4.new_code_cell("def gate(x):\n    return x"),
+        nbformat.v4.new_code_cell('grader.check("q9_1")')])
+    assert labelled_code_cells(nb) == [
+        ("import numpy as np", 'cell 2, under "Chapter 9 exercises"'),
+        ("def gate(x):\n    return x", 'cell 5, under "Exercise 9.1: a gate"')]

@@ -11,6 +11,11 @@ the fresh environment, ``GRU_DEMO_MODE=static`` as in the book build. Chapters m
 without error; exercise notebooks must not miss a module or a file (their unanswered stubs
 may fail their checks, as they should).
 
+Instructors grade from the install too (:func:`graded_outside`): submissions laid out as the
+README says (``submissions/NAME/chN_exercises.ipynb``) in a folder outside the repository,
+graded by ``python -m utils.grade`` of the fresh environment (as root, and as an unprivileged
+user when the test runs as root) and by ``otter run`` with each chapter's autograder bundle.
+
 Colab is simulated too: each exercise notebook, answered with its master's solutions, runs in
 a kernel that otter takes for Colab's (a stand-in ``google.colab`` shell class on the kernel's
 PYTHONPATH), from a working directory without the notebook file, as on Colab; its
@@ -134,7 +139,11 @@ def _is_project_pth(path: Path) -> bool:
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
     """A fresh environment with the wheel installed, and this environment's other packages."""
-    env_dir = tmp_path_factory.mktemp("venv") / "env"
+    return _make_venv(wheel, tmp_path_factory.mktemp("venv") / "env")
+
+
+def _make_venv(wheel: Path, env_dir: Path) -> Path:
+    """:func:`venv` in ``env_dir``."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True,
                    timeout=120)
     python = env_dir / "bin" / "python"
@@ -393,3 +402,195 @@ def test_grader_check_works_on_colab(on_colab, venv, name):
     [wrong] = [shown for c, shown in result["checks"].items() if WRONG in c]
     assert "All test cases passed" not in wrong and "results:" in wrong, wrong
     assert probe["wrong_grade"] == 0, probe
+
+
+# ----------------------------------------------------------------------------------------
+# Grading outside the repository, from the install
+
+LEARNERS = ("full", "blank", "partial", "honest")
+# what an honest learner adds to the first answer cell to compare while debugging
+HONEST_IMPORT = ("from utils.numpy_cells import GRUCell  # to compare while debugging\n"
+                 "import utils.budget, utils.params, utils.conventions  # noqa: F401\n")
+NOBODY = 65534
+
+
+def _submission(path: Path, learner: str):
+    """The student notebook ``path`` as ``learner`` submits it: every answer (``full``),
+    none (``blank``), all but the last (``partial``), or every answer with a course module
+    imported in the first answer cell to compare (``honest``)."""
+    import nbformat
+
+    from utils.grading.exercises import _master_parts
+
+    nb = nbformat.read(path, as_version=4)
+    if learner == "blank":
+        return nb
+    _, items, _ = _master_parts(nbformat.read(ROOT / "solutions" / path.name, as_version=4))
+    answers = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    assert len(answers) == len(items), path
+    for cell, item in zip(answers[:-1] if learner == "partial" else answers, items):
+        cell.source = item["solution"]
+    if learner == "honest":
+        answers[0].source = HONEST_IMPORT + answers[0].source
+    return nb
+
+
+def _open_dir(prefix: str) -> Path:
+    """A temporary directory every user can read (pytest's are private to their owner)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+def _closed_ancestor(path: Path) -> Path | None:
+    """The first directory above ``path`` that other users cannot enter (``/root``)."""
+    for parent in reversed(path.parents):
+        if not os.stat(parent).st_mode & 0o001:
+            return parent
+    return None
+
+
+def _as_nobody(cmd: list[str], scratch: Path) -> list[str]:
+    """``cmd`` as the unprivileged user ``nobody``, in a mount namespace of its own where the
+    interpreter is reachable even if it lives under a private directory (``/root/.pyenv``):
+    that directory is shown through a readable tmpfs holding only the interpreter's tree, in
+    this namespace only (nothing changes on the machine)."""
+    import shlex
+
+    mounts = ["mount --make-rprivate /"]
+    base = Path(sys.base_prefix).resolve()
+    closed = _closed_ancestor(base)
+    if closed is not None:
+        keep = scratch / "closed"
+        keep.mkdir()
+        rel = base.relative_to(closed)
+        mounts += [f"mount --bind {shlex.quote(str(closed))} {shlex.quote(str(keep))}",
+                   f"mount -t tmpfs -o mode=0755 none {shlex.quote(str(closed))}",
+                   f"mkdir -p {shlex.quote(str(closed / rel))}",
+                   f"mount --bind {shlex.quote(str(keep / rel))} "
+                   f"{shlex.quote(str(closed / rel))}"]
+    script = " && ".join(mounts) + (f' && exec setpriv --reuid={NOBODY} --regid={NOBODY} '
+                                    '--clear-groups -- "$@"')
+    return ["unshare", "--mount", "--", "sh", "-c", script, "sh", *cmd]
+
+
+def _bundles(tmp: Path) -> dict[str, Path]:
+    """Each chapter's autograder bundle, as ``make autograder`` builds it (from the
+    repository: that is where an instructor builds it; it is then run from the install)."""
+    from utils.grading.exercises import otter_assign
+
+    out = {}
+    for path in EXERCISES:
+        otter_assign(ROOT / "solutions" / path.name, tmp / path.stem, run_tests=False)
+        [out[path.stem]] = (tmp / path.stem / "autograder").glob("*.zip")
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded_outside(wheel, venv, tmp_path_factory) -> dict:
+    """Every chapter's submissions by the four :data:`LEARNERS`, in a course folder outside
+    the repository, graded from the install: ``utils.grade`` as root (or as the test's user)
+    and, when the test runs as root, as ``nobody``; ``otter run`` with each bundle.
+
+    Returns ``{"utils.grade as <user>": {"returncode", "stdout", "reports": {path: report}},
+    "otter run": {(learner, assignment): results.json}}``."""
+    import nbformat
+    from concurrent.futures import ThreadPoolExecutor
+
+    course = _open_dir("gru-course-outside-")
+    made = [course]  # world-readable temporary directories, removed at the end
+    try:
+        for learner in LEARNERS:
+            (course / "submissions" / learner).mkdir(parents=True)
+            for path in EXERCISES:
+                nbformat.write(_submission(path, learner),
+                               course / "submissions" / learner / path.name)
+        for p in [course, *course.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        subs = sorted(str(p.relative_to(course)) for p in course.glob("submissions/*/*.ipynb"))
+        results: dict = {}
+        users = ["root", "nobody"] if os.geteuid() == 0 and shutil.which("setpriv") and \
+            shutil.which("unshare") else [f"uid {os.geteuid()}"]
+        for user in users:
+            env_dir = venv
+            made.append(scratch := _open_dir("gru-grade-scratch-"))
+            reports = course / f"reports-{user.replace(' ', '-')}"
+            env = dict(_env(venv), HOME=str(scratch))
+            cmd = [str(venv / "bin" / "python"), "-m", "utils.grade", *subs, "--out",
+                   str(reports), "--jobs", "2", "--timeout", "120"]
+            if user == "nobody":
+                made.append(readable := _open_dir("gru-venv-"))
+                env_dir = _make_venv(wheel, readable / "env")  # a venv every user can read
+                env = dict(_env(env_dir), HOME=str(scratch))
+                cmd[0] = str(env_dir / "bin" / "python")
+                reports.mkdir()
+                os.chown(reports, NOBODY, NOBODY)
+                os.chown(scratch, NOBODY, NOBODY)
+                made.append(namespace := _open_dir("gru-ns-"))
+                cmd = _as_nobody(cmd, namespace)
+            proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True,
+                                  timeout=3600)
+            found = {str(p.parent.relative_to(reports)): json.loads(p.read_text())
+                     for p in reports.rglob("results.json")}
+            results[f"utils.grade as {user}"] = {"returncode": proc.returncode,
+                                                 "stdout": proc.stdout + proc.stderr,
+                                                 "reports": found}
+        bundles = _bundles(tmp_path_factory.mktemp("bundles"))
+
+        def otter_run(sub: str) -> tuple[tuple[str, str], dict]:
+            learner, name = Path(sub).parts[-2], Path(sub).stem
+            work = course / "otter" / learner / name
+            work.mkdir(parents=True)
+            proc = subprocess.run([str(venv / "bin" / "python"), "-m", "otter", "run", "-a",
+                                   str(bundles[name]), str(course / sub), "-o", str(work)],
+                                  cwd=work, env=_env(venv), capture_output=True, text=True,
+                                  timeout=1800)
+            found = work / "results.json"
+            return (learner, name), (json.loads(found.read_text()) if found.exists() else
+                                     {"error": proc.stdout[-2000:] + proc.stderr[-2000:]})
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results["otter run"] = dict(pool.map(otter_run, subs))
+        return results
+    finally:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _expected(learner: str, assignment: str) -> tuple[float, float]:
+    """(points, max points) the learner's submission deserves."""
+    from utils.checks import questions
+
+    qs = questions(assignment)
+    full = sum(q.max_points for q in qs)
+    return {"full": full, "blank": 0.0, "partial": full - qs[-1].max_points,
+            "honest": full}[learner], full
+
+
+@pytest.mark.parametrize("name", [p.stem for p in EXERCISES])
+def test_grading_from_the_install_gives_what_each_learner_earned(graded_outside, name):
+    """Outside the repository, from the installed wheel: the full submission every point,
+    the untouched one zero without a crash, all-but-the-last partial marks, an honest
+    answer importing a course module every point; the report folders name the learners;
+    the same through ``utils.grade`` (as root and as an unprivileged user) and ``otter run``."""
+    for grader, run in graded_outside.items():
+        if grader == "otter run":
+            continue
+        assert run["returncode"] == 0, run["stdout"][-3000:]
+        for learner in LEARNERS:
+            report = run["reports"].get(f"{learner}/{name}")
+            assert report is not None, (grader, sorted(run["reports"]))  # named after learner
+            status = report["extra_data"]["status"]
+            points, full = _expected(learner, name)
+            assert status == "graded", (grader, learner, report["output"][-2000:])
+            assert sum(t["max_score"] for t in report["tests"]) == full
+            assert report["score"] == points, (grader, learner, json.dumps(report)[-3000:])
+    for learner in LEARNERS:
+        report = graded_outside["otter run"][(learner, name)]
+        assert "tests" in report, (learner, report)
+        assert "Autograder Failed" not in json.dumps(report), (learner, report)
+        points, full = _expected(learner, name)
+        score = sum(t.get("score", 0) for t in report["tests"])
+        assert score == points, ("otter run", learner, json.dumps(report)[-3000:])

@@ -6,20 +6,24 @@
 For each submission: identify the assignment (notebook metadata, then cell contents, then the
 file name), run its code cells and the grader's probes in a sandboxed subprocess
 (:mod:`utils.grading.runner`: own session, wall-clock limit, ``RLIMIT_AS`` memory limit,
-``RLIMIT_FSIZE``, an empty working directory, an import path without the course — a stub
-``utils`` instead — and, when run as root, own mount/network/PID namespaces with the course,
-the submissions and the reports hidden and a user of its own), bring the outcomes back as JSON
-data and run each question's ``diagnose`` here, in the grader's process. The hidden probes are
-drawn from a fresh seed per run (``--seed`` reproduces one), recorded in every report. A
-static scan of the answer functions adds a note when they name a reference implementation;
-points come only from what the functions return.
+``RLIMIT_FSIZE``, an empty working directory, an import path with the third-party packages
+and a copy of the public course modules but not the answer key (:data:`ANSWER_KEY`; a stub
+``utils.checks`` instead) and, when run as root, own mount/network/PID namespaces with the
+course, the submissions and the reports hidden and a user of its own), bring the outcomes
+back as JSON data and run each question's ``diagnose`` here, in the grader's process. The
+sandbox traces calls into the public modules as ``grader.check`` does, so an answer that
+imports one to compare keeps its points and one that returns its output loses them, in both
+alike. The hidden probes are drawn from a fresh seed per run (``--seed`` reproduces one),
+recorded in every report. A static scan of the answer functions adds a note when they name a
+reference implementation; points come only from what the functions return.
 
 Writes ``DIR/<name>/results.json`` (Gradescope format: ``score`` and ``tests``, a list of
 ``{name, score, max_score, output}``), ``DIR/<name>/summary.txt`` and ``DIR/summary.csv``
-(``<name>``: the submission's file name, sanitised). Every question of the assignment appears
-in every report, with its points and a reason. Exit status 0 when every submission got a
-report (a zero score is a report), 1 when the grader itself could not run, 2 for a usage
-error. The trust model: ``exercises/README.md``.
+(``<name>``: named after the submission's path, ``alice/ch3_exercises``, see
+:func:`_out_names`). Every question of the assignment appears in every report, with its
+points and a reason. Exit status 0 when every submission got a report (a zero score, or a
+submission that crashed, is a report), 1 when the grader itself failed (its sandbox did not
+start, for one), 2 for a usage error. The trust model: ``exercises/README.md``.
 """
 
 from __future__ import annotations
@@ -121,14 +125,33 @@ def identify(nb: Any, path: Path, default: str | None) -> str | None:
 
 def code_cells(nb: Any) -> list[str]:
     """Sources of the code cells to run, without otter's init/check/export cells."""
-    cells = []
-    for c in nb.get("cells", []):
-        if not isinstance(c, dict) or c.get("cell_type") != "code":
+    return [src for src, _ in labelled_code_cells(nb)]
+
+
+def _heading(markdown: str) -> str | None:
+    """The last Markdown heading in ``markdown`` ("Exercise 2.1: both gates"), if any."""
+    found = re.findall(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", markdown, re.M)
+    return found[-1].strip() if found else None
+
+
+def labelled_code_cells(nb: Any) -> list[tuple[str, str]]:
+    """The code cells to run (as :func:`code_cells`), each with how the learner finds it in
+    Jupyter: its position among all the notebook's cells, counted from 1 as the notebook
+    shows them, and the heading it sits under (``cell 12, under "Exercise 2.1: both gates"``).
+    """
+    cells, heading = [], None
+    for position, c in enumerate(nb.get("cells", []), start=1):
+        if not isinstance(c, dict):
             continue
         src = c.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
-        if not _OTTER_CELL.match(src):
-            cells.append(src)
+        if c.get("cell_type") == "markdown":
+            heading = _heading(src) or heading
+            continue
+        if c.get("cell_type") != "code" or _OTTER_CELL.match(src):
+            continue
+        label = f"cell {position}" + (f', under "{heading[:80]}"' if heading else "")
+        cells.append((src, label))
     return cells
 
 
@@ -151,14 +174,19 @@ def _referenced_names(node: ast.AST, own: frozenset[str] = frozenset()) -> set[s
     return names
 
 
-def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
+def static_flags(cells: list[str], func_names: list[str],
+                 modules: tuple[str, ...] | None = None,
+                 names: set[str] | None = None) -> dict[str, str]:
     """Answer functions whose code (or a notebook function they call) names a reference.
 
     Looks for names from :data:`_FORBIDDEN_NAMES` and aliases bound by importing
     :data:`_FORBIDDEN_MODULES` anywhere in the notebook; a name the learner defines
     (a helper called ``gru_cell``) and text in strings or comments do not count. This is a
     remark for the report only: points come from what the function returns when run.
+    ``modules`` and ``names`` replace those two lists (:func:`answer_key_flags`).
     """
+    modules = _FORBIDDEN_MODULES if modules is None else modules
+    names = _FORBIDDEN_NAMES if names is None else names
     defs: dict[str, ast.AST] = {}
     aliases: set[str] = set()
     own: set[str] = set()
@@ -180,15 +208,14 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
                 own.add(n.id)
     for tree in trees:
         for n in ast.walk(tree):
-            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith(
-                    _FORBIDDEN_MODULES):
+            if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith(modules):
                 aliases.update(a.asname or a.name for a in n.names)
             if isinstance(n, ast.Import):
                 for a in n.names:
-                    if a.name.startswith(_FORBIDDEN_MODULES):
+                    if a.name.startswith(modules):
                         aliases.add(a.asname or a.name.split(".")[0])
             if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Name)) \
-                    and _referenced_names(n.value, frozenset(own)) & _FORBIDDEN_NAMES:
+                    and _referenced_names(n.value, frozenset(own)) & names:
                 aliases.update(t.id for t in n.targets if isinstance(t, ast.Name))
     learner = frozenset(own - aliases)
     flags = {}
@@ -202,22 +229,38 @@ def static_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
                 continue
             seen.add(name)
             refs = _referenced_names(defs[name], learner)
-            hits |= (refs & _FORBIDDEN_NAMES) | (refs & aliases)
+            hits |= (refs & names) | (refs & aliases)
             todo += [r for r in _referenced_names(defs[name]) if r in defs and r not in seen]
         if hits:
             flags[func] = ", ".join(sorted(hits))
     return flags
 
 
+# The answer key's modules (:data:`ANSWER_KEY`): out of the submission's reach while grading.
+_ANSWER_KEY_MODULES = ("utils.checks.", "utils.grading", "utils.grade", "utils.otter_tests")
+
+
+def answer_key_flags(cells: list[str], func_names: list[str]) -> dict[str, str]:
+    """Answer functions whose code uses something imported from the answer key
+    (``from utils.checks.ch2 import gate``): that import fails while grading, so the
+    question's result says why (:func:`static_flags` with the answer key's modules)."""
+    return static_flags(cells, func_names, _ANSWER_KEY_MODULES, set())
+
+
 # ----------------------------------------------------------------------------------------
 # Sandbox
 
-REPO = Path(__file__).resolve().parents[1]
-# Course files the submission may import at grading time, copied verbatim into the runtime:
-# they hold no reference, no solution and no probe outputs (prose helpers, stdlib only).
-RUNTIME_FILES = ("utils/report.py",)
+# The course package, ``utils/``. Its parent is a checkout, or (a regular install)
+# ``site-packages``, full of third-party packages the submission needs: see _course_parts.
+PACKAGE = Path(__file__).resolve().parent
+# The answer key: these parts of the package never enter the sandbox (the checkers' probes,
+# references and known mistakes; the otter tests; the grader itself). Every other course
+# module (the cells, budget, params, conventions, ...) is public: the learner reads it in the
+# chapters, and may import it to compare while debugging. The sandbox gets a copy of those,
+# so that an honest import works as in the notebook, and the reference tracer
+# (:func:`utils.checks.core.capture`) runs there as in ``grader.check``.
+ANSWER_KEY = ("checks", "grading", "otter_tests", "grade.py")
 # What the student notebooks import from ``utils.checks`` while being graded: stand-ins.
-_STUB_UTILS = '"""Grading-time stand-in for the course package: no reference, no solutions."""\n'
 _STUB_CHECKS = '''"""Grading-time stand-in for ``utils.checks``: the batch grader checks the
 answers itself, in another process, so nothing here knows a question, a probe or an answer."""
 
@@ -264,10 +307,10 @@ runpy.run_module("_gru_sandbox.runner", run_name="__main__", alter_sys=True)
 SANDBOX_NOTES = {
     "full": "sandbox: own user, course repository and other submissions hidden, no network, "
             "own process namespace.",
-    "network": "sandbox: no network, course off the import path; but the submission ran as "
-               "the grader's user and could READ the course repository, and so load its "
+    "network": "sandbox: no network, answer key off the import path; but the submission ran "
+               "as the grader's user and could READ the course repository, and so load its "
                "modules by file path (run the grader as root for the full sandbox).",
-    "none": "sandbox: course off the import path; network isolation unavailable, and the "
+    "none": "sandbox: answer key off the import path; network isolation unavailable, and the "
             "submission ran as the grader's user and could READ the course repository, and "
             "so load its modules by file path (run the grader as root for the full "
             "sandbox)."}
@@ -302,12 +345,29 @@ def _no_network_prefix() -> tuple[str, ...]:
     return ("unshare", "-n") if _sandbox_mode() != "none" else ()
 
 
+def _course_parts(pkg: Path) -> set[Path]:
+    """What to hide for the course package at ``pkg``: its whole checkout when it is one
+    (``pyproject.toml`` or ``.git`` next to it); in ``site-packages`` (a regular or
+    ``--user`` install) only the package and its install metadata, never the directory
+    itself, which holds the third-party packages the submission needs."""
+    parent = pkg.parent
+    if (parent / "pyproject.toml").exists() or (parent / ".git").exists():
+        return {parent}
+    found = {pkg}
+    for entry in parent.glob("gru_course-*"):  # gru_course-1.0.dist-info, .egg-info
+        found.add(entry)
+    for entry in parent.glob("__editable__*gru_course*"):  # an editable install's finder
+        found.add(entry)
+    return found
+
+
 @lru_cache(maxsize=1)
 def _course_roots() -> tuple[Path, ...]:
-    """Where the course's code lives on this machine: the repository this grader runs from,
-    and wherever the interpreter would import ``utils`` from without PYTHONPATH (an
-    editable install maps it to a checkout; a regular install puts it in site-packages)."""
-    roots = {REPO}
+    """Where the course's code lives on this machine (see :func:`_course_parts`): the package
+    this grader runs from, and wherever the interpreter would import ``utils`` from without
+    PYTHONPATH (an editable install maps it to a checkout; a regular install puts it in
+    site-packages)."""
+    roots = _course_parts(PACKAGE)
     try:
         proc = subprocess.run(
             [sys.executable, "-I", "-c", "import importlib.util as u, json; "
@@ -318,10 +378,7 @@ def _course_roots() -> tuple[Path, ...]:
     except (OSError, ValueError, subprocess.SubprocessError):
         found = []
     for loc in found:
-        pkg = Path(loc).resolve()
-        checkout = pkg.parent
-        is_checkout = (checkout / "pyproject.toml").exists() or (checkout / ".git").exists()
-        roots.add(checkout if is_checkout else pkg)
+        roots |= _course_parts(Path(loc).resolve())
     return tuple(sorted(roots))
 
 
@@ -358,16 +415,36 @@ def _hide_targets(extra: list[Path]) -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _import_path() -> tuple[str, ...]:
-    """The runner's import path: the standard library and the site-packages of this
-    interpreter (third-party packages), without any ``.pth`` hook or course checkout."""
+    """The runner's import path: the standard library, then every directory on this
+    grader's own import path (site-packages, the user site of ``pip install --user``,
+    directories that ``.pth`` files or PYTHONPATH add): the third-party packages, wherever
+    they are installed. Left out: the working directory, and the course's checkouts (except
+    the interpreter's environment when it lives inside one). No ``.pth`` hook runs in the
+    sandbox (``-S``), so the course's editable-install finder is not loaded; the course
+    package inside a site-packages directory is shadowed by the runtime's public copy, and
+    hidden when the grader runs as root."""
     import site
 
     proc = subprocess.run([sys.executable, "-I", "-S", "-c",
                            "import sys, json; print(json.dumps(sys.path))"],
                           capture_output=True, text=True, timeout=60,
                           cwd=tempfile.gettempdir())
+    env = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    roots = [r for r in _course_roots() if r.is_dir()]
+    cwd = Path.cwd().resolve()
+
+    def allowed(entry: str) -> bool:
+        path = Path(entry).resolve()
+        if path == cwd or not path.is_dir():
+            return False
+        in_env = any(e == path or e in path.parents for e in env)
+        return in_env or not any(r == path or r in path.parents for r in roots)
+
     paths = [p for p in json.loads(proc.stdout) if p] + site.getsitepackages()
-    return tuple(p for p in dict.fromkeys(paths) if os.path.isdir(p))
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        paths.append(site.getusersitepackages())
+    paths += [p for p in sys.path if p]
+    return tuple(p for p in dict.fromkeys(paths) if allowed(p))
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -406,16 +483,27 @@ def _sandbox_command(runtime: Path, hide: list[Path],
     return py
 
 
+def _public_modules() -> dict[str, str]:
+    """The course package without its answer key (:data:`ANSWER_KEY`): relative path →
+    text, Python files only (``__init__.py`` of ``utils`` included)."""
+    files = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ANSWER_KEY or "__pycache__" in rel.parts:
+            continue
+        files["utils/" + rel.as_posix()] = path.read_text("utf-8")
+    return files
+
+
 def _build_runtime(runtime: Path, uid: int | None, path: list[str],
                    binds: list[tuple[str, Path]] = ()) -> None:
-    """The runtime directory: stub ``utils`` (+ :data:`RUNTIME_FILES`), the runner and the
-    checker framework as package ``_gru_sandbox``, and the boot script."""
-    files = {"utils/__init__.py": _STUB_UTILS, "utils/checks/__init__.py": _STUB_CHECKS,
+    """The runtime directory: the public course modules as package ``utils`` (with a stub
+    ``utils.checks``), the runner and the checker framework as package ``_gru_sandbox``, and
+    the boot script."""
+    files = {**_public_modules(), "utils/checks/__init__.py": _STUB_CHECKS,
              "_gru_sandbox/__init__.py": "",
-             "_gru_sandbox/core.py": (REPO / "utils/checks/core.py").read_text("utf-8"),
-             "_gru_sandbox/runner.py": (REPO / "utils/grading/runner.py").read_text("utf-8")}
-    for rel in RUNTIME_FILES:
-        files[rel] = (REPO / rel).read_text("utf-8")
+             "_gru_sandbox/core.py": (PACKAGE / "checks/core.py").read_text("utf-8"),
+             "_gru_sandbox/runner.py": (PACKAGE / "grading/runner.py").read_text("utf-8")}
     files["boot.py"] = _BOOT.format(runtime=str(runtime), path=path, uid=uid,
                                     binds=[(src, str(a)) for src, a in binds],
                                     nproc=SANDBOX_NPROC)
@@ -570,8 +658,16 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         return _zero_report(path, None, "unknown assignment",
                             "could not tell which assignment this is; pass --assignment.")
     qs = questions(assignment)
-    cells = code_cells(nb)
+    labelled = labelled_code_cells(nb)
+    cells = [src for src, _ in labelled]
+    labels = [label for _, label in labelled]
     flags = static_flags(cells, [q.func_name for q in qs])
+    key_flags = answer_key_flags(cells, [q.func_name for q in qs])
+
+    def where(idx: Any) -> str:
+        return labels[idx] if isinstance(idx, int) and 0 <= idx < len(labels) else \
+            f"code cell {idx}"
+
 
     job_dir = Path(tempfile.mkdtemp(prefix="gru-grade-"))
     try:
@@ -593,26 +689,31 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
     ended = {e.get("index"): e for e in events if e.get("event") == "cell_end"}
     for idx, e in sorted(ended.items(), key=lambda kv: kv[0] if isinstance(kv[0], int) else 0):
         if e.get("timeout"):
-            notes.append(f"code cell {idx} ran out of time and was interrupted.")
+            notes.append(f"{where(idx)} ran out of time and was interrupted.")
         elif e.get("error"):
-            notes.append(f"code cell {idx} raised {str(e['error'])[:200]}")
+            notes.append(f"{where(idx)} raised {str(e['error'])[:200]}")
     done = any(e.get("event") == "done" for e in events)
     status = "graded"
     if timed_out:
         status = "timeout"
         notes.append(f"grading stopped at the {timeout:.0f} s limit"
-                     + (f" while running code cell {started[-1]}" if started and
+                     + (f" while running {where(started[-1])}" if started and
                         started[-1] not in ended else "") + ".")
+    elif not any(e.get("event") == "start" for e in events):
+        # no submitted code ran: the sandbox itself failed (it cannot import NumPy or
+        # IPython, the runner did not start, ...). Not the learner's fault: a grader error.
+        status = "grader error"
+        notes.insert(0, f"grader error: the sandbox did not start (exit code {code}), so no "
+                     "code of the submission ran: " + (stderr_tail[-600:].strip()
+                                                       or "no error output"))
     elif not done:
         status = "crashed"
-        where = (f" while running code cell {started[-1]}" if started and
-                 started[-1] not in ended else "")
-        notes.append(f"the notebook ended the grading process{where} (exit code {code}; "
+        at = (f" while running {where(started[-1])}" if started and
+              started[-1] not in ended else "")
+        notes.append(f"the notebook ended the grading process{at} (exit code {code}; "
                      "sys.exit in a loop, os._exit, or out of memory?).")
         if "MemoryError" in stderr_tail:
             notes.append("the process ran out of memory.")
-        if not any(e.get("event") == "start" for e in events):  # the sandbox itself failed
-            notes.append("the grading process did not start: " + stderr_tail[-600:].strip())
     answered: dict[Any, Any] = {}
     for e in events:
         if e.get("event") == "question":
@@ -626,7 +727,10 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
             if not isinstance(levels, dict) or level not in levels:
                 reason = {"timeout": "grading ran out of time before this question",
                           "crashed": "the notebook ended the grading process before this "
-                                     "question"}.get(status, "no result for this question")
+                                     "question",
+                          "grader error": "the grader failed before this question (not the "
+                                          "submission's fault; see the notes)"}.get(
+                    status, "no result for this question")
                 verdicts.append(Verdict(0.0, float(q.points[level]),
                                         f"❌ {q.name} ({q.func_name}): {reason}.", status))
                 continue
@@ -641,11 +745,15 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
         for lv, v in zip(q.points, verdicts):
             by_message.setdefault(v.message, []).append(lv)
         messages = [f"[{', '.join(lvs)}] {msg}" for msg, lvs in by_message.items()]
-        if q.func_name in flags:  # a remark, never a deduction: the run decides the points
-            messages.append(f"Note: the answer's code names the reference implementation "
-                            f"({flags[q.func_name]}); the course's modules cannot be "
-                            "imported while grading, and the points above come from what "
-                            "the function returned.")
+        if q.func_name in key_flags and score < q.max_points:
+            messages.append(f"Note: the answer's code uses the grader's answer key "
+                            f"({key_flags[q.func_name]}: the reference implementation and the "
+                            "probes), which is out of reach while grading.")
+        if q.func_name in flags:  # a remark for the instructor, never a deduction
+            notes.append(f"{q.name}: the answer's code names a reference implementation "
+                         f"({flags[q.func_name]}); the points come from what the function "
+                         "returned (a returned reference output is flagged in the "
+                         "question's result).")
         tests.append({"name": q.name, "score": score, "max_score": q.max_points,
                       "output": "\n".join(messages)})
     seed = hidden_seed()
@@ -701,10 +809,24 @@ def safe_name(path: Path) -> str:
 
 
 def _out_names(paths: list[Path]) -> list[str]:
-    """Distinct, safe report directory names (case-insensitively distinct)."""
+    """Distinct, safe report directory names (case-insensitively distinct), named after the
+    submissions' paths: the last folders of each path, as many as it takes to tell them apart
+    (the same number for every submission), each part made safe by :func:`safe_name`.
+    ``submissions/alice/ch3_exercises.ipynb`` and ``submissions/bob/ch3_exercises.ipynb``
+    give ``alice/ch3_exercises`` and ``bob/ch3_exercises``; files in one folder give their
+    own names. Paths that differ only in characters :func:`safe_name` replaces get ``-2``..."""
+    full = [[safe_name(Path(part)) for part in p.resolve().parent.parts[1:]] + [safe_name(p)]
+            for p in paths]
+    depth = max((len(parts) for parts in full), default=1)
+
+    def distinct(keep: int) -> int:
+        return len({"/".join(parts[-keep:]).lower() for parts in full})
+
+    best = max((distinct(k) for k in range(1, depth + 1)), default=0)
+    keep = next((k for k in range(1, depth + 1) if distinct(k) == best), 1)
     names, used = [], set()
-    for p in paths:
-        stem, k = safe_name(p), 2
+    for parts in full:
+        stem, k = "/".join(parts[-keep:]), 2
         name = stem
         while name.lower() in used:
             name, k = f"{stem}-{k}", k + 1
@@ -716,7 +838,8 @@ def _out_names(paths: list[Path]) -> list[str]:
 def _inside(out: Path, name: str) -> Path:
     """``out / name``, refusing anything that would land outside ``out``."""
     target = (out / name).resolve()
-    if target.parent != out.resolve():
+    if out.resolve() not in target.parents or any(
+            part in ("", ".", "..") for part in name.split("/")):
         raise ValueError(f"report name {name!r} escapes {out}")
     return target
 

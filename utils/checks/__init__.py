@@ -75,51 +75,13 @@ class NotAttemptedYet(AssertionError):
     """
 
 
-_NEUTRAL_CLASSES: dict[type, type] = {}
-
-
-def _neutral_message(message: str) -> str:
-    """Otter's failure text for a NotAttemptedYet, reduced to our ``⏳`` note."""
-    marker = "NotAttemptedYet: "
-    return message[message.index(marker) + len(marker):].strip() if marker in message else ""
-
-
-def _neutral_class(base: type) -> type:
-    """A subclass of otter's test-file class whose display shows not-attempted results as a
-    neutral note (grade and pass/fail unchanged: the test still earns no points)."""
-    if base in _NEUTRAL_CLASSES:
-        return _NEUTRAL_CLASSES[base]
-
-    def notes(self: Any) -> list[str] | None:
-        failed = [r for r in self.test_case_results if not r.passed]
-        out = [_neutral_message(r.message or "") for r in failed]
-        return out if failed and all(out) else None
-
-    def summary(self: Any, public_only: bool = False) -> str:
-        found = notes(self)
-        if found is None:
-            return base.summary(self, public_only)
-        return "\n".join(found)
-
-    def _repr_html_(self: Any) -> str:
-        found = notes(self)
-        if found is None:
-            return base._repr_html_(self)
-        import html
-        return "".join(f"<p style='white-space: pre-wrap;'>{html.escape(n)}</p>" for n in found)
-
-    name = f"NotAttempted{base.__name__}"
-    cls = type(name, (base,), {"summary": summary, "_repr_html_": _repr_html_,
-                               "__module__": __name__, "__qualname__": name})
-    globals()[name] = cls  # picklable by reference (otter logs its results)
-    _NEUTRAL_CLASSES[base] = cls
-    return cls
-
-
 def _show_as_not_attempted() -> None:
     """Let the otter test file running this check display "not attempted" neutrally: find it
-    on the stack (``TestFile.run``) and give it :func:`_neutral_class`. Outside otter, or with
-    an otter whose internals differ, nothing changes."""
+    on the stack (``TestFile.run``) and give it its neutral class
+    (:data:`utils.checks._otter_display.NEUTRAL_CLASSES`).
+    Outside otter, or with an otter whose internals differ, nothing changes."""
+    if "otter" not in sys.modules:  # not run by otter (importing it takes seconds)
+        return
     try:
         from otter.test_files.abstract_test import TestFile
     except Exception:
@@ -128,10 +90,10 @@ def _show_as_not_attempted() -> None:
     while frame is not None:
         owner = frame.f_locals.get("self")
         if isinstance(owner, TestFile) and frame.f_code.co_name == "run":
-            try:
-                owner.__class__ = _neutral_class(type(owner))
-            except TypeError:
-                pass
+            from ._otter_display import NEUTRAL_CLASSES
+            neutral = NEUTRAL_CLASSES.get(type(owner))
+            if neutral is not None:  # already neutral, or a test-file kind we do not know
+                owner.__class__ = neutral
             return
         frame = frame.f_back
 

@@ -40,21 +40,30 @@ MAX_WARNINGS = 5
 # are right and the arithmetic ran in float32; the feedback says so instead of naming a term.
 FLOAT32_TOL = 1e-5
 PRECISION_PREFIX = "Right to float32 precision only"
-# An error whose message names a course module: the answer imports the reference, which the
-# batch grader does not make importable.
+# An error whose message names a course module: the answer imports the grader's answer key
+# (``utils.checks.ch2``, ...), which the batch grader does not make importable.
 _COURSE_IMPORT = re.compile(r"No module named '(utils[\w.]*)'|cannot import name '\w+' from "
                             r"'(utils[\w.]*)'|module '(utils[\w.]*)' has no attribute")
 
-# The course package's directory. In the batch grader's sandbox this file runs as a copy
-# outside the course package, where no course reference exists: nothing matches there.
-_UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-              if __name__.startswith("utils.") else "\0")
+# The course package's directory. In the batch grader's sandbox this file runs as a copy,
+# ``_gru_sandbox/core.py``, next to the copy of the public course modules (``utils/``, without
+# the answer key): calls into those are traced there as in the notebook.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_UTILS_DIR = (os.path.dirname(_HERE) + os.sep if __name__.startswith("utils.") else
+              os.path.join(os.path.dirname(_HERE), "utils") + os.sep
+              if __name__.startswith("_gru_sandbox.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
 # Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
+# In the batch grader's sandbox every folder of the import path but the runtime's own is
+# library code: Python runs there without ``site`` (sysconfig names the base interpreter's
+# folders, not a venv's), and folders the sandbox user cannot read are bound elsewhere.
+_SANDBOX_PATH = ([p for p in sys.path if p and os.path.abspath(p) != os.path.dirname(_HERE)]
+                 if __name__.startswith("_gru_sandbox.") else [])
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for p in (
-    sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    if p} | {_UTILS_DIR}))
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))), *_SANDBOX_PATH) if p}
+    | {_UTILS_DIR}))
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
@@ -176,9 +185,12 @@ class _ReferenceTracer:
     one of them (demonstrable reference use) or merely computed next to one (a note).
     """
 
-    def __init__(self, ignore: frozenset = frozenset()) -> None:
+    def __init__(self, ignore: frozenset = frozenset(), lines: Any = None) -> None:
         self.hits: list[str] = []
         self.returns: list[Any] = []  # values returned by the outermost reference frames
+        # the last of them, and the learner's line count (``lines``: a _LineCounter) then
+        self.last: tuple[Any, int] | None = None
+        self.lines = lines
         self.native = False  # a direct call into PyTorch's fused GRU kernel
         self.ignore = ignore  # the checker's own code objects called during the call
         self._running: dict[int, list[Any]] = {}  # per thread: outermost reference frames
@@ -202,6 +214,7 @@ class _ReferenceTracer:
                 self._open.pop()
                 if len(self.returns) < 64:
                     self.returns.append(arg)
+                self.last = (arg, self.lines.lines if self.lines is not None else -1)
         elif (event == "c_call" and not self._open
               and getattr(arg, "__name__", "") in _FORBIDDEN_BUILTINS):
             self.hits.append(f"torch:{arg.__name__}")
@@ -209,9 +222,11 @@ class _ReferenceTracer:
 
 
 def _numeric_parts(value: Any, depth: int = 0) -> list[np.ndarray]:
-    """The numeric arrays inside ``value`` (arrays, tensors, tuples/lists of them)."""
+    """The numeric arrays inside ``value`` (arrays, tensors, tuples/lists/dicts of them)."""
     if depth > 3:
         return []
+    if isinstance(value, dict):  # utils.budget.concat_to_torch returns a dict of arrays
+        value = list(value.values())
     if isinstance(value, (tuple, list)):
         return [a for v in value[:16] for a in _numeric_parts(v, depth + 1)]
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
@@ -225,12 +240,28 @@ def _numeric_parts(value: Any, depth: int = 0) -> list[np.ndarray]:
     return []
 
 
+def _same_number(result: Any, returned: Sequence[Any]) -> bool:
+    """Whether ``result`` (or an item of it) is the very Python number object a reference
+    call returned (``return hidden_for_budget(...)``). Equal values prove nothing for whole
+    numbers (an honest count equals the reference's), the object's identity does; CPython
+    shares the objects of the small ints -5..256, so those are never taken as evidence."""
+    items = list(result[:16]) if isinstance(result, (tuple, list)) else [result]
+    for item in items:
+        if isinstance(item, numbers.Number) and not isinstance(item, bool) and not (
+                isinstance(item, int) and -5 <= item <= 256):
+            if any(item is r for r in returned):
+                return True
+    return False
+
+
 def _comes_from(result: Any, returned: Sequence[Any]) -> bool:
     """Whether an array of ``result`` is, bit for bit (after widening, e.g. float32 →
     float64), an array a reference call returned. An answer computed separately, even if
     right, differs in the last bits almost always (another order of operations, another
     precision), so a learner who compares with the reference while debugging keeps the
     points."""
+    if _same_number(result, returned):
+        return True
     refs = [r for v in returned for r in _numeric_parts(v) if r.size]
     for part in _numeric_parts(result):
         for r in refs:
@@ -266,20 +297,27 @@ def _describe(obj: Any) -> str:
 class _LineCounter:
     """``sys.settrace`` hook counting the lines executed in frames of the learner's code."""
 
-    def __init__(self) -> None:
+    def __init__(self, code: Any = None) -> None:
         self.lines = 0
+        self.code = code  # the code object of the learner's function
+        self.first: Any = None  # its frame (the outermost call of it)
+        self.at_return = -1  # ``lines`` when that frame returned
 
     def __call__(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "call":
             filename = frame.f_code.co_filename
             if filename.startswith("<frozen") or filename.startswith(_LIBRARY_DIRS):
                 return None  # library code: not traced line by line
+            if self.first is None and frame.f_code is self.code:
+                self.first = frame
             return self._local
         return None
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
             self.lines += 1
+        elif event == "return" and frame is self.first:
+            self.at_return = self.lines
         return self._local
 
 
@@ -322,8 +360,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             if len(noted) < MAX_WARNINGS:
                 noted.setdefault(f"{category.__name__}: {message}"[:200])
 
-        tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
-        counter = _LineCounter()
+        counter = _LineCounter(getattr(fn, "__code__", None))
+        tracer = _ReferenceTracer(ignore=frozenset({note.__code__}), lines=counter)
         previous, previous_trace = sys.getprofile(), sys.gettrace()
         previous_threads = threading.getprofile()
         threading.setprofile(tracer)  # threads the answer starts are traced too
@@ -352,7 +390,12 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             hits = list(dict.fromkeys(tracer.hits))  # first calls first, no repeats
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
             called = ", ".join(hits[:3]) + more
-            if tracer.native or _comes_from(result, tracer.returns):
+            # ``return hidden_for_budget(...)``: the answer is the very object the last
+            # reference call returned, and no line of the learner's ran since (an honest
+            # ``assert mine == reference(...)`` runs ``return mine`` after it)
+            direct = (tracer.last is not None and result is tracer.last[0]
+                      and counter.at_return >= 0 and counter.at_return == tracer.last[1])
+            if tracer.native or direct or _comes_from(result, tracer.returns):
                 outcomes.append(Outcome("reference_call", detail=called))
                 continue
             notes = (f"your function called {called}, but its answer does not come from "
@@ -636,10 +679,10 @@ class Question:
                 found = _COURSE_IMPORT.search(o.detail)
                 if found:
                     module = next(g for g in found.groups() if g)
-                    return fail(f"your function imports the course module `{module}`, which "
-                                "answers cannot use while grading: the course's reference "
-                                f"implementations are out of their reach ({o.detail}). Write "
-                                "the computation yourself with NumPy.")
+                    return fail(f"your function imports `{module}`, part of the grader's "
+                                "answer key, which answers cannot use while grading: its "
+                                "reference implementations are out of their reach "
+                                f"({o.detail}). Write the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
         # the value failures name the isolated terms; float32-level differences come last.

@@ -8,10 +8,10 @@
 
 The otter tests call ``utils.checks.run_check``, and the Gradescope image does not have this
 repository. So ``otter assign`` runs on a staged copy of the master whose assignment config
-also ships :data:`BUNDLE_FILES` (``utils/__init__.py`` and ``utils/checks/``, which need only
-NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time otter copies
-``files`` into the submission directory, the notebook kernel's working directory, so
-``import utils`` finds that copy: nothing has to be installed.
+also ships :data:`BUNDLE_FILES` (the course package without the batch grader; the checkers
+need only NumPy) as otter ``files`` and lists :data:`BUNDLE_REQUIREMENTS`. At grading time
+otter copies ``files`` into the submission directory, the notebook kernel's working
+directory, so ``import utils`` finds that copy: nothing has to be installed.
 
 Every student notebook starts with :data:`INSTALL_CELL` (before otter's init cell), so that a
 notebook downloaded from the site or opened in Colab or a JupyterHub installs the course
@@ -60,13 +60,15 @@ def masters(root: Path = ROOT) -> list[Path]:
             if (root / "solutions" / f"{name}.ipynb").exists()]
 
 
-# Shipped in every autograder bundle (paths relative to the repository root), and what they
-# need: the checkers import only NumPy (same range as requirements.txt); utils/report.py
-# (standard library only) lets the install cell's `import utils.report` succeed there, and
-# utils/otter_tests/__init__.py (standard library only) the init cell's import (when grading,
-# otter replaces the tests directory, so the test files themselves are not needed).
-BUNDLE_FILES = ("utils/__init__.py", "utils/report.py", "utils/checks",
-                "utils/otter_tests/__init__.py")
+# Shipped in every autograder bundle (paths relative to the repository root): the course
+# package without the batch grader (utils/grade.py, utils/grading/) and without the public
+# test files (when grading, otter replaces the tests directory; utils/otter_tests/__init__.py,
+# standard library only, stays for the init cell's import). So the checkers (NumPy only) run
+# the otter tests, the install cell's `import utils.report` succeeds, and an answer cell that
+# imports a course module to compare (`from utils.numpy_cells import GRUCell`) runs as it
+# does in the notebook and in `python -m utils.grade` (exercises/README.md, trust model).
+BUNDLE_FILES = ("utils",)
+BUNDLE_EXCLUDE = ("utils/grade.py", "utils/grading", "utils/otter_tests/ch*_exercises")
 BUNDLE_REQUIREMENTS = ("numpy>=1.26,<3",)
 _CONFIG_HEADER = "# ASSIGNMENT CONFIG"
 
@@ -87,11 +89,17 @@ def stage_master(master: Path, stage: Path, root: Path = ROOT) -> Path:
                                                  *BUNDLE_REQUIREMENTS]))
     configs[0].source = f"{_CONFIG_HEADER}\n" + yaml.safe_dump(config, sort_keys=False)
     stage.mkdir(parents=True, exist_ok=True)
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        rel = Path(folder).resolve().relative_to(root.resolve())
+        skipped = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        return skipped | {n for n in names if any((rel / n).match(pattern) and len(
+            (rel / n).parts) == len(Path(pattern).parts) for pattern in BUNDLE_EXCLUDE)}
+
     for rel in BUNDLE_FILES:
         src, dst = root / rel, stage / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(src, dst, ignore=ignore)
         else:
             shutil.copy2(src, dst)
     staged = stage / master.name

@@ -1,9 +1,10 @@
 """The sandboxed half of the batch grader: run one submission, record outcomes as data.
 
 :mod:`utils.grade` copies this file and :mod:`utils.checks.core` into a throw-away runtime
-directory (package ``_gru_sandbox``, next to a stub ``utils`` that holds no reference) and
-starts it there, in its own process: own session, ``RLIMIT_AS``/``RLIMIT_FSIZE``, an empty
-working directory, an import path without the course repository, and — when the grader runs
+directory (package ``_gru_sandbox``, next to a copy of the public course modules ``utils``
+without the answer key, whose ``utils.checks`` is a stub) and starts it there, in its own
+process: own session, ``RLIMIT_AS``/``RLIMIT_FSIZE``, an empty working directory, an import
+path without the course repository, and — when the grader runs
 as root — its own mount, network and PID namespaces with the repository hidden and an
 unprivileged user of its own. It reads a one-time token (first line) and the job (the rest)
 from stdin::

@@ -1,0 +1,188 @@
+"""One verdict, three graders: every case of tests/grading_cases.py gets the same points and
+the same reason from ``grader.check`` (in the notebook's kernel, with the public and hidden
+tests), ``python -m utils.grade`` and ``otter run`` (the autograder bundle, with the
+repository's ``utils`` out of reach, as on Gradescope).
+
+The cases are grouped into as few notebooks as possible (one case per question and
+notebook): each grader runs a handful of notebooks, not one per case. The hidden probes of
+``utils.grade`` are drawn with ``--seed 1``, which is the fixed default seed the other two use
+(:func:`utils.checks.core.probe_rng`), so all three call the answers on the same inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading_cases import BODY, CASES, SOLUTION, Case
+from utils.checks import questions
+from utils.grading.exercises import _master_parts, otter_assign
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+# the first line of a checker's failure message: "❌ q2_1 (gru_gates): ..." or "⏳ ..."
+REASON = re.compile(r"[❌⏳] q\d+_\d+ \(\w+\):[^\n]*")
+# Hides the repository's editable install of `utils` in every Python process that inherits
+# PYTHONPATH (as tests/test_exercises.py does): otter run sees only the bundle's copy.
+HIDE_UTILS = """import sys
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if "__editable__" not in getattr(f, "__module__", "")]
+"""
+
+
+def _groups() -> list[tuple[str, list[Case]]]:
+    """The cases as notebooks: (assignment, cases), at most one case per question each."""
+    groups: list[tuple[str, list[Case]]] = []
+    for case in CASES:
+        for assignment, members in groups:
+            if assignment == case.assignment and case.question not in {
+                    c.question for c in members}:
+                members.append(case)
+                break
+        else:
+            groups.append((case.assignment, [case]))
+    return groups
+
+
+def _answer(case: Case, solution: str) -> str:
+    source = case.source.replace(SOLUTION, solution)
+    func = next(q.func_name for q in questions(case.assignment) if q.name == case.question)
+    lines = source.split("\n")
+    if case.body:
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"def {func}("))
+        lines[at + 1:at + 1] = ["    " + b for b in case.body.rstrip("\n").split("\n")]
+    assert BODY not in source
+    return "\n".join(lines)
+
+
+def _notebook(assignment: str, cases: list[Case]) -> nbformat.NotebookNode:
+    """The student notebook with the cases' answer cells (other answers: the stubs)."""
+    nb = nbformat.read(ROOT / "exercises" / f"{assignment}.ipynb", as_version=4)
+    master = nbformat.read(ROOT / "solutions" / f"{assignment}.ipynb", as_version=4)
+    solutions = {item["name"]: item["solution"] for item in _master_parts(master)[1]}
+    answer_cells = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    by_question = dict(zip([q.name for q in questions(assignment)], answer_cells))
+    for case in cases:
+        if case.source is not None:
+            by_question[case.question].source = _answer(case, solutions[case.question])
+    return nb
+
+
+def _reasons(text: str) -> list[str]:
+    """The distinct first lines of the failure messages in ``text``, in order."""
+    return list(dict.fromkeys(m.group(0).strip() for m in REASON.finditer(text)
+                              if not m.group(0).startswith("✅")))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """{(notebook index, question): {grader: (points, reasons)}} for every case."""
+    tmp = tmp_path_factory.mktemp("parity")
+    groups = _groups()
+    bundles = {}
+    for assignment in dict.fromkeys(a for a, _ in groups):
+        out = tmp / "assign" / assignment
+        otter_assign(ROOT / "solutions" / f"{assignment}.ipynb", out, run_tests=False)
+        [bundle] = (out / "autograder").glob("*.zip")
+        tests = tmp / "tests" / assignment
+        with zipfile.ZipFile(bundle) as z:
+            for name in z.namelist():
+                if name.startswith("tests/") and name.endswith(".py"):
+                    (tests / Path(name).name).parent.mkdir(parents=True, exist_ok=True)
+                    (tests / Path(name).name).write_bytes(z.read(name))
+        bundles[assignment] = (bundle, tests)
+
+    subs = []
+    for i, (assignment, cases) in enumerate(groups):
+        path = tmp / "subs" / f"nb{i}" / f"{assignment}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(_notebook(assignment, cases), path)
+        subs.append(path)
+    results: dict = {}
+
+    # 1. grader.check in the notebook's own kernel, with the public and hidden tests
+    from nbclient import NotebookClient
+    for i, ((assignment, cases), path) in enumerate(zip(groups, subs)):
+        nb = nbformat.read(path, as_version=4)
+        names = [c.question for c in cases]
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "import json as _json, otter as _otter\n"
+            f"_g = _otter.Notebook(tests_dir={str(bundles[assignment][1])!r})\n"
+            "_out = {}\n"
+            f"for _q in {names!r}:\n"
+            "    _r = _g.check(_q)\n"
+            "    _out[_q] = [sum(t.test_case.points for t in _r.test_case_results if t.passed),\n"
+            "               '\\n'.join(t.message or '' for t in _r.test_case_results\n"
+            "                         if not t.passed)]\n"
+            "print('PARITY' + _json.dumps(_out))"))
+        NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+        assert "PARITY" in text, nb.cells[-1].outputs
+        for q, (points, message) in json.loads(text.split("PARITY", 1)[1]).items():
+            results.setdefault((i, q), {})["grader.check"] = (points, _reasons(message))
+
+    # 2. python -m utils.grade, every notebook in one run
+    out = tmp / "reports"
+    proc = subprocess.run([sys.executable, "-m", "utils.grade", *map(str, subs), "--out",
+                           str(out), "--seed", "1", "--jobs", "2", "--timeout", "120"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    folders = {row["submission"]: row["report"]
+               for row in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))}
+    for i, ((assignment, cases), path) in enumerate(zip(groups, subs)):
+        report = json.loads((out / folders[str(path)] / "results.json").read_text())
+        tests = {t["name"]: t for t in report["tests"]}
+        for case in cases:
+            t = tests[case.question]
+            results[(i, case.question)]["utils.grade"] = (t["score"], _reasons(t["output"]))
+
+    # 3. otter run with the autograder bundle, the repository's utils hidden
+    hide = tmp / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(HIDE_UTILS)
+    env = dict(os.environ, PYTHONPATH=str(hide))
+    for i, ((assignment, cases), path) in enumerate(zip(groups, subs)):
+        work = tmp / "otter" / f"nb{i}"
+        work.mkdir(parents=True)
+        proc = subprocess.run([sys.executable, "-m", "otter", "run", "-a",
+                               str(bundles[assignment][0]), str(path), "-o", str(work)],
+                              cwd=work, env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        report = json.loads((work / "results.json").read_text())
+        assert "Autograder Failed" not in json.dumps(report), json.dumps(report)[:3000]
+        tests = {t["name"]: t for t in report["tests"] if "score" in t}
+        for case in cases:
+            t = tests[case.question]
+            results[(i, case.question)]["otter run"] = (t["score"], _reasons(t["output"]))
+    return groups, results
+
+
+def _ids() -> list[str]:
+    return [f"{a}:{c.question}:{c.name}" for a, cases in _groups() for c in cases]
+
+
+@pytest.mark.parametrize("key", _ids())
+def test_three_graders_give_the_same_points_and_reason(graded, key):
+    groups, results = graded
+    i, case = next((i, c) for i, (a, cases) in enumerate(groups) for c in cases
+                   if f"{a}:{c.question}:{c.name}" == key)
+    got = results[(i, case.question)]
+    print(key, json.dumps(got, ensure_ascii=False))  # shown with `pytest -rP`
+    assert set(got) == {"grader.check", "utils.grade", "otter run"}, got
+    for grader, (points, reasons) in got.items():
+        assert points == case.points, (grader, got)
+        if case.reason is None:
+            assert reasons == [], (grader, got)
+        else:
+            assert reasons and case.reason in reasons[0], (grader, got)
+    assert len({tuple(r) for _, r in got.values()}) == 1, got  # the same messages, word for word
