@@ -23,7 +23,6 @@ import os
 import re
 import sys
 import threading
-import sysconfig
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -51,10 +50,6 @@ _UTILS_DIR = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.s
               if __name__.startswith("utils.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
-# Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
-_LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) + os.sep for p in (
-    sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    if p} | {_UTILS_DIR}))
 
 
 # The seed of the hidden probes of one batch-grading run (None: the fixed default).
@@ -97,13 +92,16 @@ class Probe:
     """One grader-chosen call: positional ``args`` (name → array) and what it isolates.
 
     ``label`` names the term the probe isolates ("the bias term", ...); ``given`` describes
-    the inputs for feedback ("x_t = 0 and h_prev = 0, so only the biases act").
+    the inputs for feedback ("x_t = 0 and h_prev = 0, so only the biases act"). ``traced``:
+    the function receives its inputs as :func:`trace` arrays and :class:`Outcome` records the
+    depth of its answer (how many dependent rounds of arithmetic produced it).
     """
 
     name: str
     args: dict[str, np.ndarray]
     label: str
     given: str
+    traced: bool = False
 
 
 @dataclasses.dataclass
@@ -111,13 +109,15 @@ class Outcome:
     """What one student call did, as plain data.
 
     ``kind`` is one of ``value``, ``none``, ``not_implemented``, ``error``, ``wrong_type``,
-    ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``.
+    ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``,
+    ``untraced`` (a traced probe's answer whose entries left the traced arithmetic).
     ``value`` is an array, or a list of arrays when the function returns a tuple/list.
     ``warnings`` holds the first :data:`MAX_WARNINGS` distinct warnings raised during the
     call (``"RuntimeWarning: overflow encountered in exp"``); no verdict of the framework
-    uses them, a chapter's checker may. ``lines`` counts the Python lines executed in the
-    learner's own code during the call (not in NumPy, the standard library or ``utils``), so
-    a checker can tell a loop over ``t`` from whole-array rounds; ``-1`` when not measured.
+    uses them, a chapter's checker may. ``depth`` (probes with ``traced``) is the longest
+    chain of dependent arithmetic operations that produced an entry of the answer, measured
+    from the data flow (:class:`Traced`), so a checker can tell a chain of ``T`` steps from
+    ``log T`` rounds in whatever form the code is written; ``-1`` when not measured.
     """
 
     kind: str
@@ -125,7 +125,7 @@ class Outcome:
     detail: str = ""
     warnings: tuple[str, ...] = ()  # first few distinct warnings the call raised
     notes: tuple[str, ...] = ()  # remarks for the report that cost no points
-    lines: int = -1  # Python lines the learner's own code executed in the call (-1: unknown)
+    depth: int = -1  # dependent arithmetic operations behind the answer (-1: not measured)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,24 +263,160 @@ def _describe(obj: Any) -> str:
     return type(obj).__module__ + "." + type(obj).__qualname__
 
 
-class _LineCounter:
-    """``sys.settrace`` hook counting the lines executed in frames of the learner's code."""
+class TracedValueError(TypeError):
+    """A traced input was turned into something the grader cannot follow (a float, a
+    comparison, a library that needs plain numbers)."""
 
-    def __init__(self) -> None:
-        self.lines = 0
 
-    def __call__(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == "call":
-            filename = frame.f_code.co_filename
-            if filename.startswith("<frozen") or filename.startswith(_LIBRARY_DIRS):
-                return None  # library code: not traced line by line
-            return self._local
+_UNTRACEABLE = ("the grader runs this question on inputs whose entries record the longest "
+                "chain of dependent arithmetic that produced them, and {what} would drop that "
+                "record. Keep to NumPy arithmetic, slicing, stacking and copies of the arrays "
+                "you were given (no conversion to float, no `.astype`, no comparisons of "
+                "values, no other library on them).")
+
+
+class Traced:
+    """One number that carries its *depth*: the longest chain of dependent arithmetic
+    operations (``+ − × ÷ **``, ``exp``, ...) that produced it from the inputs (depth 0).
+
+    Inputs of a question with ``Probe.traced`` are object arrays of these, so every NumPy
+    operation on them (slices, ufuncs, ``concatenate``, ``where``, ``cumprod``, matmul) and
+    every Python loop over them runs this class's arithmetic: the depth of the answer is
+    measured from the data flow, whatever form the code takes (a loop, an unrolled line, a
+    thread, ``exec``). Anything that would need a plain number (``float()``, ``.astype``,
+    comparisons, SciPy, ``math``) raises :class:`TracedValueError` instead of losing track.
+    """
+
+    __slots__ = ("_v", "_d")
+    # No Python __init__: making one is a type call, which ``sys.setprofile`` (the reference
+    # tracer, active meanwhile) does not report, so a whole-array round stays fast.
+
+    def __repr__(self) -> str:
+        return repr(self._v)
+
+    def __pos__(self) -> Traced:
+        return self
+
+    def _refuse(self, what: str) -> Any:
+        raise TracedValueError(_UNTRACEABLE.format(what=what))
+
+    def __float__(self) -> float: return self._refuse("a conversion to float")  # noqa: E704
+    def __int__(self) -> int: return self._refuse("a conversion to int")  # noqa: E704
+    def __complex__(self) -> complex: return self._refuse("a conversion")  # noqa: E704
+    def __index__(self) -> int: return self._refuse("using a value as an index")  # noqa: E704
+    def __round__(self, n: Any = None) -> Any: return self._refuse("rounding")  # noqa: E704
+    def __bool__(self) -> bool: return self._refuse("a test of a value")  # noqa: E704
+    def __lt__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __le__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __gt__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __ge__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __eq__(self, o: Any) -> bool: return self._refuse("a comparison")  # type: ignore # noqa
+    def __ne__(self, o: Any) -> bool: return self._refuse("a comparison")  # type: ignore # noqa
+    __hash__ = object.__hash__
+
+
+
+# Each operation is one generated Python function with the arithmetic inline: a new Traced
+# one deeper than its deepest operand. Constants (Python or NumPy numbers) have depth 0.
+_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "pow": "**"}
+_OP_TEMPLATE = """
+def {name}(self, o):
+    t = type(o)
+    if t is Traced:
+        v, d = o._v, o._d
+    elif t is float or t is int or isinstance(o, _CONSTANTS):
+        v, d = float(o), -1
+    else:
+        return NotImplemented
+    try:
+        out = {expr}
+    except (ZeroDivisionError, OverflowError, ValueError):
+        with np.errstate(all="ignore"):
+            out = float({np_expr})
+    new = Traced()
+    new._v = out
+    new._d = (self._d if self._d > d else d) + 1
+    return new
+"""
+_UNARY = {"__neg__": "-x", "__abs__": "abs(x)"}
+_UNARY_NP = ("exp", "log", "log1p", "expm1", "sqrt", "tanh")  # np.exp(object array) calls .exp()
+_CONSTANTS = (numbers.Real, np.floating, np.integer)
+
+
+def _traced_ops() -> None:
+    space: dict[str, Any] = {"Traced": Traced, "np": np, "_CONSTANTS": _CONSTANTS}
+    for op, sym in _BINARY.items():
+        ufunc = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+                 "pow": "power"}[op]
+        for name, expr, np_expr in (
+                (f"__{op}__", f"self._v {sym} v", f"np.{ufunc}(self._v, v)"),
+                (f"__r{op}__", f"v {sym} self._v", f"np.{ufunc}(v, self._v)")):
+            exec(_OP_TEMPLATE.format(name=name, expr=expr, np_expr=np_expr), space)
+            setattr(Traced, name, space[name])
+    for name, expr in list(_UNARY.items()) + [(f, f"np.{f}(x)") for f in _UNARY_NP]:
+        exec(f"def {name}(self):\n    x = self._v\n    with np.errstate(all='ignore'):\n"
+             f"        out = float({expr})\n    new = Traced()\n    new._v = out\n"
+             f"    new._d = self._d + 1\n    return new\n", space)
+        setattr(Traced, name, space[name])
+
+
+_traced_ops()
+
+
+def _traced(value: float, depth: int = 0) -> Traced:
+    new = Traced()
+    new._v, new._d = float(value), int(depth)
+    return new
+
+
+class TracedArray(np.ndarray):
+    """An object array of :class:`Traced` entries whose ``astype`` to a float dtype keeps them
+    traced (rounded to that precision, same depth): ``a.astype(float).copy()`` is an honest
+    first line. Conversions NumPy does in C (``np.array(a, dtype=float)``) refuse instead."""
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        kind = np.dtype(dtype).kind
+        if kind == "O":
+            return np.ndarray.astype(self, dtype, *args, **kwargs)
+        if kind != "f":
+            raise TracedValueError(_UNTRACEABLE.format(what=f"`.astype({np.dtype(dtype)})`"))
+        cast = np.dtype(dtype).type
+        out = np.empty(self.shape, dtype=object).view(TracedArray)
+        flat = out.reshape(-1)
+        for k, e in enumerate(self.reshape(-1).tolist()):
+            flat[k] = _traced(float(cast(e._v)), e._d) if type(e) is Traced else e
+        return out
+
+
+def trace(a: np.ndarray) -> np.ndarray:
+    """``a`` as a :class:`TracedArray` of :class:`Traced` entries of depth 0 (same shape)."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty(a.shape, dtype=object).view(TracedArray)
+    flat = out.reshape(-1)
+    for k, v in enumerate(a.reshape(-1).tolist()):
+        flat[k] = _traced(v)
+    return out
+
+
+def untrace(result: Any) -> tuple[Any, int] | None:
+    """``(float64 values, largest depth)`` of a traced answer (an array, or a tuple or list of
+    arrays, whose entries are all :class:`Traced`); ``None`` when any entry is not (a plain
+    number or array: its computation left the traced arithmetic)."""
+    if isinstance(result, (tuple, list)) and result and not isinstance(result[0], Traced):
+        parts = [untrace(r) for r in result[:16]]
+        if any(p is None for p in parts) or len(result) > 16:
+            return None
+        return type(result)(p[0] for p in parts), max(p[1] for p in parts)
+    if isinstance(result, Traced):
+        return np.float64(result._v), result._d
+    if not isinstance(result, np.ndarray) or result.dtype != object \
+            or result.size > MAX_ELEMENTS:
         return None
-
-    def _local(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == "line":
-            self.lines += 1
-        return self._local
+    entries = result.reshape(-1).tolist()
+    if not all(type(e) is Traced for e in entries):
+        return None
+    values = np.array([e._v for e in entries], dtype=np.float64).reshape(result.shape)
+    return values, max((e._d for e in entries), default=0)
 
 
 def _to_plain(result: Any) -> Outcome:
@@ -304,6 +440,25 @@ def _to_plain(result: Any) -> Outcome:
     return Outcome("value", np.array(result, copy=True))
 
 
+def _changed(a: np.ndarray, original: np.ndarray, entries: list | None) -> bool:
+    """Whether the function modified its input ``a`` (a copy of ``original``; for a traced
+    input, ``entries`` are the objects it was given)."""
+    if a.shape != original.shape:
+        return True
+    if entries is not None:
+        return any(x is not y for x, y in zip(a.reshape(-1).tolist(), entries))
+    return not np.array_equal(a, original, equal_nan=True)
+
+
+def _describe_untraced(result: Any) -> str:
+    """What a traced question's answer is when its entries are not traced values."""
+    if isinstance(result, np.ndarray) and result.dtype != object:
+        return f"a {result.dtype} array"
+    if isinstance(result, np.ndarray):
+        return "an array with plain numbers among its entries"
+    return _describe(result) if result is not None else "None"
+
+
 def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
     """Call ``fn`` on each probe (on copies of the inputs) and record what happened.
 
@@ -315,7 +470,12 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         if not callable(fn):
             outcomes.append(Outcome("missing", detail=f"not a function but {type(fn).__name__}"))
             continue
-        args = {k: np.array(v, copy=True) for k, v in probe.args.items()}
+        if probe.traced:
+            args = {k: trace(v) for k, v in probe.args.items()}
+            inputs = {k: a.reshape(-1).tolist() for k, a in args.items()}  # the entries given
+        else:
+            args = {k: np.array(v, copy=True) for k, v in probe.args.items()}
+            inputs = {}
         noted: dict[str, None] = {}
 
         def note(message: Any, category: type, *rest: Any, **kw: Any) -> None:
@@ -323,12 +483,10 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
                 noted.setdefault(f"{category.__name__}: {message}"[:200])
 
         tracer = _ReferenceTracer(ignore=frozenset({note.__code__}))
-        counter = _LineCounter()
-        previous, previous_trace = sys.getprofile(), sys.gettrace()
+        previous = sys.getprofile()
         previous_threads = threading.getprofile()
         threading.setprofile(tracer)  # threads the answer starts are traced too
         sys.setprofile(tracer)
-        sys.settrace(counter)
         try:
             with warnings.catch_warnings(), np.errstate(over="warn", divide="warn",
                                                         invalid="warn"):
@@ -343,8 +501,6 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             continue
         finally:
             still_ours = sys.getprofile() is tracer
-            counted = counter.lines if sys.gettrace() is counter else -1
-            sys.settrace(previous_trace)
             sys.setprofile(previous)
             threading.setprofile(previous_threads)
         notes: tuple[str, ...] = ()
@@ -360,14 +516,19 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         if not still_ours:
             outcomes.append(Outcome("tampered", detail="the function changed sys.setprofile"))
         elif changed := [k for k, a in args.items()
-                         if a.shape != probe.args[k].shape
-                         or not np.array_equal(a, probe.args[k], equal_nan=True)]:
+                         if _changed(a, probe.args[k], inputs.get(k))]:
             outcomes.append(Outcome("mutated", detail=", ".join(changed)))
+        elif probe.traced and result is not None and (found := untrace(result)) is None:
+            outcomes.append(Outcome("untraced", detail=_describe_untraced(result),
+                                    notes=notes))
         else:
+            depth = -1
+            if probe.traced and result is not None:
+                result, depth = found
             if isinstance(result, numbers.Real) and not isinstance(result, bool):
                 result = np.asarray(result)  # a Python int or float answer (a count, a size)
             outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted),
-                                                notes=notes, lines=counted))
+                                                notes=notes, depth=depth))
     return outcomes
 
 
@@ -405,7 +566,7 @@ def encode_outcomes(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
         out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500],
                     "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]],
                     "notes": [str(n)[:300] for n in o.notes[:MAX_WARNINGS]],
-                    "lines": int(o.lines)})
+                    "depth": int(o.depth)})
     return out
 
 
@@ -430,13 +591,13 @@ def decode_outcomes(data: Any, n_probes: int) -> list[Outcome]:
         notes = d.get("notes", [])
         if not isinstance(notes, list):
             raise ValueError("notes must be a list")
-        lines = d.get("lines", -1)
-        if isinstance(lines, bool) or not isinstance(lines, int):
-            raise ValueError("lines must be an integer")
+        depth = d.get("depth", -1)
+        if isinstance(depth, bool) or not isinstance(depth, int):
+            raise ValueError("depth must be an integer")
         outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500],
                                 tuple(str(w)[:200] for w in caught[:MAX_WARNINGS]),
                                 tuple(str(n)[:300] for n in notes[:MAX_WARNINGS]),
-                                max(int(lines), -1)))
+                                max(int(depth), -1)))
     return outcomes
 
 
@@ -604,6 +765,10 @@ class Question:
             if o.kind == "timeout":
                 return fail(f"the function did not return in time ({o.detail}). "
                             "Is there an infinite loop?")
+            if o.kind == "untraced":
+                return fail(f"you returned {o.detail}: {_UNTRACEABLE.format(what='that')} "
+                            "Return the array your arithmetic on the inputs produced; the "
+                            "grader measures how many dependent rounds it took.")
         for probe, o in zip(probes, outcomes):
             if o.kind == "none":
                 return fail(f"Got `None` given {probe.given} — did you forget a `return`?")
