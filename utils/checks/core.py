@@ -87,6 +87,29 @@ def probe_rng(level: str, salt: str) -> np.random.Generator:
     return np.random.default_rng([LEVELS.index(level), base])
 
 
+def separating_pairs(rng: np.random.Generator, answers: Sequence[Callable[[int, int], Any]],
+                     pairs: Sequence[tuple[int, int]], low: int, high: int,
+                     tries: int = 20_000) -> list[tuple[int, int]]:
+    """``pairs`` of sizes, extended so that every two of ``answers`` differ at one of them.
+
+    ``answers`` are the reference and the known mistakes (each maps a size pair to a number).
+    Where two of them agree on every pair, a pair drawn from ``rng`` in ``[low, high)`` at
+    which they differ is added, so each mistake is told apart from the right answer and from
+    every other mistake (whose message would otherwise be shown) on every run.
+    """
+    pairs = list(pairs)
+    for j in range(len(answers)):
+        for k in range(j):
+            if any(answers[j](i, h) != answers[k](i, h) for i, h in pairs):
+                continue
+            for _ in range(tries):
+                i, h = (int(v) for v in rng.integers(low, high, 2))
+                if answers[j](i, h) != answers[k](i, h):
+                    pairs.append((i, h))
+                    break
+    return pairs
+
+
 @dataclasses.dataclass(frozen=True)
 class Probe:
     """One grader-chosen call: positional ``args`` (name → array) and what it isolates.
@@ -613,11 +636,18 @@ def fmt(a: Any) -> str:
 
 
 def integers_as_float(o: Outcome) -> Outcome:
-    """``o`` with an integer array value turned into float64 when every entry is exact there
-    (``|v| < 2**53``), so integer answers (counts, steps) compare exactly; else ``o``."""
-    if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.dtype.kind in "iu":
-        if np.all(np.abs(o.value) < 2**53):  # exact in float64
-            return dataclasses.replace(o, value=o.value.astype(np.float64))
+    """``o`` with its integer arrays turned into float64 when every entry is exact there
+    (``|v| < 2**53``), so integer answers (counts, steps) compare exactly; else ``o``.
+    Used by :class:`Question` with ``integer_output``, which reports float answers itself."""
+    def widen(v: np.ndarray) -> np.ndarray:
+        if v.dtype.kind in "iu" and np.all(np.abs(v) < 2**53):  # exact in float64
+            return v.astype(np.float64)
+        return v
+
+    if o.kind == "value" and isinstance(o.value, np.ndarray):
+        return dataclasses.replace(o, value=widen(o.value))
+    if o.kind == "value" and isinstance(o.value, list):
+        return dataclasses.replace(o, value=[widen(v) for v in o.value])
     return o
 
 
@@ -628,8 +658,49 @@ def close(expected: np.ndarray, got: np.ndarray) -> bool:
                             <= ATOL + RTOL * np.abs(expected))))
 
 
+def _index(at: Sequence[Any]) -> str:
+    """An index as the learner would type it: ``(0, 2)``, ``(3,)``."""
+    return str(tuple(int(i) for i in at))
+
+
+def differing_entries(expected: np.ndarray, got: np.ndarray, most: int = 4) -> str:
+    """The entries where ``got`` is wrong, largest difference first: index, expected, got."""
+    diff = np.abs(got.astype(np.float64) - expected)
+    wrong = np.argwhere(~(diff <= ATOL + RTOL * np.abs(expected)))  # NaN counts as wrong
+    if expected.ndim == 0:
+        return f"expected {float(expected):.6g}, got {float(got):.6g}"
+    order = np.argsort(-np.nan_to_num(diff[tuple(wrong.T)], nan=np.inf), kind="stable")
+    shown = [f"at {_index(wrong[k])} expected {float(expected[tuple(wrong[k])]):.6g}, got "
+             f"{float(got[tuple(wrong[k])]):.6g}" for k in order[:most]]
+    more = f"; and {len(wrong) - most} more" if len(wrong) > most else ""
+    return "; ".join(shown) + more
+
+
+def _swapped_axes(expected: np.ndarray, got: np.ndarray) -> str | None:
+    """How ``got`` (same shape as ``expected``) holds the right values in another layout:
+    its axes permuted, or the values of a permuted array reshaped to the expected shape."""
+    if expected.ndim < 2 or expected.ndim > 4 or got.dtype.kind not in "biuf":
+        return None
+    import itertools
+    for perm in itertools.permutations(range(expected.ndim)):
+        if perm == tuple(range(expected.ndim)):
+            continue
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        if got.transpose(perm).shape == expected.shape and close(expected, got.transpose(perm)):
+            return f"its axes are swapped: it is the right result transposed (axes {perm})"
+        shape = tuple(expected.shape[i] for i in perm)
+        if close(expected, got.reshape(shape).transpose(inverse)):
+            return ("its values are those of the right result with its axes swapped "
+                    f"(shape {shape}), reshaped to {expected.shape} rather than transposed")
+    return None
+
+
 def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str | None:
-    """Shape, then dtype, then NaN, then values; ``None`` when ``got`` is right."""
+    """Shape, then dtype, then NaN, then values; ``None`` when ``got`` is right.
+
+    A wrong layout is a shape error even where the shape happens to match (a transposed
+    square result); wrong values name the entries that differ, largest difference first.
+    """
     if got.shape != expected.shape:
         extra = ""
         if got.shape == expected.shape[::-1] and got.ndim == 2:
@@ -640,7 +711,7 @@ def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str
         return (f"Wrong dtype: expected {what} of dtype {expected.dtype} given float64 inputs, "
                 f"but got {got.dtype} instead (compute in float64: no `.astype`, no float32).")
     if got.dtype.kind in "fc" and np.isnan(got).any():
-        return (f"Got NaN in {what} given {given} (at {tuple(np.argwhere(np.isnan(got))[0])}); "
+        return (f"Got NaN in {what} given {given} (at {_index(np.argwhere(np.isnan(got))[0])}); "
                 "check for 0/0, log of a negative number or overflow.")
     if not close(expected, got):
         diff = np.abs(got - expected)
@@ -649,9 +720,19 @@ def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str
                     f"float64 answer by at most {float(diff.max()):.2g} — computed in float32? "
                     "Keep every step in float64 (no float32 arrays or tensors, no "
                     "`.astype(np.float32)`).")
+        layout = _swapped_axes(expected, got)
+        if layout is not None:
+            return (f"Wrong shape: expected {what} of shape {expected.shape} given {given}; "
+                    f"yours has that shape only by accident: {layout}. Check the order of "
+                    "the axes you stack or reshape.")
         at = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
-        return (f"Expected {what} = {fmt(expected)} given {given}, but got {fmt(got)} instead "
-                f"(largest difference {float(diff.max()):.3g} at index {at}).")
+        wrong = int(np.sum(~(diff <= ATOL + RTOL * np.abs(expected))))
+        if expected.size <= 6:
+            return (f"Expected {what} = {fmt(expected)} given {given}, but got {fmt(got)} "
+                    f"instead (largest difference {float(diff.max()):.3g} at index {at}).")
+        return (f"Expected {what} given {given}, but {wrong} of its {expected.size} entries "
+                f"differ (largest difference {float(diff.max()):.3g} at index {at}); where "
+                f"they differ most: {differing_entries(expected, got)}.")
     return None
 
 
@@ -690,7 +771,10 @@ class Question:
     ``probes(level)`` returns the grader-chosen inputs for ``"public"`` (what ``grader.check``
     runs in the student notebook) or ``"hidden"`` (other sizes, batch of one).
     ``reference(**args)`` returns the right answer (an array or a tuple of arrays);
-    ``output_names`` names the returned arrays for feedback.
+    ``output_names`` names the returned arrays for feedback. ``integer_output``: the statement
+    asks for integers (counts, sizes, steps), so a float array is a dtype error even when its
+    values are whole. ``every_probe`` names what all the probes go through, for the message
+    when every probe is wrong ("the activation, a sign, the rows you slice").
     """
 
     name: str
@@ -702,6 +786,8 @@ class Question:
     mistakes: tuple[Mistake, ...]
     output_names: tuple[str, ...]
     points: dict[str, float]
+    integer_output: bool = False
+    every_probe: str = ""
 
     @property
     def max_points(self) -> float:
@@ -728,6 +814,16 @@ class Question:
         probes = self.probes(level)
         pts = float(self.points[level])
         tag = f"{self.name} ({self.func_name})"
+        # integer answers compare exactly as float64; a float answer is remembered (its
+        # values may still match a known mistake) and then reported as a dtype error
+        floats: list[tuple[Probe, str]] = []
+        if self.integer_output:
+            for probe, o in zip(probes, outcomes):
+                parts = o.value if isinstance(o.value, list) else [o.value]
+                if o.kind == "value" and any(np.asarray(p).dtype.kind in "fcb" for p in parts):
+                    floats.append((probe, str(next(np.asarray(p).dtype for p in parts
+                                                   if np.asarray(p).dtype.kind in "fcb"))))
+            outcomes = [integers_as_float(o) if o.kind == "value" else o for o in outcomes]
         how_hint = f'Need a hint? Run `hint("{self.name}")`.'
 
         def fail(msg: str, status: str = "incorrect") -> Verdict:
@@ -806,10 +902,19 @@ class Question:
                                 f"implementations are out of their reach ({o.detail}). Write "
                                 "the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
+        if floats:
+            probe, dtype = floats[0]
+            name = self.output_names[0] if len(self.output_names) == 1 else "each output"
+            return fail(f"Wrong dtype: the question asks for whole numbers, so expected `{name}` "
+                        f"as integers (an int, or an integer array such as dtype int64) given "
+                        f"{probe.given}, but got dtype {dtype}. Round the way the question asks "
+                        "(down, up, to the first integer past ...) and convert with "
+                        "`.astype(np.int64)` or `int(...)`.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
         # the value failures name the isolated terms; float32-level differences come last.
         problems: list[tuple[int, str]] = []
         wrong_labels: list[str] = []  # probes whose values are wrong, in probe order
+        wrong_outputs: list[str] = []  # outputs whose values are wrong on some probe
         for probe, o in zip(probes, outcomes):
             expected = self.reference(**probe.args)
             exp_parts = list(expected) if isinstance(expected, tuple) else [expected]
@@ -836,6 +941,8 @@ class Question:
                             4 if msg.startswith(PRECISION_PREFIX) else 3)
                     if rank == 3 and probe.label not in wrong_labels:
                         wrong_labels.append(probe.label)
+                    if rank == 3 and name not in wrong_outputs:
+                        wrong_outputs.append(name)
                     problems.append((rank, msg))
         if problems:
             rank, msg = min(problems, key=lambda p: p[0])
@@ -847,12 +954,18 @@ class Question:
                     also = (", ".join(wrong_labels[1:-1]) + " and " if len(wrong_labels) > 2
                             else "") + wrong_labels[-1]
                     if len(wrong_labels) == len(labels):
+                        shared = f" ({self.every_probe})" if self.every_probe else ""
                         msg = (f"Problem in {wrong_labels[0]}, and also in {also}: every "
-                               "probe is wrong, so look at what all of them go through (the "
-                               "activation, a sign, the rows you slice), or for two mistakes "
-                               f"at once. First: {msg}")
+                               f"probe is wrong, so look at what all of them go through{shared}, "
+                               f"or for two mistakes at once. First: {msg}")
                     else:
                         msg = f"Problem in {wrong_labels[0]}, and also in {also}. First: {msg}"
+                if 1 < len(self.output_names) and len(wrong_outputs) < len(self.output_names):
+                    named = ", ".join(f"`{n}`" for n in wrong_outputs)
+                    right = ", ".join(f"`{n}`" for n in self.output_names
+                                      if n not in wrong_outputs)
+                    msg = (f"{named} {'is' if len(wrong_outputs) == 1 else 'are'} wrong "
+                           f"({right} right on every probe). {msg}")
             return fail(msg)
         return Verdict(pts, pts, f"✅ {tag}: correct on all {len(probes)} {level} probes."
                        + _notes(outcomes), "correct")
