@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, integers_as_float, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
 
 ASSIGNMENT = "ch5_exercises"
 
@@ -50,10 +50,9 @@ def _sigmoid(a):
 
 @dataclasses.dataclass(frozen=True)
 class Ch5Question(Question):
-    """A :class:`Question` that also compares integer outputs exactly (as float64) and names
-    the probe where a value became ``inf``/``nan`` with a chapter-specific explanation."""
+    """A :class:`Question` that names the probe where a value became ``inf``/``nan`` with a
+    chapter-specific explanation, and can judge a scan's depth and a tighter tolerance."""
 
-    integer_output: bool = False
     nonfinite: str | None = None  # message when a probe's result is not finite
     # the answer's depth (traced probes, argument ``a`` of shape (T, ...)) may grow with the
     # number of rounds, log2 T, not with T: at most max_scan_depth(T) on the long probes
@@ -61,8 +60,6 @@ class Ch5Question(Question):
     tol: float | None = None  # the statement's tolerance, when tighter than the framework's
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
-        if self.integer_output:
-            outcomes = [integers_as_float(o) for o in outcomes]
         if self.nonfinite is not None:
             for probe, o in zip(self.probes(level), outcomes):
                 parts = o.value if isinstance(o.value, list) else [o.value]
@@ -280,10 +277,12 @@ def parallel_scan(a, b, h0, *, form: str = "right"):
     d = 1
     limit = T / 2 if form == "one_round_short" else T
     while d < limit:
-        if form == "in_place":
-            for t in range(d, T):
-                B[t] = A[t] * B[t - d] + B[t]
-                A[t] = A[t] * A[t - d]
+        if form == "in_place":  # as t = d, d + 1, ... one by one, a block of d at a time
+            for start in range(d, T, d):
+                now, before = slice(start, min(start + d, T)), slice(start - d,
+                                                                    min(start, T - d))
+                B[now] = A[now] * B[before] + B[now]
+                A[now] = A[now] * A[before]
         elif form == "offset_plus":
             s = d - 1
             if s > 0:
@@ -568,7 +567,8 @@ QUESTIONS: list[Question] = [
               "the course's convention is one minus the update gate. The first block of "
               "rows belongs to the gate, the second to the candidate."),
         probes=_mgu_probes, reference=mgu_step, mistakes=_mgu_mistakes(),
-        output_names=("h_t",), points={"public": 1, "hidden": 1}),
+        output_names=("h_t",), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Ch5Question(
         name="q5_2", func_name="param_savings",
         title="Exercise 5.2: what GRU1, GRU2 and GRU3 save",
@@ -586,7 +586,8 @@ QUESTIONS: list[Question] = [
               "Neither may depend on h_{t-1}. minGRU's candidate is a plain linear map of "
               "x_t."),
         probes=_pair_probes, reference=mingru_pair, mistakes=_pair_mistakes(),
-        output_names=("a_t", "b_t"), points={"public": 1, "hidden": 1}),
+        output_names=("a_t", "b_t"), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Ch5Question(
         name="q5_4", func_name="combine",
         title="Exercise 5.4: combining two steps",
