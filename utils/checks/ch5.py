@@ -132,9 +132,10 @@ class Ch5Question(Question):
 # The traced inputs, for the learner's message when an operation drops them.
 TRACING = ("the grader runs this question on inputs that record, for every entry, how many "
            "dependent operations produced it, so it can count your rounds. They support NumPy "
-           "arithmetic, slicing, `copy`, `concatenate`, `stack`, `where`, `empty_like`; they "
-           "refuse conversion to float (`float()`, `.astype`, `np.array(..., dtype=float)`), "
-           "comparisons of values and other libraries (SciPy, `math`).")
+           "arithmetic, slicing, `copy`, `concatenate`, `stack`, `where`, `empty_like` and "
+           "`.astype(float)`; they refuse other conversions to float (`float()`, "
+           "`np.array(..., dtype=float)`), comparisons of values and other libraries (SciPy, "
+           "`math`).")
 LONG_SCAN = 256  # probes at least this long have their depth judged
 
 

@@ -293,9 +293,10 @@ class TracedValueError(TypeError):
 
 _UNTRACEABLE = ("the grader runs this question on inputs whose entries record the longest "
                 "chain of dependent arithmetic that produced them, and {what} would drop that "
-                "record. Keep to NumPy arithmetic, slicing, stacking and copies of the arrays "
-                "you were given (no conversion to float, no `.astype`, no comparisons of "
-                "values, no other library on them).")
+                "record. Keep to NumPy arithmetic, slicing, stacking, copies and "
+                "`.astype(float)` of the arrays you were given (no `float()`, no "
+                "`np.array(..., dtype=float)`, no comparisons of values, no other library on "
+                "them).")
 
 
 class Traced:
@@ -306,8 +307,10 @@ class Traced:
     operation on them (slices, ufuncs, ``concatenate``, ``where``, ``cumprod``, matmul) and
     every Python loop over them runs this class's arithmetic: the depth of the answer is
     measured from the data flow, whatever form the code takes (a loop, an unrolled line, a
-    thread, ``exec``). Anything that would need a plain number (``float()``, ``.astype``,
-    comparisons, SciPy, ``math``) raises :class:`TracedValueError` instead of losing track.
+    thread, ``exec``). Anything that would need a plain number (``float()``,
+    ``np.array(..., dtype=float)``, comparisons, SciPy, ``math``) raises
+    :class:`TracedValueError` instead of losing track (:class:`TracedArray` keeps
+    ``.astype(float)`` traced).
     """
 
     __slots__ = ("_v", "_d")
@@ -374,6 +377,8 @@ def _traced_ops() -> None:
         for name, expr, np_expr in (
                 (f"__{op}__", f"self._v {sym} v", f"np.{ufunc}(self._v, v)"),
                 (f"__r{op}__", f"v {sym} self._v", f"np.{ufunc}(v, self._v)")):
+            if op == "pow":  # Python's ** gives a complex number for (-8.0) ** 0.5, NumPy nan
+                expr = f"float({np_expr})"
             exec(_OP_TEMPLATE.format(name=name, expr=expr, np_expr=np_expr), space)
             setattr(Traced, name, space[name])
     for name, expr in list(_UNARY.items()) + [(f, f"np.{f}(x)") for f in _UNARY_NP]:
