@@ -377,7 +377,7 @@ def test_a_cumulative_product_is_a_chain_too():
 ])
 def test_answers_the_grader_cannot_follow_are_refused_with_a_reason(scan, said):
     v = check("q5_5", scan, "public")
-    assert v.points == 0 and said in v.message and "how many dependent" in v.message, v.message
+    assert v.points == 0 and said in v.message and "chain of dependent" in v.message, v.message
 
 
 def test_a_library_solver_is_refused_not_trusted():
@@ -445,3 +445,40 @@ def test_a_verbose_scan_with_helpers_and_prints_keeps_full_marks(capsys):
         return B
 
     assert check("q5_5", parallel_scan, "all").status == "correct"
+
+
+def test_the_batch_grader_measures_the_depth_in_its_sandbox(tmp_path):
+    """The traced inputs work where utils.grade runs the submission (the sandbox's copy of
+    the checker core): a recursive scan earns q5_5, a loop in a thread and a SciPy solver
+    do not."""
+    import csv
+    import subprocess
+    import sys
+
+    answers = {
+        "sklansky": inspect.getsource(_sklansky).replace("_sklansky", "parallel_scan"),
+        "thread": "import threading\n\n" + inspect.getsource(_loop) + "\n\n"
+                  + inspect.getsource(_threaded).replace("_threaded", "parallel_scan"),
+        "scipy": "import scipy.linalg\n\n\ndef parallel_scan(a, b, h0):\n"
+                 "    T, N, H = a.shape\n    out = np.empty_like(b)\n"
+                 "    for n in range(N):\n        for k in range(H):\n"
+                 "            ab = np.zeros((2, T))\n            ab[0] = 1.0\n"
+                 "            ab[1, :-1] = -a[1:, n, k]\n            rhs = b[:, n, k].copy()\n"
+                 "            rhs[0] = rhs[0] + a[0, n, k] * h0[n, k]\n"
+                 "            out[:, n, k] = scipy.linalg.solve_banded((1, 0), ab, rhs)\n"
+                 "    return out\n"}
+    paths = []
+    for name, code in answers.items():
+        nb = nbformat.read(ROOT / "exercises" / "ch5_exercises.ipynb", as_version=4)
+        [cell] = [c for c in nb.cells if c.cell_type == "code"
+                  and c.source.startswith("def parallel_scan")]
+        cell.source = code
+        (tmp_path / name).mkdir()
+        nbformat.write(nb, tmp_path / name / "ch5_exercises.ipynb")
+        paths.append(str(tmp_path / name / "ch5_exercises.ipynb"))
+    out = tmp_path / "reports"
+    subprocess.run([sys.executable, "-m", "utils.grade", *paths, "--out", str(out),
+                    "--timeout", "180"], check=True, capture_output=True, cwd=ROOT)
+    with open(out / "summary.csv") as f:
+        scores = {Path(r["submission"]).parent.name: r["q5_5"] for r in csv.DictReader(f)}
+    assert scores == {"sklansky": "3", "thread": "0", "scipy": "0"}, scores

@@ -98,8 +98,11 @@ class Ch5Question(Question):
         tag = f"❌ {self.name} ({self.func_name})"
         how_hint = f'Need a hint? Run `hint("{self.name}")`.'
         if verdict.status != "correct":
-            if "TracedValueError" in verdict.message or "object arrays" in verdict.message \
-                    or "dtype('O')" in verdict.message or "dtype=object" in verdict.message:
+            # an error from a library that met the traced inputs: say why (TracedValueError
+            # explains itself)
+            if "TracedValueError" not in verdict.message and (
+                    "object arrays" in verdict.message or "dtype('O')" in verdict.message
+                    or "dtype=object" in verdict.message or "object" in verdict.message):
                 head, sep, tail = verdict.message.partition("\nNeed a hint?")
                 return dataclasses.replace(verdict, message=f"{head}\nWhy: {TRACING}{sep}{tail}")
             return verdict
@@ -134,8 +137,8 @@ TRACING = ("the grader runs this question on inputs that record, for every entry
            "dependent operations produced it, so it can count your rounds. They support NumPy "
            "arithmetic, slicing, `copy`, `concatenate`, `stack`, `where`, `empty_like` and "
            "`.astype(float)`; they refuse other conversions to float (`float()`, "
-           "`np.array(..., dtype=float)`), comparisons of values and other libraries (SciPy, "
-           "`math`).")
+           "`np.array(..., dtype=float)`, storing into a float array made by "
+           "`np.zeros(shape)`), comparisons of values and other libraries (SciPy, `math`).")
 LONG_SCAN = 256  # probes at least this long have their depth judged
 
 

@@ -294,9 +294,10 @@ class TracedValueError(TypeError):
 _UNTRACEABLE = ("the grader runs this question on inputs whose entries record the longest "
                 "chain of dependent arithmetic that produced them, and {what} would drop that "
                 "record. Keep to NumPy arithmetic, slicing, stacking, copies and "
-                "`.astype(float)` of the arrays you were given (no `float()`, no "
-                "`np.array(..., dtype=float)`, no comparisons of values, no other library on "
-                "them).")
+                "`.astype(float)` of the arrays you were given, and make new arrays with "
+                "`np.empty_like` or `np.zeros_like` of them (no `float()`, no "
+                "`np.array(..., dtype=float)`, no storing into a float array made by "
+                "`np.zeros(shape)`, no comparisons of values, no other library on them).")
 
 
 class Traced:
