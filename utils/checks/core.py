@@ -493,6 +493,8 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
 
     Exceptions, ``None``, non-arrays, in-place modification of inputs and calls into the
     reference implementations (traced with ``sys.setprofile``) become :class:`Outcome` data.
+    A ``traced`` probe's inputs are :func:`trace` arrays; its outcome holds the answer's
+    values as float64 and its depth, or kind ``untraced`` when the answer is not made of them.
     """
     outcomes = []
     for probe in probes:
