@@ -397,7 +397,8 @@ def test_a_library_solver_is_refused_not_trusted():
         return out
 
     rng = np.random.default_rng(0)
-    a, b, h0 = rng.uniform(0.1, 0.9, (9, 2, 3)), rng.normal(size=(9, 2, 3)), rng.normal(size=(2, 3))
+    a, b = rng.uniform(0.1, 0.9, (9, 2, 3)), rng.normal(size=(9, 2, 3))
+    h0 = rng.normal(size=(2, 3))
     np.testing.assert_allclose(banded(a, b, h0), ch5.parallel_scan(a, b, h0), atol=1e-12)
     v = check("q5_5", banded, "public")
     assert v.points == 0 and "Why: the grader runs this question on inputs" in v.message
