@@ -245,17 +245,26 @@ def test_steps_to_fraction_by_hand():
             out.append(t)
         return np.array(out)
 
-    def naive_log(forget_bias, fraction):  # right for these biases: log of the sigmoid
+    def floor_log(forget_bias, fraction):  # right: log of the sigmoid, first integer past
+        return np.floor(np.log(fraction) / np.log(1 / (1 + np.exp(-forget_bias)))).astype(int) + 1
+
+    def naive_ceil(forget_bias, fraction):  # wrong at exact ties: rounds the solution up
         return np.ceil(np.log(fraction) / np.log(1 / (1 + np.exp(-forget_bias)))).astype(int)
 
-    def as_floats(forget_bias, fraction):  # right: whole numbers held in floats
+    def as_floats(forget_bias, fraction):  # right values, but floats where integers are asked
         return np.floor(np.log(fraction) / -np.log1p(np.exp(-forget_bias))) + 1
 
     def half_life_only(forget_bias, fraction):  # wrong: ignores the fraction
         return np.floor(np.log(0.5) / -np.log1p(np.exp(-forget_bias))).astype(int) + 1
 
-    for fn in (loop, naive_log, as_floats):
+    for fn in (loop, floor_log):
         assert verdict("q1_2", fn, "all").status == "correct", fn.__name__
+    for level in ("public", "hidden"):
+        v = verdict("q1_2", naive_ceil, level)
+        assert v.points == 0 and "rounded the real solution up" in v.message, v.message
+        v = verdict("q1_2", as_floats, level)
+        assert v.points == 0 and "Wrong dtype" in v.message and "integer" in v.message
+        assert "float64" in v.message, v.message
     v = verdict("q1_2", half_life_only)
     assert v.status == "incorrect" and "Expected `steps`" in v.message
 

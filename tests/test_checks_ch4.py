@@ -170,7 +170,7 @@ def honest_budget_formula(input_size, lstm_hidden):
         H += 1
     while 3 * (H * i + H * H + 2 * H) > budget:
         H -= 1
-    return float(H)
+    return H
 
 
 def honest_chung(input_size, hidden_size):

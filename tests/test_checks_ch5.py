@@ -239,28 +239,192 @@ def test_batch_grader_gives_the_master_full_marks_and_the_student_notebook_zero(
     assert rows["ch5_untouched"]["score"] == "0"
 
 
-# ------------------------------------------------------------------------- rounds, not steps
+# ------------------------------------------------------------- rounds, not steps: the depth
 
 
-def test_a_loop_with_right_states_scores_zero_for_the_scan_and_says_why():
-    def parallel_scan(a, b, h0):  # right values, T dependent steps
-        out, h = np.empty_like(b), h0
-        for t in range(len(a)):
-            h = a[t] * h + b[t]
-            out[t] = h
+def _hillis_steele(a, b, h0):
+    A, B = a.copy(), b.copy()
+    B[0] = A[0] * h0 + B[0]
+    d = 1
+    while d < len(A):
+        B[d:], A[d:] = A[d:] * B[:-d] + B[d:], A[d:] * A[:-d]
+        d *= 2
+    return B
+
+
+def _sklansky(a, b, h0):  # recursive: scan each half, then the right half after the left
+    def scan(A, B):
+        if len(A) == 1:
+            return A, B
+        m = len(A) // 2
+        (A1, B1), (A2, B2) = scan(A[:m], B[:m]), scan(A[m:], B[m:])
+        return (np.concatenate([A1, A2 * A1[-1]]), np.concatenate([B1, A2 * B1[-1] + B2]))
+
+    B = b.copy()
+    B[0] = a[0] * h0 + b[0]
+    return scan(a, B)[1]
+
+
+def _blelloch(a, b, h0):  # pairs, the half-length scan, then the even positions
+    def scan(A, B):
+        if len(A) == 1:
+            return A, B
+        n = len(A) // 2
+        odd = slice(1, 2 * n, 2)
+        PA, PB = scan(A[odd] * A[0:2 * n:2], A[odd] * B[0:2 * n:2] + B[odd])
+        OA, OB = A.copy(), B.copy()
+        OA[odd], OB[odd] = PA, PB
+        k = len(A[2::2])
+        OA[2::2], OB[2::2] = A[2::2] * PA[:k], A[2::2] * PB[:k] + B[2::2]
+        return OA, OB
+
+    B = b.copy()
+    B[0] = a[0] * h0 + b[0]
+    return scan(a.copy(), B)[1]
+
+
+def _loop(a, b, h0):
+    out, h = np.empty_like(b), h0
+    for t in range(len(a)):
+        h = a[t] * h + b[t]
+        out[t] = h
+    return out
+
+
+def _unrolled(a, b, h0):  # eight positions per line: few lines, the same chain
+    out, h, t, T = np.empty_like(b), h0, 0, len(a)
+    while t + 8 <= T:
+        h = a[t] * h + b[t]; out[t] = h; h = a[t + 1] * h + b[t + 1]; out[t + 1] = h; h = a[t + 2] * h + b[t + 2]; out[t + 2] = h; h = a[t + 3] * h + b[t + 3]; out[t + 3] = h; h = a[t + 4] * h + b[t + 4]; out[t + 4] = h; h = a[t + 5] * h + b[t + 5]; out[t + 5] = h; h = a[t + 6] * h + b[t + 6]; out[t + 6] = h; h = a[t + 7] * h + b[t + 7]; out[t + 7] = h; t += 8  # noqa: E501, E702
+    while t < T:
+        h = a[t] * h + b[t]
+        out[t] = h
+        t += 1
+    return out
+
+
+def _threaded(a, b, h0):
+    import threading
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("h", _loop(a, b, h0)))
+    worker.start()
+    worker.join()
+    return box["h"]
+
+
+def _exec_stdlib(a, b, h0):  # the loop compiled under a standard-library file name
+    import functools as ft
+    space = {"np": np}
+    exec(compile("def f(a, b, h0):\n    out, h = np.empty_like(b), h0\n"
+                 "    for t in range(len(a)):\n        h = a[t] * h + b[t]\n"
+                 "        out[t] = h\n    return out\n", ft.__file__, "exec"), space)
+    return space["f"](a, b, h0)
+
+
+def _accumulate(a, b, h0):  # the same chain, hidden in a library call
+    import itertools
+    pairs = itertools.accumulate(zip(a, b), lambda p, q: (q[0] * p[0], q[0] * p[1] + q[1]),
+                                 initial=(np.ones_like(h0), h0))
+    return np.array([bp for _, bp in list(pairs)[1:]])
+
+
+def _cumulative(a, b, h0):  # the closed form by cumulative products: a chain of T products
+    P = np.cumprod(a, axis=0)
+    return P * (h0 + np.cumsum(b / P, axis=0))
+
+
+def _through_lists(a, b, h0):
+    al, bl, h, out = a.tolist(), b.tolist(), h0.tolist(), []
+    for t in range(len(al)):
+        h = [[al[t][n][k] * h[n][k] + bl[t][n][k] for k in range(len(h[n]))]
+             for n in range(len(h))]
+        out.append(h)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("scan", [_hillis_steele, _sklansky, _blelloch])
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_every_log_depth_scan_scores_full_marks(scan, seed):
+    from utils.checks.core import set_hidden_seed
+    set_hidden_seed(seed)
+    try:
+        v = check("q5_5", scan, "all")
+    finally:
+        set_hidden_seed(None)
+    assert v.status == "correct" and v.points == 3, v.message
+
+
+@pytest.mark.parametrize("scan", [_loop, _unrolled, _threaded, _exec_stdlib, _accumulate,
+                                  _through_lists])
+def test_a_chain_of_T_steps_scores_zero_in_any_form(scan):
+    for level in ("public", "hidden"):
+        v = check("q5_5", scan, level)
+        assert v.points == 0 and "the states are right" in v.message, (level, v.message)
+        long = max(p.args["a"].shape[0] for p in QS["q5_5"].probes(level))
+        assert f"for T = {long} some state came out of a chain of" in v.message
+        assert "step per position" in v.message
+
+
+def test_a_cumulative_product_is_a_chain_too():
+    v = check("q5_5", _cumulative, "public")
+    assert v.points == 0  # its depth, or the overflow of 1 / ∏ a_t, costs the points
+
+
+@pytest.mark.parametrize("scan, said", [
+    (lambda a, b, h0: _hillis_steele(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                                     h0), "conversion to float"),
+    (lambda a, b, h0: _hillis_steele(a, b, h0).astype(np.float64).view(np.ndarray)
+     if False else np.zeros(b.shape), "float64 array"),
+])
+def test_answers_the_grader_cannot_follow_are_refused_with_a_reason(scan, said):
+    v = check("q5_5", scan, "public")
+    assert v.points == 0 and said in v.message and "chain of dependent" in v.message, v.message
+
+
+def test_a_library_solver_is_refused_not_trusted():
+    import scipy.linalg
+
+    def banded(a, b, h0):
+        T, N, H = a.shape
+        out = np.empty_like(b)
+        for n in range(N):
+            for k in range(H):
+                ab = np.zeros((2, T))
+                ab[0] = 1.0
+                ab[1, :-1] = -a[1:, n, k]
+                rhs = b[:, n, k].copy()
+                rhs[0] = rhs[0] + a[0, n, k] * h0[n, k]
+                out[:, n, k] = scipy.linalg.solve_banded((1, 0), ab, rhs)
         return out
 
-    def accumulate_scan(a, b, h0):  # the same chain, hidden in a library call
-        import itertools
-        pairs = itertools.accumulate(zip(a, b), lambda p, q: (q[0] * p[0], q[0] * p[1] + q[1]),
-                                     initial=(np.ones_like(h0), h0))
-        return np.array([bp for _, bp in list(pairs)[1:]])
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.1, 0.9, (9, 2, 3)), rng.normal(size=(9, 2, 3))
+    h0 = rng.normal(size=(2, 3))
+    np.testing.assert_allclose(banded(a, b, h0), ch5.parallel_scan(a, b, h0), atol=1e-12)
+    v = check("q5_5", banded, "public")
+    assert v.points == 0 and "Why: the grader runs this question on inputs" in v.message
 
-    for fn in (parallel_scan, accumulate_scan):
+
+def test_the_statements_tolerance_1e_10_is_the_checks():
+    v = check("q5_5", lambda a, b, h0: _hillis_steele(a, b, h0) + 1e-9 * b, "public")
+    assert v.points == 0 and "must agree to 1e-10" in v.message, v.message
+    v = check("q5_5", lambda a, b, h0: _hillis_steele(a, b, h0) + 1e-13 * b, "public")
+    assert v.status == "correct", v.message
+
+
+def test_the_depth_bound_lies_between_a_scan_and_a_chain():
+    for T in (256, 257, 1024, 1500):
+        rounds = int(np.ceil(np.log2(T)))
+        assert 4 * rounds + 2 < ch5.max_scan_depth(T) < 4 * np.sqrt(T)
+
+
+def test_the_scan_check_is_fast():
+    import time
+    for scan in (_hillis_steele, _loop):
         for level in ("public", "hidden"):
-            v = check("q5_5", fn, level)
-            assert v.points == 0 and "step per position" in v.message, (level, v.message)
-            assert "T = 1024" in v.message
+            start = time.perf_counter()
+            check("q5_5", scan, level)
+            per_probe = (time.perf_counter() - start) / len(QS["q5_5"].probes(level))
+            assert per_probe < 1.0, (scan.__name__, level, per_probe)
 
 
 def test_a_verbose_scan_with_helpers_and_prints_keeps_full_marks(capsys):
@@ -284,19 +448,38 @@ def test_a_verbose_scan_with_helpers_and_prints_keeps_full_marks(capsys):
     assert check("q5_5", parallel_scan, "all").status == "correct"
 
 
-def test_lines_are_counted_in_the_learners_code_only():
-    from utils.checks.core import Probe, capture
+def test_the_batch_grader_measures_the_depth_in_its_sandbox(tmp_path):
+    """The traced inputs work where utils.grade runs the submission (the sandbox's copy of
+    the checker core): a recursive scan earns q5_5, a loop in a thread and a SciPy solver
+    do not."""
+    import csv
+    import subprocess
+    import sys
 
-    def scan_by_library(a, b, h0):
-        return np.pad(np.linspace(b, b, 1)[0], 0)  # many lines of NumPy's Python: not counted
-
-    def own_loop(a, b, h0):
-        total = 0
-        for _ in range(len(a)):
-            total += 1
-        return b
-
-    probe = Probe("x", {"a": np.full((50, 1, 1), 0.5), "b": np.ones((50, 1, 1)),
-                        "h0": np.zeros((1, 1))}, "", "")
-    [lib], [own] = capture(scan_by_library, [probe]), capture(own_loop, [probe])
-    assert 0 <= lib.lines < 10 and own.lines >= 100
+    answers = {
+        "sklansky": inspect.getsource(_sklansky).replace("_sklansky", "parallel_scan"),
+        "thread": "import threading\n\n" + inspect.getsource(_loop) + "\n\n"
+                  + inspect.getsource(_threaded).replace("_threaded", "parallel_scan"),
+        "scipy": "import scipy.linalg\n\n\ndef parallel_scan(a, b, h0):\n"
+                 "    T, N, H = a.shape\n    out = np.empty_like(b)\n"
+                 "    for n in range(N):\n        for k in range(H):\n"
+                 "            ab = np.zeros((2, T))\n            ab[0] = 1.0\n"
+                 "            ab[1, :-1] = -a[1:, n, k]\n            rhs = b[:, n, k].copy()\n"
+                 "            rhs[0] = rhs[0] + a[0, n, k] * h0[n, k]\n"
+                 "            out[:, n, k] = scipy.linalg.solve_banded((1, 0), ab, rhs)\n"
+                 "    return out\n"}
+    paths = []
+    for name, code in answers.items():
+        nb = nbformat.read(ROOT / "exercises" / "ch5_exercises.ipynb", as_version=4)
+        [cell] = [c for c in nb.cells if c.cell_type == "code"
+                  and c.source.startswith("def parallel_scan")]
+        cell.source = code
+        (tmp_path / name).mkdir()
+        nbformat.write(nb, tmp_path / name / "ch5_exercises.ipynb")
+        paths.append(str(tmp_path / name / "ch5_exercises.ipynb"))
+    out = tmp_path / "reports"
+    subprocess.run([sys.executable, "-m", "utils.grade", *paths, "--out", str(out),
+                    "--timeout", "180"], check=True, capture_output=True, cwd=ROOT)
+    with open(out / "summary.csv") as f:
+        scores = {Path(r["submission"]).parent.name: r["q5_5"] for r in csv.DictReader(f)}
+    assert scores == {"sklansky": "3", "thread": "0", "scipy": "0"}, scores

@@ -330,17 +330,50 @@ def test_a_right_answer_is_never_diagnosed_as_a_known_mistake():
     assert v.status == "correct", v.message
     wrong = q.diagnose("public", capture(lambda x, W, b: 2 * x @ W.T, q.probes("public")))
     assert wrong.status == "incorrect"
-def test_capture_counts_the_learners_lines_and_transport_keeps_them():
-    def looped(x):
+
+
+def test_traced_probes_measure_the_depth_of_the_answer_and_transport_keeps_it():
+    def looped(x):  # a chain of 40 additions
         total = 0.0
         for v in x:
-            total += v
-        return np.array(total)
+            total = total + v
+        return np.array([total])
 
-    probe = Probe("x", {"x": np.ones(40)}, "", "")
-    [o] = capture(looped, [probe])
-    assert o.lines >= 80  # the loop's two lines, 40 times
-    [back] = decode_outcomes(json.loads(json.dumps(encode_outcomes([o]))), 1)
-    assert back.lines == o.lines
-    old = {k: v for k, v in encode_outcomes([o])[0].items() if k != "lines"}  # older runner
-    assert decode_outcomes([old], 1)[0].lines == -1
+    def whole(x):  # one round: depth 1, however many entries
+        return x * 2.0
+
+    probe = Probe("x", {"x": np.ones(40)}, "", "", traced=True)
+    [chain], [flat] = capture(looped, [probe]), capture(whole, [probe])
+    assert (chain.kind, chain.depth, float(chain.value[0])) == ("value", 40, 40.0)
+    assert flat.kind == "value" and flat.depth == 1 and flat.value.dtype == np.float64
+    np.testing.assert_array_equal(flat.value, np.full(40, 2.0))
+    [back] = decode_outcomes(json.loads(json.dumps(encode_outcomes([chain]))), 1)
+    assert back.depth == chain.depth
+    old = {k: v for k, v in encode_outcomes([chain])[0].items() if k != "depth"}  # older runner
+    assert decode_outcomes([old], 1)[0].depth == -1
+    [plain] = capture(looped, [Probe("x", {"x": np.ones(4)}, "", "")])
+    assert plain.depth == -1  # untraced probes are not measured
+
+
+def test_traced_values_refuse_what_would_lose_their_depth():
+    probe = Probe("x", {"x": np.linspace(0.1, 1.0, 5)}, "", "", traced=True)
+    for fn in (lambda x: np.array(x, dtype=np.float64) * 2,  # a conversion in C
+               lambda x: x.astype(np.int64),
+               lambda x: np.array([float(v) for v in x]),
+               lambda x: x[x > 0.5]):
+        [o] = capture(fn, [probe])
+        assert o.kind == "error" and o.detail.startswith("TracedValueError"), o
+    [o] = capture(lambda x: np.zeros(5), [probe])  # an answer not made from the inputs
+    assert o.kind == "untraced" and "float64 array" in o.detail
+    [o] = capture(lambda x: np.concatenate([x[:2] * 1.0, np.zeros(3, dtype=object)]), [probe])
+    assert o.kind == "untraced" and "plain numbers" in o.detail
+    [o] = capture(lambda x: x.astype(float).copy() + 1.0, [probe])  # astype keeps the trace
+    assert o.kind == "value" and o.depth == 1
+    np.testing.assert_allclose(o.value, probe.args["x"] + 1.0)
+
+    def in_place(x):
+        x[1:] = x[1:] * x[:-1]
+        return x
+
+    [o] = capture(in_place, [probe])
+    assert o.kind == "mutated" and o.detail == "x"

@@ -617,7 +617,7 @@ def _read_progress(path: Path, nonce: str) -> list[dict[str, Any]]:
 
 def _probe_payload(q: Question) -> dict[str, Any]:
     return {"name": q.name, "func_name": q.func_name,
-            "levels": {lv: [{"name": p.name,
+            "levels": {lv: [{"name": p.name, "traced": p.traced,
                              "args": {k: _encode_array(v) for k, v in p.args.items()}}
                             for p in q.probes(lv)] for lv in q.points}}
 

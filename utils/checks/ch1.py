@@ -29,20 +29,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, integers_as_float, probe_rng
+from .core import (Mistake, Outcome, Probe, Question, Verdict, probe_rng,
+                   separating_pairs)
 
 ASSIGNMENT = "ch1_exercises"
 
 
 @dataclasses.dataclass(frozen=True)
 class Ch1Question(Question):
-    """A :class:`Question` whose integer answers (counts, steps) compare as exact float64."""
-
-    integer_output: bool = False
+    """A :class:`Question` that says what to return when a list stands for one array."""
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
-        if self.integer_output:
-            outcomes = [integers_as_float(o) for o in outcomes]
         verdict = super().diagnose(level, outcomes)
         if verdict.status == "incorrect" and len(self.output_names) == 1:
             listed = [o for o in outcomes if o.kind == "value" and isinstance(o.value, list)]
@@ -86,12 +83,14 @@ def cell_path_norms(f, *, norm: str = "max", first: bool = True) -> np.ndarray:
 
 
 def steps_to_fraction(forget_bias, fraction, *, sign: float = 1.0, shift: int = 1,
-                      log_fraction: str = "e", rounded: bool = True) -> np.ndarray:
+                      log_fraction: str = "e", rounded: bool = True,
+                      ceil: bool = False) -> np.ndarray:
     """The first t with σ(b)^t < fraction: ``floor(ln(fraction) / ln σ(b)) + 1`` → ``(K,)``.
 
     ``ln σ(b) = −ln(1 + e^−b)`` (``np.log1p``). Mistakes: ``sign=-1`` (σ(−b)), ``shift=0``
     (the last step still at or above), ``log_fraction="10"`` (log10 over ln),
-    ``rounded=False`` (the real ratio).
+    ``rounded=False`` (the real ratio), ``ceil`` (the ratio rounded up: wrong at exact ties,
+    σ(b)^t = fraction, where the step t is not yet below the fraction).
     """
     b = sign * np.asarray(forget_bias, dtype=np.float64)  # (K,)
     log_sigma = -np.log1p(np.exp(-b))  # ln σ(b) < 0
@@ -99,6 +98,8 @@ def steps_to_fraction(forget_bias, fraction, *, sign: float = 1.0, shift: int = 
     ratio = log_f / log_sigma  # (K,)
     if not rounded:
         return ratio
+    if ceil:
+        return np.ceil(ratio).astype(np.int64)
     return np.floor(ratio).astype(np.int64) + shift
 
 
@@ -217,19 +218,32 @@ def _away_from_integers(b: np.ndarray, fraction: np.ndarray) -> bool:
 
 def _fraction_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q1_2")
+    # Ties: σ(0) = 1/2 and fractions 2^-k (k <= 10, where every usual formula for the ratio
+    # of logarithms is exact), so σ(b)^k equals the fraction and the rounding rule decides.
     if level == "public":
         b = np.array([0.0, 1.0, 3.0, -1.0, 5.0])
         fraction = np.array([0.3, 0.5, 0.01, 0.5, 1e-6])
-        specs = [(b, fraction, "b = [0, 1, 3, -1, 5], fraction = [0.3, 0.5, 0.01, 0.5, 1e-6]")]
+        ks = np.array([1, 2, 3, 4])
+        specs = [(b, fraction, "b = [0, 1, 3, -1, 5], fraction = [0.3, 0.5, 0.01, 0.5, 1e-6]",
+                  "the steps")]
     else:
         while True:  # random biases and fractions whose answer is not at a rounding edge
             b = rng.uniform(-2.0, 6.0, 6)
             fraction = 10.0 ** -rng.uniform(0.2, 6.0, 6)
             if _away_from_integers(b, fraction):
                 break
-        specs = [(b, fraction, "6 random biases in [-2, 6] and fractions in [1e-6, 0.6]")]
-    return [Probe(f"biases {k}", {"forget_bias": b, "fraction": f}, "the steps", given)
-            for k, (b, f, given) in enumerate(specs)]
+        ks = np.sort(rng.choice(np.arange(1, 11), size=3, replace=False))
+        specs = [(b, fraction, "6 random biases in [-2, 6] and fractions in [1e-6, 0.6]",
+                  "the steps")]
+    ties = 0.5 ** ks.astype(np.float64)
+    specs.append((np.zeros(len(ks)), ties, f"b = 0 (σ(b) = 1/2) and fraction = 2^-k for k = "
+                  f"{ks.tolist()}: σ(b)^k equals the fraction exactly", "the steps at a tie"))
+    return [Probe(f"biases {k}", {"forget_bias": b, "fraction": f}, label, given)
+            for k, (b, f, given, label) in enumerate(specs)]
+
+
+def _one_hidden_size(i: int, k: int, **kw) -> int:
+    return int(gru_hidden_size([i], [k], **kw)[0])
 
 
 def _budget_probes(level: str) -> list[Probe]:
@@ -239,16 +253,12 @@ def _budget_probes(level: str) -> list[Probe]:
     else:
         h_in = [int(v) for v in rng.integers(1, 2000, 4)]
         h = [int(v) for v in rng.integers(1, 2000, 4)]
-    # The biases and the rounding change the answer only at some sizes: add, for each such
-    # mistake, small sizes at which it does (drawn from the same generator).
-    for wrong in (dict(biases=1), dict(biases=0), dict(shortcut="round"),
-                  dict(shortcut="ceil")):
-        while True:
-            i, k = (int(v) for v in rng.integers(1, 60, 2))
-            if gru_hidden_size([i], [k], **wrong)[0] != gru_hidden_size([i], [k])[0]:
-                h_in.append(i)
-                h.append(k)
-                break
+    # The biases and the rounding change the answer only at some sizes: add small sizes at
+    # which each mistake differs from the answer and from the other mistakes (same generator).
+    variants = [{}, *(m.fn.keywords for m in _budget_mistakes())]
+    answers = [functools.partial(_one_hidden_size, **kw) for kw in variants]
+    pairs = separating_pairs(rng, answers, list(zip(h_in, h)), 1, 60)
+    h_in, h = [i for i, _ in pairs], [k for _, k in pairs]
     given = f"input_size = {h_in}, hidden_size = {h}"
     return [Probe("sizes", {"input_size": np.array(h_in), "hidden_size": np.array(h)},
                   "the hidden sizes", given)]
@@ -349,6 +359,10 @@ def _fraction_mistakes() -> tuple[Mistake, ...]:
                 "first step below it."),
         Mistake(p(steps_to_fraction, log_fraction="10"), "the two logarithms have different "
                 "bases: a ratio of logarithms only makes sense when both use the same base."),
+        Mistake(p(steps_to_fraction, ceil=True), "you rounded the real solution up. At an "
+                "exact tie, σ(b)^t = fraction (b = 0 and fraction = 0.25 at t = 2), step t is "
+                "not yet *below* the fraction, so the answer is the first integer strictly past "
+                "the solution (3 there, not 2)."),
         Mistake(p(steps_to_fraction, rounded=False), "you returned the real solution of "
                 "σ(b)^t = fraction; a number of steps is a whole number: the first integer "
                 "t past it."),
@@ -434,14 +448,17 @@ QUESTIONS: list[Question] = [
              "Which single number is the spectral norm of a diagonal matrix with positive "
              "entries? Don't forget the step t = 0, before any gate has acted."),
         probes=_gate_probes, reference=cell_path_norms, mistakes=_gate_mistakes(),
-        output_names=("norms",), points={"public": 1, "hidden": 1}),
+        output_names=("norms",), points={"public": 1, "hidden": 1},
+        every_probe="the product over the steps, one per unit, and the unit that sets the "
+                    "norm"),
     Ch1Question(
         name="q1_2", func_name="steps_to_fraction",
         title="Exercise 1.2: predict how long the cell path keeps a gradient",
         hint=_wrap("Take logarithms of σ(b)^t < fraction. Both sides are negative logarithms, so "
              "dividing by ln σ(b) flips the inequality. The answer is the first whole number "
-             "past the real solution. For the logarithm of σ(b) itself there is a form that "
-             "stays accurate when σ(b) is close to 1."),
+             "strictly past the real solution, even when the solution is itself whole (then "
+             "σ(b)^t equals the fraction, which is not below it). For the logarithm of σ(b) "
+             "itself there is a form that stays accurate when σ(b) is close to 1."),
         probes=_fraction_probes, reference=steps_to_fraction, mistakes=_fraction_mistakes(),
         output_names=("steps",), points={"public": 1, "hidden": 1}, integer_output=True),
     Ch1Question(
@@ -461,7 +478,8 @@ QUESTIONS: list[Question] = [
              "the recurrent term remains: row i of weight_hh holds the weights into unit i. "
              "Compare each term with what torch.nn.RNNCell computes."),
         probes=_cell_probes, reference=rnn_step, mistakes=_rnn_mistakes(),
-        output_names=("h_t",), points={"public": 1, "hidden": 1}),
+        output_names=("h_t",), points={"public": 1, "hidden": 1},
+        every_probe="the tanh, the transposes, the biases added"),
     Ch1Question(
         name="q1_5", func_name="linear_rnn_gradient_norms",
         title="Exercise 1.5: the gradient norm of a linear RNN",

@@ -158,13 +158,15 @@ def _reorder(a: np.ndarray, src: tuple[str, ...], dst: tuple[str, ...]) -> np.nd
 
 def keras_to_pytorch(kernel, recurrent_kernel, bias, *, reorder: bool = True,
                      transpose: str = "T", swap_bias_rows: bool = False,
-                     order: tuple[str, ...] = _PYTORCH_ORDER) -> tuple[np.ndarray, ...]:
+                     order: tuple[str, ...] = _PYTORCH_ORDER,
+                     negate_z: bool = False) -> tuple[np.ndarray, ...]:
     """Keras ``GRU(reset_after=True)`` weights → PyTorch's four arrays.
 
     ``kernel (H_in, 3H)``, ``recurrent_kernel (H, 3H)``, ``bias (2, 3H)``, blocks z | r | h.
     The flags are known mistakes: ``transpose="reshape"`` reshapes instead of transposing,
     ``reorder=False`` keeps Keras' order, ``order`` reorders to another order,
-    ``swap_bias_rows`` takes the recurrent bias row as the input one.
+    ``swap_bias_rows`` takes the recurrent bias row as the input one, ``negate_z`` negates
+    the update gate's rows (the fix for Chung et al.'s sign, which Keras does not use).
     """
     bias = np.asarray(bias, dtype=np.float64)
     b_ih, b_hh = (bias[1], bias[0]) if swap_bias_rows else (bias[0], bias[1])
@@ -174,8 +176,13 @@ def keras_to_pytorch(kernel, recurrent_kernel, bias, *, reorder: bool = True,
         m = _reorder(np.asarray(m, dtype=np.float64), _KERAS_ORDER, dst)
         return m.T.copy() if transpose == "T" else m.reshape(m.shape[1], m.shape[0])
 
-    return (mat(kernel), mat(recurrent_kernel), _reorder(b_ih, _KERAS_ORDER, dst),
-            _reorder(b_hh, _KERAS_ORDER, dst))
+    out = (mat(kernel), mat(recurrent_kernel), _reorder(b_ih, _KERAS_ORDER, dst),
+           _reorder(b_hh, _KERAS_ORDER, dst))
+    if negate_z:
+        H = np.asarray(recurrent_kernel).shape[0]
+        for p in out:
+            p[_rows(1, H)] = -p[_rows(1, H)]
+    return out
 
 
 def chung_to_pytorch(weight_ih, weight_hh, bias_ih, bias_hh, *,
@@ -373,6 +380,10 @@ def _keras_mistakes() -> tuple[Mistake, ...]:
                 "matrices (they must be transposed) and kept Keras' gate order z | r | h."),
         Mistake(_P(keras_to_pytorch, swap_bias_rows=True), "the bias rows are swapped: Keras' "
                 "bias row 0 is the input bias (bias_ih), row 1 the recurrent one (bias_hh)."),
+        Mistake(_P(keras_to_pytorch, negate_z=True), "you negated the update gate's rows "
+                "(rows H:2H of every array), the fix for Chung et al.'s sign. Keras uses the same "
+                "update rule as PyTorch (z_t keeps the old state), so z needs no change: only "
+                "the block order and the transposes differ."),
         Mistake(_P(keras_to_pytorch, swap_bias_rows=True, reorder=False), "the bias rows are "
                 "swapped (row 0 is bias_ih) and the blocks are still in Keras' order z | r | h."),
     )
@@ -421,7 +432,8 @@ replaced?
 """),
         probes=functools.partial(_cell_probes, salt="q2_1", with_r=False),
         reference=gates, mistakes=_gates_mistakes(),
-        output_names=("r_t", "z_t"), points={"public": 1, "hidden": 1}),
+        output_names=("r_t", "z_t"), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Question(
         name="q2_2", func_name="candidate_reset_before",
         title="Exercise 2.2: the reset-before candidate",
@@ -433,7 +445,8 @@ own.
 """),
         probes=functools.partial(_cell_probes, salt="q2_2", with_r=True),
         reference=candidate_before, mistakes=_candidate_before_mistakes(),
-        output_names=("n_t",), points={"public": 1, "hidden": 1}),
+        output_names=("n_t",), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Question(
         name="q2_3", func_name="reset_closed_vs_first_step",
         title="Exercise 2.3: r_t = 0 is not a first step",
@@ -445,7 +458,8 @@ result needs h_prev.
 """),
         probes=functools.partial(_cell_probes, salt="q2_3", with_r=True, with_h=False),
         reference=reset_closed_vs_first_step, mistakes=_first_step_mistakes(),
-        output_names=("n_closed", "n_first"), points={"public": 1, "hidden": 1}),
+        output_names=("n_closed", "n_first"), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Question(
         name="q2_4", func_name="keras_to_pytorch", title="Exercise 2.4: Keras → PyTorch",
         hint=_hint("""
@@ -456,7 +470,8 @@ same in both libraries, so no sign changes.
 """),
         probes=_keras_probes, reference=keras_to_pytorch, mistakes=_keras_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
-        points={"public": 1, "hidden": 1}),
+        points={"public": 1, "hidden": 1},
+        every_probe="the order of the gate blocks, a transpose, the biases"),
     Question(
         name="q2_5", func_name="fix_weights", title="Exercise 2.5: diagnose a planted bug",
         hint=_hint("""
@@ -467,5 +482,6 @@ copies.
 """),
         probes=_param_probes, reference=chung_to_pytorch, mistakes=_fix_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
-        points={"public": 1, "hidden": 1}),
+        points={"public": 1, "hidden": 1},
+        every_probe="the order of the gate blocks, a transpose, the biases"),
 ]

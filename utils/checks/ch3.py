@@ -115,8 +115,16 @@ def step_jacobian(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, *,
 
 def backward_step(x_t, h_prev, dh_t, weight_ih, weight_hh, bias_ih, bias_hh, *,
                   highway: bool = True, r_in_product: bool = True, transpose: bool = False,
-                  swap_z: bool = False, hn_factor: bool = True, reset: str = "after"):
-    """Given δh_t (N, H): (δh_{t−1}, δa_r, δa_z, δa_n), each (N, H)."""
+                  swap_z: bool = False, hn_factor: bool = True, reset: str = "after",
+                  z_sign: float = 1.0, z_slope: bool = True, r_slope: bool = True,
+                  n_slope: bool = True, order: tuple[int, ...] = (0, 1, 2, 3)):
+    """Given δh_t (N, H): (δh_{t−1}, δa_r, δa_z, δa_n), each (N, H).
+
+    The flags give the known mistakes; each wrong factor also flows into what is computed
+    from it (δa_n into δa_r, every δa into δh_{t−1}), as in a learner's code. ``z_sign = −1``
+    flips ∂h_t/∂z_t; ``z_slope``, ``r_slope``, ``n_slope`` drop σ'(a_z), σ'(a_r), tanh'(a_n);
+    ``order`` returns the four outputs in another order.
+    """
     H, r_t, z_t, n_t, hn = _gru_parts(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh,
                                       reset)
     W_hr, W_hz, W_hn = weight_hh[:H], weight_hh[H:2 * H], weight_hh[2 * H:]
@@ -127,19 +135,21 @@ def backward_step(x_t, h_prev, dh_t, weight_ih, weight_hh, bias_ih, bias_hh, *,
     def mat(v, W):  # v W, or the transposed mistake v W^T
         return v @ W.T if transpose else v @ W
 
-    da_n = dh_t * take * (1.0 - n_t**2)
-    da_z = dh_t * d_hz * z_t * (1.0 - z_t)
+    da_n = dh_t * take * ((1.0 - n_t**2) if n_slope else 1.0)
+    da_z = z_sign * dh_t * d_hz * (z_t * (1.0 - z_t) if z_slope else 1.0)
+    dr = r_t * (1.0 - r_t) if r_slope else 1.0
     if reset == "after":
-        da_r = da_n * (hn if hn_factor else 1.0) * r_t * (1.0 - r_t)
+        da_r = da_n * (hn if hn_factor else 1.0) * dr
         cand = mat(da_n * r_t if r_in_product else da_n, W_hn)
     else:
         d_rh = mat(da_n, W_hn)
-        da_r = d_rh * h_prev * r_t * (1.0 - r_t)
+        da_r = d_rh * h_prev * dr
         cand = d_rh * r_t
     dh_prev = mat(da_z, W_hz) + mat(da_r, W_hr) + cand
     if highway:
         dh_prev = dh_prev + dh_t * keep
-    return dh_prev, da_r, da_z, da_n
+    outputs = (dh_prev, da_r, da_z, da_n)
+    return tuple(outputs[k] for k in order)
 
 
 def constant_gate_norm(z, steps, *, variant: str = "right"):
@@ -232,6 +242,19 @@ _ISOLATION = [
 ]
 
 
+# The same probes for backprop (3.4), labelled by the δ paths they isolate.
+_BACKWARD_ISOLATION = [
+    ("highway", "rzn", "the δ's without recurrent products",
+     "weight_hh = 0, so dh_prev is the highway δh_t ⊙ z_t alone"),
+    ("update gate", "rn", "the update-gate path (da_z W_hz)",
+     "W_hr = W_hn = 0, so dh_prev is the highway and da_z W_hz"),
+    ("candidate, direct", "rz", "the candidate's path ((da_n ⊙ r_t) W_hn)",
+     "W_hr = W_hz = 0, so dh_prev is the highway and (da_n ⊙ r_t) W_hn"),
+    ("candidate, through r", "z", "the reset-gate path (da_r W_hr)",
+     "W_hz = 0, so dh_prev is the highway, (da_n ⊙ r_t) W_hn and da_r W_hr"),
+]
+
+
 def _jacobian_probes(level: str, *, with_dh: bool = False, salt: str = "q3_3") -> list[Probe]:
     rng = probe_rng(level, salt)
 
@@ -248,11 +271,12 @@ def _jacobian_probes(level: str, *, with_dh: bool = False, salt: str = "q3_3") -
 
     probes = []
     if level == "public":
-        for name, zero, label, given in _ISOLATION:
+        for name, zero, label, given in _BACKWARD_ISOLATION if with_dh else _ISOLATION:
             args = add_dh(_gru_args(rng, 2, 4, 4, zero=zero))
             probes.append(Probe(name, args, label, f"{given} ({shapes(args)})"))
         args = add_dh(_gru_args(rng, 3, 2, 5))
-        probes.append(Probe("all terms", args, "the sum of the three terms",
+        probes.append(Probe("all terms", args, "all paths together" if with_dh else
+                            "the sum of the three terms",
                             f"random inputs ({shapes(args)})"))
     else:
         for name, (N, H_in, H, scale) in (("batch of one", (1, 3, 2, 1.0)),
@@ -274,7 +298,10 @@ def _norm_probes(level: str) -> list[Probe]:
         specs = [("one unit", rng.uniform(0.5, 0.99, 1), np.arange(0, 40, 7),
                   "one unit and steps = [0, 7, ..., 35]"),
                  ("many", rng.uniform(0.0, 0.9999, 12), np.array([1000, 3, 30]),
-                  "12 random gates and steps = [1000, 3, 30]")]
+                  "12 random gates and steps = [1000, 3, 30]"),
+                 # few short steps: the smallest gate's and the product's powers stay apart
+                 ("few", rng.uniform(0.3, 0.95, 4), np.array([1, 2, 5]),
+                  "4 random gates in (0.3, 0.95) and steps = [1, 2, 5]")]
     return [Probe(name, {"z": z, "steps": steps}, "the norm", given)
             for name, z, steps, given in specs]
 
@@ -365,6 +392,30 @@ _BACKWARD_MISTAKES = (
             "∂a_n/∂r_t is that vector, elementwise."),
     Mistake(p(backward_step, reset="before"), "this is backprop through the reset-before cell; "
             "PyTorch's resets after the product: r_t ⊙ (W_hn h_{t−1} + b_hn)."),
+    Mistake(p(backward_step, z_sign=-1.0), "`da_z` has the wrong sign, and so has its share "
+            "of `dh_prev` (da_z W_hz): the factor ∂h_t/∂z_t is h_{t−1} − n_t (z_t weights "
+            "h_{t−1}), not n_t − h_{t−1}."),
+    Mistake(p(backward_step, z_slope=False), "`da_z` misses the sigmoid's slope "
+            "σ'(a_z) = z_t (1 − z_t), so its share of `dh_prev` (da_z W_hz) is off too: "
+            "da_z = δh_t ⊙ (h_{t−1} − n_t) ⊙ z_t (1 − z_t)."),
+    Mistake(p(backward_step, r_slope=False), "`da_r` misses the sigmoid's slope "
+            "σ'(a_r) = r_t (1 − r_t), so its share of `dh_prev` (da_r W_hr) is off too."),
+    Mistake(p(backward_step, n_slope=False), "`da_n` misses the tanh's slope "
+            "tanh'(a_n) = 1 − n_t², and `da_r` and `dh_prev`, computed from it, inherit the "
+            "error: da_n = δh_t ⊙ (1 − z_t) ⊙ (1 − n_t²)."),
+    Mistake(p(backward_step, z_slope=False, r_slope=False), "`da_r` and `da_z` miss the "
+            "sigmoid's slopes σ'(a) = s (1 − s) (r_t (1 − r_t) and z_t (1 − z_t)), and "
+            "`dh_prev` inherits both."),
+    Mistake(p(backward_step, z_slope=False, r_slope=False, n_slope=False), "every δa misses "
+            "its activation's slope: σ' = s (1 − s) for `da_r` and `da_z`, tanh' = 1 − n_t² for "
+            "`da_n` (and `dh_prev` inherits them). The pre-activations are the arguments of σ, "
+            "σ and tanh, so each δa ends with that slope."),
+    Mistake(p(backward_step, order=(0, 2, 1, 3)), "`da_r` and `da_z` are swapped in the "
+            "returned tuple: return (dh_prev, da_r, da_z, da_n), in the gate order r | z | n."),
+    Mistake(p(backward_step, order=(1, 2, 3, 0)), "the outputs are in the wrong order: "
+            "`dh_prev` comes first, return (dh_prev, da_r, da_z, da_n)."),
+    Mistake(p(backward_step, order=(3, 2, 1, 0)), "the outputs are in reverse order: return "
+            "(dh_prev, da_r, da_z, da_n)."),
 )
 
 _NORM_MISTAKES = (
@@ -420,7 +471,9 @@ QUESTIONS: list[Question] = [
              "appears twice again: directly and through r_t. A diagonal matrix D(v) times W "
              "scales the rows of W; broadcasting over a new last axis does that for a batch.",
         probes=_jacobian_probes, reference=step_jacobian, mistakes=_JACOBIAN_MISTAKES,
-        output_names=("J",), points={"public": 1, "hidden": 1}),
+        output_names=("J",), points={"public": 1, "hidden": 1},
+        every_probe="the highway D(z_t), the slopes σ' = s(1 − s) and tanh' = 1 − n², a "
+                    "sign, the order of J's axes"),
     Question(
         name="q3_4", func_name="gru_backward_step", title="Exercise 3.4: one step of GRU backprop",
         hint="Follow the forward step backwards: from δh_t to the candidate and the update "
@@ -429,7 +482,9 @@ QUESTIONS: list[Question] = [
              "the highway, and each product with a block of W_hh.",
         probes=functools.partial(_jacobian_probes, with_dh=True, salt="q3_4"),
         reference=backward_step, mistakes=_BACKWARD_MISTAKES,
-        output_names=("dh_prev", "da_r", "da_z", "da_n"), points={"public": 1, "hidden": 1}),
+        output_names=("dh_prev", "da_r", "da_z", "da_n"), points={"public": 1, "hidden": 1},
+        every_probe="the slopes σ' = s(1 − s) and tanh' = 1 − n², the sign of "
+                    "∂h_t/∂z_t = h_{t−1} − n_t, the order of the outputs"),
     Question(
         name="q3_5", func_name="predicted_gradient_norm",
         title="Exercise 3.5: predict the gradient that reaches h_0",

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng, separating_pairs
 
 ASSIGNMENT = "ch4_exercises"
 LSTM_GATES = ("i", "f", "g", "o")
@@ -96,12 +96,12 @@ def _count(kind: str, input_size: int, hidden: int, biases: int = 2) -> int:
 
 
 def gru_hidden_for_lstm_budget(input_size, lstm_hidden, *, mode: str = "right"):
-    """The largest GRU hidden size whose PyTorch count is ≤ the LSTM's (as float64, 0-d)."""
+    """The largest GRU hidden size whose PyTorch count is ≤ the LSTM's (an integer, 0-d)."""
     i, h = int(input_size), int(lstm_hidden)
     if mode == "three_quarters":
-        return np.asarray(float(int(0.75 * h)))
+        return np.asarray(int(0.75 * h))
     if mode == "sqrt":
-        return np.asarray(float(int(h * math.sqrt(4 / 3))))
+        return np.asarray(int(h * math.sqrt(4 / 3)))
     biases = 1 if mode == "one_bias" else 2
     budget = _count("lstm", i, h, biases)
     if mode == "no_input":
@@ -117,14 +117,14 @@ def gru_hidden_for_lstm_budget(input_size, lstm_hidden, *, mode: str = "right"):
         hi = 3 * ((H + 1) * i + (H + 1) ** 2 + 2 * (H + 1))
         if abs(hi - budget) < abs(budget - lo):
             H += 1
-    return np.asarray(float(H))
+    return np.asarray(H)
 
 
 def chung_lstm_params(input_size, hidden_size, *, biases: int = 1, peep: str = "diag"):
     """Chung et al.'s LSTM count: ``4(H·H_in + H² + H) + 3H`` (one bias, diagonal peepholes)."""
     i, h = int(input_size), int(hidden_size)
     extra = {"diag": 3 * h, "none": 0, "four": 4 * h, "full": 3 * h * h}[peep]
-    return np.asarray(float(4 * (h * i + h * h + biases * h) + extra))
+    return np.asarray(4 * (h * i + h * h + biases * h) + extra)
 
 
 def concat_to_torch(W, b, hidden_size, *, order: str = "xh", wrong_split: bool = False,
@@ -150,20 +150,6 @@ def concat_to_torch(W, b, hidden_size, *, order: str = "xh", wrong_split: bool =
 
 # ----------------------------------------------------------------------------------------
 # Question types that normalise what the learner returns before the usual checks
-
-
-@dataclasses.dataclass(frozen=True)
-class IntegerQuestion(Question):
-    """Answers are whole numbers: an int (or a float holding an integer) counts as float64."""
-
-    def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
-        fixed = []
-        for o in outcomes:
-            if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.ndim == 0 \
-                    and o.value.dtype.kind in "iuf":
-                o = dataclasses.replace(o, value=o.value.astype(np.float64))
-            fixed.append(o)
-        return super().diagnose(level, fixed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,6 +229,11 @@ def _budget_probes(level: str) -> list[Probe]:
         pairs = [(20, 195), (8, 16), (1, 1), (100, 36)]
     else:
         pairs = [(int(rng.integers(1, 300)), int(rng.integers(1, 600))) for _ in range(4)]
+    # one bias per block, or the nearest count, changes the answer only at some sizes: add
+    # small sizes at which each mistake differs from the answer and the other mistakes
+    answers = [lambda i, h, kw=kw: int(gru_hidden_for_lstm_budget(i, h, **kw))
+               for kw in [{}, *(m.fn.keywords for m in _budget_mistakes())]]
+    pairs = separating_pairs(rng, answers, pairs, 1, 60)
     return [Probe(f"H_in={i}, H_lstm={h}", {"input_size": np.asarray(i),
                                             "lstm_hidden": np.asarray(h)},
                   "the hidden size", f"input_size = {i}, lstm_hidden = {h}")
@@ -344,6 +335,9 @@ def _budget_mistakes() -> tuple[Mistake, ...]:
         Mistake(p(gru_hidden_for_lstm_budget, mode="nearest"), "you took the H whose count is "
                 "nearest the budget, which may exceed it; the question asks for the largest "
                 "H whose count does not exceed it."),
+        Mistake(p(gru_hidden_for_lstm_budget, mode="one_bias"), "you counted one bias vector "
+                "per block; PyTorch keeps two (bias_ih and bias_hh), so each block of the LSTM "
+                "and of the GRU has 2H biases."),
     )
 
 
@@ -398,7 +392,8 @@ copy of the *new* cell.
 """),
         probes=functools.partial(_step_probes, salt="q4_1", cifg=False),
         reference=lstm_step, mistakes=_lstm_mistakes(),
-        output_names=("h_t", "c_t"), points={"public": 1, "hidden": 2}),
+        output_names=("h_t", "c_t"), points={"public": 1, "hidden": 2},
+        every_probe="the activations, the rows you slice, the order of the outputs"),
     Question(
         name="q4_2", func_name="cifg_step", title="Exercise 4.2: the coupled-gate (CIFG) step",
         hint=_hint("""
@@ -409,8 +404,9 @@ survive? The rest of the step is the LSTM's.
 """),
         probes=functools.partial(_step_probes, salt="q4_2", cifg=True),
         reference=cifg_step, mistakes=_cifg_mistakes(),
-        output_names=("h_t", "c_t"), points={"public": 1, "hidden": 1}),
-    IntegerQuestion(
+        output_names=("h_t", "c_t"), points={"public": 1, "hidden": 1},
+        every_probe="the activations, the rows you slice, the order of the outputs"),
+    Question(
         name="q4_3", func_name="gru_hidden_for_lstm_budget",
         title="Exercise 4.3: the GRU an LSTM's budget buys",
         hint=_hint("""
@@ -422,8 +418,8 @@ its root.
 """),
         probes=_budget_probes, reference=gru_hidden_for_lstm_budget,
         mistakes=_budget_mistakes(), output_names=("H_gru",),
-        points={"public": 1, "hidden": 1}),
-    IntegerQuestion(
+        points={"public": 1, "hidden": 1}, integer_output=True),
+    Question(
         name="q4_4", func_name="chung_lstm_params",
         title="Exercise 4.4: Chung et al.'s LSTM count",
         hint=_hint("""
@@ -433,7 +429,7 @@ look at the cell state, a peephole that is diagonal, so one number per unit. Add
 20-dimensional input and compare with ≈ 169.1k.
 """),
         probes=_chung_probes, reference=chung_lstm_params, mistakes=_chung_mistakes(),
-        output_names=("count",), points={"public": 1, "hidden": 1}),
+        output_names=("count",), points={"public": 1, "hidden": 1}, integer_output=True),
     BiasSumQuestion(
         name="q4_5", func_name="concat_to_torch",
         title="Exercise 4.5: concatenated weights → weight_ih and weight_hh",

@@ -13,9 +13,11 @@
 - ``combine(a_first, b_first, a_second, b_second)``: the pair of two steps in a row,
   :math:`(a_2 a_1, a_2 b_1 + b_2)`.
 - ``parallel_scan(a, b, h0)``: all :math:`h_t` by :math:`\\lceil \\log_2 T \\rceil` rounds.
-  Right values are not enough: between the two longest probes the lines of Python the
-  learner's code runs (``Outcome.lines``) may grow with the rounds, not with ``T``, so a loop
-  over ``t`` scores 0 with its own message.
+  Right values are not enough: the probes are traced (:class:`~utils.checks.core.Traced`), so
+  the depth of the answer, the longest chain of dependent operations behind any state, is
+  measured from the data flow. On the long probes it must grow like :math:`\\log_2 T`
+  (:func:`max_scan_depth`); a chain of ``T`` steps scores 0 with its own message, in whatever
+  form it is written (a loop, unrolled lines, a thread, ``cumprod``).
 - ``log_scan(log_a, log_b, log_h0)``: :math:`\\log h_t` in log space, accurate where the
   product of the gates underflows.
 
@@ -31,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake, Outcome, Probe, Question, Verdict, integers_as_float, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
 
 ASSIGNMENT = "ch5_exercises"
 
@@ -48,18 +50,16 @@ def _sigmoid(a):
 
 @dataclasses.dataclass(frozen=True)
 class Ch5Question(Question):
-    """A :class:`Question` that also compares integer outputs exactly (as float64) and names
-    the probe where a value became ``inf``/``nan`` with a chapter-specific explanation."""
+    """A :class:`Question` that names the probe where a value became ``inf``/``nan`` with a
+    chapter-specific explanation, and can judge a scan's depth and a tighter tolerance."""
 
-    integer_output: bool = False
     nonfinite: str | None = None  # message when a probe's result is not finite
-    # the lines the learner's code runs may grow with the number of rounds, not with T
-    # (compared between the two longest probes; argument ``a`` of shape (T, ...))
-    rounds_not_steps: bool = False
+    # the answer's depth (traced probes, argument ``a`` of shape (T, ...)) may grow with the
+    # number of rounds, log2 T, not with T: at most max_scan_depth(T) on the long probes
+    depth_judged: bool = False
+    tol: float | None = None  # the statement's tolerance, when tighter than the framework's
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
-        if self.integer_output:
-            outcomes = [integers_as_float(o) for o in outcomes]
         if self.nonfinite is not None:
             for probe, o in zip(self.probes(level), outcomes):
                 parts = o.value if isinstance(o.value, list) else [o.value]
@@ -70,31 +70,88 @@ class Ch5Question(Question):
                                    f"your result contains inf or nan. {self.nonfinite}\n"
                                    f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
         verdict = super().diagnose(level, outcomes)
-        if verdict.status == "correct" and self.rounds_not_steps:
-            return self._rounds_verdict(level, outcomes, verdict)
+        if verdict.status == "correct" and self.tol is not None:
+            verdict = self._tolerance_verdict(level, outcomes, verdict)
+        if self.depth_judged:
+            return self._depth_verdict(level, outcomes, verdict)
         return verdict
 
-    def _rounds_verdict(self, level: str, outcomes: Sequence[Outcome],
-                        verdict: Verdict) -> Verdict:
-        """Right values: did the work come in rounds, or one Python step per position?"""
-        pairs = sorted(zip(self.probes(level), outcomes), key=lambda po: po[0].args["a"].shape[0])
-        (short, o_short), (long, o_long) = pairs[-2], pairs[-1]
-        if o_short.lines < 0 or o_long.lines < 0:
-            return verdict  # not measured (another tracer was active): no judgement
-        T_short, T_long = short.args["a"].shape[0], long.args["a"].shape[0]
-        extra = o_long.lines - o_short.lines
-        if extra <= (T_long - T_short) / 4:
+    def _tolerance_verdict(self, level: str, outcomes: Sequence[Outcome],
+                           verdict: Verdict) -> Verdict:
+        """Right to the framework's 1e-8, but the statement promises ``tol``: check that."""
+        for probe, o in zip(self.probes(level), outcomes):
+            expected = np.asarray(self.reference(**probe.args), dtype=np.float64)
+            diff = np.abs(np.asarray(o.value, dtype=np.float64) - expected)
+            scale = 1.0 + float(np.abs(expected).max(initial=0.0))
+            if diff.size and float(diff.max()) > self.tol * scale:
+                return Verdict(0.0, verdict.max_points,
+                               f"❌ {self.name} ({self.func_name}): given {probe.given}, your "
+                               f"states differ from the loop's by up to {float(diff.max()):.2g}; "
+                               f"they must agree to {self.tol:g}. Is a step computed in float32, "
+                               "or by an approximation?\n"
+                               f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
+        return verdict
+
+    def _depth_verdict(self, level: str, outcomes: Sequence[Outcome],
+                       verdict: Verdict) -> Verdict:
+        """Right values: did they come from about log2 T rounds, or from a chain of T steps?"""
+        tag = f"❌ {self.name} ({self.func_name})"
+        how_hint = f'Need a hint? Run `hint("{self.name}")`.'
+        if verdict.status != "correct":
+            # an error from a library that met the traced inputs: say why (TracedValueError
+            # explains itself)
+            if "TracedValueError" not in verdict.message and (
+                    "object arrays" in verdict.message or "dtype('O')" in verdict.message
+                    or "dtype=object" in verdict.message or "object" in verdict.message):
+                head, sep, tail = verdict.message.partition("\nNeed a hint?")
+                return dataclasses.replace(verdict, message=f"{head}\nWhy: {TRACING}{sep}{tail}")
             return verdict
-        rounds = int(np.ceil(np.log2(T_long)))
-        return Verdict(0.0, verdict.max_points,
-                       f"❌ {self.name} ({self.func_name}): the states are right, but your "
-                       f"code ran {o_long.lines} lines of Python for T = {T_long} against "
-                       f"{o_short.lines} for T = {T_short}: it takes a step per position "
-                       "(a loop, a comprehension or a recursion over t), which is the loop's "
-                       f"chain of T dependent steps. A scan needs {rounds} rounds for "
-                       f"T = {T_long}, each one whole-array operation over all positions "
-                       "at once.\n"
-                       f'Need a hint? Run `hint("{self.name}")`.', "incorrect")
+        for probe, o in zip(self.probes(level), outcomes):
+            T = probe.args["a"].shape[0]
+            if T < LONG_SCAN:
+                continue
+            if o.depth < 0:
+                return Verdict(0.0, verdict.max_points,
+                               f"{tag}: the states are right, but the grader could not measure "
+                               f"how many dependent steps produced them for T = {T} (no depth "
+                               "was recorded), so it cannot award the points of a scan.",
+                               "incorrect")
+            limit = max_scan_depth(T)
+            if o.depth > limit:
+                rounds = int(np.ceil(np.log2(T)))
+                return Verdict(0.0, verdict.max_points,
+                               f"{tag}: the states are right, but for T = {T} some state came "
+                               f"out of a chain of {o.depth} dependent operations, one after "
+                               f"another (a loop over t takes about 2T = {2 * T}). A scan of "
+                               f"{rounds} rounds, each a whole-array combine of every position "
+                               f"with the one d earlier, needs about {2 * rounds + 2}; at most "
+                               f"{limit} are accepted. It takes a step per position "
+                               "somewhere (a loop, a comprehension, a recursion over t, a "
+                               "cumulative product), whatever form the code has.\n"
+                               f"{how_hint}", "incorrect")
+        return verdict
+
+
+# The traced inputs, for the learner's message when an operation drops them.
+TRACING = ("the grader runs this question on inputs that record, for every entry, how many "
+           "dependent operations produced it, so it can count your rounds. They support NumPy "
+           "arithmetic, slicing, `copy`, `concatenate`, `stack`, `where`, `empty_like` and "
+           "`.astype(float)`; they refuse other conversions to float (`float()`, "
+           "`np.array(..., dtype=float)`, storing into a float array made by "
+           "`np.zeros(shape)`), comparisons of values and other libraries (SciPy, `math`).")
+LONG_SCAN = 256  # probes at least this long have their depth judged
+
+
+def max_scan_depth(T: int) -> int:
+    """The most dependent operations accepted behind a state of a length-``T`` scan.
+
+    Folding h0 in takes 2 (a multiply, an add); each round of Hillis–Steele, Sklansky or
+    Kogge–Stone takes 2 more, so they need 2⌈log₂ T⌉ + 2; Blelloch's up- and down-sweep or a
+    recursive halving about twice that. The bound leaves room for a few extra operations per
+    round, and stays far below a chain of T steps (2T) or of √T blocks (about 4√T).
+    """
+    rounds = int(np.ceil(np.log2(max(T, 2))))
+    return 6 * rounds + 8
 
 
 # ----------------------------------------------------------------------------------------
@@ -213,9 +270,9 @@ def parallel_scan(a, b, h0, *, form: str = "right"):
     round), ``"in_place"`` (positions updated one by one, ascending, so later positions
     read values of the current round), ``"d_plus_one"`` (d = 1, 2, 3, 4, ...).
     """
-    A = np.array(a, dtype=np.float64)
-    B = np.array(b, dtype=np.float64)
-    h0 = np.asarray(h0, dtype=np.float64)
+    # float64 copies; traced inputs (object arrays, the checker's tests) stay traced
+    A, B, h0 = (np.array(v, dtype=object if np.asarray(v).dtype == object else np.float64)
+                for v in (a, b, h0))
     T = A.shape[0]
     if T == 0:
         return B
@@ -224,10 +281,12 @@ def parallel_scan(a, b, h0, *, form: str = "right"):
     d = 1
     limit = T / 2 if form == "one_round_short" else T
     while d < limit:
-        if form == "in_place":
-            for t in range(d, T):
-                B[t] = A[t] * B[t - d] + B[t]
-                A[t] = A[t] * A[t - d]
+        if form == "in_place":  # as t = d, d + 1, ... one by one, a block of d at a time
+            for start in range(d, T, d):
+                now, before = slice(start, min(start + d, T)), slice(start - d,
+                                                                    min(start, T - d))
+                B[now] = A[now] * B[before] + B[now]
+                A[now] = A[now] * A[before]
         elif form == "offset_plus":
             s = d - 1
             if s > 0:
@@ -346,17 +405,19 @@ def _combine_probes(level: str) -> list[Probe]:
 
 def _scan_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q5_5")
-    # the last probe is long, so a loop over t shows in the lines it runs (rounds_not_steps)
-    Ts = (1, 2, 5, 8, 13, 1024) if level == "public" else (3, 16, 33, 100, 1024)
+    # the last probe is long, so a chain of T steps shows in the answer's depth (traced)
+    Ts = [1, 2, 5, 8, 13, 1024] if level == "public" else \
+        [3, 16, 33, 100, int(rng.integers(LONG_SCAN + 1, 1500))]
     out = []
     for T in Ts:
         N, H = (2, 3) if level == "public" else (int(rng.integers(1, 4)), int(rng.integers(1, 5)))
-        if T == 1024:
+        if T >= LONG_SCAN:
             N, H = 1, 2
         args = {"a": rng.uniform(0.1, 0.99, (T, N, H)), "b": rng.normal(0, 1, (T, N, H)),
                 "h0": rng.normal(0, 1, (N, H))}
         out.append(Probe(f"T={T}", args, "the states",
-                         f"T = {T} steps (a {args['a'].shape}, h0 {args['h0'].shape})"))
+                         f"T = {T} steps (a {args['a'].shape}, h0 {args['h0'].shape})",
+                         traced=True))
     return out
 
 
@@ -510,7 +571,8 @@ QUESTIONS: list[Question] = [
               "the course's convention is one minus the update gate. The first block of "
               "rows belongs to the gate, the second to the candidate."),
         probes=_mgu_probes, reference=mgu_step, mistakes=_mgu_mistakes(),
-        output_names=("h_t",), points={"public": 1, "hidden": 1}),
+        output_names=("h_t",), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Ch5Question(
         name="q5_2", func_name="param_savings",
         title="Exercise 5.2: what GRU1, GRU2 and GRU3 save",
@@ -528,7 +590,8 @@ QUESTIONS: list[Question] = [
               "Neither may depend on h_{t-1}. minGRU's candidate is a plain linear map of "
               "x_t."),
         probes=_pair_probes, reference=mingru_pair, mistakes=_pair_mistakes(),
-        output_names=("a_t", "b_t"), points={"public": 1, "hidden": 1}),
+        output_names=("a_t", "b_t"), points={"public": 1, "hidden": 1},
+        every_probe="the activation, a sign, the rows you slice"),
     Ch5Question(
         name="q5_4", func_name="combine",
         title="Exercise 5.4: combining two steps",
@@ -549,7 +612,7 @@ QUESTIONS: list[Question] = [
               "the distance reaches the length."),
         probes=_scan_probes, reference=parallel_scan, mistakes=_scan_mistakes(),
         output_names=("h",), points={"public": 1, "hidden": 2},
-        rounds_not_steps=True),
+        depth_judged=True, tol=1e-10),
     Ch5Question(
         name="q5_6", func_name="log_scan",
         title="Exercise 5.6: the log-space scan",

@@ -22,8 +22,8 @@ import numbers
 import os
 import re
 import sys
-import threading
 import sysconfig
+import threading
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -54,7 +54,7 @@ _UTILS_DIR = (os.path.dirname(_HERE) + os.sep if __name__.startswith("utils.") e
               if __name__.startswith("_gru_sandbox.") else "\0")
 _FORBIDDEN_FILE_PARTS = (os.sep + os.path.join("torch", "nn", "modules", "rnn.py"),)
 _FORBIDDEN_BUILTINS = {"gru_cell", "gru", "_thnn_fused_gru_cell"}
-# Code in these folders is not the learner's: its lines are not counted (Outcome.lines).
+# Code in these folders is not the learner's: its lines are not counted (:class:`_LineCounter`).
 # In the batch grader's sandbox every folder of the import path but the runtime's own is
 # library code: Python runs there without ``site`` (sysconfig names the base interpreter's
 # folders, not a venv's), and folders the sandbox user cannot read are bound elsewhere.
@@ -101,18 +101,44 @@ def probe_rng(level: str, salt: str) -> np.random.Generator:
     return np.random.default_rng([LEVELS.index(level), base])
 
 
+def separating_pairs(rng: np.random.Generator, answers: Sequence[Callable[[int, int], Any]],
+                     pairs: Sequence[tuple[int, int]], low: int, high: int,
+                     tries: int = 20_000) -> list[tuple[int, int]]:
+    """``pairs`` of sizes, extended so that every two of ``answers`` differ at one of them.
+
+    ``answers`` are the reference and the known mistakes (each maps a size pair to a number).
+    Where two of them agree on every pair, a pair drawn from ``rng`` in ``[low, high)`` at
+    which they differ is added, so each mistake is told apart from the right answer and from
+    every other mistake (whose message would otherwise be shown) on every run.
+    """
+    pairs = list(pairs)
+    for j in range(len(answers)):
+        for k in range(j):
+            if any(answers[j](i, h) != answers[k](i, h) for i, h in pairs):
+                continue
+            for _ in range(tries):
+                i, h = (int(v) for v in rng.integers(low, high, 2))
+                if answers[j](i, h) != answers[k](i, h):
+                    pairs.append((i, h))
+                    break
+    return pairs
+
+
 @dataclasses.dataclass(frozen=True)
 class Probe:
     """One grader-chosen call: positional ``args`` (name → array) and what it isolates.
 
     ``label`` names the term the probe isolates ("the bias term", ...); ``given`` describes
-    the inputs for feedback ("x_t = 0 and h_prev = 0, so only the biases act").
+    the inputs for feedback ("x_t = 0 and h_prev = 0, so only the biases act"). ``traced``:
+    the function receives its inputs as :func:`trace` arrays and :class:`Outcome` records the
+    depth of its answer (how many dependent rounds of arithmetic produced it).
     """
 
     name: str
     args: dict[str, np.ndarray]
     label: str
     given: str
+    traced: bool = False
 
 
 @dataclasses.dataclass
@@ -120,13 +146,15 @@ class Outcome:
     """What one student call did, as plain data.
 
     ``kind`` is one of ``value``, ``none``, ``not_implemented``, ``error``, ``wrong_type``,
-    ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``.
+    ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``,
+    ``untraced`` (a traced probe's answer whose entries left the traced arithmetic).
     ``value`` is an array, or a list of arrays when the function returns a tuple/list.
     ``warnings`` holds the first :data:`MAX_WARNINGS` distinct warnings raised during the
     call (``"RuntimeWarning: overflow encountered in exp"``); no verdict of the framework
-    uses them, a chapter's checker may. ``lines`` counts the Python lines executed in the
-    learner's own code during the call (not in NumPy, the standard library or ``utils``), so
-    a checker can tell a loop over ``t`` from whole-array rounds; ``-1`` when not measured.
+    uses them, a chapter's checker may. ``depth`` (probes with ``traced``) is the longest
+    chain of dependent arithmetic operations that produced an entry of the answer, measured
+    from the data flow (:class:`Traced`), so a checker can tell a chain of ``T`` steps from
+    ``log T`` rounds in whatever form the code is written; ``-1`` when not measured.
     """
 
     kind: str
@@ -134,7 +162,7 @@ class Outcome:
     detail: str = ""
     warnings: tuple[str, ...] = ()  # first few distinct warnings the call raised
     notes: tuple[str, ...] = ()  # remarks for the report that cost no points
-    lines: int = -1  # Python lines the learner's own code executed in the call (-1: unknown)
+    depth: int = -1  # dependent arithmetic operations behind the answer (-1: not measured)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,6 +322,168 @@ def _describe(obj: Any) -> str:
     return type(obj).__module__ + "." + type(obj).__qualname__
 
 
+class TracedValueError(TypeError):
+    """A traced input was turned into something the grader cannot follow (a float, a
+    comparison, a library that needs plain numbers)."""
+
+
+_UNTRACEABLE = ("the grader runs this question on inputs whose entries record the longest "
+                "chain of dependent arithmetic that produced them, and {what} would drop that "
+                "record. Keep to NumPy arithmetic, slicing, stacking, copies and "
+                "`.astype(float)` of the arrays you were given, and make new arrays with "
+                "`np.empty_like` or `np.zeros_like` of them (no `float()`, no "
+                "`np.array(..., dtype=float)`, no storing into a float array made by "
+                "`np.zeros(shape)`, no comparisons of values, no other library on them).")
+
+
+class Traced:
+    """One number that carries its *depth*: the longest chain of dependent arithmetic
+    operations (``+ − × ÷ **``, ``exp``, ...) that produced it from the inputs (depth 0).
+
+    Inputs of a question with ``Probe.traced`` are object arrays of these, so every NumPy
+    operation on them (slices, ufuncs, ``concatenate``, ``where``, ``cumprod``, matmul) and
+    every Python loop over them runs this class's arithmetic: the depth of the answer is
+    measured from the data flow, whatever form the code takes (a loop, an unrolled line, a
+    thread, ``exec``). Anything that would need a plain number (``float()``,
+    ``np.array(..., dtype=float)``, comparisons, SciPy, ``math``) raises
+    :class:`TracedValueError` instead of losing track (:class:`TracedArray` keeps
+    ``.astype(float)`` traced).
+    """
+
+    __slots__ = ("_v", "_d")
+    # No Python __init__: making one is a type call, which ``sys.setprofile`` (the reference
+    # tracer, active meanwhile) does not report, so a whole-array round stays fast.
+
+    def __repr__(self) -> str:
+        return repr(self._v)
+
+    def __pos__(self) -> Traced:
+        return self
+
+    def _refuse(self, what: str) -> Any:
+        raise TracedValueError(_UNTRACEABLE.format(what=what))
+
+    def __float__(self) -> float: return self._refuse("a conversion to float")  # noqa: E704
+    def __int__(self) -> int: return self._refuse("a conversion to int")  # noqa: E704
+    def __complex__(self) -> complex: return self._refuse("a conversion")  # noqa: E704
+    def __index__(self) -> int: return self._refuse("using a value as an index")  # noqa: E704
+    def __round__(self, n: Any = None) -> Any: return self._refuse("rounding")  # noqa: E704
+    def __bool__(self) -> bool: return self._refuse("a test of a value")  # noqa: E704
+    def __lt__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __le__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __gt__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __ge__(self, o: Any) -> bool: return self._refuse("a comparison")  # noqa: E704
+    def __eq__(self, o: Any) -> bool: return self._refuse("a comparison")  # type: ignore # noqa
+    def __ne__(self, o: Any) -> bool: return self._refuse("a comparison")  # type: ignore # noqa
+    __hash__ = object.__hash__
+
+
+
+# Each operation is one generated Python function with the arithmetic inline: a new Traced
+# one deeper than its deepest operand. Constants (Python or NumPy numbers) have depth 0.
+_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "pow": "**"}
+_OP_TEMPLATE = """
+def {name}(self, o):
+    t = type(o)
+    if t is Traced:
+        v, d = o._v, o._d
+    elif t is float or t is int or isinstance(o, _CONSTANTS):
+        v, d = float(o), -1
+    else:
+        return NotImplemented
+    try:
+        out = {expr}
+    except (ZeroDivisionError, OverflowError, ValueError):
+        with np.errstate(all="ignore"):
+            out = float({np_expr})
+    new = Traced()
+    new._v = out
+    new._d = (self._d if self._d > d else d) + 1
+    return new
+"""
+_UNARY = {"__neg__": "-x", "__abs__": "abs(x)"}
+_UNARY_NP = ("exp", "log", "log1p", "expm1", "sqrt", "tanh")  # np.exp(object array) calls .exp()
+_CONSTANTS = (numbers.Real, np.floating, np.integer)
+
+
+def _traced_ops() -> None:
+    space: dict[str, Any] = {"Traced": Traced, "np": np, "_CONSTANTS": _CONSTANTS}
+    for op, sym in _BINARY.items():
+        ufunc = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+                 "pow": "power"}[op]
+        for name, expr, np_expr in (
+                (f"__{op}__", f"self._v {sym} v", f"np.{ufunc}(self._v, v)"),
+                (f"__r{op}__", f"v {sym} self._v", f"np.{ufunc}(v, self._v)")):
+            if op == "pow":  # Python's ** gives a complex number for (-8.0) ** 0.5, NumPy nan
+                expr = f"float({np_expr})"
+            exec(_OP_TEMPLATE.format(name=name, expr=expr, np_expr=np_expr), space)
+            setattr(Traced, name, space[name])
+    for name, expr in list(_UNARY.items()) + [(f, f"np.{f}(x)") for f in _UNARY_NP]:
+        exec(f"def {name}(self):\n    x = self._v\n    with np.errstate(all='ignore'):\n"
+             f"        out = float({expr})\n    new = Traced()\n    new._v = out\n"
+             f"    new._d = self._d + 1\n    return new\n", space)
+        setattr(Traced, name, space[name])
+
+
+_traced_ops()
+
+
+def _traced(value: float, depth: int = 0) -> Traced:
+    new = Traced()
+    new._v, new._d = float(value), int(depth)
+    return new
+
+
+class TracedArray(np.ndarray):
+    """An object array of :class:`Traced` entries whose ``astype`` to a float dtype keeps them
+    traced (rounded to that precision, same depth): ``a.astype(float).copy()`` is an honest
+    first line. Conversions NumPy does in C (``np.array(a, dtype=float)``) refuse instead."""
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        kind = np.dtype(dtype).kind
+        if kind == "O":
+            return np.ndarray.astype(self, dtype, *args, **kwargs)
+        if kind != "f":
+            raise TracedValueError(_UNTRACEABLE.format(what=f"`.astype({np.dtype(dtype)})`"))
+        cast = np.dtype(dtype).type
+        out = np.empty(self.shape, dtype=object).view(TracedArray)
+        flat = out.reshape(-1)
+        for k, e in enumerate(self.reshape(-1).tolist()):
+            flat[k] = _traced(float(cast(e._v)), e._d) if type(e) is Traced else e
+        return out
+
+
+def trace(a: np.ndarray) -> np.ndarray:
+    """``a`` as a :class:`TracedArray` of :class:`Traced` entries of depth 0 (same shape)."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty(a.shape, dtype=object).view(TracedArray)
+    flat = out.reshape(-1)
+    for k, v in enumerate(a.reshape(-1).tolist()):
+        flat[k] = _traced(v)
+    return out
+
+
+def untrace(result: Any) -> tuple[Any, int] | None:
+    """``(float64 values, largest depth)`` of a traced answer (an array, or a tuple or list of
+    arrays, whose entries are all :class:`Traced`); ``None`` when any entry is not (a plain
+    number or array: its computation left the traced arithmetic)."""
+    if isinstance(result, (tuple, list)) and result and not isinstance(result[0], Traced):
+        parts = [untrace(r) for r in result[:16]]
+        if any(p is None for p in parts) or len(result) > 16:
+            return None
+        return type(result)(p[0] for p in parts), max(p[1] for p in parts)
+    if isinstance(result, Traced):
+        return np.float64(result._v), result._d
+    if not isinstance(result, np.ndarray) or result.dtype != object \
+            or result.size > MAX_ELEMENTS:
+        return None
+    entries = result.reshape(-1).tolist()
+    if not all(type(e) is Traced for e in entries):
+        return None
+    values = np.array([e._v for e in entries], dtype=np.float64).reshape(result.shape)
+    return values, max((e._d for e in entries), default=0)
+
+
 class _LineCounter:
     """``sys.settrace`` hook counting the lines executed in frames of the learner's code."""
 
@@ -342,18 +532,44 @@ def _to_plain(result: Any) -> Outcome:
     return Outcome("value", np.array(result, copy=True))
 
 
+def _changed(a: np.ndarray, original: np.ndarray, entries: list | None) -> bool:
+    """Whether the function modified its input ``a`` (a copy of ``original``; for a traced
+    input, ``entries`` are the objects it was given)."""
+    if a.shape != original.shape:
+        return True
+    if entries is not None:
+        return any(x is not y for x, y in zip(a.reshape(-1).tolist(), entries))
+    return not np.array_equal(a, original, equal_nan=True)
+
+
+def _describe_untraced(result: Any) -> str:
+    """What a traced question's answer is when its entries are not traced values."""
+    if isinstance(result, np.ndarray) and result.dtype != object:
+        return f"a {result.dtype} array"
+    if isinstance(result, np.ndarray):
+        return "an array with plain numbers among its entries"
+    return _describe(result) if result is not None else "None"
+
+
 def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
     """Call ``fn`` on each probe (on copies of the inputs) and record what happened.
 
     Exceptions, ``None``, non-arrays, in-place modification of inputs and calls into the
     reference implementations (traced with ``sys.setprofile``) become :class:`Outcome` data.
+    A ``traced`` probe's inputs are :func:`trace` arrays; its outcome holds the answer's
+    values as float64 and its depth, or kind ``untraced`` when the answer is not made of them.
     """
     outcomes = []
     for probe in probes:
         if not callable(fn):
             outcomes.append(Outcome("missing", detail=f"not a function but {type(fn).__name__}"))
             continue
-        args = {k: np.array(v, copy=True) for k, v in probe.args.items()}
+        if probe.traced:
+            args = {k: trace(v) for k, v in probe.args.items()}
+            inputs = {k: a.reshape(-1).tolist() for k, a in args.items()}  # the entries given
+        else:
+            args = {k: np.array(v, copy=True) for k, v in probe.args.items()}
+            inputs = {}
         noted: dict[str, None] = {}
 
         def note(message: Any, category: type, *rest: Any, **kw: Any) -> None:
@@ -381,7 +597,6 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
             continue
         finally:
             still_ours = sys.getprofile() is tracer
-            counted = counter.lines if sys.gettrace() is counter else -1
             sys.settrace(previous_trace)
             sys.setprofile(previous)
             threading.setprofile(previous_threads)
@@ -403,14 +618,19 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
         if not still_ours:
             outcomes.append(Outcome("tampered", detail="the function changed sys.setprofile"))
         elif changed := [k for k, a in args.items()
-                         if a.shape != probe.args[k].shape
-                         or not np.array_equal(a, probe.args[k], equal_nan=True)]:
+                         if _changed(a, probe.args[k], inputs.get(k))]:
             outcomes.append(Outcome("mutated", detail=", ".join(changed)))
+        elif probe.traced and result is not None and (found := untrace(result)) is None:
+            outcomes.append(Outcome("untraced", detail=_describe_untraced(result),
+                                    notes=notes))
         else:
+            depth = -1
+            if probe.traced and result is not None:
+                result, depth = found
             if isinstance(result, numbers.Real) and not isinstance(result, bool):
                 result = np.asarray(result)  # a Python int or float answer (a count, a size)
             outcomes.append(dataclasses.replace(_to_plain(result), warnings=tuple(noted),
-                                                notes=notes, lines=counted))
+                                                notes=notes, depth=depth))
     return outcomes
 
 
@@ -448,7 +668,7 @@ def encode_outcomes(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
         out.append({"kind": o.kind, "value": value, "detail": str(o.detail)[:500],
                     "warnings": [str(w)[:200] for w in o.warnings[:MAX_WARNINGS]],
                     "notes": [str(n)[:300] for n in o.notes[:MAX_WARNINGS]],
-                    "lines": int(o.lines)})
+                    "depth": int(o.depth)})
     return out
 
 
@@ -473,13 +693,13 @@ def decode_outcomes(data: Any, n_probes: int) -> list[Outcome]:
         notes = d.get("notes", [])
         if not isinstance(notes, list):
             raise ValueError("notes must be a list")
-        lines = d.get("lines", -1)
-        if isinstance(lines, bool) or not isinstance(lines, int):
-            raise ValueError("lines must be an integer")
+        depth = d.get("depth", -1)
+        if isinstance(depth, bool) or not isinstance(depth, int):
+            raise ValueError("depth must be an integer")
         outcomes.append(Outcome(kind, value, str(d.get("detail", ""))[:500],
                                 tuple(str(w)[:200] for w in caught[:MAX_WARNINGS]),
                                 tuple(str(n)[:300] for n in notes[:MAX_WARNINGS]),
-                                max(int(lines), -1)))
+                                max(int(depth), -1)))
     return outcomes
 
 
@@ -495,11 +715,18 @@ def fmt(a: Any) -> str:
 
 
 def integers_as_float(o: Outcome) -> Outcome:
-    """``o`` with an integer array value turned into float64 when every entry is exact there
-    (``|v| < 2**53``), so integer answers (counts, steps) compare exactly; else ``o``."""
-    if o.kind == "value" and isinstance(o.value, np.ndarray) and o.value.dtype.kind in "iu":
-        if np.all(np.abs(o.value) < 2**53):  # exact in float64
-            return dataclasses.replace(o, value=o.value.astype(np.float64))
+    """``o`` with its integer arrays turned into float64 when every entry is exact there
+    (``|v| < 2**53``), so integer answers (counts, steps) compare exactly; else ``o``.
+    Used by :class:`Question` with ``integer_output``, which reports float answers itself."""
+    def widen(v: np.ndarray) -> np.ndarray:
+        if v.dtype.kind in "iu" and np.all(np.abs(v) < 2**53):  # exact in float64
+            return v.astype(np.float64)
+        return v
+
+    if o.kind == "value" and isinstance(o.value, np.ndarray):
+        return dataclasses.replace(o, value=widen(o.value))
+    if o.kind == "value" and isinstance(o.value, list):
+        return dataclasses.replace(o, value=[widen(v) for v in o.value])
     return o
 
 
@@ -510,8 +737,49 @@ def close(expected: np.ndarray, got: np.ndarray) -> bool:
                             <= ATOL + RTOL * np.abs(expected))))
 
 
+def _index(at: Sequence[Any]) -> str:
+    """An index as the learner would type it: ``(0, 2)``, ``(3,)``."""
+    return str(tuple(int(i) for i in at))
+
+
+def differing_entries(expected: np.ndarray, got: np.ndarray, most: int = 4) -> str:
+    """The entries where ``got`` is wrong, largest difference first: index, expected, got."""
+    diff = np.abs(got.astype(np.float64) - expected)
+    wrong = np.argwhere(~(diff <= ATOL + RTOL * np.abs(expected)))  # NaN counts as wrong
+    if expected.ndim == 0:
+        return f"expected {float(expected):.6g}, got {float(got):.6g}"
+    order = np.argsort(-np.nan_to_num(diff[tuple(wrong.T)], nan=np.inf), kind="stable")
+    shown = [f"at {_index(wrong[k])} expected {float(expected[tuple(wrong[k])]):.6g}, got "
+             f"{float(got[tuple(wrong[k])]):.6g}" for k in order[:most]]
+    more = f"; and {len(wrong) - most} more" if len(wrong) > most else ""
+    return "; ".join(shown) + more
+
+
+def _swapped_axes(expected: np.ndarray, got: np.ndarray) -> str | None:
+    """How ``got`` (same shape as ``expected``) holds the right values in another layout:
+    its axes permuted, or the values of a permuted array reshaped to the expected shape."""
+    if expected.ndim < 2 or expected.ndim > 4 or got.dtype.kind not in "biuf":
+        return None
+    import itertools
+    for perm in itertools.permutations(range(expected.ndim)):
+        if perm == tuple(range(expected.ndim)):
+            continue
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        if got.transpose(perm).shape == expected.shape and close(expected, got.transpose(perm)):
+            return f"its axes are swapped: it is the right result transposed (axes {perm})"
+        shape = tuple(expected.shape[i] for i in perm)
+        if close(expected, got.reshape(shape).transpose(inverse)):
+            return ("its values are those of the right result with its axes swapped "
+                    f"(shape {shape}), reshaped to {expected.shape} rather than transposed")
+    return None
+
+
 def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str | None:
-    """Shape, then dtype, then NaN, then values; ``None`` when ``got`` is right."""
+    """Shape, then dtype, then NaN, then values; ``None`` when ``got`` is right.
+
+    A wrong layout is a shape error even where the shape happens to match (a transposed
+    square result); wrong values name the entries that differ, largest difference first.
+    """
     if got.shape != expected.shape:
         extra = ""
         if got.shape == expected.shape[::-1] and got.ndim == 2:
@@ -522,7 +790,7 @@ def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str
         return (f"Wrong dtype: expected {what} of dtype {expected.dtype} given float64 inputs, "
                 f"but got {got.dtype} instead (compute in float64: no `.astype`, no float32).")
     if got.dtype.kind in "fc" and np.isnan(got).any():
-        return (f"Got NaN in {what} given {given} (at {tuple(np.argwhere(np.isnan(got))[0])}); "
+        return (f"Got NaN in {what} given {given} (at {_index(np.argwhere(np.isnan(got))[0])}); "
                 "check for 0/0, log of a negative number or overflow.")
     if not close(expected, got):
         diff = np.abs(got - expected)
@@ -531,9 +799,19 @@ def compare(expected: np.ndarray, got: np.ndarray, what: str, given: str) -> str
                     f"float64 answer by at most {float(diff.max()):.2g} — computed in float32? "
                     "Keep every step in float64 (no float32 arrays or tensors, no "
                     "`.astype(np.float32)`).")
+        layout = _swapped_axes(expected, got)
+        if layout is not None:
+            return (f"Wrong shape: expected {what} of shape {expected.shape} given {given}; "
+                    f"yours has that shape only by accident: {layout}. Check the order of "
+                    "the axes you stack or reshape.")
         at = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
-        return (f"Expected {what} = {fmt(expected)} given {given}, but got {fmt(got)} instead "
-                f"(largest difference {float(diff.max()):.3g} at index {at}).")
+        wrong = int(np.sum(~(diff <= ATOL + RTOL * np.abs(expected))))
+        if expected.size <= 6:
+            return (f"Expected {what} = {fmt(expected)} given {given}, but got {fmt(got)} "
+                    f"instead (largest difference {float(diff.max()):.3g} at index {at}).")
+        return (f"Expected {what} given {given}, but {wrong} of its {expected.size} entries "
+                f"differ (largest difference {float(diff.max()):.3g} at index {at}); where "
+                f"they differ most: {differing_entries(expected, got)}.")
     return None
 
 
@@ -572,7 +850,10 @@ class Question:
     ``probes(level)`` returns the grader-chosen inputs for ``"public"`` (what ``grader.check``
     runs in the student notebook) or ``"hidden"`` (other sizes, batch of one).
     ``reference(**args)`` returns the right answer (an array or a tuple of arrays);
-    ``output_names`` names the returned arrays for feedback.
+    ``output_names`` names the returned arrays for feedback. ``integer_output``: the statement
+    asks for integers (counts, sizes, steps), so a float array is a dtype error even when its
+    values are whole. ``every_probe`` names what all the probes go through, for the message
+    when every probe is wrong ("the activation, a sign, the rows you slice").
     """
 
     name: str
@@ -584,6 +865,8 @@ class Question:
     mistakes: tuple[Mistake, ...]
     output_names: tuple[str, ...]
     points: dict[str, float]
+    integer_output: bool = False
+    every_probe: str = ""
 
     @property
     def max_points(self) -> float:
@@ -610,6 +893,16 @@ class Question:
         probes = self.probes(level)
         pts = float(self.points[level])
         tag = f"{self.name} ({self.func_name})"
+        # integer answers compare exactly as float64; a float answer is remembered (its
+        # values may still match a known mistake) and then reported as a dtype error
+        floats: list[tuple[Probe, str]] = []
+        if self.integer_output:
+            for probe, o in zip(probes, outcomes):
+                parts = o.value if isinstance(o.value, list) else [o.value]
+                if o.kind == "value" and any(np.asarray(p).dtype.kind in "fcb" for p in parts):
+                    floats.append((probe, str(next(np.asarray(p).dtype for p in parts
+                                                   if np.asarray(p).dtype.kind in "fcb"))))
+            outcomes = [integers_as_float(o) if o.kind == "value" else o for o in outcomes]
         how_hint = f'Need a hint? Run `hint("{self.name}")`.'
 
         def fail(msg: str, status: str = "incorrect") -> Verdict:
@@ -647,6 +940,10 @@ class Question:
             if o.kind == "timeout":
                 return fail(f"the function did not return in time ({o.detail}). "
                             "Is there an infinite loop?")
+            if o.kind == "untraced":
+                return fail(f"you returned {o.detail}: {_UNTRACEABLE.format(what='that')} "
+                            "Return the array your arithmetic on the inputs produced; the "
+                            "grader measures how many dependent rounds it took.")
         for probe, o in zip(probes, outcomes):
             if o.kind == "none":
                 return fail(f"Got `None` given {probe.given} — did you forget a `return`?")
@@ -684,10 +981,19 @@ class Question:
                                 "reference implementations are out of their reach "
                                 f"({o.detail}). Write the computation yourself with NumPy.")
                 return fail(f"your function raised {o.detail}\n  given {probe.given}.")
+        if floats:
+            probe, dtype = floats[0]
+            name = self.output_names[0] if len(self.output_names) == 1 else "each output"
+            return fail(f"Wrong dtype: the question asks for whole numbers, so expected `{name}` "
+                        f"as integers (an int, or an integer array such as dtype int64) given "
+                        f"{probe.given}, but got dtype {dtype}. Round the way the question asks "
+                        "(down, up, to the first integer past ...) and convert with "
+                        "`.astype(np.int64)` or `int(...)`.")
         # Shape, dtype and NaN over every probe first, then values probe by probe, so that
         # the value failures name the isolated terms; float32-level differences come last.
         problems: list[tuple[int, str]] = []
         wrong_labels: list[str] = []  # probes whose values are wrong, in probe order
+        wrong_outputs: list[str] = []  # outputs whose values are wrong on some probe
         for probe, o in zip(probes, outcomes):
             expected = self.reference(**probe.args)
             exp_parts = list(expected) if isinstance(expected, tuple) else [expected]
@@ -714,6 +1020,8 @@ class Question:
                             4 if msg.startswith(PRECISION_PREFIX) else 3)
                     if rank == 3 and probe.label not in wrong_labels:
                         wrong_labels.append(probe.label)
+                    if rank == 3 and name not in wrong_outputs:
+                        wrong_outputs.append(name)
                     problems.append((rank, msg))
         if problems:
             rank, msg = min(problems, key=lambda p: p[0])
@@ -725,12 +1033,18 @@ class Question:
                     also = (", ".join(wrong_labels[1:-1]) + " and " if len(wrong_labels) > 2
                             else "") + wrong_labels[-1]
                     if len(wrong_labels) == len(labels):
+                        shared = f" ({self.every_probe})" if self.every_probe else ""
                         msg = (f"Problem in {wrong_labels[0]}, and also in {also}: every "
-                               "probe is wrong, so look at what all of them go through (the "
-                               "activation, a sign, the rows you slice), or for two mistakes "
-                               f"at once. First: {msg}")
+                               f"probe is wrong, so look at what all of them go through{shared}, "
+                               f"or for two mistakes at once. First: {msg}")
                     else:
                         msg = f"Problem in {wrong_labels[0]}, and also in {also}. First: {msg}"
+                if 1 < len(self.output_names) and len(wrong_outputs) < len(self.output_names):
+                    named = ", ".join(f"`{n}`" for n in wrong_outputs)
+                    right = ", ".join(f"`{n}`" for n in self.output_names
+                                      if n not in wrong_outputs)
+                    msg = (f"{named} {'is' if len(wrong_outputs) == 1 else 'are'} wrong "
+                           f"({right} right on every probe). {msg}")
             return fail(msg)
         return Verdict(pts, pts, f"✅ {tag}: correct on all {len(probes)} {level} probes."
                        + _notes(outcomes), "correct")

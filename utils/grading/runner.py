@@ -11,7 +11,8 @@ from stdin::
 
     {"cells": [source, ...], "cell_timeout": s, "question_timeout": s, "progress_fd": fd,
      "questions": [{"name": "q2_1", "func_name": "reset_gate",
-                    "levels": {"public": [{"name": ..., "args": {arg: encoded array}}], ...}}]}
+                    "levels": {"public": [{"name": ..., "traced": false,
+                                           "args": {arg: encoded array}}], ...}}]}
 
 executes the code cells one by one in an IPython shell (errors and ``sys.exit`` are recorded,
 and execution goes on, like "Run all" with errors allowed), then calls each student function
@@ -128,7 +129,7 @@ def main() -> int:
         levels: dict[str, Any] = {}
         for level, raw_probes in q["levels"].items():
             probes = [Probe(p["name"], {k: _decode_array(v) for k, v in p["args"].items()},
-                            "", "") for p in raw_probes]
+                            "", "", traced=bool(p.get("traced", False))) for p in raw_probes]
             if fn is None:
                 outcomes = [Outcome("missing", detail=f"no `{q['func_name']}` in the notebook")
                             for _ in probes]

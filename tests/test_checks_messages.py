@@ -1,0 +1,124 @@
+"""The feedback says what is wrong: the entries that differ (not the first rows of two
+truncated arrays), a shape error even where the shape matches by accident, integers asked
+as integers, and the δ output and factor of a wrong backprop step."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from utils.checks import ch2, ch3, ch5, get_question
+from utils.checks.core import Outcome, compare
+
+from test_checks_mistakes import outcomes_of  # tests/test_checks_mistakes.py
+
+
+def diagnose(name: str, fn, level: str = "public"):
+    """The verdict on ``fn`` (which may be built from a reference: no tracer involved)."""
+    q = get_question(name)
+    return q.diagnose(level, outcomes_of(fn, q.probes(level), traced=True))
+
+
+def test_compare_names_the_entries_that_differ_largest_first():
+    expected = np.zeros((6, 5))
+    got = expected.copy()
+    got[4, 3], got[5, 0] = 0.5, -0.25  # rows a truncated print would hide
+    msg = compare(expected, got, "`x`", "g")
+    assert "2 of its 30 entries differ" in msg, msg
+    assert msg.index("at (4, 3) expected 0, got 0.5") < msg.index("at (5, 0) expected 0, got "
+                                                                   "-0.25"), msg
+    assert "largest difference 0.5 at index (4, 3)" in msg
+
+
+def test_a_partly_negated_update_gate_in_q2_4_shows_its_rows():
+    def negate_z_bias_hh(kernel, recurrent_kernel, bias):
+        w_ih, w_hh, b_ih, b_hh = ch2.keras_to_pytorch(kernel, recurrent_kernel, bias)
+        H = w_hh.shape[1]
+        b_hh = b_hh.copy()
+        b_hh[H:2 * H] = -b_hh[H:2 * H]
+        return w_ih, w_hh, b_ih, b_hh
+
+    q = get_question("q2_4")
+    v = diagnose("q2_4", negate_z_bias_hh)
+    assert v.points == 0 and "`bias_hh` is wrong" in v.message, v.message
+    H = q.probes("public")[0].args["recurrent_kernel"].shape[0]
+    shown = [int(k) for k in __import__("re").findall(r"at \((\d+),\) expected", v.message)]
+    assert shown and all(H <= k < 2 * H for k in shown), v.message
+    named = diagnose("q2_4", functools.partial(ch2.keras_to_pytorch, negate_z=True))
+    assert "you negated the update gate's rows" in named.message
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_a_transposed_result_whose_shape_matches_is_a_shape_error(level):
+    q = get_question("q5_2")
+    probe = q.probes(level)[0]
+
+    def transposed(input_size, hidden_size):  # (3, K): K = 3 on the public probe
+        return ch5.param_savings(input_size, hidden_size).T
+
+    def reshaped(input_size, hidden_size):  # stacked on axis 0, then reshaped to (K, 3)
+        s = ch5.param_savings(input_size, hidden_size)
+        return s.T.reshape(s.shape)
+
+    for fn in (transposed, reshaped):
+        v = diagnose("q5_2", fn, level)
+        assert v.points == 0 and v.message.count("Wrong shape") == 1, v.message
+        if probe.args["input_size"].shape[0] == 3:  # the shape matches only by accident
+            assert "only by accident" in v.message, v.message
+
+
+@pytest.mark.parametrize("name, whole", [
+    ("q1_2", lambda q, a: q.reference(**a)), ("q1_3", lambda q, a: q.reference(**a)),
+    ("q4_3", lambda q, a: q.reference(**a)), ("q4_4", lambda q, a: q.reference(**a)),
+    ("q5_2", lambda q, a: q.reference(**a))])
+def test_integer_answers_held_in_floats_are_a_dtype_error(name, whole):
+    q = get_question(name)
+    for level in ("public", "hidden"):
+        right = q.diagnose(level, outcomes_of(q.reference, q.probes(level)))
+        assert right.status == "correct", right.message
+        as_float = q.diagnose(level, [Outcome("value", np.asarray(whole(q, p.args),
+                                                                 dtype=np.float64))
+                                      for p in q.probes(level)])
+        assert as_float.points == 0, as_float.message
+        assert "Wrong dtype" in as_float.message and "integer" in as_float.message
+        assert "float64" in as_float.message and "int64" in as_float.message
+        as_int = q.diagnose(level, [Outcome("value", np.asarray(whole(q, p.args)).astype(int))
+                                    for p in q.probes(level)])
+        assert as_int.status == "correct", as_int.message
+
+
+@pytest.mark.parametrize("kw, said", [
+    (dict(z_sign=-1.0), "`da_z` has the wrong sign"),
+    (dict(z_slope=False), "`da_z` misses the sigmoid's slope σ'(a_z) = z_t (1 − z_t)"),
+    (dict(r_slope=False), "`da_r` misses the sigmoid's slope σ'(a_r) = r_t (1 − r_t)"),
+    (dict(n_slope=False), "`da_n` misses the tanh's slope tanh'(a_n) = 1 − n_t²"),
+    (dict(order=(0, 2, 1, 3)), "`da_r` and `da_z` are swapped"),
+    (dict(order=(1, 2, 3, 0)), "`dh_prev` comes first"),
+])
+def test_q3_4_names_the_delta_and_the_factor_that_is_wrong(kw, said):
+    for level in ("public", "hidden"):
+        v = diagnose("q3_4", functools.partial(ch3.backward_step, **kw), level)
+        assert v.points == 0 and said in v.message, v.message
+        assert "highway term D(z_t)" not in v.message and "weight_hh = 0" not in v.message
+
+
+def test_q3_4_an_unknown_error_names_the_wrong_output_not_a_jacobian_term():
+    def scaled_da_n(**args):
+        dh_prev, da_r, da_z, da_n = ch3.backward_step(**args)
+        return dh_prev, da_r, da_z, 1.1 * da_n
+
+    v = diagnose("q3_4", scaled_da_n)
+    assert "`da_n` is wrong (`dh_prev`, `da_r`, `da_z` right on every probe)" in v.message
+    assert "highway term D(z_t)" not in v.message and "the rows you slice" not in v.message
+    assert "tanh' = 1 − n²" in v.message, v.message
+
+
+def test_every_probe_advice_fits_the_question():
+    def scaled(f):  # every probe wrong, no known mistake
+        return 1.5 * np.concatenate([[1.0], np.cumprod(f, axis=0).max(axis=1)])
+
+    v = diagnose("q1_1", scaled)
+    assert "every probe is wrong" in v.message and "the rows you slice" not in v.message
+    assert "the unit that sets the norm" in v.message, v.message
