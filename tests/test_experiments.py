@@ -112,6 +112,11 @@ def test_resume_keeps_the_rows_still_in_the_grid_and_runs_only_the_missing(toy, 
     assert results["rows"][0]["norm"] == -1.0 and results["rows"][1]["norm"] > 0
     assert results["provenance"]["reused"]["rows"] == 1
     assert results["provenance"]["configs"] == 2
+    assert "earlier" not in results["provenance"]["reused"]
+    # resuming a resumed file keeps the chain of where the rows came from
+    assert experiments.main(["toy", "--out", str(out), "--resume", "--no-progress"]) == 0
+    chained = json.loads(out.read_text())["provenance"]["reused"]
+    assert chained["rows"] == 2 and chained["earlier"] == results["provenance"]["reused"]
     # without --resume everything runs again
     calls.clear()
     assert experiments.main(["toy", "--out", str(out), "--no-progress"]) == 0

@@ -250,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prov = previous.get("provenance", {})
         reused = {"rows": len(old), "from_git_commit": prov.get("git_commit"),
                   "from_date": prov.get("date")}
+        if prov.get("reused"):  # that file reused rows too: keep the chain
+            reused["earlier"] = prov["reused"]
     missing = [c for i, c in enumerate(configs) if i not in old]
     start = time.perf_counter()
     fresh = iter(run(module.run_one, missing, progress=not args.no_progress))
