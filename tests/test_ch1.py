@@ -645,7 +645,7 @@ def test_the_trained_task_states_the_win_in_reliability(executed):
         assert counts["RNN (tanh)"][str(T)][0] == 0
     # pooled over the long lengths: GRU vs orthogonal RNN not settled; the LSTM loses
     assert values["verdict_gru"] == "unresolved"
-    assert values["verdict_lstm"] == "RNN, orthogonal start"
+    assert values["verdict_lstm"] == "the orthogonal RNN"
     for kind in ("GRU", "LSTM"):
         assert reach[f"{kind}, b = 0"] < reach["RNN (tanh)"] < reach[f"{kind}, b = 3"]
         assert reliable[f"{kind}, b = 3"] >= 50
