@@ -72,6 +72,9 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["jac_minus_I_10"] < 1e-3 < v["jac_minus_I_0"] < v["rnn_minus_I"]
     # section 4: long spans, singular values, explosion and clipping
     assert v["norm_gru0_100"] < v["norm_rnn_100"]  # "even faster than the tanh RNN"
+    assert 0 < v["zbar0_100"] < 1e-20  # the mean-gate prediction beside the highway product
+    assert v["default_flip"] == "GRU, bias 0"  # point 8: the ranking flips at the default init
+    assert v["default_max"] < v["raw_min"]  # point 10: a baseline for the exploding norms
     assert v["highway0_100"] < 1e-6 * v["norm_gru0_100"] and abs(v["zbar0"] - 0.5) < 0.05
     assert v["norm_gru6_200"] > 0.5 and v["ratio6"] > 1 and v["ratio4"] > 1  # underestimates
     assert v["norm_gru0_100"] < v["norm_lstm1_100"] < v["norm_gru2_100"]  # LSTM in between
@@ -82,19 +85,23 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["raw_min"] > 1 and v["clipped"] <= 1 + 1e-9
     # section 5: training (committed results) and the live slice
     assert v["ratio_grad0"] > 1e6
-    n, med, g0 = v["n_solved"], v["median_step"], v["grad0"]
+    n, g0 = v["n_solved"], v["grad0"]
     assert n["gru_chrono"] == n["gru_b0"] == 3 and n["rnn"] == 0 and n["lstm_f1"] >= 2
-    assert abs(med["gru_chrono"] - med["gru_b0"]) <= 25  # "at the same pace"
+    # issue 20, point 6: where the bias does not change the outcome (adding problem) the
+    # verdict comes from utils.verdict and says "comparable" within the stated margin ...
+    assert v["pace"] == {"100": "comparable", "200": "comparable"}
     assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
     assert v["g50_b0"] > 1e6 * g0["gru_b0"] and v["mse50_b0"] > 0.15  # before the loss moves
     assert v["g200_b0"] > v["g200_chrono"]
-    assert g0["lstm_f1"] > g0["gru_b0"] and med["lstm_f1"] > 2 * med["gru_b0"]
-    n2, med2 = v["n200"], v["med200"]  # T = 200: "the picture is the same"
+    n2 = v["n200"]
     assert v["grad0_b0_200"] == 0 and v["grad0_chrono_200"] > 0
     assert n2["gru_b0"] == n2["gru_chrono"] == 3 and n2["lstm_f1"] == n2["rnn"] == 0
-    assert abs(med2["gru_b0"] - med2["gru_chrono"]) <= 50
-    assert v["live_diff"] < 1e-9
-    assert v["slow_ratio"] > 3 and v["spearman"] < 0.5 and v["n_fast"] < v["n_slow"]
+    # ... and where it does (recall, nothing nearer than the full span): chrono, decided
+    verdicts = v["bias_verdicts"]
+    assert "chrono" in verdicts.values() and "bias 0" not in verdicts.values()
+    assert all(c["gru_b0"][0] == 0 for c in v["bias_counts"].values())
+    # the heatmap claim, corrected: almost every unit is slow; z̄ does not rank them
+    assert v["n_fast"] < 8 and abs(v["spearman"]) < 0.5
     # section 6: BPTT
     assert v["step_diff"] < 1e-12 and v["bptt_diff"] < 1e-12
 

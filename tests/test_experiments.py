@@ -91,3 +91,33 @@ def test_matches_compares_nested_values_with_tolerance():
                                 "nan": float("nan"), "n": 3}, committed) == []
     assert experiments.matches({"curve": [1.0], "name": "lstm", "n": 3}, committed) == [
         "curve", "name", "nan"]
+
+
+def test_resume_keeps_the_rows_still_in_the_grid_and_runs_only_the_missing(toy, tmp_path,
+                                                                           monkeypatch):
+    out = tmp_path / "toy.json"
+    toy.CONFIGS = [{"seed": 0, "size": 2}]
+    assert experiments.main(["toy", "--out", str(out), "--no-progress"]) == 0
+    first = json.loads(out.read_text())
+    first["rows"][0]["norm"] = -1.0  # marks the kept row: a re-run would give a norm >= 0
+    out.write_text(json.dumps(first))
+    toy.CONFIGS = [{"seed": 0, "size": 2}, {"seed": 1, "size": 2}]
+    calls = []
+    run_one = toy.run_one
+    monkeypatch.setattr(toy, "run_one", lambda c: calls.append(c) or run_one(c))
+    assert experiments.main(["toy", "--out", str(out), "--resume", "--no-progress"]) == 0
+    results = json.loads(out.read_text())
+    assert calls == [{"seed": 1, "size": 2}]
+    assert [r["seed"] for r in results["rows"]] == [0, 1]
+    assert results["rows"][0]["norm"] == -1.0 and results["rows"][1]["norm"] > 0
+    assert results["provenance"]["reused"]["rows"] == 1
+    assert results["provenance"]["configs"] == 2
+    assert "earlier" not in results["provenance"]["reused"]
+    # resuming a resumed file keeps the chain of where the rows came from
+    assert experiments.main(["toy", "--out", str(out), "--resume", "--no-progress"]) == 0
+    chained = json.loads(out.read_text())["provenance"]["reused"]
+    assert chained["rows"] == 2 and chained["earlier"] == results["provenance"]["reused"]
+    # without --resume everything runs again
+    calls.clear()
+    assert experiments.main(["toy", "--out", str(out), "--no-progress"]) == 0
+    assert len(calls) == 2 and "reused" not in json.loads(out.read_text())["provenance"]

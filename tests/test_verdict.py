@@ -105,3 +105,18 @@ def test_tally_counts_decisions_and_lean():
 def test_spread():
     s = spread([1.0, 2.0, 3.0])
     assert s == {"mean": 2.0, "std": 1.0, "min": 1.0, "max": 3.0, "n": 3}
+
+
+def test_rate_clause_and_row_carry_the_verdict_without_repeating_the_sentence():
+    decided = compare_rates("GRU", 9, 10, "RNN", 1, 10)
+    assert decided.direction == "GRU"
+    assert decided.clause() == "GRU succeeds more often than RNN"
+    assert decided.row() == {"GRU": "9/10", "RNN": "1/10",
+                             "interval": f"{100 * decided.low:+.0f} to {100 * decided.high:+.0f}",
+                             "p": decided.row()["p"], "verdict": "GRU"}
+    assert float(decided.row()["p"]) == pytest.approx(decided.p, rel=0.05)
+    reversed_ = compare_rates("RNN", 1, 10, "GRU", 9, 10)
+    assert reversed_.clause() == "GRU succeeds more often than RNN"
+    open_ = compare_rates("GRU", 2, 3, "RNN", 1, 3)
+    assert open_.clause() == "these runs do not settle whether GRU or RNN succeeds more often"
+    assert open_.row()["verdict"] == "unresolved"

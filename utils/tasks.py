@@ -664,7 +664,8 @@ class RecallTask(_LastStepMSE):
 
 
 def keep_gate_model(
-    kind: str, input_size: int, hidden_size: int, *, gate_bias: float = 0.0, seed: int = 0
+    kind: str, input_size: int, hidden_size: int, *, gate_bias: float = 0.0, seed: int = 0,
+    recurrent_init: str = "default",
 ) -> nn.Module:
     r"""A one-layer ``torch.nn`` RNN (tanh), GRU or LSTM with a linear read-out of ``h_T``.
 
@@ -674,6 +675,11 @@ def keep_gate_model(
     :math:`h_t = (1-z_t) \odot n_t + z_t \odot h_{t-1}`) or the LSTM's forget gate
     :math:`f_t` (rows ``H:2H`` of i|f|g|o), so that the gate starts near
     :math:`\sigma(b)`. The RNN has no such gate (``gate_bias`` must be 0).
+
+    ``recurrent_init="orthogonal"`` replaces every ``(H, H)`` block of ``weight_hh_l0`` by a
+    random orthogonal matrix (spectral radius 1, :func:`utils.gradients.recurrent_matrix`,
+    drawn from the same seeded generator after PyTorch's weights): the start for which a
+    linear RNN's gradient neither vanishes nor explodes. ``"default"`` keeps PyTorch's.
 
     Shapes: ``X (T, N, H_in)`` → ``(N, 1)``.
     """
@@ -685,8 +691,19 @@ def keep_gate_model(
         raise ValueError(f"gate_bias must be finite, got {gate_bias!r}")
     if kind == "rnn" and gate_bias != 0.0:
         raise ValueError(f"the RNN has no gate: expected gate_bias=0, got {gate_bias!r}")
-    model = SequenceModel(f"torch-{kind}", input_size, hidden_size, 1,
-                          generator=torch.Generator().manual_seed(seed))
+    if recurrent_init not in ("default", "orthogonal"):
+        raise ValueError(f"recurrent_init must be 'default' or 'orthogonal', "
+                         f"got {recurrent_init!r}")
+    generator = torch.Generator().manual_seed(seed)
+    model = SequenceModel(f"torch-{kind}", input_size, hidden_size, 1, generator=generator)
+    if recurrent_init == "orthogonal":
+        from utils.gradients import recurrent_matrix
+
+        w_hh = model.cell.weight_hh_l0
+        with torch.no_grad():
+            for block in range(w_hh.shape[0] // hidden_size):
+                q = recurrent_matrix(hidden_size, 1.0, generator=generator)
+                w_hh[block * hidden_size:(block + 1) * hidden_size] = q.to(w_hh.dtype)
     if kind != "rnn":
         with torch.no_grad():
             model.cell.bias_ih_l0[hidden_size:2 * hidden_size] += gate_bias
@@ -705,12 +722,14 @@ def recall_run(
     lr: float = 1e-2,
     noise: float = 0.5,
     eval_every: int | None = 25,
+    recurrent_init: str = "default",
 ) -> History:
     """Train :func:`keep_gate_model` on :class:`RecallTask` ``(T, noise)``; one seed, one thread.
 
     ``seed`` seeds the weights and, through :func:`train`, the batches, so a run is
     reproducible on one machine. Adam, gradient norm clipped to 1.
     """
-    model = keep_gate_model(kind, 1, hidden_size, gate_bias=gate_bias, seed=seed)
+    model = keep_gate_model(kind, 1, hidden_size, gate_bias=gate_bias, seed=seed,
+                            recurrent_init=recurrent_init)
     return train(model, RecallTask(T, noise), steps=steps, batch_size=batch_size, lr=lr,
                  seed=seed, progress=False, eval_every=eval_every)

@@ -251,6 +251,20 @@ class RateComparison:
             return self.b
         return "unresolved"
 
+    def clause(self) -> str:
+        """The verdict without its numbers, for prose beside a table that holds them."""
+        if self.direction == "unresolved":
+            return (f"these runs do not settle whether {self.a} or {self.b} succeeds more "
+                    f"often")
+        other = self.b if self.direction == self.a else self.a
+        return f"{self.direction} succeeds more often than {other}"
+
+    def row(self) -> dict[str, Any]:
+        """A table row: the two counts, the interval of the difference (in points), p, verdict."""
+        return {self.a: f"{self.k_a}/{self.n_a}", self.b: f"{self.k_b}/{self.n_b}",
+                "interval": f"{100 * self.low:+.0f} to {100 * self.high:+.0f}",
+                "p": _g(self.p, 2), "verdict": self.direction}
+
     def sentence(self) -> str:
         level = f"{100 * self.confidence:g}%"
         counts = (f"{self.a} {self.k_a}/{self.n_a} {self.what}, "

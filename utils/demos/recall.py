@@ -1,7 +1,8 @@
 r"""Chapter 1 demo: which cell can still recall the first input after T steps, once trained.
 
-The grid (an RNN, a GRU and an LSTM trained on ``utils.tasks.RecallTask`` for 9 lengths
-:math:`T`, keep-gate bias :math:`b` 0 or 3, 3 seeds) is the experiment ``utils.experiments.ch1``
+The grid (a tanh RNN from PyTorch's and from an orthogonal start, a GRU and an LSTM trained
+on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 6
+seeds per cell and length) is the experiment ``utils.experiments.ch1``
 (settings and task there), run once with ``python -m utils.experiments ch1`` and committed as
 ``utils/results/ch1.json``; this module only draws it.
 
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from utils.experiments import load
-from utils.experiments.ch1 import GATE_BIASES, SEEDS, SEQ_LENS, STEPS
+from utils.experiments.ch1 import GATE_BIASES, RNN_KINDS, SEEDS, SEQ_LENS, STEPS
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
 __all__ = ["CELLS", "SOLVED_MSE", "recall_demo", "recall_explorer", "recall_results", "solved"]
@@ -29,6 +30,7 @@ SOLVED_MSE = 0.1  # "solved": validation MSE below a tenth of the baseline (1)
 # kind -> (name, colour)
 CELLS: dict[str, tuple[str, str]] = {
     "rnn": ("RNN (tanh)", "#7f7f7f"),
+    "rnn_orth": ("RNN (tanh), orthogonal start", "#2ca02c"),
     "gru": ("GRU", "#1f77b4"),
     "lstm": ("LSTM", "#d62728"),
 }
@@ -48,7 +50,7 @@ def recall_results() -> tuple[dict[str, Any], ...]:
 def _rows(T: int, gate_bias: float) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in CELLS}
     for row in recall_results():
-        b = 0.0 if row["kind"] == "rnn" else gate_bias
+        b = 0.0 if row["kind"] in RNN_KINDS else gate_bias
         if row["T"] == T and row["gate_bias"] == b:
             out[row["kind"]].append(row)
     return out
@@ -88,22 +90,28 @@ def _setup_figure(fig: Figure, seq_len: int, gate_bias: float) -> Callable[..., 
     def update(seq_len: int, gate_bias: float) -> None:
         rows = _rows(seq_len, gate_bias)
         for kind, lines in curves.items():
-            for line, row in zip(lines, rows[kind]):
-                line.set_data(row["eval_steps"], np.minimum(row["eval_loss"], 1.29))
+            for k, line in enumerate(lines):
+                if k < len(rows[kind]):
+                    row = rows[kind][k]
+                    line.set_data(row["eval_steps"], np.minimum(row["eval_loss"], 1.29))
+                else:
+                    line.set_data([], [])
         for kind in CELLS:
-            b = 0.0 if kind == "rnn" else gate_bias
+            b = 0.0 if kind in RNN_KINDS else gate_bias
             xs, ys, med = [], [], []
             for T in SEQ_LENS:
                 final = [r["eval_loss"][-1] for r in recall_results()
                          if r["kind"] == kind and r["T"] == T and r["gate_bias"] == b]
-                xs += [T * (1 + 0.04 * (k - 1)) for k in range(len(final))]  # spread the seeds
+                n = len(final)
+                xs += [T * (1 + 0.015 * (k - (n - 1) / 2)) for k in range(n)]  # spread seeds
                 ys += final
                 med.append(float(np.median(final)))
             finals[kind].set_data(xs, np.minimum(ys, 1.29))
             medians[kind].set_data(SEQ_LENS, np.minimum(med, 1.29))
         marker.set_xdata([seq_len, seq_len])
+        counts = sorted({len(v) for v in rows.values()})
         title.set_text(f"Training at T = {seq_len}, gate bias b = {gate_bias:g} "
-                       f"({len(SEEDS)} seeds each)")
+                       f"({' or '.join(map(str, counts))} seeds each)")
 
     return update
 

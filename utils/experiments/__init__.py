@@ -83,9 +83,14 @@ def _git_commit() -> str | None:
 
 
 def provenance(experiment: str, configs: Sequence[Mapping[str, Any]], *, command: str,
-               wall_time_s: float) -> dict[str, Any]:
-    """Where and how a results file was made: command, seeds, versions, machine, date."""
+               wall_time_s: float, reused: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Where and how a results file was made: command, seeds, versions, machine, date.
+
+    ``reused``: with ``--resume``, how many rows were kept from which earlier file (its
+    ``git_commit`` and ``date``); those rows were not re-run.
+    """
     seeds = sorted({c["seed"] for c in configs if "seed" in c})
+    extra = {"reused": dict(reused)} if reused else {}
     return {
         "experiment": experiment,
         "command": command,
@@ -97,6 +102,7 @@ def provenance(experiment: str, configs: Sequence[Mapping[str, Any]], *, command
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_time_s": round(float(wall_time_s), 1),
         "git_commit": _git_commit(),
+        **extra,
     }
 
 
@@ -197,6 +203,18 @@ def rerun(name: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return run(module.run_one, [config], progress=False)[0]
 
 
+def _reusable(rows: Sequence[Mapping[str, Any]], configs: Sequence[Mapping[str, Any]]
+              ) -> dict[int, dict[str, Any]]:
+    """``{i: row}`` for every ``configs[i]`` that a row of an earlier results file ran."""
+    out = {}
+    for i, config in enumerate(configs):
+        row = next((r for r in rows if all(k in r and r[k] == v for k, v in config.items())
+                    and set(config) <= set(r)), None)
+        if row is not None:
+            out[i] = dict(row)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m utils.experiments",
@@ -207,6 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="write here instead of utils/results/NAME.json")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows of the existing results file whose configuration "
+                             "is still in the grid and run only the missing ones (runs are "
+                             "deterministic, so a kept row equals a re-run)")
     args = parser.parse_args(argv)
     try:
         module = _module(args.name)
@@ -219,10 +241,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--quick writes a partial grid: give --out so the committed file stays whole")
     command = "python -m utils.experiments " + " ".join(
         a for a in (argv if argv is not None else sys.argv[1:]))
+    old: dict[int, dict[str, Any]] = {}
+    reused = None
+    target = args.out if args.out is not None else results_path(args.name)
+    if args.resume and Path(target).is_file():
+        previous = json.loads(Path(target).read_text(encoding="utf-8"))
+        old = _reusable(previous["rows"], configs)
+        prov = previous.get("provenance", {})
+        reused = {"rows": len(old), "from_git_commit": prov.get("git_commit"),
+                  "from_date": prov.get("date")}
+        if prov.get("reused"):  # that file reused rows too: keep the chain
+            reused["earlier"] = prov["reused"]
+    missing = [c for i, c in enumerate(configs) if i not in old]
     start = time.perf_counter()
-    rows = run(module.run_one, configs, progress=not args.no_progress)
+    fresh = iter(run(module.run_one, missing, progress=not args.no_progress))
+    rows = [old[i] if i in old else next(fresh) for i in range(len(configs))]
     results = {"provenance": provenance(args.name, configs, command=command,
-                                        wall_time_s=time.perf_counter() - start),
+                                        wall_time_s=time.perf_counter() - start,
+                                        reused=reused),
                "rows": rows}
     path = save(args.name, results, args.out)
     print(f"{len(rows)} configurations in {results['provenance']['wall_time_s']} s -> {path}")
