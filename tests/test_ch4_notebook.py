@@ -47,6 +47,9 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["found"] == {"gru": 227, "rnn": 400}
     assert v["torch_check"] == 4 * (256 * 256 + 256 * 256 + 2 * 256)  # the table's PyTorch row
     assert v["music_input"] == 100
+    # memory per step: the course's GRU 5H, its LSTM 7H, oneDNN's LSTM several times more
+    assert (v["mem_gru"], v["mem_lstm"]) == (pytest.approx(5.0), pytest.approx(7.0))
+    assert min(v["onednn"]) > 14
     assert v["same"] is True  # the live run reproduces the committed row
     # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
     # times faster at small sizes" (committed sweep)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from utils import grid
-from utils.costs import saved_floats_per_step
+from utils.costs import saved_floats_per_step, saved_tensors_per_sample
 
 
 def _row(kind, seed, score, *, fb=None, task="digits", budget=1000, size=1400, curve=None):
@@ -61,18 +62,41 @@ def test_small_data():
     assert row["gru_minus_lstm"] == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("implementation", ["course", "torch.nn"])
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
-def test_saved_floats_grow_linearly_in_hidden_size(kind):
-    a = saved_floats_per_step(kind, 4, 8, seq_len=16)
-    b = saved_floats_per_step(kind, 4, 16, seq_len=16)
+def test_saved_floats_grow_linearly_in_hidden_size(kind, implementation):
+    a = saved_floats_per_step(kind, 4, 8, seq_len=16, implementation=implementation,
+                              onednn=False)
+    b = saved_floats_per_step(kind, 4, 16, seq_len=16, implementation=implementation,
+                              onednn=False)
     assert b == pytest.approx(2 * a, rel=0.02)
     with pytest.raises(ValueError):
         saved_floats_per_step("mgu", 4, 8)
+    with pytest.raises(ValueError, match="implementation"):
+        saved_floats_per_step(kind, 4, 8, implementation="cudnn")
 
 
-def test_saved_floats_gru_vs_lstm():
-    gru, lstm = (saved_floats_per_step(k, 16, 64) for k in ("gru", "lstm"))
-    assert gru / 64 == pytest.approx(8.0) and lstm / 64 == pytest.approx(7.0)
+def test_the_course_gru_keeps_what_its_equations_need():
+    """h_{t-1}, [r_t | z_t], W_hn h_{t-1} + b_hn and n_t: 5H per step, nothing wider."""
+    T, H = 8, 64
+    pieces = saved_tensors_per_sample("gru", 16, H, seq_len=T)
+    assert sorted(set(pieces)) == [H, 2 * H]  # per-step tensors only, no (N, 3H) block
+    assert saved_floats_per_step("gru", 16, H) / H == pytest.approx(5.0)
+    assert saved_floats_per_step("lstm", 16, H) / H == pytest.approx(7.0)
+
+
+def test_torch_nn_keeps_more():
+    H = 64
+    gru = saved_tensors_per_sample("gru", 16, H, implementation="torch.nn")
+    assert 3 * H in gru  # the whole (N, 3H) recurrent product, r and z computed inside it
+    assert saved_floats_per_step("gru", 16, H, implementation="torch.nn") / H == pytest.approx(7)
+    plain = saved_floats_per_step("lstm", 16, H, implementation="torch.nn", onednn=False)
+    assert plain / H == pytest.approx(7.0)
+    fused = saved_floats_per_step("lstm", 16, H, implementation="torch.nn", onednn=True)
+    if torch.backends.mkldnn.is_available():  # oneDNN's workspace
+        assert fused > 2 * plain
+    else:
+        assert fused == pytest.approx(plain)
 
 
 def test_time_course_cells_per_step():

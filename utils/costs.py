@@ -18,12 +18,14 @@ Shapes: ``T`` steps, ``N`` batch, ``H_in`` input size, ``H`` hidden size.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import time
+import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,11 +41,13 @@ __all__ = [
     "cost_table",
     "layer_ops",
     "machine_description",
+    "onednn_flag",
     "macs_per_step",
     "pointwise_per_step",
     "time_per_step",
     "training_speed_verdict",
     "saved_floats_per_step",
+    "saved_tensors_per_sample",
     "time_course_cells_per_step",
 ]
 
@@ -467,44 +471,95 @@ def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size:
         torch.set_num_threads(threads)
 
 
-def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
-                          seq_len: int = 8, batch_size: int = 2) -> float:
-    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+IMPLEMENTATIONS = ("course", "torch.nn")
 
-    Runs the step-by-step cell of ``utils.torch_cells`` (``"rnn"``, ``"gru"`` or ``"lstm"``,
-    float64, with gradients) over a random sequence under
-    ``torch.autograd.graph.saved_tensors_hooks`` and adds up the elements of every distinct
-    tensor saved for backward, leaving out the parameters (kept once, not per step) and the
-    input sequence; a view counts as the whole storage it keeps alive. Divided by
-    ``seq_len · batch_size``: the activation memory that BPTT needs per step, in numbers
-    (multiply by 4 bytes for float32). It is what this implementation keeps; ``torch.nn``'s
-    fused kernels may keep a different set (e.g. a oneDNN workspace).
+
+@contextlib.contextmanager
+def onednn_flag(enabled: bool) -> Iterator[None]:
+    """``torch.backends.mkldnn.flags(enabled=enabled)``, without the warning about TF32 on
+    Intel GPUs that setting the flags prints on CPU-only builds."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
+        with torch.backends.mkldnn.flags(enabled=enabled):
+            yield
+
+
+def saved_tensors_per_sample(kind: str, input_size: int, hidden_size: int, *,
+                           implementation: str = "course", onednn: bool = True,
+                           seq_len: int = 8, batch_size: int = 2) -> list[float]:
+    r"""What autograd keeps for the backward pass over a sequence, per sample, tensor by tensor.
+
+    Runs one layer (float32, with gradients) over a random sequence under
+    ``torch.autograd.graph.saved_tensors_hooks`` and records every distinct storage saved for
+    backward, leaving out the parameters (kept once, not per step) and the input sequence. A
+    view counts as the whole storage it keeps alive: saving a slice of a bigger tensor keeps
+    all of it. Sizes are in float32 numbers (bytes / 4, so a byte buffer such as oneDNN's
+    workspace counts a quarter of its length), divided by ``batch_size``: a tensor of one step
+    of the course's GRU counts ``H`` or ``2H``, one covering the whole sequence ``seq_len · H``.
+
+    Args:
+        kind: ``"rnn"``, ``"gru"`` or ``"lstm"``.
+        implementation: ``"course"`` (the step-by-step cells of ``utils.torch_cells``) or
+            ``"torch.nn"`` (``torch.nn.RNN`` / ``GRU`` / ``LSTM``).
+        onednn: ``torch.backends.mkldnn.flags(enabled=onednn)`` during the run; on CPU builds
+            with oneDNN, ``torch.nn.LSTM`` in float32 runs as one fused oneDNN kernel unless
+            this is ``False``.
+
+    Returns:
+        One entry per kept storage, largest first (their sum divided by ``seq_len`` is
+        :func:`saved_floats_per_step`).
     """
-    from utils.torch_cells import make_cell  # imported here: utils.costs stays light
+    from utils.torch_cells import make_cell, run_sequence  # imported here: stays light
 
     _check_kind(kind)
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, "
+                         f"got {implementation!r}")
     i = _check_positive_int("input_size", input_size)
     h = _check_positive_int("hidden_size", hidden_size)
     t_len = _check_positive_int("seq_len", seq_len)
     n = _check_positive_int("batch_size", batch_size)
     generator = torch.Generator().manual_seed(0)
-    cell = make_cell(kind, i, h, generator=generator).double()
-    xs = torch.randn(t_len, n, i, generator=generator, dtype=torch.float64)  # (T, N, H_in)
-    skip = {p.untyped_storage().data_ptr() for p in cell.parameters()}
+    if implementation == "course":
+        layer = make_cell(kind, i, h, generator=generator)
+    else:
+        with torch.random.fork_rng(devices=[]):  # initialisers draw from the global generator
+            torch.manual_seed(0)
+            layer = _MODULES[kind](i, h)
+    xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in), float32
+    skip = {p.untyped_storage().data_ptr() for p in layer.parameters()}
     skip.add(xs.untyped_storage().data_ptr())
-    seen: dict[int, int] = {}  # storage address -> numbers held (views share one storage)
+    seen: dict[int, int] = {}  # storage address -> bytes held (views share one storage)
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         storage = t.untyped_storage()
         if storage.data_ptr() not in skip:
-            seen[storage.data_ptr()] = storage.nbytes() // t.element_size()
+            seen[storage.data_ptr()] = storage.nbytes()
         return t
 
-    from utils.torch_cells import run_sequence
+    with onednn_flag(onednn), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        if implementation == "course":
+            run_sequence(layer, xs)
+        else:
+            layer(xs)
+    return sorted((b / (4 * n) for b in seen.values()), reverse=True)  # float32: 4 bytes
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        run_sequence(cell, xs)
-    return sum(seen.values()) / (t_len * n)
+
+def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
+                          implementation: str = "course", onednn: bool = True,
+                          seq_len: int = 8, batch_size: int = 2) -> float:
+    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+
+    The sum of :func:`saved_tensors_per_sample` (same arguments) divided by ``seq_len``: the
+    activation memory that backpropagation through time needs per step, in float32 numbers
+    (× 4 bytes). It is what
+    one implementation keeps, not what the equations need: the course's GRU keeps
+    :math:`h_{t-1}`, :math:`[r_t | z_t]`, :math:`W_{hn} h_{t-1} + b_{hn}` and :math:`n_t`, 5H;
+    ``torch.nn``'s kernels may keep more (e.g. a oneDNN workspace).
+    """
+    return float(sum(saved_tensors_per_sample(
+        kind, input_size, hidden_size, implementation=implementation, onednn=onednn,
+        seq_len=seq_len, batch_size=batch_size))) / seq_len
 
 
 def time_course_cells_per_step(
