@@ -54,14 +54,17 @@ def test_the_numbers_behind_the_prose(executed):
     # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
     # times faster at small sizes" (committed sweep)
     assert v["fwd_min"] > 0.95 and v["bwd_min"] > 0.95 and v["fwd_max"] > 2
-    assert v["n_comparable"] <= v["n_pairs"]
-    gru_small, lstm_small = v["small_gru"], v["small_lstm"]
-    assert gru_small < lstm_small  # "did not hold" at the smallest training set
-    assert lstm_small - gru_small > v["small_spread"]  # ... and by more than the seed spread
-    assert v["small_verdict"] == "Did not hold here"
-    assert max(v["copy_best"]) < 0.5  # "no cell came close to solving" the copy task
-    assert v["every_seed"] is True  # every GRU seed reached 0.9 before every LSTM seed
-    assert all(g < l for g, l in zip(v["steps_gru"], v["steps_lstm"]))  # fewer updates
+    # the verdicts: every counted setting leans toward the GRU, the copy task is not counted,
+    # and on the adding problem every GRU seed beats every LSTM seed at both budgets
+    assert v["lean"]["lean"] == v["lean"]["total"] >= 5 and v["lean"]["against"] == 0
+    assert v["lean_p"] < 0.05 and v["copy_counted"] is False and v["every_adding"] is True
+    assert v["left"][0] < v["left"][1]  # the GRU leaves less variance unexplained
+    # small data: fixed in advance, the GRU vs the bias-1 LSTM is not settled, and the
+    # bias-0 LSTM's mean lies on the other side
+    assert v["small_fb1"] == "unresolved" and v["swap"] is True
+    assert v["small_verdict"] == "Not shown here"
+    # fewer updates to 0.9 on adding, by the learning curves
+    assert v["updates"] == ["GRU", "GRU"]
     # "Which to choose": with forget bias 0 a seed failed the adding problem, with 1 none did;
     # the tanh RNN failed the long-memory task
     assert v["fb0_worst"] < 0.5 < 0.9 < v["fb1_worst"]

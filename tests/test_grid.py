@@ -37,13 +37,24 @@ def test_summary_statistics():
     assert table["GRU"]["min"] == 0.90 and table["GRU"]["max"] == 0.94
 
 
-def test_comparable_picks_the_better_lstm():
-    v = grid.comparable(ROWS, task="digits", budget=1000)
-    assert v["lstm"] == "LSTM (forget bias 1)"
-    assert v["diff"] == pytest.approx(0.0) and v["comparable"]
+def test_versus_names_the_lstm_in_advance_and_uses_the_verdict():
+    v = grid.versus(ROWS, task="digits", budget=1000)
+    assert (v.a, v.b) == ("GRU", "LSTM (forget bias 1)") and v.seeds == (0, 1, 2)
+    assert v.diff == pytest.approx(0.0) and v.direction == "unresolved"
+    # the forget-bias-0 LSTM is worse here, but the comparison does not switch to it
+    worse = grid.versus(ROWS, task="digits", budget=1000, b="LSTM (forget bias 0)")
+    assert worse.direction == "GRU"
     rows = [dict(r, final_score=r["final_score"] - 0.2) if r["kind"] == "lstm" else r
             for r in ROWS]
-    assert not grid.comparable(rows, task="digits", budget=1000)["comparable"]
+    assert grid.versus(rows, task="digits", budget=1000).direction == "GRU"
+    with pytest.raises(ValueError, match="no rows"):
+        grid.versus(ROWS, task="copy", budget=1000)
+
+
+def test_a_task_no_cell_learned_measures_nothing():
+    assert grid.measures_something(ROWS, task="digits", budget=1000)  # 0.92 >= 0.55
+    near_chance = [dict(r, task="copy", final_score=0.2 + 0.01 * r["seed"]) for r in ROWS]
+    assert not grid.measures_something(near_chance, task="copy", budget=1000)  # < 0.5625
 
 
 def test_curves_and_steps_to_reach():
@@ -57,9 +68,11 @@ def test_curves_and_steps_to_reach():
         grid.mean_curve(ROWS, task="copy", budget=1000, label="GRU")
 
 
-def test_small_data():
+def test_small_data_reports_both_lstms():
     [row] = grid.small_data(ROWS, budget=1000, sizes=(1400,))
-    assert row["gru_minus_lstm"] == pytest.approx(0.0)
+    assert set(row["versus"]) == {"LSTM (forget bias 0)", "LSTM (forget bias 1)"}
+    assert row["versus"]["LSTM (forget bias 1)"].diff == pytest.approx(0.0)
+    assert row["versus"]["LSTM (forget bias 0)"].direction == "GRU"
 
 
 @pytest.mark.parametrize("implementation", ["course", "torch.nn"])

@@ -111,8 +111,11 @@ def test_headline_is_the_sentence_without_its_numbers():
     decided = compare("GRU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9], metric="m")
     assert decided.headline() == ("GRU scores higher than LSTM on m, and every GRU run beats "
                                   "every LSTM run.")
-    lower = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False)
-    assert lower.headline().startswith("B scores lower than A")
+    lower = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False,
+                    metric="steps")
+    assert lower.headline().startswith("B scores lower than A on steps")
+    assert lower.headline(verb="needed fewer steps than") == (
+        "B needed fewer steps than A, and every B run beats every A run.")
     open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
     assert open_.headline() == ("These runs do not settle whether GRU or LSTM is better on "
                                 "accuracy: GRU's mean is higher, but the interval of the "

@@ -162,14 +162,21 @@ class Comparison:
         return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
                 f"{lean}, but {why} ({evidence}).")
 
-    def headline(self) -> str:
+    def headline(self, verb: str | None = None) -> str:
         """The verdict of :meth:`sentence` without its numbers, for prose that sits beside a
-        table holding them (:meth:`row`): direction first, then what the seeds settle."""
+        table holding them (:meth:`row`): direction first, then what the seeds settle.
+
+        ``verb``: how a decided verdict reads, e.g. ``"needed fewer updates than"`` in place
+        of ``"scores lower than"`` plus the metric."""
         where = f" on {self.metric}" if self.metric else ""
         d = self.direction
         if d in (self.a, self.b):
             other = self.b if d == self.a else self.a
-            verb = "scores higher than" if self.higher_is_better else "scores lower than"
+            if verb is None:
+                verb = ("scores higher than" if self.higher_is_better
+                        else "scores lower than")
+            else:
+                where = ""
             every = ""
             if self.dominance in (0.0, 1.0) and min(len(self.values_a),
                                                     len(self.values_b)) > 1:
