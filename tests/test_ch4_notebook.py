@@ -44,16 +44,19 @@ def test_the_numbers_behind_the_prose(executed):
     assert v["cifg_gap"] < 1e-12 and v["concat_gap"] < 1e-12
     assert v["lstm_gap"] < 1e-12 and v["gru_gap"] < 1e-12
     assert round(v["c_last"], 4) == 0.5556 and round(v["c_last"], 2) == 0.56
+    assert v["deck_rounds"] is True and v["deck_truncates"] is False  # a slip, not truncation
     assert v["found"] == {"gru": 227, "rnn": 400}
     assert v["torch_check"] == 4 * (256 * 256 + 256 * 256 + 2 * 256)  # the table's PyTorch row
     assert v["music_input"] == 100
+    assert v["piano"] == {"lstm": 18108, "gru": 18630, "rnn": 18900}  # 88 keys: under 20k
     # memory per step: the course's GRU 5H, its LSTM 7H, oneDNN's LSTM several times more
     assert (v["mem_gru"], v["mem_lstm"]) == (pytest.approx(5.0), pytest.approx(7.0))
     assert min(v["onednn"]) > 14
     assert v["same"] is True  # the live run reproduces the committed row
-    # "the fused LSTM was as fast as or faster than its GRU at every size timed, and several
-    # times faster at small sizes" (committed sweep)
-    assert v["fwd_min"] > 0.95 and v["bwd_min"] > 0.95 and v["fwd_max"] > 2
+    # the time section: with oneDNN the GRU is slower at small H; without it the ratio comes
+    # near the count; the fused kernel beats the looped LSTM at the largest H
+    assert v["on_small"] > 1.2 and min(v["off"]) < 1 and v["fused_gain"] > 1
+    assert 0.5 < min(v["course_big"]) <= max(v["course_big"]) < 1
     # the verdicts: every counted setting leans toward the GRU, the copy task is not counted,
     # and on the adding problem every GRU seed beats every LSTM seed at both budgets
     assert v["lean"]["lean"] == v["lean"]["total"] >= 5 and v["lean"]["against"] == 0

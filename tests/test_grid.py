@@ -122,3 +122,20 @@ def test_time_course_cells_per_step():
         assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
     with pytest.raises(ValueError):
         time_course_cells_per_step([(4, 8)], ("mgu",))
+
+
+def test_ratio_quartiles_and_the_plain_lstm():
+    from utils.costs import PLAIN_LSTM, ratio_quartiles, time_per_step, training_step_seconds
+
+    assert ratio_quartiles([2.0, 4.0, 6.0], [1.0, 2.0, 3.0]) == (2.0, 2.0, 2.0)
+    q1, q2, q3 = ratio_quartiles([1.0, 2.0, 3.0, 4.0, 5.0], [1.0] * 5)
+    assert (q1, q2, q3) == (2.0, 3.0, 4.0)
+    with pytest.raises(ValueError, match="as many repeats"):
+        ratio_quartiles([1.0], [1.0, 2.0])
+    timings = time_per_step([(4, 8)], ("gru", "lstm", PLAIN_LSTM), repeats=2, warmup=0,
+                            seq_len=3, batch_size=2)
+    assert [t.kind for t in timings] == ["gru", "lstm", PLAIN_LSTM]
+    assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
+    steps = training_step_seconds(("gru", "ligru"), input_size=3, hidden_size=4, T=5, N=2,
+                                  repeats=2)
+    assert set(steps) == {"gru", "ligru"} and all(len(v) == 2 for v in steps.values())

@@ -42,15 +42,19 @@ __all__ = [
     "layer_ops",
     "machine_description",
     "onednn_flag",
+    "PLAIN_LSTM",
+    "ratio_quartiles",
     "macs_per_step",
     "pointwise_per_step",
     "time_per_step",
     "training_speed_verdict",
+    "training_step_seconds",
     "saved_floats_per_step",
     "saved_tensors_per_sample",
     "time_course_cells_per_step",
 ]
 
+PLAIN_LSTM = "lstm-plain"  # torch.nn.LSTM with oneDNN switched off, for time_per_step
 # kind -> number of stacked gates G (rows of weight_ih are G·H).
 GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
 _MODULES: dict[str, type[nn.Module]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -238,6 +242,10 @@ def time_per_step(
 ) -> list[StepTiming]:
     r"""Median time per step of ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` (float32, one layer).
 
+    The kind ``"lstm-plain"`` is ``torch.nn.LSTM`` run with oneDNN switched off
+    (``torch.backends.mkldnn.flags(enabled=False)``): the same per-step loop as the GRU's,
+    where ``"lstm"`` on a CPU build with oneDNN runs one fused kernel for the whole sequence.
+
     For each ``(H_in, H)`` in ``sizes``, a layer of each kind runs a random sequence of shape
     ``(T, N, H_in)``; each run is timed with ``time.perf_counter`` and divided by ``T``.
     ``warmup`` untimed runs come first (allocations, kernel selection). Kinds are *interleaved*
@@ -267,7 +275,8 @@ def time_per_step(
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
     for kind in kinds:
-        _check_kind(kind)
+        if kind != PLAIN_LSTM:
+            _check_kind(kind)
     if threads is not None:
         _check_positive_int("threads", threads)
     previous_threads = torch.get_num_threads()
@@ -291,17 +300,19 @@ def _time_all(
         h = _check_positive_int("hidden_size", hidden_size)
         with torch.random.fork_rng(devices=[]):  # initialisers draw from the global generator
             torch.manual_seed(seed)
-            layers = {kind: _MODULES[kind](i, h) for kind in kinds}
+            layers = {kind: _MODULES[kind.removesuffix("-plain")](i, h) for kind in kinds}
         xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in)
+        plain = {id(layer) for kind, layer in layers.items() if kind == PLAIN_LSTM}
 
         def run(layer: nn.Module) -> None:
-            if backward:
-                layer.zero_grad(set_to_none=True)
-                out, _ = layer(xs)  # (T, N, H)
-                out.sum().backward()
-            else:
-                with torch.no_grad():
-                    layer(xs)
+            with onednn_flag(id(layer) not in plain):
+                if backward:
+                    layer.zero_grad(set_to_none=True)
+                    out, _ = layer(xs)  # (T, N, H)
+                    out.sum().backward()
+                else:
+                    with torch.no_grad():
+                        layer(xs)
 
         results.extend(_interleaved_timings(
             layers, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
@@ -330,6 +341,21 @@ def _interleaved_timings(
                        batch_size=batch_size, seq_len=seq_len, backward=backward,
                        threads=threads, seconds=tuple(seconds[kind]))
             for kind in kinds]
+
+
+def ratio_quartiles(a: StepTiming | Sequence[float],
+                    b: StepTiming | Sequence[float]) -> tuple[float, float, float]:
+    """Quartiles (25 %, median, 75 %) of ``a``'s time over ``b``'s, repeat by repeat: the
+    two were interleaved, so each repeat's ratio compares runs made moments apart. Takes
+    :class:`StepTiming` objects or their seconds per repeat."""
+    sa = a.seconds if isinstance(a, StepTiming) else tuple(a)
+    sb = b.seconds if isinstance(b, StepTiming) else tuple(b)
+    if len(sa) != len(sb) or not sa:
+        raise ValueError(f"expected timings with as many repeats (at least one), got "
+                         f"{len(sa)} and {len(sb)}")
+    ratios = np.asarray(sa) / np.asarray(sb)
+    q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+    return float(q1), float(q2), float(q3)
 
 
 def _span(values: Sequence[float]) -> str:
@@ -442,12 +468,13 @@ def time_scan_vs_loop(
     return out
 
 
-def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
-                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
-                       seed: int = 0) -> dict[str, float]:
-    """Median seconds of one training step (forward, backward of a squared loss, Adam) of a
-    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, the kinds
-    interleaved within every repeat; one torch thread (restored afterwards)."""
+def training_step_seconds(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                          hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                          seed: int = 0) -> dict[str, tuple[float, ...]]:
+    """Seconds of one training step (forward, backward of a squared loss, Adam) of a
+    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, per repeat:
+    the kinds interleaved within every repeat (one warm-up round first), one torch thread
+    (restored afterwards). Compare kinds repeat by repeat (:func:`ratio_quartiles`)."""
     from utils.torch_cells import SequenceModel
 
     threads = torch.get_num_threads()
@@ -466,9 +493,18 @@ def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size:
                 opts[k].step()
                 if rep:  # the first round warms up
                     times[k].append(time.perf_counter() - start)
-        return {k: statistics.median(v) for k, v in times.items()}
+        return {k: tuple(v) for k, v in times.items()}
     finally:
         torch.set_num_threads(threads)
+
+
+def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                       seed: int = 0) -> dict[str, float]:
+    """The median of :func:`training_step_seconds` (same arguments) per kind."""
+    return {k: statistics.median(v) for k, v in training_step_seconds(
+        kinds, input_size=input_size, hidden_size=hidden_size, T=T, N=N, repeats=repeats,
+        seed=seed).items()}
 
 
 IMPLEMENTATIONS = ("course", "torch.nn")
