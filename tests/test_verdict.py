@@ -113,7 +113,9 @@ def test_headline_is_the_sentence_without_its_numbers():
                                   "every LSTM run.")
     lower = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False,
                     metric="steps")
-    assert lower.headline().startswith("B scores lower than A on steps")
+    assert lower.headline().startswith("B has a lower steps than A")  # the metric's name
+    unnamed = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False)
+    assert unnamed.headline().startswith("B scores lower than A")
     assert lower.headline(verb="needed fewer steps than") == (
         "B needed fewer steps than A, and every B run beats every A run.")
     open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")

@@ -172,9 +172,10 @@ class Comparison:
         d = self.direction
         if d in (self.a, self.b):
             other = self.b if d == self.a else self.a
-            if verb is None:
-                verb = ("scores higher than" if self.higher_is_better
-                        else "scores lower than")
+            if verb is None and not self.higher_is_better and self.metric:
+                verb, where = f"has a lower {self.metric} than", ""
+            elif verb is None:
+                verb = "scores higher than" if self.higher_is_better else "scores lower than"
             else:
                 where = ""
             every = ""
