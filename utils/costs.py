@@ -425,7 +425,8 @@ def time_scan_vs_loop(
     first.
     ``threads``: ``torch.set_num_threads`` during the measurement (restored afterwards).
 
-    Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉}``.
+    Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉,
+    "speedup_range": (lowest, highest) loop / scan ratio over the repeats, repeat by repeat}``.
     """
     from utils.torch_cells import MinGRUCell
 
@@ -438,9 +439,9 @@ def time_scan_vs_loop(
         torch.set_num_threads(_check_positive_int("threads", threads))
     generator = torch.Generator().manual_seed(seed)
     cell = MinGRUCell(h, h, generator=generator)
-    out: dict[str, list[float]] = {"T": Ts, "loop": [], "scan": [],
-                                   "rounds": [int(np.ceil(np.log2(T))) if T > 1 else 0
-                                              for T in Ts]}
+    out: dict[str, list] = {"T": Ts, "loop": [], "scan": [], "speedup_range": [],
+                            "rounds": [int(np.ceil(np.log2(T))) if T > 1 else 0
+                                       for T in Ts]}
 
     def run(X: torch.Tensor, method: str) -> None:
         if backward:
@@ -463,6 +464,8 @@ def time_scan_vs_loop(
                     times[method].append(time.perf_counter() - start)
             for method, values in times.items():
                 out[method].append(min(values))
+            ratios = np.asarray(times["loop"]) / np.asarray(times["scan"])  # repeat by repeat
+            out["speedup_range"].append((float(ratios.min()), float(ratios.max())))
     finally:
         torch.set_num_threads(previous_threads)
     return out
