@@ -13,13 +13,14 @@ from utils.widgets import DemoWidget
 PAGE_BUDGET = 2 * 2**20  # bytes: a chapter page with all its demo frames
 
 
-def torch_pair(scale, offset):
+def torch_pair(scale, offset, write=0.0):
     lstm, gru = ch4._example_cells(0)
     x = torch.tensor([ch4.EXAMPLE_X], dtype=torch.float64) * scale
     h = torch.tensor([ch4.EXAMPLE_H], dtype=torch.float64) * scale
     c = torch.tensor([ch4.EXAMPLE_C], dtype=torch.float64) * scale
     tl, tg = lstm.to_torch(), gru.to_torch()
     with torch.no_grad():
+        tl.bias_hh[0:3] += write
         tl.bias_hh[3:6] += offset
         tg.bias_hh[3:6] += offset
         h_l, c_l = tl(x, (h, c))
@@ -36,6 +37,28 @@ def test_paired_step_is_torch_at_every_position(scale, offset):
     np.testing.assert_allclose(v["c"], c_l, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(v["h_gru"], h_g, rtol=1e-12, atol=1e-14)
     assert all(np.all(np.isfinite(a)) for a in v.values())
+
+
+@pytest.mark.parametrize("write", ch4.OFFSETS)
+@pytest.mark.parametrize("offset", ch4.OFFSETS)
+def test_every_demo_position_is_torch(offset, write):
+    v = ch4.paired_step(1.0, offset, write=write)
+    h_l, c_l, h_g = torch_pair(1.0, offset, write)
+    np.testing.assert_allclose(v["h_lstm"], h_l, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v["c"], c_l, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v["h_gru"], h_g, rtol=1e-12, atol=1e-14)
+
+
+def test_the_corner_the_gru_cannot_reach():
+    """Keep and write at once: the LSTM's c_t is c_{t−1} + g_t, the GRU only copies."""
+    both = ch4.paired_step(1.0, 8.0, write=8.0)
+    np.testing.assert_allclose(both["c"], both["c_prev"] + both["g"], atol=2e-3)
+    np.testing.assert_allclose(both["h_gru"], both["h_prev"], atol=1e-3)
+    assert np.abs(both["c"] - both["c_prev"]).max() > 0.1  # the LSTM did write
+    keep_only = ch4.paired_step(1.0, 8.0, write=-8.0)
+    np.testing.assert_allclose(keep_only["c"], keep_only["c_prev"], atol=2e-3)
+    demo = ch4.cell_explainer_demo()
+    assert list(demo.controls) == ["offset", "write"]
 
 
 def test_slider_ends_show_keep_and_forget():
@@ -71,6 +94,19 @@ def test_budget_explorer_renders_every_position():
     box = ch4.budget_explorer(mode="static")
     assert box.report.frames == 81
     assert box.report.state_bytes < 400_000
+
+
+def test_a_wider_input_costs_units():
+    """The chapter's trade-off: at a fixed budget a wider input leaves fewer units, and at a
+    small budget the gated cells get fewer units than the inputs they read."""
+    for budget in (1000, 4000):
+        sizes = [{r["kind"]: r["hidden_size"] for r in ch4.budget_rows(budget, i)}
+                 for i in ch4.INPUT_SIZES]
+        for kind in ch4.KINDS:
+            hs = [s[kind] or 0 for s in sizes]
+            assert hs == sorted(hs, reverse=True) and hs[0] > hs[-1], (budget, kind)
+    narrow = {r["kind"]: r["hidden_size"] for r in ch4.budget_rows(1000, 32)}
+    assert narrow["gru"] < 32 and narrow["lstm"] < 32
 
 
 def test_budget_rows_are_the_largest_sizes_in_budget():

@@ -147,3 +147,6 @@ def test_time_scan_vs_loop_reports_every_length_and_rounds():
     out = time_scan_vs_loop([3, 16], repeats=1, backward=True, hidden_size=4, batch_size=2)
     assert out["T"] == [3, 16] and out["rounds"] == [2, 4]
     assert all(s > 0 for s in out["loop"] + out["scan"])
+    out = time_scan_vs_loop([8], repeats=3, hidden_size=4, batch_size=2)
+    (low, high), = out["speedup_range"]  # loop / scan, repeat by repeat
+    assert 0 < low <= high

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from utils import grid
-from utils.costs import saved_floats_per_step
+from utils.costs import saved_floats_per_step, saved_tensors_per_sample
 
 
 def _row(kind, seed, score, *, fb=None, task="digits", budget=1000, size=1400, curve=None):
@@ -36,13 +37,24 @@ def test_summary_statistics():
     assert table["GRU"]["min"] == 0.90 and table["GRU"]["max"] == 0.94
 
 
-def test_comparable_picks_the_better_lstm():
-    v = grid.comparable(ROWS, task="digits", budget=1000)
-    assert v["lstm"] == "LSTM (forget bias 1)"
-    assert v["diff"] == pytest.approx(0.0) and v["comparable"]
+def test_versus_names_the_lstm_in_advance_and_uses_the_verdict():
+    v = grid.versus(ROWS, task="digits", budget=1000)
+    assert (v.a, v.b) == ("GRU", "LSTM (forget bias 1)") and v.seeds == (0, 1, 2)
+    assert v.diff == pytest.approx(0.0) and v.direction == "unresolved"
+    # the forget-bias-0 LSTM is worse here, but the comparison does not switch to it
+    worse = grid.versus(ROWS, task="digits", budget=1000, b="LSTM (forget bias 0)")
+    assert worse.direction == "GRU"
     rows = [dict(r, final_score=r["final_score"] - 0.2) if r["kind"] == "lstm" else r
             for r in ROWS]
-    assert not grid.comparable(rows, task="digits", budget=1000)["comparable"]
+    assert grid.versus(rows, task="digits", budget=1000).direction == "GRU"
+    with pytest.raises(ValueError, match="no rows"):
+        grid.versus(ROWS, task="copy", budget=1000)
+
+
+def test_a_task_no_cell_learned_measures_nothing():
+    assert grid.measures_something(ROWS, task="digits", budget=1000)  # 0.92 >= 0.55
+    near_chance = [dict(r, task="copy", final_score=0.2 + 0.01 * r["seed"]) for r in ROWS]
+    assert not grid.measures_something(near_chance, task="copy", budget=1000)  # < 0.5625
 
 
 def test_curves_and_steps_to_reach():
@@ -56,23 +68,48 @@ def test_curves_and_steps_to_reach():
         grid.mean_curve(ROWS, task="copy", budget=1000, label="GRU")
 
 
-def test_small_data():
+def test_small_data_reports_both_lstms():
     [row] = grid.small_data(ROWS, budget=1000, sizes=(1400,))
-    assert row["gru_minus_lstm"] == pytest.approx(0.0)
+    assert set(row["versus"]) == {"LSTM (forget bias 0)", "LSTM (forget bias 1)"}
+    assert row["versus"]["LSTM (forget bias 1)"].diff == pytest.approx(0.0)
+    assert row["versus"]["LSTM (forget bias 0)"].direction == "GRU"
 
 
+@pytest.mark.parametrize("implementation", ["course", "torch.nn"])
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
-def test_saved_floats_grow_linearly_in_hidden_size(kind):
-    a = saved_floats_per_step(kind, 4, 8, seq_len=16)
-    b = saved_floats_per_step(kind, 4, 16, seq_len=16)
+def test_saved_floats_grow_linearly_in_hidden_size(kind, implementation):
+    a = saved_floats_per_step(kind, 4, 8, seq_len=16, implementation=implementation,
+                              onednn=False)
+    b = saved_floats_per_step(kind, 4, 16, seq_len=16, implementation=implementation,
+                              onednn=False)
     assert b == pytest.approx(2 * a, rel=0.02)
     with pytest.raises(ValueError):
         saved_floats_per_step("mgu", 4, 8)
+    with pytest.raises(ValueError, match="implementation"):
+        saved_floats_per_step(kind, 4, 8, implementation="cudnn")
 
 
-def test_saved_floats_gru_vs_lstm():
-    gru, lstm = (saved_floats_per_step(k, 16, 64) for k in ("gru", "lstm"))
-    assert gru / 64 == pytest.approx(8.0) and lstm / 64 == pytest.approx(7.0)
+def test_the_course_gru_keeps_what_its_equations_need():
+    """h_{t-1}, [r_t | z_t], W_hn h_{t-1} + b_hn and n_t: 5H per step, nothing wider."""
+    T, H = 8, 64
+    pieces = saved_tensors_per_sample("gru", 16, H, seq_len=T)
+    assert sorted(set(pieces)) == [H, 2 * H]  # per-step tensors only, no (N, 3H) block
+    assert saved_floats_per_step("gru", 16, H) / H == pytest.approx(5.0)
+    assert saved_floats_per_step("lstm", 16, H) / H == pytest.approx(7.0)
+
+
+def test_torch_nn_keeps_more():
+    H = 64
+    gru = saved_tensors_per_sample("gru", 16, H, implementation="torch.nn")
+    assert 3 * H in gru  # the whole (N, 3H) recurrent product, r and z computed inside it
+    assert saved_floats_per_step("gru", 16, H, implementation="torch.nn") / H == pytest.approx(7)
+    plain = saved_floats_per_step("lstm", 16, H, implementation="torch.nn", onednn=False)
+    assert plain / H == pytest.approx(7.0)
+    fused = saved_floats_per_step("lstm", 16, H, implementation="torch.nn", onednn=True)
+    if torch.backends.mkldnn.is_available():  # oneDNN's workspace
+        assert fused > 2 * plain
+    else:
+        assert fused == pytest.approx(plain)
 
 
 def test_time_course_cells_per_step():
@@ -85,3 +122,20 @@ def test_time_course_cells_per_step():
         assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
     with pytest.raises(ValueError):
         time_course_cells_per_step([(4, 8)], ("mgu",))
+
+
+def test_ratio_quartiles_and_the_plain_lstm():
+    from utils.costs import PLAIN_LSTM, ratio_quartiles, time_per_step, training_step_seconds
+
+    assert ratio_quartiles([2.0, 4.0, 6.0], [1.0, 2.0, 3.0]) == (2.0, 2.0, 2.0)
+    q1, q2, q3 = ratio_quartiles([1.0, 2.0, 3.0, 4.0, 5.0], [1.0] * 5)
+    assert (q1, q2, q3) == (2.0, 3.0, 4.0)
+    with pytest.raises(ValueError, match="as many repeats"):
+        ratio_quartiles([1.0], [1.0, 2.0])
+    timings = time_per_step([(4, 8)], ("gru", "lstm", PLAIN_LSTM), repeats=2, warmup=0,
+                            seq_len=3, batch_size=2)
+    assert [t.kind for t in timings] == ["gru", "lstm", PLAIN_LSTM]
+    assert all(len(t.seconds) == 2 and min(t.seconds) > 0 for t in timings)
+    steps = training_step_seconds(("gru", "ligru"), input_size=3, hidden_size=4, T=5, N=2,
+                                  repeats=2)
+    assert set(steps) == {"gru", "ligru"} and all(len(v) == 2 for v in steps.values())

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from utils.verdict import compare, compare_rates, spread, tally
+from utils.verdict import compare, compare_rates, sign_test, spread, tally
 
 
 def test_interval_and_p_are_welchs():
@@ -120,3 +120,40 @@ def test_rate_clause_and_row_carry_the_verdict_without_repeating_the_sentence():
     open_ = compare_rates("GRU", 2, 3, "RNN", 1, 3)
     assert open_.clause() == "these runs do not settle whether GRU or RNN succeeds more often"
     assert open_.row()["verdict"] == "unresolved"
+
+
+def test_headline_is_the_sentence_without_its_numbers():
+    decided = compare("GRU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9], metric="m")
+    assert decided.headline() == ("GRU scores higher than LSTM on m, and every GRU run beats "
+                                  "every LSTM run.")
+    lower = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False,
+                    metric="steps")
+    assert lower.headline().startswith("B has a lower steps than A")  # the metric's name
+    unnamed = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False)
+    assert unnamed.headline().startswith("B scores lower than A")
+    assert lower.headline(verb="needed fewer steps than") == (
+        "B needed fewer steps than A, and every B run beats every A run.")
+    open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
+    assert open_.headline() == ("These runs do not settle whether GRU or LSTM is better on "
+                                "accuracy: GRU's mean is higher, but the interval of the "
+                                "difference includes zero.")
+    apart = compare("GRU", [1.0, 1.3, 1.05], "LSTM", [0.9, 0.1, 0.95])
+    assert apart.direction == "unresolved" and "every GRU run beats every LSTM run" in \
+        apart.headline()
+    same = compare("A", [1.0, 1.0], "B", [1.0, 1.0])
+    assert "the means are equal" in same.headline()
+    near = compare("A", [0.80, 0.81, 0.79, 0.80], "B", [0.805, 0.80, 0.795, 0.80], margin=0.05)
+    assert near.headline().startswith("A and B are comparable")
+    for c in (decided, lower, open_, apart, same, near):
+        assert not any(ch.isdigit() for ch in c.headline()), c.headline()
+
+
+def test_sign_test_counts_the_lean():
+    up = [compare("GRU", [1.0 + k, 1.1 + k], "LSTM", [0.9 + k, 1.0 + k]) for k in range(6)]
+    assert sign_test(up, "GRU") == pytest.approx(2 / 2 ** 6)
+    assert sign_test(up, "LSTM") == pytest.approx(2 / 2 ** 6)  # two-sided
+    mixed = up[:3] + [compare("LSTM", [2.0, 2.1], "GRU", [1.0, 1.1])] * 3
+    assert sign_test(mixed, "GRU") == pytest.approx(1.0)
+    assert sign_test([compare("A", [1.0, 1.0], "B", [1.0, 1.0])], "A") == 1.0
+    with pytest.raises(ValueError, match="not a side"):
+        sign_test(up, "RNN")

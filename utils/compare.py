@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from utils.tasks import AddingTask, CopyTask
 from utils.torch_cells import SequenceModel
 
 __all__ = ["ADDING_T", "COPY_T", "TASKS", "TASK_STEPS", "FUSED_KINDS", "make_task",
+           "time_per_update",
            "hidden_size_for", "build_model", "run_config", "score_name"]
 
 ADDING_T = 30
@@ -204,3 +206,47 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
     if not all(math.isfinite(v) for v in eval_loss):
         raise FloatingPointError(f"{cfg}: non-finite validation loss")
     return result
+
+
+def time_per_update(configs: Mapping[str, dict[str, Any]], *, repeats: int = 15,
+                    warmup: int = 3) -> dict[str, tuple[float, ...]]:
+    """Seconds of one training update (forward, loss, backward, clipping, Adam step) of each
+    configuration's model on one batch of its task, as :func:`run_config` trains it.
+
+    The configurations are *interleaved* within every repeat (``utils.costs``), so a slow
+    moment of a shared machine hits all of them; one torch thread, as in the grid. Returns
+    ``{name: seconds per repeat}``: compare them only with each other.
+    """
+    from utils.costs import _interleaved_timings  # the shared interleaving
+
+    models, batches, opts = {}, {}, {}
+    for name, config in configs.items():
+        cfg = {**DEFAULTS, **config}
+        task = make_task(cfg["task"], cfg["train_size"])
+        kind = cfg["kind"]
+        H = hidden_size_for(kind, task.input_size, int(cfg["budget"]))
+        models[name] = build_model(kind, task.input_size, H, task.output_size,
+                                   readout=task.readout, seed=int(cfg["seed"]),
+                                   forget_bias=cfg["forget_bias"])
+        rng = np.random.default_rng(int(cfg["seed"]))
+        batches[id(models[name])] = (task, *task.sample(int(cfg["batch_size"]), rng))
+        opts[id(models[name])] = torch.optim.Adam(models[name].parameters(), lr=cfg["lr"])
+
+    def update(model: nn.Module) -> None:
+        task, X, y = batches[id(model)]
+        opt = opts[id(model)]
+        opt.zero_grad(set_to_none=True)
+        task.loss(model(X), y).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        timings = _interleaved_timings(models, update, list(models), input_size=0,
+                                       hidden_size=0, batch_size=0, seq_len=1,
+                                       backward=True, threads=1, repeats=repeats,
+                                       warmup=warmup)
+    finally:
+        torch.set_num_threads(threads)
+    return {t.kind: t.seconds for t in timings}

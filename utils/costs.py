@@ -18,12 +18,14 @@ Shapes: ``T`` steps, ``N`` batch, ``H_in`` input size, ``H`` hidden size.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import time
+import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,14 +41,20 @@ __all__ = [
     "cost_table",
     "layer_ops",
     "machine_description",
+    "onednn_flag",
+    "PLAIN_LSTM",
+    "ratio_quartiles",
     "macs_per_step",
     "pointwise_per_step",
     "time_per_step",
     "training_speed_verdict",
+    "training_step_seconds",
     "saved_floats_per_step",
+    "saved_tensors_per_sample",
     "time_course_cells_per_step",
 ]
 
+PLAIN_LSTM = "lstm-plain"  # torch.nn.LSTM with oneDNN switched off, for time_per_step
 # kind -> number of stacked gates G (rows of weight_ih are G·H).
 GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
 _MODULES: dict[str, type[nn.Module]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -234,6 +242,10 @@ def time_per_step(
 ) -> list[StepTiming]:
     r"""Median time per step of ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` (float32, one layer).
 
+    The kind ``"lstm-plain"`` is ``torch.nn.LSTM`` run with oneDNN switched off
+    (``torch.backends.mkldnn.flags(enabled=False)``): the same per-step loop as the GRU's,
+    where ``"lstm"`` on a CPU build with oneDNN runs one fused kernel for the whole sequence.
+
     For each ``(H_in, H)`` in ``sizes``, a layer of each kind runs a random sequence of shape
     ``(T, N, H_in)``; each run is timed with ``time.perf_counter`` and divided by ``T``.
     ``warmup`` untimed runs come first (allocations, kernel selection). Kinds are *interleaved*
@@ -263,7 +275,8 @@ def time_per_step(
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
     for kind in kinds:
-        _check_kind(kind)
+        if kind != PLAIN_LSTM:
+            _check_kind(kind)
     if threads is not None:
         _check_positive_int("threads", threads)
     previous_threads = torch.get_num_threads()
@@ -287,17 +300,19 @@ def _time_all(
         h = _check_positive_int("hidden_size", hidden_size)
         with torch.random.fork_rng(devices=[]):  # initialisers draw from the global generator
             torch.manual_seed(seed)
-            layers = {kind: _MODULES[kind](i, h) for kind in kinds}
+            layers = {kind: _MODULES[kind.removesuffix("-plain")](i, h) for kind in kinds}
         xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in)
+        plain = {id(layer) for kind, layer in layers.items() if kind == PLAIN_LSTM}
 
         def run(layer: nn.Module) -> None:
-            if backward:
-                layer.zero_grad(set_to_none=True)
-                out, _ = layer(xs)  # (T, N, H)
-                out.sum().backward()
-            else:
-                with torch.no_grad():
-                    layer(xs)
+            with onednn_flag(id(layer) not in plain):
+                if backward:
+                    layer.zero_grad(set_to_none=True)
+                    out, _ = layer(xs)  # (T, N, H)
+                    out.sum().backward()
+                else:
+                    with torch.no_grad():
+                        layer(xs)
 
         results.extend(_interleaved_timings(
             layers, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
@@ -326,6 +341,21 @@ def _interleaved_timings(
                        batch_size=batch_size, seq_len=seq_len, backward=backward,
                        threads=threads, seconds=tuple(seconds[kind]))
             for kind in kinds]
+
+
+def ratio_quartiles(a: StepTiming | Sequence[float],
+                    b: StepTiming | Sequence[float]) -> tuple[float, float, float]:
+    """Quartiles (25 %, median, 75 %) of ``a``'s time over ``b``'s, repeat by repeat: the
+    two were interleaved, so each repeat's ratio compares runs made moments apart. Takes
+    :class:`StepTiming` objects or their seconds per repeat."""
+    sa = a.seconds if isinstance(a, StepTiming) else tuple(a)
+    sb = b.seconds if isinstance(b, StepTiming) else tuple(b)
+    if len(sa) != len(sb) or not sa:
+        raise ValueError(f"expected timings with as many repeats (at least one), got "
+                         f"{len(sa)} and {len(sb)}")
+    ratios = np.asarray(sa) / np.asarray(sb)
+    q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+    return float(q1), float(q2), float(q3)
 
 
 def _span(values: Sequence[float]) -> str:
@@ -395,7 +425,8 @@ def time_scan_vs_loop(
     first.
     ``threads``: ``torch.set_num_threads`` during the measurement (restored afterwards).
 
-    Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉}``.
+    Returns ``{"T": lengths, "loop": seconds, "scan": seconds, "rounds": ⌈log₂ T⌉,
+    "speedup_range": (lowest, highest) loop / scan ratio over the repeats, repeat by repeat}``.
     """
     from utils.torch_cells import MinGRUCell
 
@@ -408,9 +439,9 @@ def time_scan_vs_loop(
         torch.set_num_threads(_check_positive_int("threads", threads))
     generator = torch.Generator().manual_seed(seed)
     cell = MinGRUCell(h, h, generator=generator)
-    out: dict[str, list[float]] = {"T": Ts, "loop": [], "scan": [],
-                                   "rounds": [int(np.ceil(np.log2(T))) if T > 1 else 0
-                                              for T in Ts]}
+    out: dict[str, list] = {"T": Ts, "loop": [], "scan": [], "speedup_range": [],
+                            "rounds": [int(np.ceil(np.log2(T))) if T > 1 else 0
+                                       for T in Ts]}
 
     def run(X: torch.Tensor, method: str) -> None:
         if backward:
@@ -433,17 +464,20 @@ def time_scan_vs_loop(
                     times[method].append(time.perf_counter() - start)
             for method, values in times.items():
                 out[method].append(min(values))
+            ratios = np.asarray(times["loop"]) / np.asarray(times["scan"])  # repeat by repeat
+            out["speedup_range"].append((float(ratios.min()), float(ratios.max())))
     finally:
         torch.set_num_threads(previous_threads)
     return out
 
 
-def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
-                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
-                       seed: int = 0) -> dict[str, float]:
-    """Median seconds of one training step (forward, backward of a squared loss, Adam) of a
-    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, the kinds
-    interleaved within every repeat; one torch thread (restored afterwards)."""
+def training_step_seconds(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                          hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                          seed: int = 0) -> dict[str, tuple[float, ...]]:
+    """Seconds of one training step (forward, backward of a squared loss, Adam) of a
+    one-layer ``utils.torch_cells`` cell of each kind at the *same* hidden size, per repeat:
+    the kinds interleaved within every repeat (one warm-up round first), one torch thread
+    (restored afterwards). Compare kinds repeat by repeat (:func:`ratio_quartiles`)."""
     from utils.torch_cells import SequenceModel
 
     threads = torch.get_num_threads()
@@ -462,49 +496,109 @@ def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size:
                 opts[k].step()
                 if rep:  # the first round warms up
                     times[k].append(time.perf_counter() - start)
-        return {k: statistics.median(v) for k, v in times.items()}
+        return {k: tuple(v) for k, v in times.items()}
     finally:
         torch.set_num_threads(threads)
 
 
-def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
-                          seq_len: int = 8, batch_size: int = 2) -> float:
-    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+def time_training_step(kinds: tuple[str, ...] = ("gru", "ligru"), *, input_size: int = 40,
+                       hidden_size: int = 64, T: int = 50, N: int = 32, repeats: int = 5,
+                       seed: int = 0) -> dict[str, float]:
+    """The median of :func:`training_step_seconds` (same arguments) per kind."""
+    return {k: statistics.median(v) for k, v in training_step_seconds(
+        kinds, input_size=input_size, hidden_size=hidden_size, T=T, N=N, repeats=repeats,
+        seed=seed).items()}
 
-    Runs the step-by-step cell of ``utils.torch_cells`` (``"rnn"``, ``"gru"`` or ``"lstm"``,
-    float64, with gradients) over a random sequence under
-    ``torch.autograd.graph.saved_tensors_hooks`` and adds up the elements of every distinct
-    tensor saved for backward, leaving out the parameters (kept once, not per step) and the
-    input sequence; a view counts as the whole storage it keeps alive. Divided by
-    ``seq_len · batch_size``: the activation memory that BPTT needs per step, in numbers
-    (multiply by 4 bytes for float32). It is what this implementation keeps; ``torch.nn``'s
-    fused kernels may keep a different set (e.g. a oneDNN workspace).
+
+IMPLEMENTATIONS = ("course", "torch.nn")
+
+
+@contextlib.contextmanager
+def onednn_flag(enabled: bool) -> Iterator[None]:
+    """``torch.backends.mkldnn.flags(enabled=enabled)``, without the warning about TF32 on
+    Intel GPUs that setting the flags prints on CPU-only builds."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
+        with torch.backends.mkldnn.flags(enabled=enabled):
+            yield
+
+
+def saved_tensors_per_sample(kind: str, input_size: int, hidden_size: int, *,
+                           implementation: str = "course", onednn: bool = True,
+                           seq_len: int = 8, batch_size: int = 2) -> list[float]:
+    r"""What autograd keeps for the backward pass over a sequence, per sample, tensor by tensor.
+
+    Runs one layer (float32, with gradients) over a random sequence under
+    ``torch.autograd.graph.saved_tensors_hooks`` and records every distinct storage saved for
+    backward, leaving out the parameters (kept once, not per step) and the input sequence. A
+    view counts as the whole storage it keeps alive: saving a slice of a bigger tensor keeps
+    all of it. Sizes are in float32 numbers (bytes / 4, so a byte buffer such as oneDNN's
+    workspace counts a quarter of its length), divided by ``batch_size``: a tensor of one step
+    of the course's GRU counts ``H`` or ``2H``, one covering the whole sequence ``seq_len · H``.
+
+    Args:
+        kind: ``"rnn"``, ``"gru"`` or ``"lstm"``.
+        implementation: ``"course"`` (the step-by-step cells of ``utils.torch_cells``) or
+            ``"torch.nn"`` (``torch.nn.RNN`` / ``GRU`` / ``LSTM``).
+        onednn: ``torch.backends.mkldnn.flags(enabled=onednn)`` during the run; on CPU builds
+            with oneDNN, ``torch.nn.LSTM`` in float32 runs as one fused oneDNN kernel unless
+            this is ``False``.
+
+    Returns:
+        One entry per kept storage, largest first (their sum divided by ``seq_len`` is
+        :func:`saved_floats_per_step`).
     """
-    from utils.torch_cells import make_cell  # imported here: utils.costs stays light
+    from utils.torch_cells import make_cell, run_sequence  # imported here: stays light
 
     _check_kind(kind)
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, "
+                         f"got {implementation!r}")
     i = _check_positive_int("input_size", input_size)
     h = _check_positive_int("hidden_size", hidden_size)
     t_len = _check_positive_int("seq_len", seq_len)
     n = _check_positive_int("batch_size", batch_size)
     generator = torch.Generator().manual_seed(0)
-    cell = make_cell(kind, i, h, generator=generator).double()
-    xs = torch.randn(t_len, n, i, generator=generator, dtype=torch.float64)  # (T, N, H_in)
-    skip = {p.untyped_storage().data_ptr() for p in cell.parameters()}
+    if implementation == "course":
+        layer = make_cell(kind, i, h, generator=generator)
+    else:
+        with torch.random.fork_rng(devices=[]):  # initialisers draw from the global generator
+            torch.manual_seed(0)
+            layer = _MODULES[kind](i, h)
+    xs = torch.randn(t_len, n, i, generator=generator)  # (T, N, H_in), float32
+    skip = {p.untyped_storage().data_ptr() for p in layer.parameters()}
     skip.add(xs.untyped_storage().data_ptr())
-    seen: dict[int, int] = {}  # storage address -> numbers held (views share one storage)
+    seen: dict[int, int] = {}  # storage address -> bytes held (views share one storage)
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         storage = t.untyped_storage()
         if storage.data_ptr() not in skip:
-            seen[storage.data_ptr()] = storage.nbytes() // t.element_size()
+            seen[storage.data_ptr()] = storage.nbytes()
         return t
 
-    from utils.torch_cells import run_sequence
+    with onednn_flag(onednn), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        if implementation == "course":
+            run_sequence(layer, xs)
+        else:
+            layer(xs)
+    return sorted((b / (4 * n) for b in seen.values()), reverse=True)  # float32: 4 bytes
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        run_sequence(cell, xs)
-    return sum(seen.values()) / (t_len * n)
+
+def saved_floats_per_step(kind: str, input_size: int, hidden_size: int, *,
+                          implementation: str = "course", onednn: bool = True,
+                          seq_len: int = 8, batch_size: int = 2) -> float:
+    r"""Numbers autograd keeps for the backward pass, per step and per sample (measured).
+
+    The sum of :func:`saved_tensors_per_sample` (same arguments) divided by ``seq_len``: the
+    activation memory that backpropagation through time needs per step, in float32 numbers
+    (× 4 bytes). It is what
+    one implementation keeps, not what the equations need: the course's GRU keeps
+    :math:`h_{t-1}`, :math:`[r_t | z_t]`, :math:`W_{hn} h_{t-1} + b_{hn}` and :math:`n_t`, 5H;
+    ``torch.nn``'s kernels may keep more (e.g. a oneDNN workspace).
+    """
+    return float(sum(saved_tensors_per_sample(
+        kind, input_size, hidden_size, implementation=implementation, onednn=onednn,
+        seq_len=seq_len, batch_size=batch_size))) / seq_len
 
 
 def time_course_cells_per_step(

@@ -336,8 +336,11 @@ class GRUCell(_Cell):
                 gi_rz, gi_n = gi_t.split(sizes, 1)  # (N, 2H), (N, H)
                 gh_rz, gh_n = gh.split(sizes, 1)
                 r_t, z_t = torch.sigmoid(gi_rz + gh_rz).split(H, 1)  # (N, H) each
+                # The product r_t ⊙ gh_n saves gh_n for the backward pass; as a view it would
+                # keep all of gh (N, 3H) alive, so it gets its own (N, H) storage.
+                gh_n = gh_n.clone()
                 n_t = torch.tanh(torch.addcmul(gi_n, r_t, gh_n))
-                h_t = torch.addcmul(n_t, z_t, h - n_t)  # (1 - z) n + z h
+                h_t = torch.lerp(n_t, h, z_t)  # n + z (h - n) = (1 - z) n + z h
                 return h_t, h_t
 
             return step
@@ -349,7 +352,7 @@ class GRUCell(_Cell):
             rz = torch.sigmoid(torch.addmm(b_rz, h, W_rz_T).add_(gi_t[:, : 2 * H]))
             r_t, z_t = rz[:, :H], rz[:, H:]
             n_t = torch.tanh(torch.addmm(b_n, r_t * h, W_n_T).add_(gi_t[:, 2 * H :]))
-            h_t = torch.addcmul(n_t, z_t, h - n_t)
+            h_t = torch.lerp(n_t, h, z_t)  # (1 - z) n + z h, saving only n_t, h and z_t
             return h_t, h_t
 
         return step_before

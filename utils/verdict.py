@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["Comparison", "RateComparison", "compare", "compare_rates", "spread", "tally"]
+__all__ = ["Comparison", "RateComparison", "compare", "compare_rates", "sign_test", "spread",
+           "tally"]
 
 CONFIDENCE = 0.95
 
@@ -160,6 +161,42 @@ class Comparison:
                else f"the {self.interval(digits)} includes zero")
         return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
                 f"{lean}, but {why} ({evidence}).")
+
+    def headline(self, verb: str | None = None) -> str:
+        """The verdict of :meth:`sentence` without its numbers, for prose that sits beside a
+        table holding them (:meth:`row`): direction first, then what the seeds settle.
+
+        ``verb``: how a decided verdict reads, e.g. ``"needed fewer updates than"`` in place
+        of ``"scores lower than"`` plus the metric."""
+        where = f" on {self.metric}" if self.metric else ""
+        d = self.direction
+        if d in (self.a, self.b):
+            other = self.b if d == self.a else self.a
+            if verb is None and not self.higher_is_better and self.metric:
+                verb, where = f"has a lower {self.metric} than", ""
+            elif verb is None:
+                verb = "scores higher than" if self.higher_is_better else "scores lower than"
+            else:
+                where = ""
+            every = ""
+            if self.dominance in (0.0, 1.0) and min(len(self.values_a),
+                                                    len(self.values_b)) > 1:
+                every = f", and every {d} run beats every {other} run"
+            return f"{d} {verb} {other}{where}{every}."
+        if d == "comparable":
+            return (f"{self.a} and {self.b} are comparable{where}: the interval of their "
+                    f"difference lies within the margin that matters here.")
+        lean = (f"{self.leader}'s mean is {'higher' if self.higher_is_better else 'lower'}"
+                if self.diff != 0 else "the means are equal")
+        why = ("one run on a side gives no spread to judge by" if math.isnan(self.low)
+               else "the interval of the difference includes zero")
+        every = ""
+        if self.diff != 0 and self.dominance in (0.0, 1.0) and min(len(self.values_a),
+                                                                   len(self.values_b)) > 1:
+            loser = self.b if self.leader == self.a else self.a
+            every = f" (though every {self.leader} run beats every {loser} run)"
+        return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
+                f"{lean}{every}, but {why}.")
 
     def row(self, digits: int = 3) -> dict[str, Any]:
         """A table row: the two means, the difference with its interval, p and the verdict."""
@@ -313,3 +350,15 @@ def tally(comparisons: Sequence[Comparison], side: str) -> dict[str, int]:
             out[d] += 1
         out["lean"] += c.leader == side and c.diff != 0
     return out
+
+
+def sign_test(comparisons: Sequence[Comparison], side: str) -> float:
+    """Which way a set of comparisons leans, beyond chance: the two-sided sign test of how
+    many of them have ``side``'s mean better (exact binomial, p = 1/2; comparisons whose
+    means are equal are left out). Each comparison must be a separate experiment (other
+    runs), or the test overstates the evidence. Returns p (1.0 when nothing is left)."""
+    t = tally(comparisons, side)
+    n = sum(c.diff != 0 for c in comparisons)
+    if n == 0:
+        return 1.0
+    return float(stats.binomtest(t["lean"], n, 0.5).pvalue)

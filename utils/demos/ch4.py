@@ -2,11 +2,16 @@ r"""Chapter 4 demos: one LSTM step beside one GRU step, and what a parameter bud
 
 **Cell explainer** (``cell_explainer``). The chapter's worked step (``x_t``, ``h_{t−1}``,
 ``c_{t−1}`` of the teaching deck; seeded weights, ``H_in = H = 3``) through an LSTM and a
-GRU at once. Two sliders: a scale ``s`` multiplying the inputs and the previous states,
-and an offset ``Δ`` added to the pre-activation of both "keep" gates, the LSTM's forget gate
-and the GRU's update gate:
+GRU at once. Two sliders: an offset ``Δ`` added to the pre-activation of both "keep" gates,
+the LSTM's forget gate and the GRU's update gate, and an offset ``Δ_i`` on the LSTM's input
+gate alone (the GRU has no separate write gate: it writes ``1 − z_t``):
 
-.. math:: f_t = \sigma(a^f_t + \Delta), \qquad z_t = \sigma(a^z_t + \Delta).
+.. math:: f_t = \sigma(a^f_t + \Delta), \quad z_t = \sigma(a^z_t + \Delta), \quad
+          i_t = \sigma(a^i_t + \Delta_i).
+
+The lesson is in the corner the GRU cannot reach: keep everything *and* write (``Δ`` and
+``Δ_i`` both high) makes the LSTM's ``c_t ≈ c_{t−1} + g_t``, while the GRU's ``h_t`` can
+only copy ``h_{t−1}``.
 
 Bars show ``i, f, g, o, c_t, h_t`` (LSTM) and ``r, z, n, h_t`` (GRU) for the three units.
 
@@ -54,11 +59,14 @@ def _example_cells(seed: int = 0) -> tuple[LSTMCell, GRUCell]:
     return LSTMCell(3, 3, rng=rng), GRUCell(3, 3, rng=rng)
 
 
-def paired_step(scale: float = 1.0, offset: float = 0.0, seed: int = 0) -> dict[str, np.ndarray]:
-    """One LSTM and one GRU step on the scaled example, keep-gate offset ``offset``.
+def paired_step(scale: float = 1.0, offset: float = 0.0, seed: int = 0, *,
+                write: float = 0.0) -> dict[str, np.ndarray]:
+    """One LSTM and one GRU step on the scaled example, keep-gate offset ``offset`` and
+    LSTM input-gate offset ``write``.
 
     Returns ``(3,)`` arrays: ``i, f, g, o, c, h_lstm`` and ``r, z, n, h_gru``, plus the scaled
-    inputs ``x, h_prev, c_prev``. The offset goes into ``b_hf`` (LSTM) and ``b_hz`` (GRU).
+    inputs ``x, h_prev, c_prev``. ``offset`` goes into ``b_hf`` (LSTM) and ``b_hz`` (GRU),
+    ``write`` into ``b_hi`` (LSTM).
     """
     lstm, gru = _example_cells(seed)
     x = scale * np.array([EXAMPLE_X])  # (1, 3)
@@ -67,7 +75,8 @@ def paired_step(scale: float = 1.0, offset: float = 0.0, seed: int = 0) -> dict[
     H = 3
     lstm_o, gru_o = lstm.copy(), gru.copy()
     lstm_o.bias_hh = lstm.bias_hh.copy()
-    lstm_o.bias_hh[H:2 * H] += offset  # forget gate: rows H:2H of i | f | g | o
+    lstm_o.bias_hh[:H] += write  # input gate: rows 0:H of i | f | g | o
+    lstm_o.bias_hh[H:2 * H] += offset  # forget gate: rows H:2H
     gru_o.bias_hh = gru.bias_hh.copy()
     gru_o.bias_hh[H:2 * H] += offset  # update gate: rows H:2H of r | z | n
     (h_l, c_l), gl = lstm_o.step(x, (h_prev, c_prev), return_gates=True)
@@ -83,7 +92,7 @@ def _labels(values: tuple[float, ...]) -> list[str]:
 
 
 def cell_explainer_demo(seed: int = 0) -> Demo:
-    """The ``Demo`` behind :func:`cell_explainer`: 9 scales × 9 offsets."""
+    """The ``Demo`` behind :func:`cell_explainer`: 9 keep offsets × 9 write offsets."""
     lstm_keys = ("c_prev", "i", "f", "g", "o", "c", "h_lstm")
     gru_keys = ("h_prev", "r", "z", "n", "h_gru")
     names = {"c_prev": "$c_{t-1}$", "h_prev": "$h_{t-1}$", "i": "$i_t$", "f": "$f_t$",
@@ -95,7 +104,7 @@ def cell_explainer_demo(seed: int = 0) -> Demo:
               "n": GATE_COLORS["n"], "h_gru": "black"}
     width = 0.26
 
-    def setup(fig: Figure, scale: float, offset: float) -> Callable[..., None]:
+    def setup(fig: Figure, offset: float, write: float) -> Callable[..., None]:
         fig.subplots_adjust(left=0.07, right=0.99, bottom=0.13, top=0.8, wspace=0.18)
         ax_l, ax_g = fig.subplots(1, 2, width_ratios=[len(lstm_keys), len(gru_keys)])
         bars: dict[str, Any] = {}
@@ -114,32 +123,31 @@ def cell_explainer_demo(seed: int = 0) -> Demo:
         ax_l.set_ylabel("value (3 units per group)")
         note = fig.text(0.5, 0.95, "", ha="center", va="center", fontsize=9, animated=True)
 
-        def update(scale: float, offset: float) -> None:
-            v = paired_step(scale, offset, seed)
+        def update(offset: float, write: float) -> None:
+            v = paired_step(1.0, offset, seed, write=write)
             for key, group in bars.items():
                 for bar, value in zip(group, v[key]):
                     bar.set_height(value)
-            note.set_text(f"s = {scale:+g}, Δ = {offset:+g}:  mean f_t = {v['f'].mean():.3f}, "
-                          f"mean z_t = {v['z'].mean():.3f};  max |c_t − c_t−1| = "
-                          f"{np.abs(v['c'] - v['c_prev']).max():.3f}, "
-                          "max |h_t − h_t−1| (GRU) = "
-                          f"{np.abs(v['h_gru'] - v['h_prev']).max():.3f}")
+            note.set_text(f"Δ = {offset:+g}, Δ_i = {write:+g}:  LSTM keeps f = "
+                          f"{v['f'].mean():.2f}, writes i = {v['i'].mean():.2f};  GRU keeps "
+                          f"z = {v['z'].mean():.2f}, writes 1 − z = {1 - v['z'].mean():.2f}")
 
         return update
 
     return Demo(
         controls={
-            "scale": Choice(SCALES, value=1.0, labels=_labels(SCALES),
-                            description="scale s of x_t, h_{t−1}, c_{t−1}"),
             "offset": Choice(OFFSETS, value=0.0, labels=_labels(OFFSETS),
-                             description="offset Δ on the keep gates (f and z)"),
+                             description="keep: offset Δ on f (LSTM) and z (GRU)"),
+            "write": Choice(OFFSETS, value=0.0, labels=_labels(OFFSETS),
+                            description="write: offset Δ_i on the LSTM's input gate i"),
         },
         setup=setup, figsize=(8.6, 3.0), dpi=64, colors=16, budget_bytes=1_300_000,
     )
 
 
 def cell_explainer(seed: int = 0, *, mode: Mode | None = None) -> DemoWidget:
-    """Sliders for the input scale and the keep-gate offset → bars of an LSTM and a GRU step.
+    """Sliders for the keep-gate offset and the LSTM's write-gate offset → bars of an LSTM
+    and a GRU step.
 
     Args:
         seed: seeds the weights (the chapter's worked step uses 0).
@@ -217,9 +225,10 @@ def budget_explorer_demo(grid: dict[str, Any] | None = None,
         html = ("<div class='gru-be'><table><tr><th>cell</th><th>hidden size H</th>"
                 "<th>parameters</th><th>MACs / step (N = 1)</th>"
                 "<th>µs / step, fwd + bwd (N = 16)</th></tr>" + body + "</table>")
-        html += ("<p>Time: read off the committed sweep of <code>torch.nn</code> layers (one "
-                 "CPU thread, batch 16, input size = H, fastest of 15 repeats), interpolated "
-                 "at H; — outside its range 8…1024.</p>")
+        html += ("<p>Time: read off the timing sweep of <code>torch.nn</code> layers (one "
+                 "CPU thread, batch 16, fastest of 15 repeats), interpolated at H; — outside "
+                 "its range 8…1024. The sweep's input is as wide as the state, so this column "
+                 "follows H only, not the input size; the multiply-adds follow both.</p>")
         if budget in grid_budgets:
             head = "".join(f"<th>{t}</th>" for t in tasks)
             lines = ""

@@ -187,3 +187,23 @@ def summary(results: dict[str, Any], task: str) -> list[dict[str, Any]]:
             entry["acc_sd"] = statistics.stdev(accs) if len(accs) > 1 else 0.0
         table.append(entry)
     return table
+
+
+def versus(results: dict[str, Any], task: str, a: str, b: str):  # -> utils.verdict.Comparison
+    """Cell ``a`` against cell ``b`` on ``task`` over the seeds, through
+    :func:`utils.verdict.compare`: on accuracy (higher is better) where the task records it,
+    else on the final loss (lower is better)."""
+    from utils.verdict import compare
+
+    rows = [r for r in results["rows"] if r["task"] == task]
+    side = {c: sorted((r for r in rows if r["cell"] == c), key=lambda r: r["seed"])
+            for c in (a, b)}
+    for c, mine in side.items():
+        if not mine:
+            raise ValueError(f"no rows for cell {c!r} on task {task!r}")
+    accuracy = "accuracy" in side[a][0]
+    key = "accuracy" if accuracy else "final_loss"
+    seeds = [int(r["seed"]) for r in side[a]]
+    return compare(a, [r[key] for r in side[a]], b, [r[key] for r in side[b]],
+                   higher_is_better=accuracy, seeds=seeds,
+                   metric=f"{task} {'accuracy' if accuracy else 'loss'}")
