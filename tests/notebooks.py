@@ -82,8 +82,11 @@ def grade_solution_and_untouched(master: Path, student: Path, assignment: str, o
                            "--out", str(out), "--timeout", str(timeout), "--jobs", "2"],
                           capture_output=True, text=True, timeout=900,
                           cwd=Path(__file__).resolve().parents[1])
-    reports = {}
-    for report_dir in sorted(p for p in out.iterdir() if p.is_dir()):
-        data = json.loads((report_dir / "results.json").read_text())
-        reports[Path(data.get("extra_data", {}).get("submission", "")).parent.name] = data
+    import csv
+
+    reports = {}  # the report folders are named after the submissions' paths (summary.csv)
+    with open(out / "summary.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            data = json.loads((out / row["report"] / "results.json").read_text())
+            reports[Path(row["submission"]).parent.name] = data
     return proc, reports
