@@ -16,10 +16,12 @@ read the book's MyST, nor its cell tags):
 * every ``remove-input`` cell gets its input hidden where the reader is: ``jupyter.
   source_hidden`` (JupyterLab, Notebook 7) and Colab's form view (``cellView: form`` and a
   ``#@title`` first line, without which Colab shows the code);
-* MyST-only markup in Markdown cells becomes plain Markdown that every front end renders and
-  the book resolves: ``(label)=`` targets are dropped, ``{ref}`` becomes a link to the
-  heading's anchor (``myst_heading_anchors`` in ``_config.yml``), ``{doc}`` a link to the
-  notebook or page file, ``:::{dropdown}`` an HTML ``<details>`` block;
+* MyST-only markup in Markdown cells (and in the ``md(...)`` prose of code cells) becomes
+  plain Markdown that every front end renders and the book resolves: a ``(label)=`` target
+  becomes an HTML comment (``<!-- label: name -->``, shown nowhere, kept so that a ``{ref}``
+  merged in later still resolves), ``{ref}`` a link to the heading's anchor
+  (``myst_heading_anchors`` in ``_config.yml``), ``{doc}`` a link to the notebook or page
+  file, ``:::{dropdown}`` an HTML ``<details>`` block;
 * no outputs, no execution counts (what ``nbstripout`` keeps in the index).
 
 The exercise masters (``solutions/``) only get the current install cell (``make exercises``
@@ -56,9 +58,13 @@ from utils.site_config import repository_url, wheel_name  # noqa: E402
 
 CHAPTERS = ROOT / "chapters"
 TITLE = "#@title Computed output (its code is hidden)"
-LABEL = re.compile(r"^\(([\w.-]+)\)=[ \t]*\n", re.M)
-LABELLED_HEADING = re.compile(r"^\(([\w.-]+)\)=[ \t]*\n+(#{1,6}[ \t]+.+)$", re.M)
+LABEL = re.compile(r"^\(([\w.-]+)\)=[ \t]*$", re.M)
+# A label kept for later references as an HTML comment, which no front end shows.
+LABELLED_HEADING = re.compile(
+    r"^(?:\(([\w.-]+)\)=|<!-- label: ([\w.-]+) -->)[ \t]*\n+(#{1,6}[ \t]+.+)$", re.M)
 ROLE = re.compile(r"\{(doc|ref)\}`([^`<]*?)(?:\s*<([^`>]+)>)?`")
+# the same in a code cell's md(f"...") prose, where an f-string doubles the braces
+CODE_ROLE = re.compile(r"\{\{?(doc|ref)\}\}?`([^`<]*?)(?:\s*<([^`>]+)>)?`")
 DROPDOWN = re.compile(r"^(:{3,})\{dropdown\}[ \t]*([^\n]*)\n(.*?)^\1[ \t]*$", re.M | re.S)
 _MD = MarkdownIt("commonmark").use(dollarmath_plugin)
 
@@ -85,8 +91,8 @@ def labels(paths: list[Path]) -> dict[str, tuple[str, str, str]]:
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 for m in LABELLED_HEADING.finditer(cell.source):
-                    found[m.group(1)] = (path.name, heading_slug(m.group(2)),
-                                         heading_text(m.group(2)))
+                    found[m.group(1) or m.group(2)] = (path.name, heading_slug(m.group(3)),
+                                                       heading_text(m.group(3)))
     return found
 
 
@@ -111,8 +117,11 @@ def _doc_title(where: Path, target: str) -> str:
     return m.group(1).strip() if m else Path(target).stem
 
 
-def plain_markdown(text: str, where: Path, known: dict[str, tuple[str, str, str]]) -> str:
-    """``text`` (a Markdown cell of ``where``) without MyST-only markup (module docstring)."""
+def plain_markdown(text: str, where: Path, known: dict[str, tuple[str, str, str]],
+                   code: bool = False) -> str:
+    """``text`` (a Markdown cell of ``where``) without MyST-only markup (module docstring);
+    ``code``: ``text`` is a code cell, whose ``md(...)`` prose may hold roles (only those
+    are rewritten)."""
     def role(m: re.Match) -> str:
         kind, shown, target = m.group(1), m.group(2).strip(), m.group(3)
         if target is None:
@@ -131,9 +140,11 @@ def plain_markdown(text: str, where: Path, known: dict[str, tuple[str, str, str]
         return (f"<details>\n<summary>{m.group(2).strip()}</summary>\n\n{body}\n\n"
                 "</details>")
 
+    if code:
+        return CODE_ROLE.sub(role, text)
     text = ROLE.sub(role, text)
     text = DROPDOWN.sub(dropdown, text)
-    return LABEL.sub("", text)
+    return LABEL.sub(lambda m: f"<!-- label: {m.group(1)} -->", text)
 
 
 def _ends_with_md(source: str) -> int | None:
@@ -228,6 +239,7 @@ def normalise_notebook(nb: nbformat.NotebookNode, where: Path,
         if cell.cell_type == "markdown":
             cell.source = plain_markdown(cell.source, where, known)
         elif cell.cell_type == "code":
+            cell.source = plain_markdown(cell.source, where, known, code=True)
             cell.outputs = []
             cell.execution_count = None
             if "remove-input" in cell.metadata.get("tags", []):

@@ -225,10 +225,17 @@ def _markdown_cells(path: Path) -> list[tuple[str, str]]:
             if c.cell_type == "markdown"]
 
 
+# The same roles in the md(f"...") prose of a code cell (an f-string doubles the braces).
+CODE_ROLE = re.compile(r"\{\{?(?:doc|ref|numref|eq|download|term|cite|abbr|math)\}\}?`")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
 def test_no_myst_only_markup_in_notebook_markdown(path):
     found = [(where, m.group(0)) for where, text in _markdown_cells(path)
              for m in MYST_ONLY.finditer(text)]
+    nb = nbformat.read(path, as_version=4)
+    found += [(f"{_rel(path)} cell {i}", m.group(0)) for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" for m in CODE_ROLE.finditer(c.source)]
     assert not found, (
         f"{len(found)} MyST roles/labels/directives, shown raw in JupyterLab and Colab: use "
         "plain Markdown links to the notebooks ([chapter 2](ch2_two_gates.ipynb#heading)), "
@@ -237,6 +244,8 @@ def test_no_myst_only_markup_in_notebook_markdown(path):
 
 
 def test_myst_pattern_catches_every_form():
+    assert CODE_ROLE.search('md(f"the {{ref}}`below <x>`")')
+    assert not CODE_ROLE.search('md(f"`{name}` is {value}")')
     for bad in ("{doc}`ch1`", "see {ref}`x <y>`", "(ch3-leaky)=", ":::{dropdown} More",
                 "```{note}", "{numref}`fig`", "{download}`a.ipynb`"):
         assert MYST_ONLY.search(bad), bad
@@ -298,7 +307,7 @@ def test_normalise_rewrites_myst_and_hides_prose_code():
             "{doc}`chapter 2 <ch2_two_gates>` and {doc}`../exercises/ch3`.\n\n"
             ":::{dropdown} More\nbody *text*\n:::\n")
     out = nbm.plain_markdown(text, where, known)
-    assert out == ("## A $z$ b\n\nSee [Where it acts](ch2_two_gates.ipynb#where-the-reset-gate-"
+    assert out == ("<!-- label: ch3-x -->\n## A $z$ b\n\nSee [Where it acts](ch2_two_gates.ipynb#where-the-reset-gate-"
                    "acts), [here](#a-b), [chapter 2](ch2_two_gates.ipynb) and "
                    "[Chapter 3 exercises: interpolation and gradient flow](../exercises/ch3.md)."
                    "\n\n<details>\n<summary>More</summary>\n\nbody *text*\n\n</details>\n")
