@@ -100,10 +100,10 @@ def _positions(d: Demo) -> list[dict]:
 def test_static_frames_hold_the_live_artists(demo):
     name, d = demo
     for values in _positions(d):
-        built = _Canvas(d.setup, d.initial, d.figsize, d.dpi)  # as the static build
+        built = _Canvas(d.setup, d.initial, d.figsize, d.dpi, d.quantize)  # as the static build
         for step in (d.initial, values):
             built.draw(step)
-        fresh = _Canvas(d.setup, values, d.figsize, d.dpi)  # as a live figure at `values`
+        fresh = _Canvas(d.setup, values, d.figsize, d.dpi, d.quantize)  # as a live figure at `values`
         fresh.draw(values)
         assert [_describe(a) for a in _artists(built)] == [
             _describe(a) for a in _artists(fresh)], f"{name} at {values}: artists differ"
@@ -112,7 +112,7 @@ def test_static_frames_hold_the_live_artists(demo):
 def test_static_frames_show_every_artist(demo):
     name, d = demo
     for values in _positions(d):
-        canvas = _Canvas(d.setup, values, d.figsize, d.dpi)
+        canvas = _Canvas(d.setup, values, d.figsize, d.dpi, d.quantize)
         canvas._update and canvas._update(**values)
         artists = _artists(canvas)
         for a in artists:
