@@ -114,7 +114,10 @@ test: setup browser book
 # JupyterLab at the repository root, so that both chapters/ and exercises/ are in its file
 # browser. Containers and many JupyterHubs run as root, which Jupyter refuses without
 # --allow-root: the flag is added only then. tests/test_lab.py starts this command.
-LAB_FLAGS := --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The pre-save hook keeps saved chapters as committed (no outputs): utils/lab_save.py.
+LAB_FLAGS := --ServerApp.root_dir="$(CURDIR)" \
+  --ContentsManager.pre_save_hook=utils.lab_save.strip_outputs \
+  $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
