@@ -47,7 +47,7 @@ def test_site_serves_the_wheel_and_links_it(html):
     names = zipfile.ZipFile(wheel).namelist()
     assert "utils/report.py" in names and "utils/checks/__init__.py" in names
     link = wheel.relative_to(html).as_posix()
-    assert link in (html / "index.html").read_text(encoding="utf-8")
+    assert link in (html / "intro.html").read_text(encoding="utf-8")  # the landing page
     for page in sorted((html / "exercises").glob("ch?.html")):
         assert f"../{link}" in page.read_text(encoding="utf-8"), page.name
 
@@ -57,7 +57,7 @@ def test_no_launch_button_while_the_repository_url_is_unset(html):
 
     if repository_url():
         pytest.skip("the repository URL is set")
-    for page in [html / "index.html", *sorted((html / "chapters").glob("*.html"))]:
+    for page in [html / "intro.html", *sorted((html / "chapters").glob("*.html"))]:
         text = page.read_text(encoding="utf-8")
         for service in ("mybinder.org", "colab.research.google.com", "launch-buttons",
                         "repository-button"):
