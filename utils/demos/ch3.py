@@ -110,8 +110,8 @@ def interpolation_demo() -> Demo:
                 f"{''.join(rows)}</table><p>h<sub>t</sub> is {on}.</p></div>")
 
     return Demo(controls={"z0": _z_choice(0), "z1": _z_choice(1)}, setup=setup, render=render,
-                css=CSS, figsize=(7.4, 3.0), dpi=66, colors=10, quantize="median",
-                budget_bytes=1_050_000)
+                css=CSS, figsize=(7.4, 3.0), dpi=60, colors=8, quantize="median",
+                budget_bytes=950_000)
 
 
 def interpolation_explorer(mode: Mode | None = None) -> DemoWidget:
@@ -204,7 +204,7 @@ def gradient_flow_demo() -> Demo:
                   "scale": Choice(SCALES, value=1.0, labels=[f"{s:g}" for s in SCALES],
                                   description="spectral radius ρ of W_h·")},
         setup=setup, render=render, css=CSS, figsize=(7.0, 3.4), dpi=60, colors=10,
-        quantize="median", budget_bytes=1_000_000)
+        budget_bytes=850_000)
 
 
 def gradient_flow_explorer(mode: Mode | None = None) -> DemoWidget:
