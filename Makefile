@@ -14,7 +14,8 @@ HTML := _build/html
 CHROMIUM ?= /usr/bin/chromium
 PORT ?= 8000
 
-.PHONY: help setup book serve test browser lab clean exercises autograder bench student-book
+.PHONY: help setup git-filter book serve test browser lab clean exercises autograder bench \
+	student-book notebooks
 
 help:
 	@echo "make book   - set up, then build the static site into $(HTML)"
@@ -22,6 +23,7 @@ help:
 	@echo "make test   - set up, build the book, then run every test (browser tests included)"
 	@echo "make lab    - set up, then open JupyterLab at the repository root (chapters/, exercises/)"
 	@echo "make exercises  - regenerate exercises/ from the master notebooks in solutions/"
+	@echo "make notebooks  - normalise the chapters (hidden prose code, plain Markdown, install cell)"
 	@echo "make autograder - build the otter-grader bundles: dist/chN_exercises/autograder.zip"
 	@echo "make student-book - the site without solutions (exercise pages restored afterwards)"
 	@echo "make bench  - run the benchmarks (ratios against torch.nn measured in the same run)"
@@ -34,7 +36,30 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (GRU course)"
 	touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) git-filter
+
+# Reading never dirties the clone: nbstripout is git's clean filter for *.ipynb
+# (.gitattributes, committed), so outputs, execution counts and the kernel's language details
+# that JupyterLab saves never reach git (`git status` stays clean). This is
+# `nbstripout --install` with the options the committed notebooks need (cell ids kept).
+# Skipped outside a git clone, and in a linked worktree, whose config all worktrees share.
+NBSTRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+  metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+  metadata.language_info.pygments_lexer metadata.language_info.version
+NBSTRIPOUT = "$(abspath $(PY))" -m nbstripout --keep-id --extra-keys "$(NBSTRIP_KEYS)"
+git-filter:
+	@if ! git rev-parse --git-dir >/dev/null 2>&1; then \
+	  echo "git-filter: not a git clone, nothing to do"; \
+	elif [ "$$(git rev-parse --absolute-git-dir)" != \
+	       "$$(cd "$$(git rev-parse --git-common-dir)" && pwd -P)" ]; then \
+	  echo "git-filter: a linked worktree (its git config is shared): not installed"; \
+	else \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t' && \
+	  echo "git-filter: nbstripout strips outputs from notebooks on git add / git status"; \
+	fi
 
 # `npm ci` installs exactly package-lock.json; --ignore-scripts: we only copy files.
 $(NPM_STAMP): package.json package-lock.json
@@ -56,7 +81,10 @@ $(UTILS_STAMP): $(shell find utils -name '*.py' 2>/dev/null)
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	mkdir -p _build && touch $@
 
+# The course wheel the site serves (landing page, exercise pages): a learner without a
+# clone installs it (utils.site_config.wheel_name).
 book: setup $(VENDOR_STAMP) $(UTILS_STAMP)
+	$(PY) scripts/site_wheel.py _build/wheel
 	GRU_DEMO_MODE=static $(BIN)/jupyter-book build -W -n --keep-going .
 	@echo
 	@echo "Book built in $(HTML). Open $(HTML)/index.html in a browser, or run"
@@ -86,7 +114,10 @@ test: setup browser book
 # JupyterLab at the repository root, so that both chapters/ and exercises/ are in its file
 # browser. Containers and many JupyterHubs run as root, which Jupyter refuses without
 # --allow-root: the flag is added only then. tests/test_lab.py starts this command.
-LAB_FLAGS := --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The pre-save hook keeps saved chapters as committed (no outputs): utils/lab_save.py.
+LAB_FLAGS := --ServerApp.root_dir="$(CURDIR)" \
+  --ContentsManager.pre_save_hook=utils.lab_save.strip_outputs \
+  $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
@@ -95,6 +126,10 @@ clean:
 
 exercises: setup
 	$(PY) scripts/exercises.py build
+
+# Run again after editing or merging chapters (tests/test_notebooks_meta.py checks it).
+notebooks: setup
+	$(PY) scripts/notebooks.py normalise
 
 autograder: setup  # bundles at dist/chN_exercises/autograder.zip (stable path for scripts)
 	$(PY) scripts/exercises.py autograder

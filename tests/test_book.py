@@ -268,7 +268,12 @@ def test_launch_buttons(html: Path, docname: str) -> None:
     text = page_path(html, docname).read_text(encoding="utf-8")
     hrefs = set(re.findall(r'href="([^"]*)"', text))
     launch, repository = CONFIG["launch_buttons"], CONFIG["repository"]
-    url, branch = repository["url"].rstrip("/"), repository["branch"]
+    url, branch = (repository["url"] or "").rstrip("/"), repository["branch"]
+    if not url:  # unset (scripts/sphinx_launch.py): no button that cannot work
+        services = [launch.get(k) for k in ("binderhub_url", "colab_url", "jupyterhub_url")]
+        assert not [h for h in hrefs for s in services if s and h.startswith(s)], hrefs
+        assert not [h for h in hrefs if "/hub/user-redirect/" in h], hrefs
+        return
     owner_repo = url.removeprefix("https://github.com/")
     notebook = f"{repository.get('path_to_book') or ''}{docname}.ipynb".lstrip("/")
     ui = {"jupyterlab": "lab/tree", "classic": "tree"}[launch["notebook_interface"]]
@@ -282,6 +287,8 @@ def test_launch_buttons(html: Path, docname: str) -> None:
         f"{owner_repo.split('/')[-1]}/{notebook}&branch={branch}",
         "repository": url,
     }
+    if not launch.get("jupyterhub_url"):
+        del expected["JupyterHub"]
     for service, link in expected.items():
         assert link in hrefs, (
             f"{docname}: expected the {service} link {link}, got "

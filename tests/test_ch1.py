@@ -45,6 +45,7 @@ from utils.gradients import (
     step_jacobian,
 )
 from utils.report import computed
+from utils.grading.exercises import INSTALL_CELL as EXERCISE_INSTALL_CELL
 
 F64 = torch.float64
 KINDS = ("rnn", "gru", "lstm")
@@ -557,11 +558,7 @@ def test_layer_ops_name_what_torch_runs(kind):
 # ------------------------------------------------------------- the chapter notebook
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "ch1_why_grus.ipynb"
-INSTALL = (
-    "# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This "
-    "installs the\n# course package once; where `utils` already imports it does nothing.\n"
-    "try:\n    import utils.report  # noqa: F401\nexcept ImportError:\n"
-    '    %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"')
+INSTALL = EXERCISE_INSTALL_CELL  # generated from the repository setting
 GLUE = re.compile(r"\{(?:glue(?::[\w-]*)?|eval)\}")
 PAGE_BUDGET = 2 * 2**20
 

@@ -16,15 +16,11 @@ import pytest
 
 from notebooks import code_cells, execute_chapter  # tests/notebooks.py
 from utils.report import computed
+from utils.grading.exercises import INSTALL_CELL as EXERCISE_INSTALL_CELL
 
 CH2 = Path(__file__).resolve().parents[1] / "chapters" / "ch2_two_gates.ipynb"
 PAGE_BUDGET = 2_000_000  # bytes: a chapter page with all its demo frames
-INSTALL_CELL = '''# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This installs the
-# course package once; where `utils` already imports it does nothing.
-try:
-    import utils.report  # noqa: F401
-except ImportError:
-    %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"'''
+INSTALL_CELL = EXERCISE_INSTALL_CELL  # generated from the repository setting
 
 
 def test_committed_without_outputs_and_with_the_conventions():

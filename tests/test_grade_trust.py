@@ -34,7 +34,7 @@ CORRECT = "def affine(x, W, b):\n    return x @ W.T + b\n"
 # The first cell of every course notebook (COMMON conventions): must be a no-op when graded.
 INSTALL = ('# Outside the course repository? This installs the course package once.\n'
            'try:\n    import utils.report  # noqa: F401\nexcept ImportError:\n'
-           '    %pip install -q "gru-course @ git+https://github.com/gru-course/gru-course"\n')
+           '    %pip install -q gru_course-0.1.0-py3-none-any.whl\n')
 
 
 @pytest.fixture

@@ -80,8 +80,14 @@ def _modern_setuptools() -> bool:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """``pip wheel --no-deps`` of a copy of the tracked files (so that nothing untracked in
-    the work tree can slip in, and the build leaves nothing in it)."""
+    """The wheel the built site serves (``make test`` sets ``GRU_BOOK_HTML``), else ``pip
+    wheel --no-deps`` of a copy of the tracked files (so that nothing untracked in the work
+    tree can slip in, and the build leaves nothing in it)."""
+    from test_site_wheel import site_wheel
+
+    served = site_wheel()
+    if served is not None:
+        return served
     src = tmp_path_factory.mktemp("src")
     for rel in _source_files():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,8 @@ def interpolation_demo() -> Demo:
                 f"{''.join(rows)}</table><p>h<sub>t</sub> is {on}.</p></div>")
 
     return Demo(controls={"z0": _z_choice(0), "z1": _z_choice(1)}, setup=setup, render=render,
-                css=CSS, figsize=(7.4, 3.0), dpi=60, colors=10, budget_bytes=850_000)
+                css=CSS, figsize=(7.4, 3.0), dpi=60, colors=6, quantize="median",
+                budget_bytes=950_000)
 
 
 def interpolation_explorer(mode: Mode | None = None) -> DemoWidget:

@@ -127,6 +127,7 @@ def recall_demo() -> Demo:
         },
         setup=_setup_figure,
         figsize=(10, 3.6),
+        quantize="median",  # the octree palette loses its thin black and grey lines
         budget_bytes=900_000,
     )
 

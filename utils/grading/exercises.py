@@ -121,23 +121,68 @@ def otter_assign(master: Path, out: Path, run_tests: bool) -> None:
 
 
 # The first cell of every chapter and exercise notebook (CONTRIBUTING.md, "Notebooks"). The
-# site does not show it (tag remove-cell). The URL is _config.yml's repository.url.
-REPOSITORY_URL = "https://github.com/gru-course/gru-course"
-INSTALL_CELL = (
-    "# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This "
-    "installs the\n"
-    "# course package once; where `utils` already imports it does nothing.\n"
-    "try:\n"
-    "    import utils.report  # noqa: F401\n"
-    "except ImportError:\n"
-    f'    %pip install -q "gru-course @ git+{REPOSITORY_URL}"'
-)
+# site does not show it (tag remove-cell). It installs the wheel the site serves when one sits
+# next to the notebook (Colab: uploaded), else from the repository once its URL is set
+# (_config.yml's repository.url, utils.site_config), and otherwise stops with what to do.
+NOT_INSTALLED = "The course package (gru-course) is not installed"
+
+
+def install_cell(url: str = "", wheel: str = "gru_course-0.1.0-py3-none-any.whl") -> str:
+    """The install cell's source: install from a ``gru_course-*.whl`` in the working folder,
+    else (only when ``url`` is set) from the repository at ``url``; if ``utils`` still does
+    not import, raise one error that says how to get ``wheel`` (the site's file)."""
+    lines = [
+        "# Outside the course repository (Colab, a JupyterHub, a downloaded notebook)? This "
+        "installs the",
+        "# course package once; where `utils` already imports it does nothing. If it cannot,",
+        "# it stops here and says what to do.",
+        "try:",
+        "    import utils.report  # noqa: F401",
+        "except ImportError:",
+        "    import glob, importlib",
+        '    wheels = sorted(glob.glob("gru_course-*.whl"))  # downloaded from the course site',
+        "    if wheels:",
+        "        %pip install -q {wheels[-1]}",
+    ]
+    if url:
+        lines += ["    else:", f'        %pip install -q "gru-course @ git+{url}"']
+    lines += [
+        "    importlib.invalidate_caches()",
+        "    try:",
+        "        import utils.report  # noqa: F401",
+        "    except ImportError:",
+        f'        wheel = "{wheel}"',
+        "        raise RuntimeError(",
+        f'            f"{NOT_INSTALLED}. Download {{wheel}} from the course "',
+        '            "site (landing page or any exercise page), put it next to this notebook "',
+        '            "(Colab: upload it in the Files pane) and run this cell again, or run "',
+        '            f"`pip install {wheel}` and restart the kernel.") from None',
+    ]
+    return "\n".join(lines)
+
+
+def _repository_url() -> str:
+    from utils.site_config import repository_url
+
+    return repository_url(ROOT)
+
+
+def _install_cell() -> str:
+    from utils.site_config import repository_url, wheel_name
+
+    return install_cell(repository_url(ROOT), wheel_name(ROOT))
+
+
+INSTALL_CELL = _install_cell()
+REPOSITORY_URL = _repository_url()
 INSTALL_TAGS = ("remove-cell",)
 
 
 def is_install_cell(cell: nbformat.NotebookNode) -> bool:
     """Whether ``cell`` is the install cell (a copy in a master included)."""
-    return cell.cell_type == "code" and cell.source.strip() == INSTALL_CELL.strip()
+    first = INSTALL_CELL.split("\n", 1)[0]
+    return cell.cell_type == "code" and (cell.source.strip() == INSTALL_CELL.strip()
+                                         or cell.source.startswith(first))
 
 
 def with_install_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -244,8 +289,37 @@ def _master_parts(master_nb: nbformat.NotebookNode) -> tuple[str, list[dict[str,
     return "\n\n".join(intro), items, "\n\n".join(outro)
 
 
-def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool) -> str:
+def _orientation(master: Path, n_questions: int) -> list[str]:
+    """Working time and what the learner can do afterwards (``scripts/orientation.yml``)."""
+    from utils.orientation import ORIENTATION_FILE, exercise_minutes, hours_minutes, outcomes
+
+    if not ORIENTATION_FILE.is_file():
+        return []
+    info = outcomes().get("exercises", {}).get(master.stem)
+    lines = [f"**Working time:** about {hours_minutes(exercise_minutes(n_questions))} "
+             f"({n_questions} exercises)."]
+    if info:
+        lines += ["", "After these exercises you can", "",
+                  *[f"- {item}" for item in info["outcomes"]]]
+    return [*lines, ""]
+
+
+def _launch(master: Path, root: Path) -> list[str]:
+    """Links that open the exercise notebook live (none while the repository URL is unset)."""
+    from utils.site_config import launch_links
+
+    links = launch_links(f"exercises/{master.name}", root)
+    if not links:
+        return []
+    return ["Open it live: " + " · ".join(f"[{name}]({url})" for name, url in links.items())
+            + ".", ""]
+
+
+def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool,
+         root: Path = ROOT) -> str:
     """The MyST page for one assignment: statement, stub, hint, solution in a dropdown."""
+    from utils.site_config import wheel_name
+
     master_nb = nbformat.read(master, as_version=4)
     intro, items, outro = _master_parts(master_nb)
     stubs = [c.source for c in student_nb.cells if "otter_answer_cell" in c.metadata.get(
@@ -255,11 +329,13 @@ def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool) 
         raise RuntimeError(f"{master}: {len(items)} questions but {len(stubs)} answer cells")
     out = [f"<!-- Generated by `python scripts/exercises.py build` from solutions/"
            f"{master.name}; edit the master notebook, not this page. -->", "",
-           intro.strip(), "",
+           intro.strip(), "", *_orientation(master, len(items)),
            f"{{download}}`Download the exercise notebook <{master.stem}.ipynb>` and open it in "
            "Jupyter: in a clone of the repository (`make lab`), or anywhere else, where its "
-           "first cell installs the course package. Each exercise has a `grader.check(...)` "
-           "cell that tells you what is right or wrong.", ""]
+           "first cell installs the course package: put the course wheel, "
+           f"{{download}}`{wheel_name(root)} </_build/wheel/{wheel_name(root)}>`, next to it "
+           "(or `pip install` it). Each exercise has a `grader.check(...)` cell that tells "
+           "you what is right or wrong.", "", *_launch(master, root)]
     for item, stub in zip(items, stubs):
         q = qs[item["name"]]
         out += [item["statement"].strip(), "", "```python", stub.rstrip(), "```", "",
@@ -289,7 +365,7 @@ def build(root: Path, out_dir: Path, with_solutions: bool,
         nb_path = out_dir / master.name
         nb_path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
         page_path = out_dir / page_name(master)
-        page_path.write_text(page(master, nb, with_solutions), encoding="utf-8")
+        page_path.write_text(page(master, nb, with_solutions, root), encoding="utf-8")
         written += [nb_path, page_path]
         folder = tests_dir / master.stem
         folder.mkdir(parents=True, exist_ok=True)
