@@ -148,23 +148,14 @@ def venv(wheel, tmp_path_factory) -> Path:
     return _make_venv(wheel, tmp_path_factory.mktemp("venv") / "env")
 
 
-def _make_venv(wheel: Path, env_dir: Path) -> Path:
-    """:func:`venv` in ``env_dir``."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True,
-                   timeout=120)
-    python = env_dir / "bin" / "python"
-    # Install first, while the new environment sees nothing else (so pip does not look at the
-    # editable install of the same project).
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "--no-deps", "--no-index", "-q", str(wheel)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+def share_site_packages(python: Path) -> None:
+    """Make this environment's third-party packages importable in the environment of
+    ``python``, without the course: its site directories on the path ("00-" sorts first, so
+    the .pth files copied next can import from them), and the .pth files of those
+    directories (with absolute paths), except the course's own install."""
     purelib = Path(subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True).stdout.strip())
-    # Third-party packages: this environment's site directories on the path ("00-" sorts
-    # first, so the .pth files copied next can import from them). The .pth files of those
-    # directories are copied too (with absolute paths), except the course's own install.
     shared = _shared_site_dirs()
     (purelib / "00-shared-site-packages.pth").write_text("\n".join(shared) + "\n")
     for d in shared:
@@ -177,6 +168,20 @@ def _make_venv(wheel: Path, env_dir: Path) -> Path:
                     line = str((Path(d) / line.strip()).resolve())
                 lines.append(line)
             (purelib / f"zz-{pth.name}").write_text("\n".join(lines) + "\n")
+
+
+def _make_venv(wheel: Path, env_dir: Path) -> Path:
+    """:func:`venv` in ``env_dir``."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True,
+                   timeout=120)
+    python = env_dir / "bin" / "python"
+    # Install first, while the new environment sees nothing else (so pip does not look at the
+    # editable install of the same project).
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                           "--no-deps", "--no-index", "-q", str(wheel)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    share_site_packages(python)
     subprocess.run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL,
                     "--display-name", "GRU course (wheel)"], check=True, capture_output=True,
                    timeout=120)

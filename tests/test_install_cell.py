@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from test_install import _env, _is_project_pth, _shared_site_dirs
+from test_install import _env, share_site_packages
 from utils.grading.exercises import NOT_INSTALLED
 from utils.site_config import wheel_name
 
@@ -65,19 +65,7 @@ def bare_env(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True,
                    timeout=120)
     python = env_dir / "bin" / "python"
-    purelib = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
-    shared = _shared_site_dirs()
-    (purelib / "00-shared-site-packages.pth").write_text("\n".join(shared) + "\n")
-    for d in shared:
-        for pth in sorted(Path(d).glob("*.pth")):
-            if _is_project_pth(pth):
-                continue
-            lines = [line if not line.strip() or line.startswith(("import", "#"))
-                     else str((Path(d) / line.strip()).resolve())
-                     for line in pth.read_text().splitlines()]
-            (purelib / f"zz-{pth.name}").write_text("\n".join(lines) + "\n")
+    share_site_packages(python)
     subprocess.run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL,
                     "--display-name", "no course"], check=True, capture_output=True, timeout=120)
     probe = subprocess.run([str(python), "-c", "import utils.report"], capture_output=True,
