@@ -250,7 +250,12 @@ def test_otter_autograder_bundle_is_self_sufficient(fresh, assigned, tmp_path):
                 "utils/checks/ch2.py"):
         assert f"files/{rel}" in names, sorted(names)
     assert not any("__pycache__" in n for n in names), sorted(names)
-    assert "numpy" in zipfile.ZipFile(bundle).read("environment.yml").decode()
+    # Gradescope's image installs what an honest answer may use (the trust model): NumPy,
+    # SciPy and PyTorch's CPU build, so that otter run there agrees with grader.check
+    env_yml = zipfile.ZipFile(bundle).read("environment.yml").decode()
+    for requirement in ("numpy>=1.26,<3", "scipy>=1.11", "torch>=2.2",
+                        "--extra-index-url https://download.pytorch.org/whl/cpu"):
+        assert f"- {requirement}\n" in env_yml, env_yml
 
     hide = tmp_path / "hide"
     hide.mkdir()
