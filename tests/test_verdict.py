@@ -18,6 +18,19 @@ def test_interval_and_p_are_welchs():
     assert (v.low, v.high, v.p) == pytest.approx((ci.low, ci.high, res.pvalue), rel=1e-12)
 
 
+def test_a_side_with_equal_runs_gives_welchs_interval_without_a_warning():
+    import warnings
+
+    a, b = [225.0, 225.0, 225.0], [250.0, 275.0, 250.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = compare("A", a, "B", b, higher_is_better=False)
+    se2 = np.var(b, ddof=1) / 3
+    half = stats.t.ppf(0.975, 2) * math.sqrt(se2)
+    assert (v.low, v.high) == pytest.approx((-100 / 3 - half, -100 / 3 + half), rel=1e-12)
+    assert v.p == pytest.approx(2 * stats.t.sf(100 / 3 / math.sqrt(se2), 2), rel=1e-12)
+
+
 def test_paired_uses_the_paired_test():
     a, b = [1.0, 2.0, 3.0, 4.0], [0.9, 1.7, 2.95, 3.6]
     v = compare("A", a, "B", b, paired=True)

@@ -9,10 +9,10 @@ chapter is generated from the data and never chosen by a fixed threshold::
     v.sentence()     # "GRU scores higher than LSTM on accuracy by 0.031 (95% interval ...)."
 
 :func:`compare` takes one score per seed for each side and uses Welch's *t* interval for the
-difference of the means (``scipy.stats.ttest_ind(equal_var=False)``; ``paired=True`` uses
-``ttest_rel`` for runs that share a seed-for-seed pairing). The direction is decided only
-when the interval excludes zero. "Comparable" is said only when the caller names a margin of
-practical indifference (in the metric's units) *and* the whole interval lies inside it; the
+difference of the means (as ``scipy.stats.ttest_ind(equal_var=False)``; ``paired=True``: the
+paired test's, as ``ttest_rel``, for runs that share a seed-for-seed pairing). The direction
+is decided only when the interval excludes zero. "Comparable" is said only when the caller
+names a margin of practical indifference (in the metric's units) *and* the whole interval lies inside it; the
 sentence then states that margin. Otherwise an interval that straddles zero is "unresolved":
 the seeds do not settle it.
 
@@ -207,6 +207,21 @@ class Comparison:
                 "p": _g(self.p, 2), "verdict": self.direction}
 
 
+def _t_interval(diff: float, var: float, df: float,
+                confidence: float) -> tuple[float, float, float]:
+    """The t interval of ``diff`` with squared standard error ``var``, and the two-sided p.
+
+    Written out rather than through ``scipy.stats.ttest_*``, which warns of precision loss
+    when a side's runs are all equal (steps to a target often are); the formulas are the
+    same (Welch's, or the paired test's), and ``tests/test_verdict.py`` checks them
+    against SciPy. No spread at all: the interval is the point."""
+    if var == 0:
+        return diff, diff, (1.0 if diff == 0 else 0.0)
+    se = math.sqrt(var)
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    return diff - half, diff + half, float(2 * stats.t.sf(abs(diff) / se, df))
+
+
 def compare(a: str, values_a: Sequence[float], b: str, values_b: Sequence[float], *,
             higher_is_better: bool = True, metric: str = "", margin: float | None = None,
             seeds: Sequence[int] | None = None, paired: bool = False,
@@ -230,21 +245,14 @@ def compare(a: str, values_a: Sequence[float], b: str, values_b: Sequence[float]
     low = high = p = float("nan")
     if paired and xa.size > 1:
         d = xa - xb
-        if np.all(d == d[0]):  # no spread at all: the interval is the point
-            low = high = float(d[0])
-            p = 1.0 if d[0] == 0 else 0.0
-        else:
-            res = stats.ttest_rel(xa, xb)
-            ci = res.confidence_interval(confidence)
-            low, high, p = float(ci.low), float(ci.high), float(res.pvalue)
+        low, high, p = _t_interval(float(d.mean()), float(d.var(ddof=1)) / d.size,
+                                   d.size - 1.0, confidence)
     elif not paired and xa.size > 1 and xb.size > 1:
-        if xa.std() == 0 and xb.std() == 0:
-            low = high = diff
-            p = 1.0 if diff == 0 else 0.0
-        else:
-            res = stats.ttest_ind(xa, xb, equal_var=False)
-            ci = res.confidence_interval(confidence)
-            low, high, p = float(ci.low), float(ci.high), float(res.pvalue)
+        va, vb = float(xa.var(ddof=1)) / xa.size, float(xb.var(ddof=1)) / xb.size
+        # Welch–Satterthwaite degrees of freedom (either side may have no spread)
+        df = ((va + vb) ** 2 / (va ** 2 / (xa.size - 1) + vb ** 2 / (xb.size - 1))
+              if va + vb > 0 else 1.0)
+        low, high, p = _t_interval(diff, va + vb, df, confidence)
     sign = 1.0 if higher_is_better else -1.0
     wins = np.sign(sign * (xa[:, None] - xb[None, :]))
     dominance = float(np.mean((wins + 1) / 2))
