@@ -9,8 +9,8 @@ opens
 
 * every chapter, before running it: its visible text holds no MyST role, ``(label)=`` target
   or directive, and no ``md(`` source;
-* chapter 3 (the one with the most prose cells), after Run All: still no raw markup, every
-  prose output rendered, and each of those sentences appears once in the page.
+* every chapter after Run All: still no raw markup, its prose outputs rendered, and each of
+  those sentences appears once in the page.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from test_lab import _free_port, lab_command
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("GRU_CHROMIUM", "/usr/bin/chromium"))
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-RUN_ALL = "ch3_interpolation.ipynb"
 RAW_MYST = re.compile(r"\{(?:doc|ref|numref|eq|download|dropdown|glue|eval)\}|^\([\w.-]+\)=\s*$|"
                       r":::\s*\{|```\s*\{", re.M)
 
@@ -156,8 +155,19 @@ def _plain_fragment(paragraph: str) -> str | None:
     return max(runs, key=len).strip() if runs else None
 
 
-def test_chapter_3_after_run_all_shows_each_sentence_once(lab, browser):
-    page = _open(browser, lab, RUN_ALL)
+def _prose_cells(path: Path) -> int:
+    """How many code cells of the chapter write prose (``md(...)``, input removed)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code"
+               and "remove-input" in c.get("metadata", {}).get("tags", [])
+               and "md(" in "".join(c["source"]))
+
+
+@pytest.mark.parametrize("name", [p.name for p in CHAPTERS])
+def test_chapter_after_run_all_shows_each_sentence_once(lab, browser, name):
+    expected = _prose_cells(ROOT / "chapters" / name)
+    assert expected >= 3, f"{name}: {expected} prose cells"
+    page = _open(browser, lab, name)
     try:
         page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -178,19 +188,24 @@ def test_chapter_3_after_run_all_shows_each_sentence_once(lab, browser):
         assert not errors.count(), errors.all_inner_texts()[:3]
         page.wait_for_timeout(2000)  # MathJax typesets the outputs
         text = _notebook_text(page)
-        _check_no_raw_markup(text, RUN_ALL)
+        _check_no_raw_markup(text, name)
         outputs = page.locator(".jp-OutputArea-output.jp-RenderedMarkdown, "
                                ".jp-OutputArea-output .jp-RenderedMarkdown").all_inner_texts()
-        assert len(outputs) >= 10, (f"only {len(outputs)} prose outputs rendered; prompts "
+        assert len(outputs) >= expected, (f"only {len(outputs)} of {expected} prose outputs "
+                                          f"rendered; prompts "
                                     f"{prompts}; text {text[-1500:]!r}")
         counted = 0
-        for paragraph in "\n".join(outputs).split("\n"):
+        shown = "\n".join(outputs)
+        for paragraph in shown.split("\n"):
             fragment = _plain_fragment(paragraph)
-            if fragment is None:
+            # a phrase the prose itself repeats ("PyTorch's default initialisation") or that a
+            # Markdown cell shares says nothing about the source being shown: only a long run
+            # of plain words, written once by the outputs, identifies its sentence
+            if fragment is None or len(fragment) < 45 or shown.count(fragment) != 1:
                 continue
             counted += 1
             assert text.count(fragment) == 1, (
                 f"shown {text.count(fragment)} times in JupyterLab: {fragment!r}")
-        assert counted >= 10, counted
+        assert counted >= min(expected, 5), (counted, expected)
     finally:
         page.close()

@@ -12,9 +12,9 @@ chapter is generated from the data and never chosen by a fixed threshold::
 difference of the means (as ``scipy.stats.ttest_ind(equal_var=False)``; ``paired=True``: the
 paired test's, as ``ttest_rel``, for runs that share a seed-for-seed pairing). The direction
 is decided only when the interval excludes zero. "Comparable" is said only when the caller
-names a margin of practical indifference (in the metric's units) *and* the whole interval lies inside it; the
-sentence then states that margin. Otherwise an interval that straddles zero is "unresolved":
-the seeds do not settle it.
+names a margin of practical indifference (in the metric's units) *and* the whole interval lies
+inside it; the sentence then states that margin. Otherwise an interval that straddles zero is
+"unresolved": the seeds do not settle it.
 
 :func:`compare_rates` does the same for success counts ("solved in 6 of 8 runs"): Fisher's
 exact test, Wilson intervals for each rate and Newcombe's interval for their difference.
