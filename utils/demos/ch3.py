@@ -110,7 +110,7 @@ def interpolation_demo() -> Demo:
                 f"{''.join(rows)}</table><p>h<sub>t</sub> is {on}.</p></div>")
 
     return Demo(controls={"z0": _z_choice(0), "z1": _z_choice(1)}, setup=setup, render=render,
-                css=CSS, figsize=(7.4, 3.0), dpi=60, colors=6, quantize="median",
+                css=CSS, figsize=(7.0, 2.8), dpi=60, colors=6, quantize="median",
                 budget_bytes=950_000)
 
 
@@ -203,7 +203,7 @@ def gradient_flow_demo() -> Demo:
                                       description="update / forget gate bias b"),
                   "scale": Choice(SCALES, value=1.0, labels=[f"{s:g}" for s in SCALES],
                                   description="spectral radius ρ of W_h·")},
-        setup=setup, render=render, css=CSS, figsize=(7.0, 3.4), dpi=60, colors=10,
+        setup=setup, render=render, css=CSS, figsize=(6.6, 3.2), dpi=60, colors=10,
         budget_bytes=850_000)
 
 

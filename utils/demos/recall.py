@@ -128,6 +128,7 @@ def recall_demo() -> Demo:
         setup=_setup_figure,
         figsize=(10, 3.6),
         quantize="median",  # the octree palette loses its thin black and grey lines
+        colors=24,  # with 16 the default RNN's blue line lost half its pixels at T = 200
         budget_bytes=900_000,
     )
 
