@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_server(server: subprocess.Popen, log: Any) -> None:
+    """Stop a JupyterLab started in its own session (and all it started), close its log."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+    log.close()
 
 
 def _get(url: str) -> dict:
@@ -93,11 +106,4 @@ def test_make_lab_serves_chapters_and_exercises(tmp_path):
             expected = {p.name for p in (ROOT / folder).glob(f"*{suffix}")}
             assert expected and expected <= names, (folder, names)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=30)
-        log.close()
+        stop_server(server, log)

@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from test_lab import _free_port, lab_command
+from test_lab import _free_port, lab_command, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("GRU_CHROMIUM", "/usr/bin/chromium"))
@@ -92,14 +91,7 @@ def lab(tmp_path_factory) -> Iterator[str]:
             pytest.fail("JupyterLab did not start:\n" + (tmp / "lab.log").read_text()[-3000:])
         yield f"{base}|{token}"
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=30)
-        log.close()
+        stop_server(server, log)
 
 
 @pytest.fixture(scope="module")
