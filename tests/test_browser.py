@@ -69,11 +69,16 @@ CONTROL_VIEWS = {
 }
 TIMEOUT_MS = 60_000  # generous: the CI box has 2 shared cores
 
-if not CHROMIUM.exists():
-    reason = f"Chromium not found at {CHROMIUM} (make test installs it with apt-get as root)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: browser tests must run. {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+def require_chromium(chromium: Path = CHROMIUM) -> None:
+    """Skip the calling test module when Chromium is missing, or fail it when CI=true."""
+    if not chromium.exists():
+        reason = f"Chromium not found at {chromium} (make browser installs it as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: browser tests must run. {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+
+
+require_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from test_browser import require_chromium
 from test_lab import _free_port, lab_command, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,11 +40,7 @@ RAW_MYST = re.compile(r"\{(?:doc|ref|numref|eq|download|dropdown|glue|eval)\}|^\
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    reason = f"Chromium not found at {CHROMIUM} (make browser installs it as root)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: browser tests must run. {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+require_chromium(CHROMIUM)
 
 
 @pytest.fixture(scope="module")
