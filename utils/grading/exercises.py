@@ -47,7 +47,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from utils.checks import ASSIGNMENTS, Prediction, hint_steps, hint_text
+from utils.checks import ASSIGNMENTS, Prediction, hint_steps
 from utils.checks import items as graded_items
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -356,7 +356,7 @@ def page(master: Path, student_nb: nbformat.NotebookNode, with_solutions: bool,
     for item, stub in zip(items, stubs):
         q = qs[item["name"]]
         out += [item["statement"].strip(), "", "```python", stub.rstrip(), "```", "",
-                ":::{dropdown} Hint", "```text", hint_text(q.hint), "```", ":::", ""]
+                ":::{dropdown} Hint", "```text", *hint_block(q.hint), "```", ":::", ""]
         if with_solutions and isinstance(q, Prediction):
             out += [":::{dropdown} Answer and why", "```python", item["solution"], "```", "",
                     q.explanation.strip(), ":::", ""]
