@@ -23,6 +23,7 @@ import functools
 import numpy as np
 
 from .core import Mistake, Probe, Question, probe_rng
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch3_exercises"
 
@@ -277,10 +278,9 @@ def _mgu_probes(level: str, *, with_dh: bool = False, salt: str = "q3_4") -> lis
     return probes
 
 
-def _steps(*steps: str) -> str:
-    """A hint given in steps: the idea to use first, then more (joined until stepped hints
-    are available in the checker framework)."""
-    return " ".join(steps)
+def _steps(*steps: str) -> tuple[str, ...]:
+    """A hint given in steps: ``hint(name)`` shows the idea to use first, then more."""
+    return steps
 
 
 # ----------------------------------------------------------------------------------------
@@ -436,4 +436,112 @@ QUESTIONS: list[Question] = [
         output_names=("dh_prev", "da_f", "da_n"), points={"public": 1, "hidden": 1},
         every_probe="the slopes σ' = f(1 − f) and tanh' = 1 − n², the sign of ∂h_t/∂f_t, the "
                     "order of the outputs"),
+]
+
+
+# ----------------------------------------------------------------------------------------
+# Graded predictions, each given before the exercise that measures it, and the diagnosis of
+# a planted bug (3.3), graded as a choice of line.
+
+_COLLEAGUE_LINES = ("A", "B", "C", "D", "E", "F", "G")
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p3_1", var_name="predicted_chung_bias", reveals="q3_1",
+        title="Prediction 3.1: the bias for a half-life of 100 steps, in Chung et al.'s sign",
+        kind="choice", options=("+5", "-5", "+0.7", "-0.007"), answer="-5",
+        explanation="To keep half of h_0 after 100 steps the unit keeps 0.5^(1/100) ≈ 0.9931 "
+                    "of its state per step, so it writes z ≈ 0.0069 per step. The log-odds of "
+                    "0.0069 is about −4.97: the size of PyTorch's bias for the same memory, "
+                    "with the sign flipped, because σ(−b) = 1 − σ(b).",
+        mistakes=(
+            WrongAnswer("+5", "That is the bias in PyTorch's sign, where z keeps the state. "
+                        "Here z is the share written: a long memory needs z near 0."),
+            WrongAnswer("+0.7", "σ(0.7) ≈ 0.67 would write two thirds of the state at every "
+                        "step: after 100 steps nothing of h_0 is left."),
+            WrongAnswer("-0.007", "About 0.007 is the share written per step, not the bias: "
+                        "σ(−0.007) ≈ 0.5 writes half the state at every step.")),
+        hint=("Which gate value keeps a unit's state for long when z is the share written: "
+              "near 0 or near 1?",
+              "The sigmoid reaches values near 0 only for large negative arguments; how large "
+              "did the chapter's table need the bias for a memory of about 100 steps?")),
+    Prediction(
+        name="p3_2", var_name="predicted_longer_memory", reveals="q3_2",
+        title="Prediction 3.2: a constant gate or a gate that follows the input?",
+        kind="choice", options=("A", "B", "the same"), answer="A",
+        explanation="Over two steps A keeps 0.9 × 0.9 = 0.81 of h_0 and B keeps "
+                    "0.99 × 0.81 ≈ 0.802; after 100 steps that is about 2.7e-5 against "
+                    "1.6e-5. A product of gates is set by their geometric mean, which is below "
+                    "the arithmetic mean whenever the gate varies: the mean gate to the power t "
+                    "overestimates the memory of a unit whose gate follows the input.",
+        mistakes=(
+            WrongAnswer("the same", "The means are equal, but memory multiplies: what counts "
+                        "is the product of the gates, not their sum."),
+            WrongAnswer("B", "The steps at 0.99 do not make up for the steps at 0.81: compare "
+                        "what each unit keeps over a pair of steps.")),
+        hint=("Over t steps a unit keeps the product of its t gates. Compare the two units "
+              "over two steps first.",)),
+    Prediction(
+        name="q3_3", var_name="buggy_line", reveals="q3_4", points=2,
+        title="Exercise 3.3: find the planted bug",
+        kind="choice", options=_COLLEAGUE_LINES, answer="C",
+        explanation="`da_r` is wrong on every probe, `dh_prev` only when W_hr ≠ 0, so the "
+                    "error starts in `da_r` and reaches `dh_prev` through (F), which is right "
+                    "given `da_r`. Line (C) multiplies by the candidate n_t = tanh(a_n); but "
+                    "r_t multiplies W_hn h_{t−1} + b_hn inside a_n, so ∂a_n/∂r_t is that "
+                    "vector (`hn`), not n_t.",
+        mistakes=(
+            WrongAnswer("A", "(A) is right: n_t enters h_t with weight 1 − z_t, then comes the "
+                        "tanh's slope. Were it wrong, `da_n` would be wrong too."),
+            WrongAnswer("B", "(B) is right: ∂h_t/∂z_t = h_{t−1} − n_t, then σ'. Were it wrong, "
+                        "`da_z` would be wrong too."),
+            WrongAnswer("D", "(D) is right: the highway is δh_t ⊙ z_t. An error there would "
+                        "show with weight_hh = 0 in `dh_prev`, and `da_r` would be right."),
+            WrongAnswer("E", "(E) is right, and it does not touch `da_r`, which is wrong on "
+                        "every probe."),
+            WrongAnswer("F", "(F) is right given `da_r`: δa_r W_hr. It only passes on an error "
+                        "made earlier; `da_r` is already wrong on every probe, even with "
+                        "W_hr = 0."),
+            WrongAnswer("G", "(G) is right: a_n contains r_t ⊙ (W_hn h_{t−1} + b_hn), so the "
+                        "candidate's share of δh_{t−1} is (δa_n ⊙ r_t) W_hn; and it does not "
+                        "touch `da_r`.")),
+        hint=("Read the table the check cell prints: which outputs are wrong, and on which "
+              "probes? An output that is wrong even with weight_hh = 0 is wrong before any "
+              "product with W_hh.",
+              "Among the lines that compute that output, ask what r_t multiplies inside a_n, "
+              "and what the line multiplies by.")),
+    Prediction(
+        name="p3_4", var_name="predicted_closed_gate_jacobian", reveals="q3_4",
+        title="Prediction 3.4: the MGU's step Jacobian as its gate closes",
+        kind="choice", options=("0", "I", "D(1 - n_t^2) W_hn", "W_hf"), answer="I",
+        explanation="h_t = (1 − f) h_{t−1} + f n_t: as f → 0 the step copies h_{t−1}. The "
+                    "highway D(1 − f_t) tends to I, the gate's path carries the slope "
+                    "f_t (1 − f_t) → 0, and the candidate enters with weight f_t → 0 (and "
+                    "sees only f_t ⊙ h_{t−1}). A closed MGU gate is the GRU's open update gate "
+                    "(z → 1): a highway for the gradient.",
+        mistakes=(
+            WrongAnswer("0", "That would be PyTorch's sign, where z → 0 takes the candidate. "
+                        "In the MGU f is the share written: f → 0 keeps h_{t−1}."),
+            WrongAnswer("D(1 - n_t^2) W_hn", "The candidate enters h_t with weight f_t, and "
+                        "W_hn only sees f_t ⊙ h_{t−1}: both vanish as f → 0."),
+            WrongAnswer("W_hf", "The gate's path carries the sigmoid's slope f_t (1 − f_t), "
+                        "which vanishes as f → 0.")),
+        hint=("Put f_t = 0 into the step h_t = (1 − f_t) h_{t-1} + f_t n_t first: what does "
+              "the step do then?",)),
+    Prediction(
+        name="p3_5", var_name="predicted_path_count", reveals="q3_5",
+        title="Prediction 3.5: how many paths lead from h_{t-1} to h_t in the MGU?",
+        kind="number", answer=4, tolerance=0.0, unit="paths",
+        explanation="Four: (1) the highway (1 − f_t) ⊙ h_{t−1}; (2) through f_t as the share "
+                    "written; (3) through the product f_t ⊙ h_{t−1} into the candidate, "
+                    "directly; (4) through f_t inside that product. So δh_{t−1} sums four "
+                    "contributions, and δa_f sums two, one per use of f_t.",
+        mistakes=(
+            WrongAnswer(3, "That is one short: f_t reaches h_t twice (as the share written and "
+                        "inside the reset), and h_{t−1} enters the product f_t ⊙ h_{t−1} both "
+                        "directly and through f_t."),
+            WrongAnswer(2, "f_t depends on h_{t−1} too (through W_hf), and every use of f_t is "
+                        "a path.")),
+        hint=("Draw the step as a graph: h_{t-1}, a_f, f_t, the product f_t ⊙ h_{t-1}, a_n, "
+              "n_t, h_t. Count the routes from h_{t-1} to h_t.",)),
 ]
