@@ -282,3 +282,38 @@ def test_q3_1_with_log1p_and_expm1_is_right():
         return np.log(-np.expm1(np.log(kept) / t_span)) - np.log(per_step)
     v = verdict("q3_1", bias, "all")
     assert v.status == "correct", v.message
+
+
+# ------------------------------------------------------------------------ predictions
+
+
+@pytest.mark.parametrize("p", ch3.PREDICTIONS, ids=lambda p: p.name)
+def test_each_prediction_accepts_its_answer_and_names_every_known_mistake(p):
+    right = verdict(p.name, p.answer)
+    assert right.status == "correct" and right.points == p.max_points, right.message
+    assert "Why:" in right.message
+    for m in p.mistakes:
+        v = verdict(p.name, m.answer)
+        assert v.status == "incorrect" and v.points == 0, v.message
+        assert m.message in v.message and "Why:" in v.message, v.message
+    assert verdict(p.name, ...).status == "not attempted"
+
+
+def test_every_prediction_comes_right_before_the_exercise_it_reveals():
+    names = [q.name for q in checks.items("ch3_exercises")]
+    for p in ch3.PREDICTIONS:
+        assert names.index(p.name) < names.index(p.reveals)
+
+
+def test_prediction_answers_are_what_the_exercises_compute():
+    """p3_1: the bias for a half-life of 100 steps; p3_2: the two units' products; p3_4: the
+    MGU's Jacobian with its gate closed; the numbers the explanations quote."""
+    b = ch3.chung_bias_for_memory(np.array(100.0), np.array(0.5))
+    assert np.isclose(b, -4.97, atol=0.005)
+    a_keeps, b_keeps = 0.9**100, (0.99 * 0.81) ** 50
+    assert a_keeps > b_keeps and np.isclose(a_keeps, 2.7e-5, rtol=0.02)
+    assert np.isclose(b_keeps, 1.6e-5, rtol=0.05)
+    args = _mgu_args(3)
+    args["bias"][:args["h_prev"].shape[1]] = -40.0  # f_t ≈ 0 for every unit
+    J = ch3.mgu_step_jacobian(**args)
+    assert np.abs(J - np.eye(J.shape[1])).max() < 1e-12
