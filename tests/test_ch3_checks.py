@@ -317,3 +317,17 @@ def test_prediction_answers_are_what_the_exercises_compute():
     args["bias"][:args["h_prev"].shape[1]] = -40.0  # f_t ≈ 0 for every unit
     J = ch3.mgu_step_jacobian(**args)
     assert np.abs(J - np.eye(J.shape[1])).max() < 1e-12
+
+
+def test_an_unknown_backward_error_names_the_wrong_output():
+    """A δ that is off in a way no known mistake explains: the message names the output
+    that is wrong and the ones that are right, and what every probe goes through."""
+    def scaled_da_n(x_t, h_prev, dh_t, weight_ih, weight_hh, bias):
+        dh_prev, da_f, da_n = _LEARNER["mgu_backward_step"](x_t, h_prev, dh_t, weight_ih,
+                                                             weight_hh, bias)
+        return dh_prev, da_f, 1.1 * da_n
+
+    v = verdict("q3_5", scaled_da_n)
+    assert v.status == "incorrect", v.message
+    assert "`da_n` is wrong (`dh_prev`, `da_f` right on every probe)" in v.message, v.message
+    assert "tanh' = 1 − n²" in v.message, v.message

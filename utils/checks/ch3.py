@@ -278,11 +278,6 @@ def _mgu_probes(level: str, *, with_dh: bool = False, salt: str = "q3_4") -> lis
     return probes
 
 
-def _steps(*steps: str) -> tuple[str, ...]:
-    """A hint given in steps: ``hint(name)`` shows the idea to use first, then more."""
-    return steps
-
-
 # ----------------------------------------------------------------------------------------
 # Known mistakes, with what the learner reads.
 
@@ -393,7 +388,7 @@ QUESTIONS: list[Question] = [
     Question(
         name="q3_1", func_name="chung_bias_for_memory",
         title="Exercise 3.1: the bias for a memory, in Chung et al.'s sign",
-        hint=_steps("Two steps back from the memory you want: first the share of h_0 the unit must "
+        hint=("Two steps back from the memory you want: first the share of h_0 the unit must "
               "keep at each single step, then the gate value that gives it in this convention.",
               "Which gate value makes a unit keep almost everything when z is the share "
               "written? Small or large? The bias is whatever the sigmoid maps to that value: "
@@ -403,7 +398,7 @@ QUESTIONS: list[Question] = [
     Question(
         name="q3_2", func_name="recurrence_free_norms",
         title="Exercise 3.2: the gradient that reaches h_0 when the gate follows the input",
-        hint=_steps("With W_hh = 0, which of the step Jacobian's three terms survive? Each of the "
+        hint=("With W_hh = 0, which of the step Jacobian's three terms survive? Each of the "
               "others contains a block of W_hh.",
               "What is left is diagonal at every step, so the product over t steps is diagonal "
               "too, unit by unit. The spectral norm of a diagonal matrix is easy to read off; "
@@ -413,7 +408,7 @@ QUESTIONS: list[Question] = [
     Question(
         name="q3_4", func_name="mgu_step_jacobian",
         title="Exercise 3.4: the step Jacobian of the minimal gated unit",
-        hint=_steps("Find every place h_{t-1} appears in h_t, and the place where f_t appears: one "
+        hint=("Find every place h_{t-1} appears in h_t, and the place where f_t appears: one "
               "term of the product rule for each. Keep the MGU's sign: f_t is the share "
               "written.",
               "Inside the candidate, h_{t-1} is multiplied by f_t before W_hn, and f_t itself "
@@ -426,7 +421,7 @@ QUESTIONS: list[Question] = [
     Question(
         name="q3_5", func_name="mgu_backward_step",
         title="Exercise 3.5: one step of backprop through the MGU",
-        hint=_steps("Go through the step backwards, one intermediate at a time: first what δh_t "
+        hint=("Go through the step backwards, one intermediate at a time: first what δh_t "
               "gives n_t and its pre-activation, then the product f_t ⊙ h_{t-1}, then f_t.",
               "f_t is used twice, as the update and inside the reset: its gradient is the sum "
               "of both uses. h_{t-1} is used three times (the highway, inside the reset "
