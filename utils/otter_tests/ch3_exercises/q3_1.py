@@ -7,6 +7,6 @@ name = "q3_1"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q3_1_public(half_life):
+def test_q3_1_public(chung_bias_for_memory):
     from utils.checks import run_check
-    run_check('q3_1', half_life, 'public')
+    run_check('q3_1', chung_bias_for_memory, 'public')

@@ -7,6 +7,6 @@ name = "q3_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q3_2_public(bias_for_half_life):
+def test_q3_2_public(recurrence_free_norms):
     from utils.checks import run_check
-    run_check('q3_2', bias_for_half_life, 'public')
+    run_check('q3_2', recurrence_free_norms, 'public')

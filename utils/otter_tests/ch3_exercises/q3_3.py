@@ -6,7 +6,7 @@ OK_FORMAT = False
 name = "q3_3"
 points = None
 
-@test_case(points=1, hidden=False)
-def test_q3_3_public(gru_step_jacobian):
+@test_case(points=2, hidden=False)
+def test_q3_3(buggy_line):
     from utils.checks import run_check
-    run_check('q3_3', gru_step_jacobian, 'public')
+    run_check('q3_3', buggy_line, 'public')

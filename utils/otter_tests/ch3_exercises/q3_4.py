@@ -7,6 +7,6 @@ name = "q3_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q3_4_public(gru_backward_step):
+def test_q3_4_public(mgu_step_jacobian):
     from utils.checks import run_check
-    run_check('q3_4', gru_backward_step, 'public')
+    run_check('q3_4', mgu_step_jacobian, 'public')

@@ -7,6 +7,6 @@ name = "q3_5"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q3_5_public(predicted_gradient_norm):
+def test_q3_5_public(mgu_backward_step):
     from utils.checks import run_check
-    run_check('q3_5', predicted_gradient_norm, 'public')
+    run_check('q3_5', mgu_backward_step, 'public')

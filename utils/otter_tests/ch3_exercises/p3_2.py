@@ -3,10 +3,10 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 
-name = "q3_6"
+name = "p3_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q3_6_public(chrono_bias):
+def test_p3_2(predicted_longer_memory):
     from utils.checks import run_check
-    run_check('q3_6', chrono_bias, 'public')
+    run_check('p3_2', predicted_longer_memory, 'public')
