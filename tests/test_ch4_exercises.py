@@ -52,17 +52,17 @@ def _answer_cells(nb):
 def test_stubs_are_live_and_hold_no_solution(fresh):
     nb, _ = fresh
     answers = _answer_cells(nb)
-    assert len(answers) == len(QS) == 5
+    assert len(answers) == len(QS) == 4
     for i, (src, q) in enumerate(zip(answers, QS), start=1):
         func = ast.parse(src).body[0]
         assert isinstance(func, ast.FunctionDef) and func.name == q.func_name
         raises = [n for n in func.body if isinstance(n, ast.Raise)]
         assert raises and f"Exercise 4.{i}: " in ast.unparse(raises[0])
         assert "BEGIN" not in src and "PROMPT" not in src
-        for leak in ("np.exp", "np.tanh", "1 - i_t", "math.sqrt", "3 * h", "W[:, :H]"):
+        for leak in ("np.exp", "np.tanh", "p_o * c_t", "np.concatenate", "(1 - f_t)", "3 * ("):
             assert leak not in src, f"{q.name} leaks {leak!r}"
     for q in QS:  # hints are words, not the answer's code
-        for leak in ("np.", "@", "return", "[:", "sqrt("):
+        for leak in ("np.", "@", "return", "[:", "sqrt(", "(1 −", "⊙"):
             assert leak not in q.hint, f"{q.name}'s hint contains {leak!r}"
 
 
@@ -100,26 +100,27 @@ GRADER_CHECK = textwrap.dedent('''
     import otter
     grader = otter.Notebook("ch4_exercises.ipynb")
 
-    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        raise NotImplementedError("Exercise 4.1: compute one LSTM step (h_t, c_t)")
+    def peephole_lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
+                           peephole):
+        raise NotImplementedError("Exercise 4.1: one peephole LSTM step (h_t, c_t)")
     print("STUB", repr(grader.check("q4_1")))
 
-    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def _step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, peephole, late):
         H = weight_hh.shape[1]
         a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
         s = lambda v: 1 / (1 + np.exp(-v))
-        i, f, g, o = s(a[:, :H]), s(a[:, H:2*H]), np.tanh(a[:, 2*H:3*H]), s(a[:, 3*H:])
-        c = f * h_prev + i * g
+        p_i, p_f, p_o = peephole[:H], peephole[H:2*H], peephole[2*H:]
+        i, f = s(a[:, :H] + p_i * c_prev), s(a[:, H:2*H] + p_f * c_prev)
+        c = f * c_prev + i * np.tanh(a[:, 2*H:3*H])
+        o = s(a[:, 3*H:] + p_o * (c if late else c_prev))
         return o * np.tanh(c), c
+
+    def peephole_lstm_step(*args):
+        return _step(*args, late=False)
     print("WRONG", repr(grader.check("q4_1")))
 
-    def lstm_cell_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
-        s = lambda v: 1 / (1 + np.exp(-v))
-        i, f, g, o = s(a[:, :H]), s(a[:, H:2*H]), np.tanh(a[:, 2*H:3*H]), s(a[:, 3*H:])
-        c = f * c_prev + i * g
-        return o * np.tanh(c), c
+    def peephole_lstm_step(*args):
+        return _step(*args, late=True)
     print("RIGHT", grader.check("q4_1").grade)
 ''')
 
@@ -134,5 +135,5 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     stub = out[out.index("STUB"):out.index("WRONG")]
     assert "not attempted yet" in stub and "Traceback" not in stub, stub
     wrong = out[out.index("WRONG"):out.index("RIGHT")]
-    assert "the forget gate scales the wrong state" in wrong, wrong
-    assert "RIGHT 1.0" in out
+    assert "the output gate peeks at the old cell c_prev" in wrong, wrong
+    assert "RIGHT 1.0" in out, out
