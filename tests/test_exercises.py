@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.checks import ASSIGNMENTS, questions
+from utils.checks import ASSIGNMENTS, items, questions
 from utils.grading.exercises import masters, page, page_name, student_mode, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,7 +292,7 @@ def test_untouched_student_notebook_runs_top_to_bottom(assignment, tmp_path):
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     checks = {c.source.strip(): c for c in nb.cells
               if c.cell_type == "code" and c.source.strip().startswith("grader.check(")}
-    assert len(checks) == len(questions(assignment)), sorted(checks)
+    assert len(checks) == len(items(assignment)), sorted(checks)
     for source, cell in checks.items():
         shown = json.dumps([o.get("data", o.get("text", "")) for o in cell.outputs],
                            ensure_ascii=False)

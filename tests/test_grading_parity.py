@@ -24,13 +24,13 @@ import nbformat
 import pytest
 
 from grading_cases import BODY, CASES, SOLUTION, Case
-from utils.checks import questions
+from utils.checks import items
 from utils.grading.exercises import _master_parts, otter_assign
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 # the first line of a checker's failure message: "❌ q2_1 (gru_gates): ..." or "⏳ ..."
-REASON = re.compile(r"[❌⏳] q\d+_\d+ \(\w+\):[^\n]*")
+REASON = re.compile(r"[❌⏳] [qp]\d+_\d+ \(\w+\):[^\n]*")
 # Hides the repository's editable install of `utils` in every Python process that inherits
 # PYTHONPATH (as tests/test_exercises.py does): otter run sees only the bundle's copy.
 HIDE_UTILS = """import sys
@@ -55,7 +55,7 @@ def _groups() -> list[tuple[str, list[Case]]]:
 
 def _answer(case: Case, solution: str) -> str:
     source = case.source.replace(SOLUTION, solution)
-    func = next(q.func_name for q in questions(case.assignment) if q.name == case.question)
+    func = next(q.func_name for q in items(case.assignment) if q.name == case.question)
     lines = source.split("\n")
     if case.body:
         at = next(i for i, line in enumerate(lines) if line.startswith(f"def {func}("))
@@ -70,7 +70,7 @@ def _notebook(assignment: str, cases: list[Case]) -> nbformat.NotebookNode:
     master = nbformat.read(ROOT / "solutions" / f"{assignment}.ipynb", as_version=4)
     solutions = {item["name"]: item["solution"] for item in _master_parts(master)[1]}
     answer_cells = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
-    by_question = dict(zip([q.name for q in questions(assignment)], answer_cells))
+    by_question = dict(zip([q.name for q in items(assignment)], answer_cells))
     for case in cases:
         if case.source is not None:
             by_question[case.question].source = _answer(case, solutions[case.question])

@@ -51,7 +51,7 @@ from typing import Any
 
 import nbformat
 
-from utils.checks import ASSIGNMENTS, questions
+from utils.checks import ASSIGNMENTS, Prediction, items, questions
 from utils.checks.core import (Outcome, Question, Verdict, _encode_array, decode_outcomes,
                                hidden_seed, set_hidden_seed)
 
@@ -615,7 +615,11 @@ def _read_progress(path: Path, nonce: str) -> list[dict[str, Any]]:
 # Grading one submission
 
 
-def _probe_payload(q: Question) -> dict[str, Any]:
+def _probe_payload(q: Question | Prediction) -> dict[str, Any]:
+    if isinstance(q, Prediction):  # the runner reads the variable (never the answer)
+        return {"name": q.name, "var_name": q.var_name,
+                "levels": {lv: [{"name": "prediction", "traced": False, "args": {}}]
+                           for lv in q.points}}
     return {"name": q.name, "func_name": q.func_name,
             "levels": {lv: [{"name": p.name, "traced": p.traced,
                              "args": {k: _encode_array(v) for k, v in p.args.items()}}
@@ -625,7 +629,7 @@ def _probe_payload(q: Question) -> dict[str, Any]:
 def _zero_report(path: Path, assignment: str | None, status: str, reason: str) -> Report:
     tests = []
     if assignment is not None:
-        for q in questions(assignment):
+        for q in items(assignment):
             tests.append({"name": q.name, "score": 0.0, "max_score": q.max_points,
                           "output": f"0 points: {reason}"})
     return Report(str(path), assignment, status, tests, [reason], hidden_seed())
@@ -657,12 +661,13 @@ def grade_one(path: Path, *, timeout: float, memory_mb: int,
     if assignment is None:
         return _zero_report(path, None, "unknown assignment",
                             "could not tell which assignment this is; pass --assignment.")
-    qs = questions(assignment)
+    qs = items(assignment)  # the questions and the predictions, in the notebook's order
     labelled = labelled_code_cells(nb)
     cells = [src for src, _ in labelled]
     labels = [label for _, label in labelled]
-    flags = static_flags(cells, [q.func_name for q in qs])
-    key_flags = answer_key_flags(cells, [q.func_name for q in qs])
+    funcs = [q.func_name for q in questions(assignment)]
+    flags = static_flags(cells, funcs)
+    key_flags = answer_key_flags(cells, funcs)
 
     def where(idx: Any) -> str:
         return labels[idx] if isinstance(idx, int) and 0 <= idx < len(labels) else \

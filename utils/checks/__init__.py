@@ -3,8 +3,9 @@
 In a notebook::
 
     from utils.checks import hint
-    hint("q2_1")                      # prints the hint for exercise 2.1
+    hint("q2_1")                      # prints the first hint step; call again for the next
     check("q2_1", reset_gate)         # ✅, ⏳ not attempted, or ❌ with what is wrong
+    check("p2_1", predicted_share)    # a graded prediction: ✅/❌ with the reasoning
 
 The otter tests of ``solutions/chN_exercises.ipynb`` call :func:`run_check`, which raises
 ``AssertionError`` with the diagnostic so that ``grader.check("q2_1")`` shows it. The batch
@@ -18,40 +19,71 @@ import importlib
 import sys
 from typing import Any
 
-from .core import Question, Verdict, capture
+from .core import Question, Verdict, capture, capture_value
+from .predictions import Prediction, WrongAnswer, hint_steps, hint_text
 
-__all__ = ["ASSIGNMENTS", "NotAttemptedYet", "check", "get_question", "hint", "questions",
-           "run_check"]
+__all__ = ["ASSIGNMENTS", "NotAttemptedYet", "Prediction", "Question", "WrongAnswer", "check",
+           "get_question", "hint", "hint_steps", "hint_text", "items", "predictions",
+           "questions", "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
 ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in range(1, 6)}
 
 
-def questions(assignment: str) -> list[Question]:
-    """The questions of ``assignment`` (e.g. ``"ch2_exercises"``), in order."""
+def _module(assignment: str) -> Any:
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"Unknown assignment {assignment!r}; expected one of "
                          f"{sorted(ASSIGNMENTS)}")
-    return list(importlib.import_module(ASSIGNMENTS[assignment]).QUESTIONS)
+    return importlib.import_module(ASSIGNMENTS[assignment])
 
 
-def get_question(name: str) -> Question:
-    """The question called ``name`` (``"q2_1"``) in any registered assignment."""
+def questions(assignment: str) -> list[Question]:
+    """The function questions of ``assignment`` (e.g. ``"ch2_exercises"``), in order: the
+    module's ``QUESTIONS``. Predictions are apart (:func:`predictions`, :func:`items`)."""
+    return list(_module(assignment).QUESTIONS)
+
+
+def predictions(assignment: str) -> list[Prediction]:
+    """The graded predictions of ``assignment``: the module's ``PREDICTIONS`` (may be none)."""
+    return list(getattr(_module(assignment), "PREDICTIONS", ()))
+
+
+def items(assignment: str) -> list[Question | Prediction]:
+    """Everything graded in ``assignment``, in the notebook's order: each question, preceded
+    by the predictions it reveals (``Prediction.reveals``); predictions that reveal no
+    question come last. This is the order of the answer cells, the checks and the reports."""
+    qs, ps = questions(assignment), predictions(assignment)
+    names = {q.name for q in qs}
+    unknown = [p.name for p in ps if p.reveals and p.reveals not in names]
+    if unknown:
+        raise ValueError(f"{assignment}: {unknown} reveal questions that do not exist")
+    out: list[Question | Prediction] = []
+    for q in qs:
+        out += [p for p in ps if p.reveals == q.name]
+        out.append(q)
+    return out + [p for p in ps if not p.reveals]
+
+
+def get_question(name: str) -> Question | Prediction:
+    """The question or prediction called ``name`` (``"q2_1"``, ``"p2_1"``) in any assignment."""
     for assignment in ASSIGNMENTS:
-        for q in questions(assignment):
+        for q in items(assignment):
             if q.name == name:
                 return q
-    raise ValueError(f"Unknown question {name!r}: expected a name like 'q2_1'")
+    raise ValueError(f"Unknown question {name!r}: expected a name like 'q2_1' or 'p2_1'")
 
 
 def check(name: str, fn: Any, level: str = "public") -> Verdict:
-    """Run question ``name`` on the learner's function ``fn`` and return the verdict.
+    """Run question ``name`` on the learner's function ``fn`` (for a prediction: the value
+    the learner predicted) and return the verdict.
 
-    ``level`` is ``"public"`` (what ``grader.check`` runs), ``"hidden"`` or ``"all"``.
-    The :class:`~utils.checks.core.Verdict` (points, max_points, message, status) displays as
-    its message in Jupyter.
+    ``level`` is ``"public"`` (what ``grader.check`` runs), ``"hidden"`` or ``"all"`` (a
+    prediction has only ``"public"``). The :class:`~utils.checks.core.Verdict` (points,
+    max_points, message, status) displays as its message in Jupyter.
     """
     q = get_question(name)
+    if isinstance(q, Prediction):
+        return q.diagnose("public", [capture_value(fn)])
     levels = ("public", "hidden") if level == "all" else (level,)
     verdicts = [q.diagnose(lv, capture(fn, q.probes(lv))) for lv in levels]
     failed = [v for v in verdicts if v.status != "correct"]
@@ -116,4 +148,4 @@ def run_check(name: str, fn: Any, level: str = "public") -> None:
 def hint(name: str) -> None:
     """Print the hint for question ``name`` (e.g. ``hint("q2_1")``)."""
     q = get_question(name)
-    print(f"Hint for {q.title} ({q.name}, function `{q.func_name}`):\n{q.hint}")
+    print(f"Hint for {q.title} ({q.name}, `{q.func_name}`):\n{hint_text(q.hint)}")

@@ -145,7 +145,8 @@ class Probe:
 class Outcome:
     """What one student call did, as plain data.
 
-    ``kind`` is one of ``value``, ``none``, ``not_implemented``, ``error``, ``wrong_type``,
+    ``kind`` is one of ``value``, ``text`` (a prediction's string or strings, as JSON in
+    ``detail``), ``none``, ``not_implemented``, ``error``, ``wrong_type``,
     ``reference_call``, ``mutated``, ``tampered``, ``missing``, ``too_large``, ``timeout``,
     ``untraced`` (a traced probe's answer whose entries left the traced arithmetic).
     ``value`` is an array, or a list of arrays when the function returns a tuple/list.
@@ -634,6 +635,35 @@ def capture(fn: Any, probes: Sequence[Probe]) -> list[Outcome]:
     return outcomes
 
 
+def capture_value(value: Any) -> Outcome:
+    """A prediction's value (:class:`utils.checks.predictions.Prediction`) as plain data, in
+    the learner's process: ``...`` or ``None`` → ``not_implemented`` (not attempted yet); a
+    real number → ``value`` (a 0-d float64 array); a string, or a list or tuple of strings →
+    ``text`` (``detail`` holds it as JSON); anything else → ``wrong_type``. Never raises."""
+    import json
+
+    try:
+        if value is Ellipsis or value is None:
+            return Outcome("not_implemented", detail="no prediction yet")
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+            value = value.item()
+        if isinstance(value, bool):
+            return Outcome("wrong_type", detail=f"the bool {value}")
+        if type(value) in (int, float) or isinstance(value, (np.integer, np.floating)):
+            return Outcome("value", np.asarray(float(value), dtype=np.float64))
+        if type(value) is str or (type(value) in (list, tuple) and len(value) <= 32
+                                  and all(type(v) is str for v in value)):
+            text = json.dumps(value if type(value) is str else list(value),
+                              ensure_ascii=False)
+            if len(text) > 500:
+                return Outcome("wrong_type", detail="a text longer than 500 characters")
+            return Outcome("text", detail=text)
+        return Outcome("wrong_type", detail=_describe(value))
+    except Exception as exc:  # a hostile object: reported, never raised
+        return Outcome("wrong_type",
+                       detail=f"an object that cannot be read ({type(exc).__name__})")
+
+
 # ----------------------------------------------------------------------------------------
 # Transport: outcomes as JSON-safe data (base64 array bytes, never pickles).
 
@@ -859,7 +889,7 @@ class Question:
     name: str
     func_name: str
     title: str
-    hint: str
+    hint: str | tuple[str, ...]  # one text, or steps that say more each time (``hint()``)
     probes: Callable[[str], list[Probe]]
     reference: Callable[..., Any]
     mistakes: tuple[Mistake, ...]

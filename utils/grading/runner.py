@@ -12,7 +12,11 @@ from stdin::
     {"cells": [source, ...], "cell_timeout": s, "question_timeout": s, "progress_fd": fd,
      "questions": [{"name": "q2_1", "func_name": "reset_gate",
                     "levels": {"public": [{"name": ..., "traced": false,
-                                           "args": {arg: encoded array}}], ...}}]}
+                                           "args": {arg: encoded array}}], ...}},
+                   {"name": "p2_1", "var_name": "predicted_share", "levels": {"public": [..]}}]}
+
+(a prediction's entry names the learner's variable, whose value is read as data by
+``capture_value``; the answer never enters the sandbox)
 
 executes the code cells one by one in an IPython shell (errors and ``sys.exit`` are recorded,
 and execution goes on, like "Run all" with errors allowed), then calls each student function
@@ -35,9 +39,11 @@ from typing import Any, TextIO
 import numpy as np
 
 if __package__ == "_gru_sandbox":  # the copy the batch grader runs
-    from _gru_sandbox.core import Outcome, Probe, _decode_array, capture, encode_outcomes
+    from _gru_sandbox.core import (Outcome, Probe, _decode_array, capture, capture_value,
+                                   encode_outcomes)
 else:  # the repository's module (tests, and the capped writer's home)
-    from utils.checks.core import Outcome, Probe, _decode_array, capture, encode_outcomes
+    from utils.checks.core import (Outcome, Probe, _decode_array, capture, capture_value,
+                                   encode_outcomes)
 
 OUTPUT_CAP = 64 * 1024  # bytes of the notebook's own printing kept in stdout.txt
 
@@ -124,9 +130,24 @@ def main() -> int:
         sys.stdout, sys.stderr = out, err  # a cell may have replaced them
 
     question_timeout = float(job["question_timeout"])
+    missing = object()
     for q in job["questions"]:
-        fn = shell.user_ns.get(q["func_name"])
         levels: dict[str, Any] = {}
+        if "var_name" in q:  # a prediction: the value of the learner's variable, as data
+            for level in q["levels"]:
+                value = shell.user_ns.get(q["var_name"], missing)
+                _alarm(question_timeout)
+                try:
+                    outcome = (Outcome("missing", detail=f"no `{q['var_name']}` in the "
+                                       "notebook") if value is missing else capture_value(value))
+                except BaseException as exc:  # _Timeout, or anything the value raised
+                    outcome = Outcome("error", detail=f"{type(exc).__name__}"[:300])
+                finally:
+                    _disarm()
+                levels[level] = encode_outcomes([outcome])
+            log(event="question", name=q["name"], levels=levels)
+            continue
+        fn = shell.user_ns.get(q["func_name"])
         for level, raw_probes in q["levels"].items():
             probes = [Probe(p["name"], {k: _decode_array(v) for k, v in p["args"].items()},
                             "", "", traced=bool(p.get("traced", False))) for p in raw_probes]
