@@ -65,4 +65,9 @@ CASES = (
     Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_4",
          "from utils.budget import param_count_as\n" + SOLUTION, 3, None,
          body="_ = param_count_as('lstm', 3, 300)  # compared while debugging\n"),
+    Case("a known wrong prediction (ch4)", "ch4_exercises", "p4_3",
+         'predicted_units_per_layer = "H/sqrt(2)"\n', 0,
+         "❌ p4_3 (predicted_units_per_layer): you predicted 'H/sqrt(2)'"),
+    Case("a right prediction (ch4, the master's answer)", "ch4_exercises", "p4_1", SOLUTION, 1,
+         None),
 )

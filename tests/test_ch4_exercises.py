@@ -15,12 +15,13 @@ import nbformat
 import numpy as np
 import pytest
 
-from utils.checks import check, questions
+from utils.checks import Prediction, check, hint_text, items, questions
 from utils.grading.exercises import masters, page, page_name, solution_code, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch4_exercises.ipynb"
 QS = questions("ch4_exercises")
+ITEMS = items("ch4_exercises")  # each prediction before the exercise that reveals it
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +53,25 @@ def _answer_cells(nb):
 def test_stubs_are_live_and_hold_no_solution(fresh):
     nb, _ = fresh
     answers = _answer_cells(nb)
-    assert len(answers) == len(QS) == 4
-    for i, (src, q) in enumerate(zip(answers, QS), start=1):
+    assert len(answers) == len(ITEMS) == 8 and len(QS) == 4
+    assert [q.name for q in ITEMS] == ["p4_1", "q4_1", "p4_2", "q4_2", "p4_3", "q4_3", "p4_4",
+                                       "q4_4"]
+    for src, q in zip(answers, ITEMS):
+        if isinstance(q, Prediction):  # the learner's variable, blank
+            assert src.strip() == f"{q.var_name} = ...", src
+            continue
         func = ast.parse(src).body[0]
         assert isinstance(func, ast.FunctionDef) and func.name == q.func_name
         raises = [n for n in func.body if isinstance(n, ast.Raise)]
-        assert raises and f"Exercise 4.{i}: " in ast.unparse(raises[0])
+        assert raises and f"Exercise 4.{q.name[-1]}: " in ast.unparse(raises[0])
         assert "BEGIN" not in src and "PROMPT" not in src
         for leak in ("np.exp", "np.tanh", "p_o * c_t", "np.concatenate", "(1 - f_t)", "3 * ("):
             assert leak not in src, f"{q.name} leaks {leak!r}"
-    for q in QS:  # hints are words, not the answer's code
-        for leak in ("np.", "@", "return", "[:", "sqrt(", "(1 −", "⊙"):
-            assert leak not in q.hint, f"{q.name}'s hint contains {leak!r}"
+    for q in ITEMS:  # hints are words, not the answer's code, and come in steps
+        text = hint_text(q.hint)
+        for leak in ("np.", "@", "return", "[:", "sqrt(", "(1 −", "⊙ c", "f_t(1"):
+            assert leak not in text, f"{q.name}'s hint contains {leak!r}"
+    assert all(len(q.hint) >= 2 for q in QS)
 
 
 def _run(source: str) -> dict:
@@ -80,19 +88,32 @@ def _master_solutions() -> list[str]:
 
 def test_solutions_score_full_marks():
     solutions = _master_solutions()
-    assert len(solutions) == len(QS)
-    for src, q in zip(solutions, QS):
-        fn = _run(src)[q.func_name]
-        verdict = check(q.name, fn, "all")
+    assert len(solutions) == len(ITEMS)
+    for src, q in zip(solutions, ITEMS):
+        if isinstance(q, Prediction):
+            answer = _run(src)[q.var_name]
+            verdict = check(q.name, answer)
+        else:
+            verdict = check(q.name, _run(src)[q.func_name], "all")
         assert verdict.status == "correct" and verdict.points == verdict.max_points, (
             verdict.message)
 
 
 def test_untouched_stubs_score_zero(fresh):
     nb, _ = fresh
-    for src, q in zip(_answer_cells(nb), QS):
-        verdict = check(q.name, _run(src)[q.func_name], "all")
+    for src, q in zip(_answer_cells(nb), ITEMS):
+        value = _run(src)[q.var_name if isinstance(q, Prediction) else q.func_name]
+        verdict = check(q.name, value, "public" if isinstance(q, Prediction) else "all")
         assert verdict.status == "not attempted" and verdict.points == 0, verdict.message
+
+
+def test_every_known_wrong_prediction_gets_its_message():
+    for p in (q for q in ITEMS if isinstance(q, Prediction)):
+        assert p.mistakes, p.name
+        for wrong in p.mistakes:
+            verdict = check(p.name, wrong.answer)
+            assert verdict.points == 0 and wrong.message in verdict.message
+            assert "Why: " in verdict.message
 
 
 GRADER_CHECK = textwrap.dedent('''

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng, separating_pairs
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch4_exercises"
 LSTM_GATES = ("i", "f", "g", "o")
@@ -365,8 +366,9 @@ def _jacobian_mistakes() -> tuple[Mistake, ...]:
     )
 
 
-def _hint(lines: str) -> str:
-    return " ".join(lines.split())
+def _hint(*steps: str) -> tuple[str, ...]:
+    """A stepped hint: each call of ``hint(...)`` shows one more step."""
+    return tuple(" ".join(step.split()) for step in steps)
 
 
 QUESTIONS: list[Question] = [
@@ -374,10 +376,11 @@ QUESTIONS: list[Question] = [
         name="q4_1", func_name="peephole_lstm_step",
         title="Exercise 4.1: one step of the peephole LSTM",
         hint=_hint("""
-Start from the LSTM step of the chapter and add one term to each gate's pre-activation. Which
-cell state can each gate see at the moment it is computed? The input and forget gates are
-needed to make the new cell, so they can only see the old one; the output gate comes after.
-"""),
+Start from the LSTM step of the chapter and add one term to each gate's pre-activation: the
+gate's peephole times a cell state, unit by unit.""", """
+Which cell state exists at the moment each gate is computed? The input and forget gates are
+needed to make the new cell, so they can only see the old one; the output gate comes after
+the update."""),
         probes=functools.partial(_peephole_probes, salt="q4_1"),
         reference=peephole_lstm_step, mistakes=_peephole_mistakes(),
         output_names=("h_t", "c_t"), points={"public": 1, "hidden": 1},
@@ -387,10 +390,9 @@ needed to make the new cell, so they can only see the old one; the output gate c
         title="Exercise 4.2: ONNX's LSTM weights → PyTorch's layout",
         hint=_hint("""
 Write the two orders one under the other and draw an arrow from each ONNX block to its place
-in PyTorch's. The same arrows apply to W, R and to each half of B; P has only three blocks,
-in the same kind of order. The leading axis of every ONNX array counts directions: there is
-one.
-"""),
+in PyTorch's. The leading axis of every ONNX array counts directions: there is one.""", """
+The same arrows apply to W, to R and to each half of B (which two vectors does B hold?); P
+has only three blocks, in the same kind of order."""),
         probes=_onnx_probes, reference=onnx_to_torch, mistakes=_onnx_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih + bias_hh", "(zeros)", "peephole"),
         points={"public": 1, "hidden": 1},
@@ -400,9 +402,10 @@ one.
         title="Exercise 4.3: a stacked GRU on a budget",
         hint=_hint("""
 Count one layer at a time. What does the first layer read, and what does every layer above
-it read? Each layer has three blocks with an input matrix, a recurrent matrix and two bias
-vectors. The total grows with H, so the answer is the last H before it passes the budget.
-"""),
+it read?""", """
+Each layer has three blocks, each with an input matrix, a recurrent matrix and two bias
+vectors. The total grows with H, so the answer is the last H before it passes the budget:
+walk H upwards, or solve the quadratic and check the integers next to its root."""),
         probes=_stack_probes, reference=stacked_gru_hidden, mistakes=_stack_mistakes(),
         output_names=("H",), points={"public": 1, "hidden": 1}, integer_output=True),
     Question(
@@ -410,12 +413,84 @@ vectors. The total grows with H, so the answer is the last H before it passes th
         title="Exercise 4.4: how the peephole cell passes a gradient back",
         hint=_hint("""
 Hold x_t and h_{t−1} fixed and follow every path from c_{t−1} to c_t. One is direct, through
-the product with the forget gate. Then ask which gates read c_{t−1} themselves: each of them
-adds a path, and the product rule and the chain rule through σ give its term. Every path stays
-inside one unit, so the Jacobian is diagonal. Compare with autograd before you check.
-"""),
+the product with the forget gate. Which gates read c_{t−1} themselves?""", """
+Each gate that reads c_{t−1} adds a path: the product rule on the term it multiplies, and the
+chain rule through σ, give that path's term. Every path stays inside one unit, so the Jacobian
+is diagonal. The output gate acts after c_t is made. Compare with autograd before you
+check."""),
         probes=functools.partial(_peephole_probes, salt="q4_4"),
         reference=peephole_cell_jacobian, mistakes=_jacobian_mistakes(),
         output_names=("dc_dc_prev",), points={"public": 1, "hidden": 2},
         every_probe="the terms you add and the derivative of σ"),
+]
+
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p4_1", var_name="predicted_share_kept",
+        title="Prediction 4.1: what a forget-gate peephole does to a negative memory",
+        kind="choice", answer="about 0.25%",
+        options=("about 100%", "about 88%", "about 50%", "about 0.25%"),
+        explanation="f_t = σ(0 + p_f · c_{t−1}) = σ(2 × (−3)) = σ(−6) ≈ 0.0025: the unit "
+                    "forgets a negative memory almost at once, while the same unit holding "
+                    "+3 would keep σ(6) ≈ 99.75% of it. Through a peephole a gate depends on "
+                    "the sign and size of its own unit's memory, which the standard LSTM's "
+                    "gates never see. Try it with your peephole_lstm_step.",
+        mistakes=(WrongAnswer("about 50%", "The rest of the gate's input adds up to 0, but the "
+                              "peephole adds p_f · c_{t−1} to it."),
+                  WrongAnswer("about 88%", "That is σ(p_f) = σ(2): the peephole weight "
+                              "multiplies the cell state, it is not the input of σ by itself."),
+                  WrongAnswer("about 100%", "That would be the unit holding +3: here the "
+                              "memory is negative, and so is p_f · c_{t−1}.")),
+        hint=("The forget gate is σ of the sum of its inputs; only one of them is not 0.",
+              "What is p_f · c_{t−1} here, and what is σ of a large negative number?"),
+        reveals="q4_1"),
+    Prediction(
+        name="p4_2", var_name="predicted_forget_rows",
+        title="Prediction 4.2: where ONNX keeps the forget gate",
+        kind="choice", answer="W[0, 2H:3H]",
+        options=("W[0, 0:H]", "W[0, H:2H]", "W[0, 2H:3H]", "W[0, 3H:4H]"),
+        explanation="ONNX stacks its blocks i | o | f | c, so its forget-gate rows are the "
+                    "third block, W[0, 2H:3H], and they move to PyTorch's second block, "
+                    "weight_ih[H:2H]. The same rows of R, Wb and Rb move with them.",
+        mistakes=(WrongAnswer("W[0, H:2H]", "Those are the forget gate's rows in PyTorch's "
+                              "order (i | f | g | o); in ONNX's i | o | f | c they hold the "
+                              "output gate."),
+                  WrongAnswer("W[0, 3H:4H]", "The last block is ONNX's c, the candidate.")),
+        hint=("Read ONNX's order from the table: which position does f take?",),
+        reveals="q4_2"),
+    Prediction(
+        name="p4_3", var_name="predicted_units_per_layer",
+        title="Prediction 4.3: one layer or two on the same budget",
+        kind="choice", answer="H/sqrt(3)", options=("H/2", "H/sqrt(2)", "H/sqrt(3)", "H/3"),
+        explanation="When H is much larger than the input, the H² terms dominate: one layer "
+                    "costs about 3H² (its recurrent matrices). Two layers of H' cost about "
+                    "3H'² for the first and 3 · 2H'² for the second, whose input matrices are "
+                    "H' × H' too: 9H'² in all. The same budget gives H' ≈ H/√3 ≈ 0.58 H, not "
+                    "H/√2: each layer above the first costs about twice the first.",
+        mistakes=(WrongAnswer("H/sqrt(2)", "That would hold if each layer cost what the first "
+                              "does; but a layer above the first reads H numbers, not the "
+                              "small input, so its input matrices are H × H too."),
+                  WrongAnswer("H/2", "The count grows like H², so halving H quarters a "
+                              "layer's count: splitting the budget does not halve the units."),
+                  WrongAnswer("H/3", "The count grows like H², not like H: dividing the "
+                              "budget by three divides H by about √3.")),
+        hint=("For large H, which terms of a GRU layer's count dominate?",
+              "What does the second layer read, and so how large are its input matrices?"),
+        reveals="q4_3"),
+    Prediction(
+        name="p4_4", var_name="predicted_can_exceed_one",
+        title="Prediction 4.4: can the peephole cell amplify a gradient?",
+        kind="choice", answer="yes", options=("yes", "no"),
+        explanation="Yes. Without peepholes the derivative along the cell is f_t < 1, so a "
+                    "gradient on c only shrinks. With peepholes the forget and input gates "
+                    "move with c_{t−1} themselves, and each adds a term of its own, of either "
+                    "sign; with positive peepholes, a positive memory and a positive candidate "
+                    "the sum passes 1. Exercise 4.4 finds those terms.",
+        mistakes=(WrongAnswer("no", "That holds for the standard LSTM, whose cell passes a "
+                              "gradient back through f_t alone; here two of the gates read "
+                              "c_{t−1}."),),
+        hint=("Which factors of the cell update (the kept part and the written part) change "
+              "when c_{t−1} changes, in the peephole cell?",),
+        reveals="q4_4"),
 ]
