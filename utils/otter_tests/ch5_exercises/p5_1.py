@@ -3,10 +3,10 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 
-name = "q5_4"
+name = "p5_1"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_4_public(combine):
+def test_p5_1_public(predicted_is_mingru):
     from utils.checks import run_check
-    run_check('q5_4', combine, 'public')
+    run_check('p5_1', predicted_is_mingru, 'public')
