@@ -236,7 +236,8 @@ def _peephole_probes(level: str, *, salt: str) -> list[Probe]:
         specs = [("batch of one", make(1, 4, 2), "the combination of the terms",
                   "random inputs"),
                  ("wide input", make(4, 7, 3), "the combination of the terms", "random inputs"),
-                 ("square", make(3, 5, 5), "the combination of the terms", "random inputs")]
+                 ("as many samples as units", make(3, 5, 3), "the combination of the terms",
+                  "random inputs")]
     return [Probe(name, args, label, f"{given} ({_shapes(args)})")
             for name, args, label, given in specs]
 
