@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from utils.checks import Prediction, check, hint_text, items, questions
-from utils.grading.exercises import masters, page, page_name, solution_code, student_notebook
+from utils.grading.exercises import _master_parts, masters, page, page_name, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch4_exercises.ipynb"
@@ -81,9 +81,8 @@ def _run(source: str) -> dict:
 
 
 def _master_solutions() -> list[str]:
-    nb = nbformat.read(MASTER, as_version=4)
-    return [solution_code(c.source) for c in nb.cells
-            if c.cell_type == "code" and "# BEGIN SOLUTION" in c.source]
+    """The master's answers (functions and predictions), in the notebook's order."""
+    return [item["solution"] for item in _master_parts(nbformat.read(MASTER, as_version=4))[1]]
 
 
 def test_solutions_score_full_marks():
