@@ -22,7 +22,7 @@ ITEMS = items("ch5_exercises")
 
 
 def test_registered_in_the_notebooks_order():
-    assert [q.name for q in ITEMS] == ["p5_1", "q5_1", "p5_2", "q5_2", "p5_3", "q5_3"]
+    assert [q.name for q in ITEMS] == ["p5_1", "q5_1", "p5_2", "q5_2", "p5_3", "q5_3", "q5_4"]
 
 
 # ------------------------------------------------------------------------- references
@@ -270,3 +270,57 @@ def test_the_batch_grader_scores_the_master_and_measures_the_depth(tmp_path):
     assert {k: rows[k]["q5_3"] for k in answers} == {"sklansky": "3", "thread": "0"}
     assert rows["master"]["score"] == rows["master"]["max_score"] == "10", rows["master"]
     assert rows["untouched"]["score"] == "0"
+
+
+# -------------------------------------------------------------------- 5.4 in log space
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_log_pair_is_torchs_log_of_the_pair(level):
+    F = torch.nn.functional
+    for probe in QS["q5_4"].probes(level):
+        a = {k: torch.from_numpy(v) for k, v in probe.args.items()}
+        k_f, k_i, h_tilde = (a["x_t"] @ a["weight_ih"].T + a["bias"]).chunk(3, dim=1)
+        log_f, log_i = F.logsigmoid(k_f), F.logsigmoid(k_i)
+        log_total = torch.logaddexp(log_f, log_i)
+        log_g = torch.where(h_tilde >= 0, torch.log(h_tilde.clamp(min=0) + 0.5),
+                            F.logsigmoid(h_tilde.clamp(max=0)))
+        la, lb = ch5.log_minlstm_pair(**probe.args)
+        np.testing.assert_allclose(la, (log_f - log_total).numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(lb, (log_i - log_total + log_g).numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        if probe.name in ("moderate", "batch of one"):  # where the direct form is finite
+            a_t, b_t = ch5.minlstm_pair(**probe.args)
+            g = np.where(h_tilde.numpy() >= 0, h_tilde.numpy() + 0.5,
+                         1 / (1 + np.exp(-h_tilde.numpy())))
+            np.testing.assert_allclose(np.exp(la), a_t, rtol=1e-12)
+            np.testing.assert_allclose(np.exp(lb), b_t / h_tilde.numpy() * g, rtol=1e-10)
+
+
+def test_the_direct_log_of_the_pair_is_told_where_it_underflows():
+    def direct(x_t, weight_ih, bias):
+        f_pre, i_pre, h_tilde = np.split(x_t @ weight_ih.T + bias, 3, axis=1)
+        f, i = 1 / (1 + np.exp(-f_pre)), 1 / (1 + np.exp(-i_pre))
+        g = np.where(h_tilde >= 0, h_tilde + 0.5, 1 / (1 + np.exp(-h_tilde)))
+        return np.log(f / (f + i)), np.log(i / (f + i) * g)
+
+    v = check("q5_4", direct, "public")
+    assert v.points == 0 and "contains inf or nan" in v.message and "softplus" in v.message, (
+        v.message)
+
+
+def test_a_stable_log_pair_in_another_form_earns_every_point():
+    def stable(x_t, weight_ih, bias):
+        H = weight_ih.shape[0] // 3
+        pre = x_t @ weight_ih.T + bias
+        k_f, k_i, c = pre[:, :H], pre[:, H:2 * H], pre[:, 2 * H:]
+        log_f = np.minimum(k_f, 0) - np.log1p(np.exp(-np.abs(k_f)))
+        log_i = np.minimum(k_i, 0) - np.log1p(np.exp(-np.abs(k_i)))
+        m = np.maximum(log_f, log_i)
+        log_total = m + np.log(np.exp(log_f - m) + np.exp(log_i - m))
+        log_g = np.where(c >= 0, np.log(np.abs(c) + 0.5),
+                         np.minimum(c, 0) - np.log1p(np.exp(-np.abs(c))))
+        return log_f - log_total, log_i - log_total + log_g
+
+    v = check("q5_4", stable, "all")
+    assert v.status == "correct" and v.points == v.max_points, v.message

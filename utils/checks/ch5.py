@@ -254,6 +254,38 @@ def matrix_scan(a, b, h0, *, form: str = "right"):
     return B
 
 
+def _log_sigmoid(k):
+    """log σ(k) = −softplus(−k), finite for any k."""
+    return -np.logaddexp(0.0, -k)
+
+
+def _log_g(x):
+    """log g(x): log(x + 1/2) for x ≥ 0, log σ(x) for x < 0 (Feng et al.'s positive g)."""
+    return np.where(x >= 0, np.log(np.maximum(x, 0.0) + 0.5), _log_sigmoid(np.minimum(x, 0.0)))
+
+
+def log_minlstm_pair(x_t, weight_ih, bias, *, form: str = "right"):
+    """``(log a_t, log b_t)`` of one minLSTM step in log space (blocks f | i | h̃), finite for
+    any pre-activation. ``form``: ``"no_norm"`` (the gates not normalised), ``"swapped"``
+    (f and i exchanged), ``"no_g"`` (h̃ taken as the log of the candidate), ``"sign"``
+    (log σ(k) written −softplus(k))."""
+    W = np.asarray(weight_ih, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64)
+    x = np.asarray(x_t, dtype=np.float64)
+    H = W.shape[0] // 3
+    pre = x @ W.T + b
+    k_f, k_i, h_tilde = pre[:, :H], pre[:, H:2 * H], pre[:, 2 * H:]
+    if form == "swapped":
+        k_f, k_i = k_i, k_f
+    log_sig = (lambda k: -np.logaddexp(0.0, k)) if form == "sign" else _log_sigmoid
+    log_f, log_i = log_sig(k_f), log_sig(k_i)
+    log_cand = h_tilde if form == "no_g" else _log_g(h_tilde)
+    if form == "no_norm":
+        return log_f, log_i + log_cand
+    log_total = np.logaddexp(log_f, log_i)
+    return log_f - log_total, log_i - log_total + log_cand
+
+
 def matrix_loop(a, b, h0):
     """The same states by the plain loop (for the tests)."""
     h = np.asarray(h0, dtype=np.float64)
@@ -333,6 +365,25 @@ def _matrix_probes(level: str) -> list[Probe]:
     return out
 
 
+def _log_pair_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q5_4")
+
+    def make(N, H_in, H, scale):
+        return {"x_t": rng.normal(0, scale, (N, H_in)),
+                "weight_ih": rng.uniform(-0.9, 0.9, (3 * H, H_in)),
+                "bias": rng.uniform(-1.5, 1.5, 3 * H)}
+
+    names = ("x_t", "weight_ih", "bias")
+    specs = ([("moderate", make(2, 3, 3, 1.0), "moderate pre-activations", "x_t of order 1"),
+              ("extreme", make(3, 4, 2, 2000.0), "extreme pre-activations",
+               "x_t of order 2000, so pre-activations reach the thousands")]
+             if level == "public" else
+             [("batch of one", make(1, 5, 3, 1.0), "moderate pre-activations", "x_t of order 1"),
+              ("extreme", make(4, 6, 4, 3000.0), "extreme pre-activations",
+               "x_t of order 3000")])
+    return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
+
+
 # ----------------------------------------------------------------------------------------
 # Known mistakes
 
@@ -398,6 +449,30 @@ def _matrix_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def _log_pair_mistakes() -> tuple[Mistake, ...]:
+    p = functools.partial
+    return (
+        Mistake(p(log_minlstm_pair, form="no_norm"), "the gates are not normalised: in log "
+                "space dividing by f_t + i_t is subtracting log(f_t + i_t), a log-sum-exp "
+                "of log f_t and log i_t."),
+        Mistake(p(log_minlstm_pair, form="swapped"), "the forget gate and the input gate are "
+                "exchanged: log a_t comes from the forget gate (rows 0:H), log b_t from the "
+                "input gate (rows H:2H) and the candidate."),
+        Mistake(p(log_minlstm_pair, form="no_g"), "h̃ is the candidate itself, not its "
+                "logarithm: pass it through g (positive) and take log g(h̃), without forming "
+                "g where it would underflow."),
+        Mistake(p(log_minlstm_pair, form="sign"), "log σ(k) is −softplus(−k), not "
+                "−softplus(k) (that is log(1 − σ(k)))."),
+    )
+
+
+NONFINITE_LOG_PAIR = ("Large pre-activations push σ to exactly 0 or 1 in float64 (σ(−800) "
+                      "underflows), and the log of 0 is −inf. Never form σ, f_t + i_t or g "
+                      "and then take a log: compute every log from the pre-activations "
+                      "(log σ(k) = −softplus(−k), NumPy's logaddexp for the sum of two "
+                      "gates).")
+
+
 def _hint(*steps: str) -> tuple[str, ...]:
     """A stepped hint: each call of ``hint(...)`` shows one more step."""
     return tuple(" ".join(step.split()) for step in steps)
@@ -435,6 +510,17 @@ at once. Fold h0 into the first position before the rounds."""),
         probes=_matrix_probes, reference=matrix_scan, mistakes=_matrix_mistakes(),
         output_names=("h",), points={"public": 1, "hidden": 2},
         depth_judged=True, tol=1e-10),
+    Ch5Question(
+        name="q5_4", func_name="log_minlstm_pair",
+        title="Exercise 5.4: the minLSTM pair in log space",
+        hint=_hint("""Take the logarithm of each factor of a_t and b_t from Exercise 5.1: a
+log of a ratio is a difference of logs, and the log of a sum of two gates is a log-sum-exp of
+their logs.""", """Write each log from the pre-activations directly, never from σ or g
+themselves: the chapter shows the stable form of log σ, and log g has a stable form on each
+side of 0."""),
+        probes=_log_pair_probes, reference=log_minlstm_pair, mistakes=_log_pair_mistakes(),
+        output_names=("log_a", "log_b"), points={"public": 1, "hidden": 1},
+        nonfinite=NONFINITE_LOG_PAIR),
 ]
 
 
