@@ -34,7 +34,7 @@ CASES = (
          "def reset_closed_vs_first_step(*args):\n"
          "    return tuple(2 * out for out in _right(*args))\n", 0,
          "❌ q2_3 (reset_closed_vs_first_step)"),
-    Case("unanswered (the student notebook's stub)", "ch4_exercises", "q4_2", None, 0,
+    Case("unanswered (the student notebook's stub)", "ch4_exercises", "q4_4", None, 0,
          "not attempted yet"),
     Case("crashing answer", "ch2_exercises", "q2_5",
          "def fix_weights(weight_ih, weight_hh, bias_ih, bias_hh):\n    return 1 / 0\n",
@@ -47,22 +47,43 @@ CASES = (
          body="_x = torch.zeros(1, 3, dtype=torch.float64, requires_grad=True)\n"
               "torch.nn.GRUCell(3, 4).double()(_x).sum().backward()  # compare gradients\n"),
     Case("returns a reference's output (the course's concat_to_torch)", "ch4_exercises",
-         "q4_5",
+         "q4_2",
          "from utils.budget import concat_to_torch as _course_concat\n"
+         "import numpy as np\n"
          "\n"
-         "def concat_to_torch(W, b, hidden_size):\n"
-         "    d = _course_concat(W, b, int(hidden_size))\n"
-         "    return d['weight_ih'], d['weight_hh'], d['bias_ih'], d['bias_hh']\n",
+         "def onnx_to_torch(W, R, B, P):\n"
+         "    H = R.shape[-1]\n"
+         "    d = _course_concat(np.concatenate([R[0], W[0]], axis=1), B[0, :4 * H], H)\n"
+         "    return d['weight_ih'], d['weight_hh'], d['bias_ih'], d['bias_hh'], P[0]\n",
          0, "calls the reference implementation"),
     Case("returns a reference's output (hidden_for_budget)", "ch4_exercises", "q4_3",
-         "from utils.budget import hidden_for_budget, param_count_as\n"
+         "from utils.budget import hidden_for_budget\n"
          "\n"
-         "def gru_hidden_for_lstm_budget(input_size, lstm_hidden):\n"
-         "    i, h = int(input_size), int(lstm_hidden)\n"
-         "    return hidden_for_budget('gru', i, param_count_as('lstm', i, h))\n",
+         "def stacked_gru_hidden(input_size, budget, num_layers):\n"
+         "    return hidden_for_budget('gru', int(input_size), int(budget))\n",
          0, "calls the reference implementation"),
-    Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_4",
+    Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_1",
          "from utils.budget import param_count_as\n" + SOLUTION, 2, None,
          body="_ = param_count_as('lstm', 3, 300)  # compared while debugging\n"),
-    Case("right (ch4, the master's answer)", "ch4_exercises", "q4_1", SOLUTION, 3, None),
+    Case("a known wrong prediction (ch4)", "ch4_exercises", "p4_3",
+         'predicted_units_per_layer = "H/sqrt(2)"\n', 0,
+         "❌ p4_3 (predicted_units_per_layer): you predicted 'H/sqrt(2)'"),
+    Case("a right prediction (ch4, the master's answer)", "ch4_exercises", "p4_1", SOLUTION, 1,
+         None),
+    Case("a known mistake (ch5: the matrices multiplied the wrong way round)", "ch5_exercises",
+         "q5_3",
+         "def matrix_scan(a, b, h0):\n"
+         "    A, B = a.copy(), b.copy()\n"
+         "    B[0] = (A[0] @ h0[..., None])[..., 0] + B[0]\n"
+         "    d = 1\n"
+         "    while d < len(A):\n"
+         "        B_new = (A[d:] @ B[:-d][..., None])[..., 0] + B[d:]\n"
+         "        A_new = A[:-d] @ A[d:]\n"
+         "        B = np.concatenate([B[:d], B_new])\n"
+         "        A = np.concatenate([A[:d], A_new])\n"
+         "        d *= 2\n"
+         "    return B\n", 0, "the combined matrix is multiplied the wrong way round"),
+    Case("a known wrong prediction (ch5)", "ch5_exercises", "p5_3",
+         'predicted_extra_work = "about log2(T) times"\n', 0,
+         "❌ p5_3 (predicted_extra_work): you predicted 'about log2(T) times'"),
 )

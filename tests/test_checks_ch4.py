@@ -1,32 +1,44 @@
-"""utils.checks.ch4: references against torch / utils, every known mistake caught and named,
-honest answers (other formulations, Python ints, any bias split) get full marks."""
+"""utils.checks.ch4: references against torch (float64) and autograd, every known mistake caught
+and named, honest answers (other formulations, Python ints, any bias split) get full marks."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 import torch
 
-from utils.budget import concat_to_torch as budget_concat
-from utils.budget import hidden_for_budget, param_count_as
-from utils.checks import check, questions
-from utils.checks import ch4
+from utils.checks import ch4, check, questions
 from utils.checks.core import Outcome, _matches, _to_plain, set_hidden_seed
-from utils.variants import CIFGLSTM
 
 QS = {q.name: q for q in questions("ch4_exercises")}
+NAMES = ["q4_1", "q4_2", "q4_3", "q4_4"]
 
 
 def test_registered():
-    assert list(QS) == ["q4_1", "q4_2", "q4_3", "q4_4", "q4_5"]
+    assert [n for n in QS if n.startswith("q")] == NAMES
+
+
+def _torch_peephole_step(a: dict, c_prev: torch.Tensor | None = None):
+    """The peephole LSTM written with torch operations on float64 tensors (its c_prev may be
+    a tensor that requires grad)."""
+    t = {k: torch.from_numpy(v) for k, v in a.items()}
+    c = t["c_prev"] if c_prev is None else c_prev
+    H = t["weight_hh"].shape[1]
+    pre = t["x_t"] @ t["weight_ih"].T + t["h_prev"] @ t["weight_hh"].T + t["bias_ih"] \
+        + t["bias_hh"]
+    p_i, p_f, p_o = t["peephole"].split(H)
+    i = torch.sigmoid(pre[:, :H] + p_i * c)
+    f = torch.sigmoid(pre[:, H:2 * H] + p_f * c)
+    g = torch.tanh(pre[:, 2 * H:3 * H])
+    c_t = f * c + i * g
+    o = torch.sigmoid(pre[:, 3 * H:] + p_o * c_t)
+    return o * torch.tanh(c_t), c_t
 
 
 @pytest.mark.parametrize("level", ["public", "hidden"])
-def test_lstm_reference_is_torch(level):
+def test_peephole_reference_is_torch_lstm_cell_without_peepholes(level):
     for probe in QS["q4_1"].probes(level):
-        a = probe.args
+        a = dict(probe.args, peephole=np.zeros_like(probe.args["peephole"]))
         H, H_in = a["weight_hh"].shape[1], a["weight_ih"].shape[1]
         cell = torch.nn.LSTMCell(H_in, H, dtype=torch.float64)
         with torch.no_grad():
@@ -34,53 +46,87 @@ def test_lstm_reference_is_torch(level):
                 getattr(cell, name).copy_(torch.from_numpy(a[name]))
             h, c = cell(torch.from_numpy(a["x_t"]),
                         (torch.from_numpy(a["h_prev"]), torch.from_numpy(a["c_prev"])))
-        h_ref, c_ref = ch4.lstm_step(**a)
+        h_ref, c_ref = ch4.peephole_lstm_step(**a)
         np.testing.assert_allclose(h_ref, h.numpy(), rtol=1e-12, atol=1e-13)
         np.testing.assert_allclose(c_ref, c.numpy(), rtol=1e-12, atol=1e-13)
 
 
-def test_cifg_reference_is_utils_variant():
-    for probe in QS["q4_2"].probes("public"):
-        a = probe.args
-        H, H_in = a["weight_hh"].shape[1], a["weight_ih"].shape[1]
-        cell = CIFGLSTM(H_in, H, rng=np.random.default_rng(0))
-        cell.weight_ih, cell.weight_hh, cell.bias = a["weight_ih"], a["weight_hh"], a["bias"]
-        h, c = cell.step(a["x_t"], (a["h_prev"], a["c_prev"]))
-        h_ref, c_ref = ch4.cifg_step(**a)
-        np.testing.assert_allclose(h_ref, h, rtol=1e-12, atol=1e-13)
-        np.testing.assert_allclose(c_ref, c, rtol=1e-12, atol=1e-13)
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_peephole_reference_is_the_torch_formula(level):
+    for probe in QS["q4_1"].probes(level):
+        h, c = _torch_peephole_step(probe.args)
+        h_ref, c_ref = ch4.peephole_lstm_step(**probe.args)
+        np.testing.assert_allclose(h_ref, h.numpy(), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(c_ref, c.numpy(), rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.parametrize("level", ["public", "hidden"])
-def test_count_references_are_utils_budget(level):
-    for probe in QS["q4_3"].probes(level):
-        i, h = int(probe.args["input_size"]), int(probe.args["lstm_hidden"])
-        expected = hidden_for_budget("gru", i, param_count_as("lstm", i, h))
-        assert float(ch4.gru_hidden_for_lstm_budget(i, h)) == expected
+def test_jacobian_reference_is_autograd(level):
     for probe in QS["q4_4"].probes(level):
-        i, h = int(probe.args["input_size"]), int(probe.args["hidden_size"])
-        assert float(ch4.chung_lstm_params(i, h)) == param_count_as("lstm", i, h, "peephole")
-    assert float(ch4.chung_lstm_params(20, 195)) == 169_065
-
-
-def test_concat_reference_is_utils_budget():
-    for probe in QS["q4_5"].probes("public"):
         a = probe.args
-        ref = ch4.concat_to_torch(**a)
-        util = budget_concat(a["W"], a["b"], int(a["hidden_size"]), order="xh")
-        np.testing.assert_array_equal(ref[0], util["weight_ih"])
-        np.testing.assert_array_equal(ref[1], util["weight_hh"])
-        np.testing.assert_array_equal(ref[2], util["bias_ih"] + util["bias_hh"])
+        c_prev = torch.from_numpy(a["c_prev"]).clone().requires_grad_(True)
+        full = torch.autograd.functional.jacobian(
+            lambda c: _torch_peephole_step(a, c)[1], c_prev)  # (N, H, N, H)
+        N, H = a["c_prev"].shape
+        diag = torch.stack([torch.stack([full[n, j, n, j] for j in range(H)])
+                            for n in range(N)])
+        off = full.clone()
+        for n in range(N):
+            for j in range(H):
+                off[n, j, n, j] = 0
+        assert off.abs().max().item() == 0  # diagonal peepholes: c_t[j] reads c_prev[j] only
+        np.testing.assert_allclose(ch4.peephole_cell_jacobian(**a), diag.numpy(),
+                                   rtol=1e-12, atol=1e-13)
+
+
+def _onnx_lstm_step(W, R, B, P, x, h, c):
+    """ONNX's LSTM equations (operator LSTM, one direction, default activations) in NumPy."""
+    W, R, B, P = W[0], R[0], B[0], P[0]
+    H = R.shape[1]
+    pre = x @ W.T + h @ R.T + B[:4 * H] + B[4 * H:]  # (N, 4H), blocks i | o | f | c
+    a_i, a_o, a_f, a_c = (pre[:, k * H:(k + 1) * H] for k in range(4))
+    p_i, p_o, p_f = (P[k * H:(k + 1) * H] for k in range(3))
+    s = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    i, f = s(a_i + p_i * c), s(a_f + p_f * c)
+    c_t = f * c + i * np.tanh(a_c)
+    o = s(a_o + p_o * c_t)
+    return o * np.tanh(c_t), c_t
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_onnx_conversion_runs_the_same_step(level):
+    rng = np.random.default_rng(0)
+    for probe in QS["q4_2"].probes(level):
+        a = probe.args
+        H, H_in = a["R"].shape[2], a["W"].shape[2]
+        x, h, c = rng.normal(size=(3, H_in)), rng.normal(size=(3, H)), rng.normal(size=(3, H))
+        w_ih, w_hh, b_sum, b_zero, peep = ch4.onnx_to_torch(**a)
+        ours = ch4.peephole_lstm_step(x, h, c, w_ih, w_hh, b_sum, b_zero, peep)
+        theirs = _onnx_lstm_step(a["W"], a["R"], a["B"], a["P"], x, h, c)
+        for u, v in zip(ours, theirs):
+            np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("level", ["public", "hidden"])
+def test_stack_reference_is_torch_gru_count(level):
+    for probe in QS["q4_3"].probes(level)[:6]:
+        i, B, L = (int(probe.args[k]) for k in ("input_size", "budget", "num_layers"))
+        H = int(ch4.stacked_gru_hidden(i, B, L))
+        for h, fits in ((H, True), (H + 1, False)):
+            if h == 0:
+                continue
+            count = sum(p.numel() for p in torch.nn.GRU(i, h, num_layers=L).parameters())
+            assert count == ch4.gru_stack_count(i, h, L)
+            assert (count <= B) == fits, (i, B, L, h, count)
 
 
 def outcomes_of(fn, probes):
-    """What ``capture`` records for ``fn``, computed without the tracer (``fn`` lives in
-    utils, which the tracer would flag as a reference call)."""
+    """What ``capture`` records for ``fn``, computed without the tracer."""
     out = []
     for probe in probes:
         try:
             result = fn(**probe.args)
-        except Exception as exc:  # a mistake that raises on some shapes, as capture records
+        except Exception as exc:
             out.append(Outcome("error", detail=f"{type(exc).__name__}: {exc}"))
             continue
         if isinstance(result, (int, float)):
@@ -90,7 +136,7 @@ def outcomes_of(fn, probes):
 
 
 @pytest.mark.parametrize("seed", [None, 1, 2, 3])
-@pytest.mark.parametrize("name", ["q4_1", "q4_2", "q4_3", "q4_4", "q4_5"])
+@pytest.mark.parametrize("name", NAMES)
 def test_no_mistake_equals_the_reference_on_every_probe(name, seed):
     """A mistake that matched the right answer everywhere would fail honest learners."""
     q = QS[name]
@@ -109,7 +155,7 @@ def test_no_mistake_equals_the_reference_on_every_probe(name, seed):
         set_hidden_seed(None)
 
 
-@pytest.mark.parametrize("name", ["q4_1", "q4_2", "q4_3", "q4_4", "q4_5"])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_mistake_is_named(name):
     q = QS[name]
     for mistake in q.mistakes:
@@ -120,7 +166,7 @@ def test_every_mistake_is_named(name):
 
 def test_stub_is_not_attempted():
     def stub(*args):
-        raise NotImplementedError("Exercise 4.1: compute one LSTM step")
+        raise NotImplementedError("Exercise 4.1: one peephole LSTM step")
 
     assert check("q4_1", stub).status == "not attempted"
 
@@ -128,71 +174,76 @@ def test_stub_is_not_attempted():
 # ---------------------------------------------------------------------- honest answers
 
 
-def honest_lstm(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def honest_peephole(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, peephole):
     print("computing a step")  # prints are fine
     H = weight_hh.shape[1]
     a = np.einsum("nk,gk->ng", x_t, weight_ih) + np.einsum("nk,gk->ng", h_prev, weight_hh)
-    a = a + bias_ih + bias_hh
-    i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+    a_i, a_f, a_g, a_o = np.split(a + bias_ih + bias_hh, 4, axis=1)
+    p_i, p_f, p_o = np.split(peephole, 3)
     sigma = lambda v: 0.5 * (1 + np.tanh(v / 2))  # noqa: E731 (another exact form of σ)
-    c = sigma(f) * c_prev + sigma(i) * np.tanh(g)
-    return sigma(o) * np.tanh(c), c
+    c_t = sigma(a_f + p_f * c_prev) * c_prev + sigma(a_i + p_i * c_prev) * np.tanh(a_g)
+    assert c_t.shape[1] == H
+    return sigma(a_o + p_o * c_t) * np.tanh(c_t), c_t
 
 
-def honest_cifg(x_t, h_prev, c_prev, weight_ih, weight_hh, bias):
-    H = weight_hh.shape[1]
-    W_i, W_g, W_o = np.split(weight_ih, 3)
-    U_i, U_g, U_o = np.split(weight_hh, 3)
-    b_i, b_g, b_o = np.split(bias, 3)
-    i = 1 / (1 + np.exp(-(x_t @ W_i.T + h_prev @ U_i.T + b_i)))
-    g = np.tanh(x_t @ W_g.T + h_prev @ U_g.T + b_g)
-    o = 1 / (1 + np.exp(-(x_t @ W_o.T + h_prev @ U_o.T + b_o)))
-    f = 1 - i
-    c = f * c_prev + i * g
-    assert c.shape[1] == H
-    return o * np.tanh(c), c
+def honest_onnx_split_bias(W, R, B, P):
+    H = R.shape[-1]
+    order = [0, 2, 3, 1]  # PyTorch's i, f, g, o are ONNX's blocks 0, 2, 3, 1
+
+    def move(M):
+        return np.concatenate([M[k * H:(k + 1) * H] for k in order])
+
+    Wb, Rb = B[0, :4 * H], B[0, 4 * H:]
+    peephole = np.concatenate([P[0, :H], P[0, 2 * H:], P[0, H:2 * H]])
+    return move(W[0]), move(R[0]), move(Wb), move(Rb), peephole  # any split of the bias
 
 
-def honest_budget_loop(input_size, lstm_hidden):
-    budget = 4 * (lstm_hidden * input_size + lstm_hidden ** 2 + 2 * lstm_hidden)
+def honest_onnx_reshape(W, R, B, P):
+    H = R.shape[-1]
+    perm = [0, 2, 3, 1]
+    w = W[0].reshape(4, H, -1)[perm].reshape(4 * H, -1)
+    r = R[0].reshape(4, H, H)[perm].reshape(4 * H, H)
+    b = B[0].reshape(2, 4, H)[:, perm].sum(axis=0).reshape(-1)
+    p = P[0].reshape(3, H)[[0, 2, 1]].reshape(-1)
+    return w, r, np.zeros(4 * H), b, p
+
+
+def honest_stack_loop(input_size, budget, num_layers):
+    def count(h):
+        first = 3 * (h * input_size + h * h + 2 * h)
+        return first + (num_layers - 1) * 3 * (2 * h * h + 2 * h)
+
     H = 0
-    while 3 * ((H + 1) * input_size + (H + 1) ** 2 + 2 * (H + 1)) <= budget:
+    while count(H + 1) <= budget:
         H += 1
     return int(H)  # a Python int
 
 
-def honest_budget_formula(input_size, lstm_hidden):
-    i, h = float(input_size), float(lstm_hidden)
-    budget = 4 * (h * i + h * h + 2 * h)
-    root = (-(i + 2) + math.sqrt((i + 2) ** 2 + 4 * budget / 3)) / 2
-    H = math.floor(root)
-    while 3 * ((H + 1) * i + (H + 1) ** 2 + 2 * (H + 1)) <= budget:
+def honest_stack_formula(input_size, budget, num_layers):
+    i, B, L = float(input_size), float(budget), float(num_layers)
+    qa, qb = 3 * (2 * L - 1), 3 * (i + 2 * L)  # count(H) = qa H² + qb H
+    H = int(max(0.0, (-qb + np.sqrt(qb * qb + 4 * qa * B)) / (2 * qa)))
+    while qa * (H + 1) ** 2 + qb * (H + 1) <= B:
         H += 1
-    while 3 * (H * i + H * H + 2 * H) > budget:
+    while H > 0 and qa * H * H + qb * H > B:
         H -= 1
-    return H
+    return np.int64(H)
 
 
-def honest_chung(input_size, hidden_size):
-    per_gate = hidden_size * input_size + hidden_size ** 2 + hidden_size
-    return int(4 * per_gate + 3 * hidden_size)
-
-
-def honest_concat_half(W, b, hidden_size):
-    H = int(hidden_size)
-    return W[:, :-H].copy(), W[:, -H:].copy(), b / 2, b / 2
-
-
-def honest_concat_hh(W, b, hidden_size):
-    H_in = W.shape[1] - int(hidden_size)
-    weight_ih, weight_hh = np.split(W, [H_in], axis=1)
-    return weight_ih, weight_hh, np.zeros_like(b), b.copy()
+def honest_jacobian_autodiff_free(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
+                                  peephole):
+    a_i, a_f, a_g, _ = np.split(x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh, 4,
+                                axis=1)
+    p_i, p_f, _ = np.split(peephole, 3)
+    i = 1 / (1 + np.exp(-(a_i + p_i * c_prev)))
+    f = 1 / (1 + np.exp(-(a_f + p_f * c_prev)))
+    return f + c_prev * f * (1 - f) * p_f + np.tanh(a_g) * i * (1 - i) * p_i
 
 
 @pytest.mark.parametrize("name, fn", [
-    ("q4_1", honest_lstm), ("q4_2", honest_cifg), ("q4_3", honest_budget_loop),
-    ("q4_3", honest_budget_formula), ("q4_4", honest_chung), ("q4_5", honest_concat_half),
-    ("q4_5", honest_concat_hh)])
+    ("q4_1", honest_peephole), ("q4_2", honest_onnx_split_bias), ("q4_2", honest_onnx_reshape),
+    ("q4_3", honest_stack_loop), ("q4_3", honest_stack_formula),
+    ("q4_4", honest_jacobian_autodiff_free)])
 def test_honest_answers_get_full_marks(name, fn):
     verdict = check(name, fn, "all")
     assert verdict.status == "correct", verdict.message
@@ -200,5 +251,5 @@ def test_honest_answers_get_full_marks(name, fn):
 
 
 def test_integer_answer_that_is_not_whole_is_wrong():
-    verdict = check("q4_3", lambda i, h: honest_budget_formula(i, h) + 0.5, "public")
+    verdict = check("q4_3", lambda i, b, L: honest_stack_loop(i, b, L) + 0.5, "public")
     assert verdict.status == "incorrect"

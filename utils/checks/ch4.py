@@ -1,33 +1,46 @@
-"""Checkers for chapter 4 (``solutions/ch4_exercises.ipynb``): one LSTM step, the CIFG step,
-the GRU size an LSTM budget affords, Chung et al.'s LSTM count, and concatenated weights →
-PyTorch's.
+"""Checkers for chapter 4 (``solutions/ch4_exercises.ipynb``): the LSTM family, beyond what the
+chapter computes.
 
-PyTorch's LSTM (gates stacked i | f | g | o in ``weight_ih (4H, H_in)``, ``weight_hh (4H, H)``,
-``bias_ih (4H,)``, ``bias_hh (4H,)``):
+- ``peephole_lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
+  peephole)``: one step of the LSTM with diagonal peepholes (Gers, Schraudolph & Schmidhuber,
+  2002), PyTorch's blocks i | f | g | o plus ``peephole (3H,)`` stacked i | f | o:
 
-    i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)      f_t = σ(... rows H:2H ...)
-    g_t = tanh(... rows 2H:3H ...)                        o_t = σ(... rows 3H:4H ...)
-    c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t                       h_t = o_t ⊙ tanh(c_t)
+      i_t = σ(W_ii x_t + W_hi h_{t−1} + b_i + p_i ⊙ c_{t−1})
+      f_t = σ(W_if x_t + W_hf h_{t−1} + b_f + p_f ⊙ c_{t−1})
+      g_t = tanh(W_ig x_t + W_hg h_{t−1} + b_g)          c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+      o_t = σ(W_io x_t + W_ho h_{t−1} + b_o + p_o ⊙ c_t)    h_t = o_t ⊙ tanh(c_t)
 
-The references are tested against ``torch.nn.LSTMCell`` in float64 (``tests/test_checks_ch4.py``);
-each known mistake is a small variation of them, with the message a learner sees.
+  (``b`` = ``bias_ih + bias_hh``); with ``peephole = 0`` it is ``torch.nn.LSTMCell``.
+- ``onnx_to_torch(W, R, B, P)``: ONNX's one-direction LSTM parameters (``W (1, 4H, H_in)``,
+  ``R (1, 4H, H)`` in gate order i | o | f | c, ``B (1, 8H)`` = ``[Wb | Rb]``, ``P (1, 3H)``
+  in order i | o | f) → the five arrays of ``peephole_lstm_step``.
+- ``stacked_gru_hidden(input_size, budget, num_layers)``: the largest hidden size of a
+  ``torch.nn.GRU(input_size, H, num_layers)`` whose parameter count is at most ``budget``.
+- ``peephole_cell_jacobian(...)``: the diagonal of ∂c_t/∂c_{t−1} of the peephole LSTM with
+  ``x_t`` and ``h_{t−1}`` held fixed, ``(N, H)``:
+  f_t + c_{t−1} ⊙ f_t(1 − f_t) ⊙ p_f + g_t ⊙ i_t(1 − i_t) ⊙ p_i.
+
+The references are tested against ``torch.nn.LSTMCell``, ``torch.nn.GRU`` and autograd in
+float64 (``tests/test_checks_ch4.py``); each known mistake is a small variation of them, with
+the message a learner sees.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng, separating_pairs
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch4_exercises"
 LSTM_GATES = ("i", "f", "g", "o")
 GATE_NAMES = {"i": "input gate i_t", "f": "forget gate f_t", "g": "candidate g_t",
               "o": "output gate o_t"}
+ONNX_ROWS = {"i": 0, "o": 1, "f": 2, "c": 3}  # ONNX stacks W, R, Wb, Rb as i | o | f | c
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -38,114 +51,129 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 # References and their known-wrong variants
 
 
-def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, *,
-              order=(0, 1, 2, 3), gate_act: Callable = _sigmoid, cand_act: Callable = np.tanh,
-              out_tanh: bool = True, c_from: str = "c", h_from: str = "c_t",
-              b_ih: bool = True, b_hh: bool = True, swap_out: bool = False):
-    """``(h_t, c_t)`` of ``torch.nn.LSTMCell``; the keywords produce the known mistakes.
+def _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    """The four pre-activations without peepholes, each (N, H), in the order i, f, g, o."""
+    H = np.asarray(weight_hh).shape[1]
+    a = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh  # (N, 4H)
+    return [a[:, k * H:(k + 1) * H] for k in range(4)]
 
-    ``order`` gives the row blocks read as i, f, g, o; ``c_from="h"`` scales ``h_prev``
-    instead of ``c_prev``; ``h_from="c_prev"`` squashes the old cell state; ``out_tanh=False``
-    forgets the tanh of the output; ``swap_out`` returns ``(c_t, h_t)``.
+
+def peephole_lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, peephole,
+                       *, peep_order: tuple[int, int, int] = (0, 1, 2),
+                       out_reads: str = "c_t", peeps: str = "ifo",
+                       c_from: str = "c", out_tanh: bool = True):
+    """``(h_t, c_t)`` of the peephole LSTM; the keywords produce the known mistakes.
+
+    ``peep_order`` gives the peephole blocks read as p_i, p_f, p_o; ``out_reads="c_prev"`` lets
+    the output gate peek at the old cell; ``peeps`` lists the gates that get a peephole;
+    ``c_from="h"`` scales h_prev instead of c_prev; ``out_tanh=False`` drops tanh(c_t).
     """
-    H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + h_prev @ weight_hh.T  # (N, 4H)
-    if b_ih:
-        a = a + bias_ih
-    if b_hh:
-        a = a + bias_hh
-    blocks = [a[:, k * H:(k + 1) * H] for k in range(4)]
-    i_t, f_t, o_t = (gate_act(blocks[order[k]]) for k in (0, 1, 3))
-    g_t = cand_act(blocks[order[2]])
+    H = np.asarray(weight_hh).shape[1]
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    p = [peephole[k * H:(k + 1) * H] for k in peep_order]
+    p_i, p_f, p_o = (p[k] if gate in peeps else 0.0 * p[k] for k, gate in enumerate("ifo"))
+    i_t = _sigmoid(a_i + p_i * c_prev)
+    f_t = _sigmoid(a_f + p_f * c_prev)
+    g_t = np.tanh(a_g)
     c_t = f_t * (h_prev if c_from == "h" else c_prev) + i_t * g_t
-    squashed = c_prev if h_from == "c_prev" else c_t
-    h_t = o_t * (np.tanh(squashed) if out_tanh else squashed)
-    return (c_t, h_t) if swap_out else (h_t, c_t)
-
-
-def cifg_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias, *, order=(0, 1, 2),
-              couple: str = "1-i", out_tanh: bool = True, use_bias: bool = True):
-    """``(h_t, c_t)`` of the coupled input-forget gate LSTM, blocks stacked i | g | o, one bias.
-
-    ``couple``: ``"1-i"`` (right, f = 1 − i), ``"i"`` (f = i), ``"swap"``
-    (c = i ⊙ c + (1 − i) ⊙ g), ``"none"`` (f = 1, nothing forgotten).
-    """
-    H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + h_prev @ weight_hh.T  # (N, 3H)
-    if use_bias:
-        a = a + bias
-    blocks = [a[:, k * H:(k + 1) * H] for k in range(3)]
-    i_t = _sigmoid(blocks[order[0]])
-    g_t = np.tanh(blocks[order[1]])
-    o_t = _sigmoid(blocks[order[2]])
-    if couple == "1-i":
-        c_t = (1.0 - i_t) * c_prev + i_t * g_t
-    elif couple == "i":
-        c_t = i_t * c_prev + i_t * g_t
-    elif couple == "swap":
-        c_t = i_t * c_prev + (1.0 - i_t) * g_t
-    else:
-        c_t = c_prev + i_t * g_t
+    o_t = _sigmoid(a_o + p_o * (c_prev if out_reads == "c_prev" else c_t))
     h_t = o_t * (np.tanh(c_t) if out_tanh else c_t)
     return h_t, c_t
 
 
-def _count(kind: str, input_size: int, hidden: int, biases: int = 2) -> int:
-    g = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
-    return g * (hidden * input_size + hidden * hidden + biases * hidden)
+def onnx_to_torch(W, R, B, P, *, order: str = "iofc", peep_order: str = "iof",
+                  bias: str = "both", squeeze: bool = True):
+    """ONNX LSTM parameters (one direction) → ``(weight_ih, weight_hh, bias_ih + bias_hh, 0,
+    peephole)``, the biases normalised to their sum (PyTorch and ONNX only ever add them).
+
+    ``order``: how the learner reads ONNX's row blocks (``"iofc"`` right, ``"ifco"`` as if
+    they were PyTorch's, ``"ifoc"``); ``peep_order``: how P's blocks are read (``"ifo"``:
+    left in ONNX's order); ``bias``: ``"both"`` (Wb + Rb, right), ``"wb"`` (Rb dropped),
+    ``"blocks"`` (B reordered as four blocks of 2H); ``squeeze=False`` keeps the direction
+    axis.
+    """
+    W, R, B, P = (np.asarray(v, dtype=np.float64) for v in (W, R, B, P))
+    H = R.shape[-1]
+    W2, R2, B1, P1 = W[0], R[0], B[0], P[0]
+    rows = {name: k for k, name in enumerate(order)}  # ONNX block of each of i, f, c, o
+    pick = [rows["i"], rows["f"], rows["c"], rows["o"]]
+
+    def blocks(M, size):
+        return np.concatenate([M[k * size:(k + 1) * size] for k in pick])
+
+    weight_ih, weight_hh = blocks(W2, H), blocks(R2, H)
+    if bias == "blocks":  # B's 8H read as i | o | f | c blocks of 2H, then halved
+        whole = blocks(B1, 2 * H)
+        total = whole[:4 * H] + whole[4 * H:]
+    else:
+        total = blocks(B1[:4 * H], H) + (blocks(B1[4 * H:], H) if bias == "both" else 0.0)
+    p_rows = {name: k for k, name in enumerate(peep_order)}
+    peephole = np.concatenate([P1[p_rows[g] * H:(p_rows[g] + 1) * H] for g in "ifo"])
+    out = [weight_ih, weight_hh, total, np.zeros_like(total), peephole]
+    if not squeeze:
+        out = [v[None] for v in out]
+    return tuple(out)
 
 
-def gru_hidden_for_lstm_budget(input_size, lstm_hidden, *, mode: str = "right"):
-    """The largest GRU hidden size whose PyTorch count is ≤ the LSTM's (an integer, 0-d)."""
-    i, h = int(input_size), int(lstm_hidden)
-    if mode == "three_quarters":
-        return np.asarray(int(0.75 * h))
-    if mode == "sqrt":
-        return np.asarray(int(h * math.sqrt(4 / 3)))
-    biases = 1 if mode == "one_bias" else 2
-    budget = _count("lstm", i, h, biases)
-    if mode == "no_input":
-        budget, i = _count("lstm", 1, h, 2) - 4 * h, 0  # 4(h² + 2h), inputs ignored
-    H = 1
-    cmp = (lambda c: c < budget) if mode == "strict" else (lambda c: c <= budget)
-    while cmp(3 * ((H + 1) * i + (H + 1) ** 2 + biases * (H + 1))):
+def gru_stack_count(input_size: int, hidden: int, num_layers: int, *, biases: int = 2,
+                    upper_input: str = "H") -> int:
+    """Parameters of ``torch.nn.GRU(input_size, hidden, num_layers)`` (``biases`` per block;
+    ``upper_input="H_in"`` is the mistake of letting every layer read the input)."""
+    i, h, L = int(input_size), int(hidden), int(num_layers)
+    upper = i if upper_input == "H_in" else h
+    return 3 * (h * i + h * h + biases * h) + (L - 1) * 3 * (h * upper + h * h + biases * h)
+
+
+def stacked_gru_hidden(input_size, budget, num_layers, *, mode: str = "right", **count_kw):
+    """The largest H with ``gru_stack_count(input_size, H, num_layers) <= budget`` (0 if none),
+    as a 0-d integer array. ``mode``: ``"plus_one"``, ``"nearest"`` (the count nearest the
+    budget), ``"first_layer"`` (only the first layer counted); ``count_kw`` → the count."""
+    i, B, L = int(input_size), int(budget), int(num_layers)
+    if mode == "first_layer":
+        L = 1
+
+    def count(h: int) -> int:
+        return gru_stack_count(i, h, L, **count_kw)
+
+    H = 0
+    while count(H + 1) <= B:
         H += 1
     if mode == "plus_one":
         H += 1
-    if mode == "nearest":
-        lo = 3 * (H * i + H * H + 2 * H)
-        hi = 3 * ((H + 1) * i + (H + 1) ** 2 + 2 * (H + 1))
-        if abs(hi - budget) < abs(budget - lo):
-            H += 1
-    return np.asarray(H)
+    elif mode == "nearest" and abs(count(H + 1) - B) < abs(B - count(H)):
+        H += 1
+    return np.asarray(H, dtype=np.int64)
 
 
-def chung_lstm_params(input_size, hidden_size, *, biases: int = 1, peep: str = "diag"):
-    """Chung et al.'s LSTM count: ``4(H·H_in + H² + H) + 3H`` (one bias, diagonal peepholes)."""
-    i, h = int(input_size), int(hidden_size)
-    extra = {"diag": 3 * h, "none": 0, "four": 4 * h, "full": 3 * h * h}[peep]
-    return np.asarray(4 * (h * i + h * h + biases * h) + extra)
+def peephole_cell_jacobian(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
+                           peephole, *, terms: str = "fFI", prime: str = "s(1-s)",
+                           f_term: str = "c_prev"):
+    """The diagonal of ∂c_t/∂c_{t−1} (x_t, h_prev held fixed), ``(N, H)``.
 
-
-def concat_to_torch(W, b, hidden_size, *, order: str = "xh", wrong_split: bool = False,
-                    bias: str = "ih"):
-    """Normalised ``(weight_ih, weight_hh, bias_ih + bias_hh, 0)`` from ``W · [x, h] + b``
-    (``order="xh"``, the exercise) or ``W · [h, x] + b`` (``order="hx"``, the chapter).
-
-    The checker compares the sum of the two biases (PyTorch only ever adds them), so any
-    split of ``b`` is right; ``bias="both"`` is the mistake of putting ``b`` in each.
-    ``wrong_split`` cuts the columns at the other block's width.
+    ``terms`` lists the terms kept: ``f`` (f_t itself), ``F`` (through f's peephole), ``I``
+    (through i's peephole), ``O`` (a spurious term through o's peephole); ``prime="s"`` uses
+    σ instead of σ' = σ(1 − σ); ``f_term="none"`` drops the factor c_{t−1} of the F term.
     """
-    H = int(hidden_size)
-    H_in = W.shape[1] - H
-    first_width = H_in if order == "xh" else H
-    if wrong_split:
-        first_width = W.shape[1] - first_width
-    first, second = W[:, :first_width], W[:, first_width:]
-    weight_ih, weight_hh = (first, second) if order == "xh" else (second, first)
-    total = 2 * b if bias == "both" else (np.zeros_like(b) if bias == "none" else b)
-    return (np.array(weight_ih, dtype=np.float64), np.array(weight_hh, dtype=np.float64),
-            np.array(total, dtype=np.float64), np.zeros_like(b, dtype=np.float64))
+    H = np.asarray(weight_hh).shape[1]
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    p_i, p_f, p_o = (peephole[k * H:(k + 1) * H] for k in range(3))
+    i_t = _sigmoid(a_i + p_i * c_prev)
+    f_t = _sigmoid(a_f + p_f * c_prev)
+    g_t = np.tanh(a_g)
+
+    def d(s):
+        return s if prime == "s" else s * (1.0 - s)
+
+    out = f_t if "f" in terms else 0.0 * f_t
+    if "F" in terms:
+        out = out + (c_prev if f_term == "c_prev" else 1.0) * d(f_t) * p_f
+    if "I" in terms:
+        out = out + g_t * d(i_t) * p_i
+    if "O" in terms:
+        c_t = f_t * c_prev + i_t * g_t
+        o_t = _sigmoid(a_o + p_o * c_t)
+        out = out + d(o_t) * p_o
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -153,18 +181,19 @@ def concat_to_torch(W, b, hidden_size, *, order: str = "xh", wrong_split: bool =
 
 
 @dataclasses.dataclass(frozen=True)
-class BiasSumQuestion(Question):
-    """PyTorch adds ``bias_ih`` and ``bias_hh``: only their sum is checked (any split is right)."""
+class OnnxQuestion(Question):
+    """ONNX and PyTorch only ever add the two bias vectors: outputs 2 and 3 (``bias_ih``,
+    ``bias_hh``) are checked as their sum, so any split of ``Wb + Rb`` is right."""
 
     def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
         fixed = []
         for o in outcomes:
-            if o.kind == "value" and isinstance(o.value, list) and len(o.value) == 4 and all(
+            if o.kind == "value" and isinstance(o.value, list) and len(o.value) == 5 and all(
                     isinstance(v, np.ndarray) and v.dtype.kind in "iuf" for v in o.value) \
                     and o.value[2].shape == o.value[3].shape:
-                w_ih, w_hh, b_ih, b_hh = o.value
-                o = dataclasses.replace(o, value=[w_ih, w_hh, (b_ih + b_hh).astype(b_ih.dtype),
-                                                  np.zeros_like(b_hh)])
+                v = list(o.value)
+                v[2], v[3] = (v[2] + v[3]).astype(v[2].dtype), np.zeros_like(v[3])
+                o = dataclasses.replace(o, value=v)
             fixed.append(o)
         return super().diagnose(level, fixed)
 
@@ -173,273 +202,296 @@ class BiasSumQuestion(Question):
 # Probes (every random input drawn from probe_rng)
 
 
-def _lstm_params(rng, H_in, H, G=4, scale=0.8, two_biases=True):
-    p = {"weight_ih": rng.uniform(-scale, scale, (G * H, H_in)),
-         "weight_hh": rng.uniform(-scale, scale, (G * H, H))}
-    if two_biases:
-        p["bias_ih"] = rng.uniform(-scale, scale, G * H)
-        p["bias_hh"] = rng.uniform(-scale, scale, G * H)
-    else:
-        p["bias"] = rng.uniform(-scale, scale, G * H)
-    return p
+def _peephole_args(rng, N, H_in, H, *, x=True, h=True, c=True, b=True, p=True, scale=0.8):
+    args = {"x_t": rng.normal(0, 1, (N, H_in)) if x else np.zeros((N, H_in)),
+            "h_prev": rng.uniform(-1, 1, (N, H)) if h else np.zeros((N, H)),
+            "c_prev": rng.normal(0, 1.5, (N, H)) if c else np.zeros((N, H)),
+            "weight_ih": rng.uniform(-scale, scale, (4 * H, H_in)),
+            "weight_hh": rng.uniform(-scale, scale, (4 * H, H)),
+            "bias_ih": rng.uniform(-scale, scale, 4 * H) if b else np.zeros(4 * H),
+            "bias_hh": rng.uniform(-scale, scale, 4 * H) if b else np.zeros(4 * H),
+            "peephole": rng.uniform(-1.5, 1.5, 3 * H) if p else np.zeros(3 * H)}
+    return args
 
 
-def _step_probes(level: str, *, salt: str, cifg: bool) -> list[Probe]:
+def _shapes(a: dict) -> str:
+    return ", ".join(f"{k} {a[k].shape}" for k in ("x_t", "h_prev", "c_prev", "peephole"))
+
+
+def _peephole_probes(level: str, *, salt: str) -> list[Probe]:
     rng = probe_rng(level, salt)
-    G = 3 if cifg else 4
-
-    def make(N, H_in, H, *, x=True, h=True, c=True, b=True):
-        p = _lstm_params(rng, H_in, H, G=G, two_biases=not cifg)
-        if not b:
-            for k in p:
-                if k.startswith("bias"):
-                    p[k][:] = 0.0
-        args = {"x_t": rng.normal(0, 1, (N, H_in)) if x else np.zeros((N, H_in)),
-                "h_prev": rng.uniform(-1, 1, (N, H)) if h else np.zeros((N, H)),
-                "c_prev": rng.normal(0, 1.5, (N, H)) if c else np.zeros((N, H))}
-        return args | p
-
-    def shapes(a):
-        return ", ".join(f"{k} {a[k].shape}" for k in ("x_t", "h_prev", "c_prev"))
-
+    make = functools.partial(_peephole_args, rng)
     if level == "public":
         specs = [
-            ("biases only", make(2, 4, 4, x=False, h=False, c=False), "the bias terms",
-             "x_t = 0, h_prev = 0 and c_prev = 0 (only the biases act)"),
-            ("input term", make(2, 4, 4, h=False, c=False, b=False), "the input terms W_i· x_t",
-             "h_prev = 0, c_prev = 0 and zero biases (only the input terms act)"),
-            ("hidden term", make(2, 4, 4, x=False, c=False, b=False),
-             "the recurrent terms W_h· h_prev",
-             "x_t = 0, c_prev = 0 and zero biases (only the recurrent terms act)"),
-            ("old cell state", make(2, 4, 4, x=False, h=False), "the path of c_prev",
-             "x_t = 0 and h_prev = 0, c_prev ≠ 0 (the gates are set by the biases alone)"),
-            ("all terms", make(3, 3, 5), "the combination of the terms", None),
+            ("no peepholes", make(2, 3, 4, p=False), "the LSTM without peepholes",
+             "peephole = 0 (the step is torch.nn.LSTMCell's)"),
+            ("peepholes only", make(2, 3, 4, x=False, h=False, b=False),
+             "the peephole terms",
+             "x_t = 0, h_prev = 0 and zero biases (only the peepholes feed the gates)"),
+            ("no old cell", make(2, 3, 4, c=False), "the output gate's peephole",
+             "c_prev = 0 (only the output gate's peephole can see a cell)"),
+            ("all terms", make(3, 5, 3), "the combination of the terms", "random inputs"),
         ]
     else:
-        specs = [("batch of one", make(1, 5, 2), "the combination of the terms", None),
-                 ("wide input", make(4, 7, 3), "the combination of the terms", None),
-                 ("square", make(5, 6, 6), "the combination of the terms", None)]
-    return [Probe(name, args, label, f"{given or 'random inputs'} ({shapes(args)})")
+        specs = [("batch of one", make(1, 4, 2), "the combination of the terms",
+                  "random inputs"),
+                 ("wide input", make(4, 7, 3), "the combination of the terms", "random inputs"),
+                 ("as many samples as units", make(3, 5, 3), "the combination of the terms",
+                  "random inputs")]
+    return [Probe(name, args, label, f"{given} ({_shapes(args)})")
             for name, args, label, given in specs]
 
 
-def _budget_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q4_3")
-    if level == "public":
-        pairs = [(20, 195), (8, 16), (1, 1), (100, 36)]
-    else:
-        pairs = [(int(rng.integers(1, 300)), int(rng.integers(1, 600))) for _ in range(4)]
-    # one bias per block, or the nearest count, changes the answer only at some sizes: add
-    # small sizes at which each mistake differs from the answer and the other mistakes
-    answers = [lambda i, h, kw=kw: int(gru_hidden_for_lstm_budget(i, h, **kw))
-               for kw in [{}, *(m.fn.keywords for m in _budget_mistakes())]]
-    pairs = separating_pairs(rng, answers, pairs, 1, 60)
-    return [Probe(f"H_in={i}, H_lstm={h}", {"input_size": np.asarray(i),
-                                            "lstm_hidden": np.asarray(h)},
-                  "the hidden size", f"input_size = {i}, lstm_hidden = {h}")
-            for i, h in pairs]
-
-
-def _chung_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q4_4")
-    if level == "public":
-        pairs = [(20, 195), (1, 1), (100, 36)]
-    else:
-        pairs = [(int(rng.integers(1, 300)), int(rng.integers(1, 500))) for _ in range(3)]
-    return [Probe(f"H_in={i}, H={h}", {"input_size": np.asarray(i),
-                                       "hidden_size": np.asarray(h)},
-                  "the count", f"input_size = {i}, hidden_size = {h}")
-            for i, h in pairs]
-
-
-def _concat_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q4_5")
-    sizes = [(3, 5), (4, 2)] if level == "public" else [(1, 1), (6, 3), (2, 7)]
+def _onnx_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q4_2")
+    sizes = [(3, 4), (2, 2)] if level == "public" else [(1, 1), (5, 3), (2, 6)]
     probes = []
     for H_in, H in sizes:
-        args = {"W": rng.normal(0, 0.5, (4 * H, H + H_in)), "b": rng.normal(0, 0.5, 4 * H),
-                "hidden_size": np.asarray(H)}
+        args = {"W": rng.normal(0, 0.5, (1, 4 * H, H_in)), "R": rng.normal(0, 0.5, (1, 4 * H, H)),
+                "B": rng.normal(0, 0.5, (1, 8 * H)), "P": rng.normal(0, 0.5, (1, 3 * H))}
         probes.append(Probe(f"H_in={H_in}, H={H}", args, "the conversion",
-                            f"W of shape {args['W'].shape} = (4H, H_in + H) with H = {H}, "
-                            f"H_in = {H_in}"))
+                            f"W {args['W'].shape}, R {args['R'].shape}, B {args['B'].shape}, "
+                            f"P {args['P'].shape} (H_in = {H_in}, H = {H})"))
     return probes
+
+
+def _stack_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q4_3")
+    if level == "public":
+        triples = [(20, 169_065, 2), (20, 169_065, 1), (88, 20_000, 3), (8, 10, 2)]
+    else:
+        triples = [(int(rng.integers(1, 300)), int(rng.integers(50, 2_000_000)),
+                   int(rng.integers(1, 5))) for _ in range(4)]
+    # some mistakes differ from the answer only at some sizes (and two of them only above one
+    # layer): add two-layer sizes at which each mistake differs from the answer and from every
+    # other mistake; (a, k) stands for input_size a and a budget of 50 k parameters
+    answers = [lambda a, k, kw=kw: int(stacked_gru_hidden(a, 50 * k, 2, **kw))
+               for kw in [{}, *(m.fn.keywords for m in _stack_mistakes())]]
+    triples += [(a, 50 * k, 2) for a, k in separating_pairs(rng, answers, [], 1, 400)]
+    return [Probe(f"H_in={i}, budget={b}, L={L}",
+                  {"input_size": np.asarray(i), "budget": np.asarray(b),
+                   "num_layers": np.asarray(L)},
+                  "the hidden size", f"input_size = {i}, budget = {b:,}, num_layers = {L}")
+            for i, b, L in triples]
 
 
 # ----------------------------------------------------------------------------------------
 # Known mistakes, each with what the learner reads
 
 
-def _lstm_mistakes() -> tuple[Mistake, ...]:
-    p = functools.partial
-    swaps = []
-    for a, b in ((0, 1), (2, 3), (1, 3), (0, 3), (1, 2), (0, 2)):
-        order = list(range(4))
-        order[a], order[b] = order[b], order[a]
-        ga, gb = LSTM_GATES[a], LSTM_GATES[b]
-        swaps.append(Mistake(p(lstm_step, order=tuple(order)),
-                             f"the {GATE_NAMES[ga]} and the {GATE_NAMES[gb]} are swapped: "
-                             "PyTorch stacks the blocks i | f | g | o (rows 0:H input gate, "
-                             "H:2H forget gate, 2H:3H candidate, 3H:4H output gate)."))
-    return tuple(swaps) + (
-        Mistake(p(lstm_step, swap_out=True), "you returned (c_t, h_t); return (h_t, c_t), "
-                "the order of torch.nn.LSTMCell."),
-        Mistake(p(lstm_step, c_from="h"), "the forget gate scales the wrong state: "
-                "c_t = f_t ⊙ c_prev + i_t ⊙ g_t uses the old *cell* state c_prev, "
-                "not h_prev."),
-        Mistake(p(lstm_step, h_from="c_prev"), "h_t squashes the old cell state: the output "
-                "is h_t = o_t ⊙ tanh(c_t), with the new c_t."),
-        Mistake(p(lstm_step, out_tanh=False), "h_t = o_t ⊙ c_t is missing the tanh: the output "
-                "is h_t = o_t ⊙ tanh(c_t)."),
-        Mistake(p(lstm_step, gate_act=np.tanh, cand_act=_sigmoid), "sigmoid and tanh are "
-                "swapped: the gates i_t, f_t, o_t use σ, the candidate g_t uses tanh."),
-        Mistake(p(lstm_step, cand_act=_sigmoid), "the candidate g_t uses σ; it should use "
-                "tanh, so that it can write negative values into the cell."),
-        Mistake(p(lstm_step, gate_act=np.tanh), "the gates use tanh; i_t, f_t and o_t use σ, "
-                "so they lie in (0, 1)."),
-        Mistake(p(lstm_step, b_ih=False, b_hh=False), "the biases are missing: add bias_ih "
-                "and bias_hh (both, per block)."),
-        Mistake(p(lstm_step, b_ih=False), "bias_ih is missing (PyTorch adds both biases)."),
-        Mistake(p(lstm_step, b_hh=False), "bias_hh is missing (PyTorch adds both biases)."),
-    )
-
-
-def _cifg_mistakes() -> tuple[Mistake, ...]:
+def _peephole_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(cifg_step, couple="i"), "the forget gate equals the input gate; in the "
-                "CIFG it is its complement, f_t = 1 − i_t."),
-        Mistake(p(cifg_step, couple="swap"), "the coupling is the wrong way round: "
-                "c_t = (1 − i_t) ⊙ c_prev + i_t ⊙ g_t (i_t writes, 1 − i_t keeps)."),
-        Mistake(p(cifg_step, couple="none"), "nothing is forgotten: in the CIFG the old cell "
-                "state is scaled by f_t = 1 − i_t."),
-        Mistake(p(cifg_step, order=(0, 2, 1)), "the candidate and the output gate are swapped: "
-                "this CIFG stacks its blocks i | g | o."),
-        Mistake(p(cifg_step, order=(1, 0, 2)), "the input gate and the candidate are swapped: "
-                "this CIFG stacks its blocks i | g | o."),
-        Mistake(p(cifg_step, out_tanh=False), "h_t = o_t ⊙ c_t is missing the tanh."),
-        Mistake(p(cifg_step, use_bias=False), "the bias is missing."),
+        Mistake(p(peephole_lstm_step, out_reads="c_prev"), "the output gate peeks at the old "
+                "cell c_prev. It is computed after the cell has been updated, so its peephole "
+                "reads the new one: p_o ⊙ c_t."),
+        Mistake(p(peephole_lstm_step, peep_order=(0, 2, 1)), "the forget and output gates' "
+                "peepholes are swapped: this cell stacks peephole as p_i | p_f | p_o (ONNX "
+                "writes i | o | f; not here)."),
+        Mistake(p(peephole_lstm_step, peeps=""), "the peepholes are missing: this is "
+                "torch.nn.LSTMCell's step. The input, forget and output gates each add their "
+                "peephole times a cell state."),
+        Mistake(p(peephole_lstm_step, peeps="if"), "the output gate has no peephole: it adds "
+                "p_o ⊙ c_t, the peephole times the *new* cell."),
+        Mistake(p(peephole_lstm_step, peeps="io"), "the forget gate has no peephole: it adds "
+                "p_f ⊙ c_prev."),
+        Mistake(p(peephole_lstm_step, peeps="fo"), "the input gate has no peephole: it adds "
+                "p_i ⊙ c_prev."),
+        Mistake(p(peephole_lstm_step, c_from="h"), "the forget gate scales the wrong state: "
+                "the new cell keeps a share of the old *cell* c_prev, not of h_prev."),
+        Mistake(p(peephole_lstm_step, out_tanh=False), "h_t = o_t ⊙ c_t is missing the "
+                "tanh: the output shows a squashed copy of the new cell."),
     )
 
 
-def _budget_mistakes() -> tuple[Mistake, ...]:
+def _onnx_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(gru_hidden_for_lstm_budget, mode="three_quarters"), "3/4 is the ratio of the "
-                "*parameter counts* at the same H, not of the hidden sizes: the count grows "
-                "like H², so the GRU affords more than 3/4 of the LSTM's units. Solve "
-                "3(H·H_in + H² + 2H) ≤ budget for H."),
-        Mistake(p(gru_hidden_for_lstm_budget, mode="sqrt"), "scaling H by √(4/3) ignores the "
-                "input weights and the biases, which grow like H, not H²: count exactly."),
-        Mistake(p(gru_hidden_for_lstm_budget, mode="plus_one"), "one too many: your GRU's "
-                "count exceeds the LSTM's budget. Take the largest H that still fits."),
-        Mistake(p(gru_hidden_for_lstm_budget, mode="nearest"), "you took the H whose count is "
-                "nearest the budget, which may exceed it; the question asks for the largest "
-                "H whose count does not exceed it."),
-        Mistake(p(gru_hidden_for_lstm_budget, mode="one_bias"), "you counted one bias vector "
-                "per block; PyTorch keeps two (bias_ih and bias_hh), so each block of the LSTM "
-                "and of the GRU has 2H biases."),
+        Mistake(p(onnx_to_torch, order="ifco"), "you kept ONNX's row blocks in place, as if "
+                "they were stacked like PyTorch's; ONNX stacks them i | o | f | c, so each "
+                "block must move: PyTorch wants i | f | g | o (ONNX calls the candidate c)."),
+        Mistake(p(onnx_to_torch, order="ifoc"), "you read ONNX's blocks as i | f | o | c; "
+                "ONNX stacks them i | o | f | c (the output gate second, the forget gate "
+                "third)."),
+        Mistake(p(onnx_to_torch, peep_order="ifo"), "the weights are right but the peepholes "
+                "are not: P is stacked in ONNX's order too, i | o | f, and this cell wants "
+                "p_i | p_f | p_o."),
+        Mistake(p(onnx_to_torch, bias="wb"), "half of the bias is lost: B holds two vectors, "
+                "Wb (its first 4H entries) and Rb (the last 4H), and the gates see their sum."),
+        Mistake(p(onnx_to_torch, bias="blocks"), "B is not four blocks of 2H: it is Wb "
+                "(first 4H entries) followed by Rb (last 4H), each stacked i | o | f | c. Split "
+                "it in halves first, then reorder each half."),
+        Mistake(p(onnx_to_torch, squeeze=False), "you kept ONNX's leading num_directions axis "
+                "(of size 1): PyTorch's weight_ih is (4H, H_in), not (1, 4H, H_in). Take the "
+                "one direction, W[0]."),
     )
 
 
-def _chung_mistakes() -> tuple[Mistake, ...]:
+def _stack_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(chung_lstm_params, peep="none"), "the peepholes are missing: Chung et al.'s "
-                "LSTM has three diagonal peephole vectors (input, forget, output gates), 3H."),
-        Mistake(p(chung_lstm_params, biases=2), "two biases per block is PyTorch's convention; "
-                "the paper's count has one bias per gate and candidate."),
-        Mistake(p(chung_lstm_params, biases=2, peep="none"), "that is PyTorch's count "
-                "(two biases, no peepholes), which is also what four peepholes and one bias "
-                "give; the paper has one bias per gate and peepholes on the three gates only, "
-                "3H."),
-        Mistake(p(chung_lstm_params, peep="full"), "the peepholes are diagonal: one weight per "
-                "unit and gate (3H), not full H × H matrices."),
-        Mistake(p(chung_lstm_params, biases=0), "the biases are missing: the paper's equations "
-                "leave them out, but its count has one per gate and candidate, 4H."),
+        Mistake(p(stacked_gru_hidden, upper_input="H_in"), "every layer above the first reads "
+                "the layer below it, a vector of H numbers, not the input: its input weights "
+                "are H × H per block, not H × H_in."),
+        Mistake(p(stacked_gru_hidden, mode="first_layer"), "you counted the first layer only; "
+                "torch.nn.GRU(..., num_layers=L) has L layers, each with its own weights and "
+                "biases."),
+        Mistake(p(stacked_gru_hidden, biases=1), "you counted one bias vector per block; "
+                "PyTorch keeps two in every layer (bias_ih_l{k} and bias_hh_l{k})."),
+        Mistake(p(stacked_gru_hidden, mode="plus_one"), "one too many: your network's count "
+                "exceeds the budget. Take the largest H that still fits."),
+        Mistake(p(stacked_gru_hidden, mode="nearest"), "you took the H whose count is nearest "
+                "the budget, which may exceed it; the question asks for the largest H whose "
+                "count does not exceed it."),
     )
 
 
-def _concat_mistakes() -> tuple[Mistake, ...]:
+def _jacobian_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(concat_to_torch, order="hx"), "the column blocks are swapped: this W "
-                "multiplies [x_t, h_{t−1}], x_t first, so its first H_in columns are weight_ih "
-                "and its last H columns weight_hh (the chapter's W had h_{t−1} first)."),
-        Mistake(p(concat_to_torch, wrong_split=True), "you split W at column H; the first "
-                "block multiplies x_t, so it has H_in columns."),
-        Mistake(p(concat_to_torch, bias="both"), "you put b in both bias_ih and bias_hh: "
-                "PyTorch adds the two, so the gates would see 2b. Split b so the two sum to it "
-                "(for instance all of it in one and zeros in the other)."),
-        Mistake(p(concat_to_torch, bias="none"), "the bias is lost: bias_ih + bias_hh must sum "
-                "to b."),
+        Mistake(p(peephole_cell_jacobian, terms="f"), "that is f_t alone, the derivative of a "
+                "cell *without* peepholes. Here both the forget gate and the input gate read "
+                "c_{t−1}, so each contributes a term of its own through its peephole."),
+        Mistake(p(peephole_cell_jacobian, terms="fF"), "the term through the input gate is "
+                "missing: i_t reads c_{t−1} through p_i, and it multiplies g_t."),
+        Mistake(p(peephole_cell_jacobian, terms="fI"), "the term through the forget gate's "
+                "peephole is missing: f_t itself depends on c_{t−1}, and it multiplies "
+                "c_{t−1}."),
+        Mistake(p(peephole_cell_jacobian, terms="fFIO"), "the output gate does not take part: "
+                "it acts on h_t after c_t is made, so it cannot change ∂c_t/∂c_{t−1}."),
+        Mistake(p(peephole_cell_jacobian, prime="s"), "the derivative of σ is σ(1 − σ), not "
+                "σ: for the gate terms use the gate times one minus the gate."),
+        Mistake(p(peephole_cell_jacobian, f_term="none"), "the term through the forget gate's "
+                "peephole misses a factor: the product rule on f_t ⊙ c_{t−1} gives the change "
+                "of f_t *times c_{t−1}*."),
     )
 
 
-def _hint(lines: str) -> str:
-    return lines.strip()
+def _hint(*steps: str) -> tuple[str, ...]:
+    """A stepped hint: each call of ``hint(...)`` shows one more step."""
+    return tuple(" ".join(step.split()) for step in steps)
 
 
 QUESTIONS: list[Question] = [
     Question(
-        name="q4_1", func_name="lstm_cell_step", title="Exercise 4.1: one LSTM step",
+        name="q4_1", func_name="peephole_lstm_step",
+        title="Exercise 4.1: one step of the peephole LSTM",
         hint=_hint("""
-Compute all four pre-activations with one product each for x_t and h_prev, then cut them
-into four blocks of H columns, in PyTorch's order. Ask of each block which nonlinearity keeps
-it in the right range: a gate is a share between 0 and 1, the candidate is a value that may be
-negative. The new cell state mixes two things: what the forget gate keeps of the *old cell*,
-and what the input gate lets in of the candidate. The output gate then looks at a squashed
-copy of the *new* cell.
-"""),
-        probes=functools.partial(_step_probes, salt="q4_1", cifg=False),
-        reference=lstm_step, mistakes=_lstm_mistakes(),
-        output_names=("h_t", "c_t"), points={"public": 1, "hidden": 2},
-        every_probe="the activations, the rows you slice, the order of the outputs"),
-    Question(
-        name="q4_2", func_name="cifg_step", title="Exercise 4.2: the coupled-gate (CIFG) step",
-        hint=_hint("""
-This cell has three blocks, stacked input gate, candidate, output gate, and one bias. There is
-no forget-gate block: the forget gate is derived from the input gate so that what is written
-and what is kept share one budget. If the input gate opens fully, how much of the old cell can
-survive? The rest of the step is the LSTM's.
-"""),
-        probes=functools.partial(_step_probes, salt="q4_2", cifg=True),
-        reference=cifg_step, mistakes=_cifg_mistakes(),
+Start from the LSTM step of the chapter and add one term to each gate's pre-activation: the
+gate's peephole times a cell state, unit by unit.""", """
+Which cell state exists at the moment each gate is computed? The input and forget gates are
+needed to make the new cell, so they can only see the old one; the output gate comes after
+the update."""),
+        probes=functools.partial(_peephole_probes, salt="q4_1"),
+        reference=peephole_lstm_step, mistakes=_peephole_mistakes(),
         output_names=("h_t", "c_t"), points={"public": 1, "hidden": 1},
-        every_probe="the activations, the rows you slice, the order of the outputs"),
+        every_probe="the rows you slice, which cell each peephole reads"),
+    OnnxQuestion(
+        name="q4_2", func_name="onnx_to_torch",
+        title="Exercise 4.2: ONNX's LSTM weights → PyTorch's layout",
+        hint=_hint("""
+Write the two orders one under the other and draw an arrow from each ONNX block to its place
+in PyTorch's. The leading axis of every ONNX array counts directions: there is one.""", """
+The same arrows apply to W, to R and to each half of B (which two vectors does B hold?); P
+has only three blocks, in the same kind of order."""),
+        probes=_onnx_probes, reference=onnx_to_torch, mistakes=_onnx_mistakes(),
+        output_names=("weight_ih", "weight_hh", "bias_ih + bias_hh", "(zeros)", "peephole"),
+        points={"public": 1, "hidden": 1},
+        every_probe="the order of the blocks, the direction axis"),
     Question(
-        name="q4_3", func_name="gru_hidden_for_lstm_budget",
-        title="Exercise 4.3: the GRU an LSTM's budget buys",
+        name="q4_3", func_name="stacked_gru_hidden",
+        title="Exercise 4.3: a stacked GRU on a budget",
         hint=_hint("""
-First write the LSTM's parameter count in PyTorch's convention (four blocks, each with an input
-matrix, a recurrent matrix and two bias vectors): that is the budget. The GRU's count has the
-same shape with three blocks. It grows with H, so the answer is the last H before it passes
-the budget: either walk H upwards, or solve the quadratic and then check the integers next to
-its root.
-"""),
-        probes=_budget_probes, reference=gru_hidden_for_lstm_budget,
-        mistakes=_budget_mistakes(), output_names=("H_gru",),
-        points={"public": 1, "hidden": 1}, integer_output=True),
+Count one layer at a time. What does the first layer read, and what does every layer above
+it read?""", """
+Each layer has three blocks, each with an input matrix, a recurrent matrix and two bias
+vectors. The total grows with H, so the answer is the last H before it passes the budget:
+walk H upwards, or solve the quadratic and check the integers next to its root."""),
+        probes=_stack_probes, reference=stacked_gru_hidden, mistakes=_stack_mistakes(),
+        output_names=("H",), points={"public": 1, "hidden": 1}, integer_output=True),
     Question(
-        name="q4_4", func_name="chung_lstm_params",
-        title="Exercise 4.4: Chung et al.'s LSTM count",
+        name="q4_4", func_name="peephole_cell_jacobian",
+        title="Exercise 4.4: how the peephole cell passes a gradient back",
         hint=_hint("""
-List what one LSTM layer owns: per gate or candidate, an input matrix, a recurrent matrix and
-one bias (the paper's equations omit it, its count does not); and, for the three gates that
-look at the cell state, a peephole that is diagonal, so one number per unit. Add them up for 195 units and a
-20-dimensional input and compare with ≈ 169.1k.
-"""),
-        probes=_chung_probes, reference=chung_lstm_params, mistakes=_chung_mistakes(),
-        output_names=("count",), points={"public": 1, "hidden": 1}, integer_output=True),
-    BiasSumQuestion(
-        name="q4_5", func_name="concat_to_torch",
-        title="Exercise 4.5: concatenated weights → weight_ih and weight_hh",
-        hint=_hint("""
-Multiplying W by the stacked vector [x_t, h_{t−1}] is the same as multiplying one block of W's
-columns by x_t, the other block by h_{t−1}, and adding. Which columns meet x_t now, and how
-many are there? The rows need no change: the gates are already stacked i | f | g | o. PyTorch
-adds its two bias vectors, so any pair that sums to b works.
-"""),
-        probes=_concat_probes, reference=concat_to_torch, mistakes=_concat_mistakes(),
-        output_names=("weight_ih", "weight_hh", "bias_ih + bias_hh", "(zeros)"),
-        points={"public": 1, "hidden": 1}),
+Hold x_t and h_{t−1} fixed and follow every path from c_{t−1} to c_t. One is direct, through
+the product with the forget gate. Which gates read c_{t−1} themselves?""", """
+Each gate that reads c_{t−1} adds a path: the product rule on the term it multiplies, and the
+chain rule through σ, give that path's term. Every path stays inside one unit, so the Jacobian
+is diagonal. The output gate acts after c_t is made. Compare with autograd before you
+check."""),
+        probes=functools.partial(_peephole_probes, salt="q4_4"),
+        reference=peephole_cell_jacobian, mistakes=_jacobian_mistakes(),
+        output_names=("dc_dc_prev",), points={"public": 1, "hidden": 2},
+        every_probe="the terms you add and the derivative of σ"),
+]
+
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p4_1", var_name="predicted_share_kept",
+        title="Prediction 4.1: what a forget-gate peephole does to a negative memory",
+        kind="choice", answer="about 0.25%",
+        options=("about 100%", "about 88%", "about 50%", "about 0.25%"),
+        explanation="f_t = σ(0 + p_f · c_{t−1}) = σ(2 × (−3)) = σ(−6) ≈ 0.0025: the unit "
+                    "forgets a negative memory almost at once, while the same unit holding "
+                    "+3 would keep σ(6) ≈ 99.75% of it. Through a peephole a gate depends on "
+                    "the sign and size of its own unit's memory, which the standard LSTM's "
+                    "gates never see. Try it with your peephole_lstm_step.",
+        mistakes=(WrongAnswer("about 50%", "The rest of the gate's input adds up to 0, but the "
+                              "peephole adds p_f · c_{t−1} to it."),
+                  WrongAnswer("about 88%", "That is σ(p_f) = σ(2): the peephole weight "
+                              "multiplies the cell state, it is not the input of σ by itself."),
+                  WrongAnswer("about 100%", "That would be the unit holding +3: here the "
+                              "memory is negative, and so is p_f · c_{t−1}.")),
+        hint=("The forget gate is σ of the sum of its inputs; only one of them is not 0.",
+              "What is p_f · c_{t−1} here, and what is σ of a large negative number?"),
+        reveals="q4_1"),
+    Prediction(
+        name="p4_2", var_name="predicted_forget_rows",
+        title="Prediction 4.2: where ONNX keeps the forget gate",
+        kind="choice", answer="W[0, 2H:3H]",
+        options=("W[0, 0:H]", "W[0, H:2H]", "W[0, 2H:3H]", "W[0, 3H:4H]"),
+        explanation="ONNX stacks its blocks i | o | f | c, so its forget-gate rows are the "
+                    "third block, W[0, 2H:3H], and they move to PyTorch's second block, "
+                    "weight_ih[H:2H]. The same rows of R, Wb and Rb move with them.",
+        mistakes=(WrongAnswer("W[0, H:2H]", "Those are the forget gate's rows in PyTorch's "
+                              "order (i | f | g | o); in ONNX's i | o | f | c they hold the "
+                              "output gate."),
+                  WrongAnswer("W[0, 3H:4H]", "The last block is ONNX's c, the candidate.")),
+        hint=("Read ONNX's order from the table: which position does f take?",),
+        reveals="q4_2"),
+    Prediction(
+        name="p4_3", var_name="predicted_units_per_layer",
+        title="Prediction 4.3: one layer or two on the same budget",
+        kind="choice", answer="H/sqrt(3)", options=("H/2", "H/sqrt(2)", "H/sqrt(3)", "H/3"),
+        explanation="When H is much larger than the input, the H² terms dominate: one layer "
+                    "costs about 3H² (its recurrent matrices). Two layers of H' cost about "
+                    "3H'² for the first and 3 · 2H'² for the second, whose input matrices are "
+                    "H' × H' too: 9H'² in all. The same budget gives H' ≈ H/√3 ≈ 0.58 H, not "
+                    "H/√2: each layer above the first costs about twice the first.",
+        mistakes=(WrongAnswer("H/sqrt(2)", "That would hold if each layer cost what the first "
+                              "does; but a layer above the first reads H numbers, not the "
+                              "small input, so its input matrices are H × H too."),
+                  WrongAnswer("H/2", "The count grows like H², so halving H quarters a "
+                              "layer's count: splitting the budget does not halve the units."),
+                  WrongAnswer("H/3", "The count grows like H², not like H: dividing the "
+                              "budget by three divides H by about √3.")),
+        hint=("For large H, which terms of a GRU layer's count dominate?",
+              "What does the second layer read, and so how large are its input matrices?"),
+        reveals="q4_3"),
+    Prediction(
+        name="p4_4", var_name="predicted_can_exceed_one",
+        title="Prediction 4.4: can the peephole cell amplify a gradient?",
+        kind="choice", answer="yes", options=("yes", "no"),
+        explanation="Yes. Without peepholes the derivative along the cell is f_t < 1, so a "
+                    "gradient on c only shrinks. With peepholes the forget and input gates "
+                    "move with c_{t−1} themselves, and each adds a term of its own, of either "
+                    "sign; with positive peepholes, a positive memory and a positive candidate "
+                    "the sum passes 1. Exercise 4.4 finds those terms.",
+        mistakes=(WrongAnswer("no", "That holds for the standard LSTM, whose cell passes a "
+                              "gradient back through f_t alone; here two of the gates read "
+                              "c_{t−1}."),),
+        hint=("Which factors of the cell update (the kept part and the written part) change "
+              "when c_{t−1} changes, in the peephole cell?",),
+        reveals="q4_4"),
 ]

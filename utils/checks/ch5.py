@@ -1,27 +1,20 @@
-"""Checkers for chapter 5 (``solutions/ch5_exercises.ipynb``): the GRU family.
+"""Checkers for chapter 5 (``solutions/ch5_exercises.ipynb``): the GRU family, on instances the
+chapter did not compute.
 
-- ``mgu_step(x_t, h_prev, weight_ih, weight_hh, bias)``: one step of the minimal gated unit
-  in the course's convention, parameters stacked f | n (``(2H, H_in)``, ``(2H, H)``,
-  ``(2H,)``): :math:`f_t = \\sigma(W_{if} x_t + W_{hf} h_{t-1} + b_f)`,
-  :math:`n_t = \\tanh(W_{in} x_t + W_{hn} (f_t \\odot h_{t-1}) + b_n)`,
-  :math:`h_t = (1 - f_t) \\odot h_{t-1} + f_t \\odot n_t` — as ``utils.variants.MGU``.
-- ``param_savings(input_size, hidden_size)``: sizes ``(K,)`` → ``(K, 3)``, the parameters
-  GRU1, GRU2, GRU3 save against the one-bias GRU :math:`3(H H_{in} + H^2 + H)`:
-  :math:`2 H H_{in}`, :math:`2 H H_{in} + 2H`, :math:`2 H H_{in} + 2H^2`.
-- ``mingru_pair(x_t, weight_ih, bias)``: one minGRU step as the pair
-  :math:`(a_t, b_t) = (z_t, (1 - z_t) \\odot n_t)` with :math:`h_t = a_t h_{t-1} + b_t`.
-- ``combine(a_first, b_first, a_second, b_second)``: the pair of two steps in a row,
-  :math:`(a_2 a_1, a_2 b_1 + b_2)`.
-- ``parallel_scan(a, b, h0)``: all :math:`h_t` by :math:`\\lceil \\log_2 T \\rceil` rounds.
-  Right values are not enough: the probes are traced (:class:`~utils.checks.core.Traced`), so
-  the depth of the answer, the longest chain of dependent operations behind any state, is
-  measured from the data flow. On the long probes it must grow like :math:`\\log_2 T`
-  (:func:`max_scan_depth`); a chain of ``T`` steps scores 0 with its own message, in whatever
-  form it is written (a loop, unrolled lines, a thread, ``cumprod``).
-- ``log_scan(log_a, log_b, log_h0)``: :math:`\\log h_t` in log space, accurate where the
-  product of the gates underflows.
+- ``minlstm_pair(x_t, weight_ih, bias)``: one minLSTM step (Feng et al., 2024) as the pair of
+  ``h_t = a_t ⊙ h_{t−1} + b_t``; blocks f | i | h̃ in ``weight_ih (3H, H_in)``, ``bias (3H,)``:
+  :math:`f = \\sigma(\\cdot)`, :math:`i = \\sigma(\\cdot)`, :math:`\\tilde h` linear,
+  :math:`a_t = f / (f + i)`, :math:`b_t = i / (f + i) \\odot \\tilde h`.
+- ``maxplus_combine(a_first, b_first, a_second, b_second)``: the step
+  :math:`h \\mapsto \\max(a + h, b)` of two such steps in a row,
+  :math:`(a_1 + a_2, \\max(a_2 + b_1, b_2))`.
+- ``matrix_scan(a, b, h0)``: every :math:`h_t = A_t h_{t-1} + b_t` with full ``(H, H)`` matrices
+  :math:`A_t`, by :math:`\\lceil \\log_2 T \\rceil` rounds. Right values are not enough: the
+  probes are traced (:class:`~utils.checks.core.Traced`), so the depth of the answer is measured
+  from the data flow; on the long probes it must grow like :math:`\\log_2 T`
+  (:func:`max_scan_depth`), whatever form the code has.
 
-The references are tested against ``utils.variants`` and ``torch`` in
+The references are tested against loops, ``torch`` and brute force in
 ``tests/test_checks_ch5.py``.
 """
 
@@ -34,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch5_exercises"
 
@@ -158,167 +152,148 @@ def max_scan_depth(T: int) -> int:
 # References, with the flags that produce the known mistakes
 
 
-def mgu_step(x_t, h_prev, weight_ih, weight_hh, bias, *, keep: str = "one_minus_f",
-             reset: str = "before", rows: tuple[int, int] = (0, 1), cand_act=np.tanh,
-             gate_act=_sigmoid, bias_on: bool = True, t_ih: bool = False,
-             t_hh: bool = False):
-    """One MGU step (course convention), with flags for the known mistakes.
+def minlstm_pair(x_t, weight_ih, bias, *, form: str = "right", rows=(0, 1, 2),
+                 cand_act=None):
+    """``(a_t, b_t)`` of one minLSTM step, blocks f | i | h̃; flags give the known mistakes.
 
-    ``keep``: ``"one_minus_f"`` (reference: h = (1 − f) h_prev + f n), ``"f"`` (the roles of
-    f and 1 − f swapped). ``reset``: ``"before"`` (reference: W_hn (f ⊙ h_prev)), ``"after"``
-    (f ⊙ (W_hn h_prev)), ``"none"`` (no reset). ``rows``: blocks used for (f, n).
+    ``form``: ``"right"`` (a = f/(f+i), b = i/(f+i) h̃), ``"raw"`` (no normalisation),
+    ``"raw_b"`` (a normalised, b not), ``"swapped"`` (the roles of f and i exchanged).
+    ``rows`` gives the blocks read as f, i, h̃; ``cand_act`` squashes the candidate.
     """
-    H = np.asarray(weight_hh).shape[1]
-    W_ih = np.asarray(weight_ih, dtype=np.float64)
-    W_hh = np.asarray(weight_hh, dtype=np.float64)
-    b = np.asarray(bias, dtype=np.float64) if bias_on else np.zeros(2 * H)
-    x, h = np.asarray(x_t, dtype=np.float64), np.asarray(h_prev, dtype=np.float64)
-
-    def blk(W, k, transposed):
-        B = W[k * H:(k + 1) * H]
-        return B if transposed else B.T
-
-    kf, kn = rows
-    f_t = gate_act(x @ blk(W_ih, kf, t_ih) + h @ blk(W_hh, kf, t_hh) + b[kf * H:(kf + 1) * H])
-    W_hn = blk(W_hh, kn, t_hh)
-    if reset == "before":
-        rec = (f_t * h) @ W_hn
-    elif reset == "after":
-        rec = f_t * (h @ W_hn)
-    else:
-        rec = h @ W_hn
-    n_t = cand_act(x @ blk(W_ih, kn, t_ih) + rec + b[kn * H:(kn + 1) * H])
-    if keep == "f":
-        return f_t * h + (1.0 - f_t) * n_t
-    return (1.0 - f_t) * h + f_t * n_t
-
-
-def param_savings(input_size, hidden_size, *, variant: str = "right"):
-    """``(K, 3)``: parameters GRU1, GRU2, GRU3 save against the one-bias GRU.
-
-    ``variant`` gives the known mistakes: ``"torch_gru"`` (against PyTorch's two-bias GRU),
-    ``"gru2_no_bias"`` (GRU2 keeps its gate biases), ``"gru3_no_input"`` (GRU3 keeps the
-    input weights), ``"one_gate"`` (only one of the two gates counted), ``"counts"`` (the
-    variants' counts instead of the savings), ``"swapped"`` (H_in and H exchanged).
-    """
-    i = np.asarray(input_size, dtype=np.int64)
-    h = np.asarray(hidden_size, dtype=np.int64)
-    if variant == "swapped":
-        i, h = h, i
-    gate_x, gate_h = h * i, h * h  # input weights and recurrent weights of one gate
-    s1, s2, s3 = 2 * gate_x, 2 * gate_x + 2 * h, 2 * gate_x + 2 * gate_h
-    if variant == "torch_gru":  # PyTorch's GRU has 3H more biases; all of them drop
-        s1, s2, s3 = s1 + 2 * h, s2 + 2 * h, s3 + 2 * h
-    elif variant == "gru2_no_bias":
-        s2 = 2 * gate_x
-    elif variant == "gru3_no_input":
-        s3 = 2 * gate_h
-    elif variant == "one_gate":
-        s1, s2, s3 = s1 // 2, s2 // 2, s3 // 2
-    elif variant == "counts":
-        gru = 3 * (gate_x + gate_h + h)
-        s1, s2, s3 = gru - s1, gru - s2, gru - s3
-    return np.stack([s1, s2, s3], axis=-1)
-
-
-def mingru_pair(x_t, weight_ih, bias, *, sign: str = "course", cand_act=None,
-                b_form: str = "right", rows: tuple[int, int] = (0, 1),
-                transposed: bool = False):
-    """``(a_t, b_t)`` of one minGRU step; flags give the known mistakes."""
     W = np.asarray(weight_ih, dtype=np.float64)
-    H = W.shape[0] // 2
-    bias = np.asarray(bias, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64)
     x = np.asarray(x_t, dtype=np.float64)
-    kz, kn = rows
+    H = W.shape[0] // 3
 
     def proj(k):
-        B = W[k * H:(k + 1) * H]
-        return x @ (B if transposed else B.T) + bias[k * H:(k + 1) * H]
+        return x @ W[k * H:(k + 1) * H].T + b[k * H:(k + 1) * H]
 
-    z_t = _sigmoid(proj(kz))
-    n_t = proj(kn)
+    f_t, i_t, h_tilde = _sigmoid(proj(rows[0])), _sigmoid(proj(rows[1])), proj(rows[2])
     if cand_act is not None:
-        n_t = cand_act(n_t)
-    if sign == "chung":
-        z_t = 1.0 - z_t
-    a_t = z_t
-    b_t = n_t if b_form == "no_gate" else (z_t * n_t if b_form == "z" else (1.0 - z_t) * n_t)
-    return a_t, b_t
+        h_tilde = cand_act(h_tilde)
+    if form == "swapped":
+        f_t, i_t = i_t, f_t
+    if form == "raw":
+        return f_t, i_t * h_tilde
+    total = f_t + i_t
+    if form == "raw_b":
+        return f_t / total, i_t * h_tilde
+    return f_t / total, i_t / total * h_tilde
 
 
-def combine(a_first, b_first, a_second, b_second, *, form: str = "right"):
-    """The pair of "first step, then second step": ``(a2 a1, a2 b1 + b2)``."""
+def maxplus_combine(a_first, b_first, a_second, b_second, *, form: str = "right"):
+    """The step ``h ↦ max(a + h, b)`` equal to the first step followed by the second:
+    ``(a1 + a2, max(a2 + b1, b2))``. ``form``: ``"max_b"`` (max(b1, b2)), ``"reversed"`` (the
+    second step applied first), ``"times"`` (the affine scan's products), ``"max_a"``
+    (max(a1, a2))."""
     a1, b1 = np.asarray(a_first, np.float64), np.asarray(b_first, np.float64)
     a2, b2 = np.asarray(a_second, np.float64), np.asarray(b_second, np.float64)
-    if form == "reversed":  # the second step applied first
-        return a1 * a2, a1 * b2 + b1
-    if form == "sum_a":
-        return a1 + a2, a2 * b1 + b2
-    if form == "sum_b":
-        return a1 * a2, b1 + b2
-    if form == "a1b1":
-        return a1 * a2, a1 * b1 + b2
-    return a2 * a1, a2 * b1 + b2
+    if form == "max_b":
+        return a1 + a2, np.maximum(b1, b2)
+    if form == "reversed":
+        return a1 + a2, np.maximum(a1 + b2, b1)
+    if form == "times":
+        return a1 * a2, np.maximum(a2 * b1, b2)
+    if form == "max_a":
+        return np.maximum(a1, a2), np.maximum(a2 + b1, b2)
+    return a1 + a2, np.maximum(a2 + b1, b2)
 
 
-def parallel_scan(a, b, h0, *, form: str = "right"):
-    """Every h_t of h_t = a_t h_{t-1} + b_t by Hillis–Steele rounds d = 1, 2, 4, ...
+def _apply(A, h, *, rows: bool = False):
+    """``A h`` for stacks of matrices ``(..., H, H)`` and vectors ``(..., H)`` (``rows``: the
+    row-vector convention ``h A``, the mistake)."""
+    if rows:
+        return (h[..., None, :] @ A)[..., 0, :]
+    return (A @ h[..., None])[..., 0]
 
-    ``form`` gives the known mistakes: ``"reversed"`` (the earlier pair applied after the
-    later one), ``"one_round_short"`` (stops at d < T/2), ``"offset_plus"`` (combines t with
-    t − d + 1), ``"no_h0"`` (h0 not folded in), ``"a_first"`` (A updated before B in a
-    round), ``"in_place"`` (positions updated one by one, ascending, so later positions
-    read values of the current round), ``"d_plus_one"`` (d = 1, 2, 3, 4, ...).
+
+def matrix_scan(a, b, h0, *, form: str = "right"):
+    """Every h_t of h_t = A_t h_{t−1} + b_t (A_t of shape (N, H, H)) by Hillis–Steele rounds
+    d = 1, 2, 4, ...
+
+    ``form`` gives the known mistakes: ``"matrix_order"`` (the combined matrix multiplied the
+    wrong way round, A_{t−d} A_t), ``"hadamard"`` (matrices multiplied entry by entry),
+    ``"row_vector"`` (h A instead of A h), ``"no_h0"``, ``"one_round_short"``,
+    ``"in_place"`` (positions updated one block at a time, ascending, reading values of the
+    current round), ``"a_first"`` (A updated before B in a round).
     """
-    # float64 copies; traced inputs (object arrays, the checker's tests) stay traced
-    A, B, h0 = (np.array(v, dtype=object if np.asarray(v).dtype == object else np.float64)
-                for v in (a, b, h0))
+    dtype = object if np.asarray(a).dtype == object else np.float64
+    A, B, h0 = (np.array(v, dtype=dtype) for v in (a, b, h0))
+    rows = form == "row_vector"
     T = A.shape[0]
     if T == 0:
         return B
     if form != "no_h0":
-        B[0] = A[0] * h0 + B[0]
+        B[0] = _apply(A[0], h0, rows=rows) + B[0]
+
+    def matmul(later, earlier):
+        if form == "hadamard":
+            return later * earlier
+        if form == "matrix_order":
+            return earlier @ later
+        if rows:
+            return earlier @ later  # h A1 A2: the earlier matrix first
+        return later @ earlier
+
     d = 1
     limit = T / 2 if form == "one_round_short" else T
     while d < limit:
-        if form == "in_place":  # as t = d, d + 1, ... one by one, a block of d at a time
+        if form == "in_place":
             for start in range(d, T, d):
                 now, before = slice(start, min(start + d, T)), slice(start - d,
                                                                     min(start, T - d))
-                B[now] = A[now] * B[before] + B[now]
-                A[now] = A[now] * A[before]
-        elif form == "offset_plus":
-            s = d - 1
-            if s > 0:
-                B[s:] = A[s:] * B[:-s] + B[s:]
-                A[s:] = A[s:] * A[:-s]
-        elif form == "reversed":
-            B[d:] = A[:-d] * B[d:] + B[:-d]
-            A[d:] = A[d:] * A[:-d]
+                B[now] = _apply(A[now], B[before], rows=rows) + B[now]
+                A[now] = matmul(A[now], A[before])
         elif form == "a_first":
-            A[d:] = A[d:] * A[:-d]
-            B[d:] = A[d:] * B[:-d] + B[d:]
+            A[d:] = matmul(A[d:], A[:-d])
+            B[d:] = _apply(A[d:], B[:-d]) + B[d:]
         else:
-            B[d:] = A[d:] * B[:-d] + B[d:]
-            A[d:] = A[d:] * A[:-d]
-        d = d + 1 if form == "d_plus_one" else 2 * d
+            B[d:] = _apply(A[d:], B[:-d], rows=rows) + B[d:]
+            A[d:] = matmul(A[d:], A[:-d])
+        d *= 2
     return B
 
 
-def log_scan(log_a, log_b, log_h0, *, form: str = "right"):
-    """log h_t for positive a, b, h0, in log space (Heinsen 2023); flags: ``"exclusive"``
-    (a*_t without log a_t), ``"no_h0"`` (h0 left out)."""
-    la = np.asarray(log_a, dtype=np.float64)
-    lb = np.asarray(log_b, dtype=np.float64)
-    lh0 = np.asarray(log_h0, dtype=np.float64)
-    a_star = np.cumsum(la, axis=0)
-    if form == "exclusive":
-        a_star = a_star - la
-    terms = lb - a_star
-    if form != "no_h0":
-        terms = np.concatenate([lh0[None], terms])
-        return a_star + np.logaddexp.accumulate(terms, axis=0)[1:]
-    return a_star + np.logaddexp.accumulate(terms, axis=0)
+def _log_sigmoid(k):
+    """log σ(k) = −softplus(−k), finite for any k."""
+    return -np.logaddexp(0.0, -k)
+
+
+def _log_g(x):
+    """log g(x): log(x + 1/2) for x ≥ 0, log σ(x) for x < 0 (Feng et al.'s positive g)."""
+    return np.where(x >= 0, np.log(np.maximum(x, 0.0) + 0.5), _log_sigmoid(np.minimum(x, 0.0)))
+
+
+def log_minlstm_pair(x_t, weight_ih, bias, *, form: str = "right"):
+    """``(log a_t, log b_t)`` of one minLSTM step in log space (blocks f | i | h̃), finite for
+    any pre-activation. ``form``: ``"no_norm"`` (the gates not normalised), ``"swapped"``
+    (f and i exchanged), ``"no_g"`` (h̃ taken as the log of the candidate), ``"sign"``
+    (log σ(k) written −softplus(k))."""
+    W = np.asarray(weight_ih, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64)
+    x = np.asarray(x_t, dtype=np.float64)
+    H = W.shape[0] // 3
+    pre = x @ W.T + b
+    k_f, k_i, h_tilde = pre[:, :H], pre[:, H:2 * H], pre[:, 2 * H:]
+    if form == "swapped":
+        k_f, k_i = k_i, k_f
+    log_sig = (lambda k: -np.logaddexp(0.0, k)) if form == "sign" else _log_sigmoid
+    log_f, log_i = log_sig(k_f), log_sig(k_i)
+    log_cand = h_tilde if form == "no_g" else _log_g(h_tilde)
+    if form == "no_norm":
+        return log_f, log_i + log_cand
+    log_total = np.logaddexp(log_f, log_i)
+    return log_f - log_total, log_i - log_total + log_cand
+
+
+def matrix_loop(a, b, h0):
+    """The same states by the plain loop (for the tests)."""
+    h = np.asarray(h0, dtype=np.float64)
+    out = []
+    for A_t, b_t in zip(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)):
+        h = _apply(A_t, h) + b_t
+        out.append(h)
+    return np.stack(out)
 
 
 # ----------------------------------------------------------------------------------------
@@ -330,51 +305,13 @@ def _given(args: dict, names: Sequence[str], extra: str = "") -> str:
     return f"{extra}{' (' if extra else ''}{shapes}{')' if extra else ''}"
 
 
-def _mgu_probes(level: str) -> list[Probe]:
+def _minlstm_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q5_1")
-
-    def make(N, H_in, H, *, x=True, h=True, b=True):
-        args = {"x_t": rng.normal(0, 1, (N, H_in)) if x else np.zeros((N, H_in)),
-                "h_prev": rng.uniform(-1, 1, (N, H)) if h else np.zeros((N, H)),
-                "weight_ih": rng.uniform(-0.9, 0.9, (2 * H, H_in)),
-                "weight_hh": rng.uniform(-0.9, 0.9, (2 * H, H)),
-                "bias": rng.uniform(-0.9, 0.9, 2 * H) if b else np.zeros(2 * H)}
-        return args
-
-    names = ("x_t", "h_prev", "weight_ih", "weight_hh")
-    if level == "public":
-        specs = [("bias only", make(2, 4, 4, x=False, h=False), "the bias term",
-                  "x_t = 0 and h_prev = 0 (only the biases act)"),
-                 ("input only", make(2, 4, 4, h=False, b=False), "the input term",
-                  "h_prev = 0 and zero bias (only W·x_t acts)"),
-                 ("state only", make(2, 4, 4, x=False, b=False),
-                  "the recurrent term and the blend", "x_t = 0 and zero bias"),
-                 ("all terms", make(3, 3, 5), "the combination", "random inputs")]
-    else:
-        specs = [("batch of one", make(1, 5, 2), "the combination", "random inputs"),
-                 ("wide input", make(4, 7, 3), "the combination", "random inputs"),
-                 ("square", make(5, 6, 6), "the combination", "random inputs")]
-    return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
-
-
-def _size_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q5_2")
-    if level == "public":
-        i, h = np.array([2, 10, 64]), np.array([16, 24, 128])
-    else:
-        i = rng.integers(1, 300, size=4)
-        h = rng.integers(1, 300, size=4)
-    return [Probe("sizes", {"input_size": i.astype(np.int64), "hidden_size": h.astype(np.int64)},
-                  "the savings", f"input_size = {i.tolist()}, hidden_size = {h.tolist()}")]
-
-
-def _pair_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q5_3")
 
     def make(N, H_in, H, *, b=True, x=True):
         return {"x_t": rng.normal(0, 1.5, (N, H_in)) if x else np.zeros((N, H_in)),
-                "weight_ih": rng.uniform(-0.9, 0.9, (2 * H, H_in)),
-                "bias": rng.uniform(-1, 1, 2 * H) if b else np.zeros(2 * H)}
+                "weight_ih": rng.uniform(-0.9, 0.9, (3 * H, H_in)),
+                "bias": rng.uniform(-1.5, 1.5, 3 * H) if b else np.zeros(3 * H)}
 
     names = ("x_t", "weight_ih", "bias")
     if level == "public":
@@ -387,240 +324,256 @@ def _pair_probes(level: str) -> list[Probe]:
     return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
 
 
-def _combine_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q5_4")
+def _maxplus_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q5_2")
 
-    def make(shape):
-        return {"a_first": rng.uniform(0.05, 0.95, shape), "b_first": rng.normal(0, 1, shape),
-                "a_second": rng.uniform(0.05, 0.95, shape), "b_second": rng.normal(0, 1, shape)}
+    def make(shape, *, b2_low=False):
+        args = {"a_first": rng.normal(0, 1.5, shape), "b_first": rng.normal(0, 2, shape),
+                "a_second": rng.normal(0, 1.5, shape), "b_second": rng.normal(0, 2, shape)}
+        if b2_low:
+            args["b_second"] = args["b_second"] - 100.0
+        return args
 
-    shapes = [(2, 3), (4,)] if level == "public" else [(1, 5), (3, 2, 2)]
-    out = []
-    for shape in shapes:
-        args = make(shape)
-        out.append(Probe(f"shape {shape}", args, "the combined pair",
-                         f"pairs of shape {shape}"))
-    return out
+    if level == "public":
+        specs = [("second floor low", make((2, 3), b2_low=True), "the first step's b",
+                  "b_second far below everything else, so the second step never takes it"),
+                 ("random", make((4,)), "the combined pair", "random pairs")]
+    else:
+        specs = [("random", make((1, 5)), "the combined pair", "random pairs"),
+                 ("random 3-d", make((3, 2, 2)), "the combined pair", "random pairs")]
+    return [Probe(n, a, label, f"{given} of shape {a['a_first'].shape}")
+            for n, a, label, given in specs]
 
 
-def _scan_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q5_5")
+def _matrix_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q5_3")
     # the last probe is long, so a chain of T steps shows in the answer's depth (traced)
-    Ts = [1, 2, 5, 8, 13, 1024] if level == "public" else \
-        [3, 16, 33, 100, int(rng.integers(LONG_SCAN + 1, 1500))]
+    Ts = [1, 2, 5, 8, 13, 512] if level == "public" else \
+        [3, 16, 33, int(rng.integers(LONG_SCAN + 1, 700))]
     out = []
     for T in Ts:
-        N, H = (2, 3) if level == "public" else (int(rng.integers(1, 4)), int(rng.integers(1, 5)))
+        N, H = (2, 3) if level == "public" else (int(rng.integers(1, 3)), int(rng.integers(2, 4)))
         if T >= LONG_SCAN:
             N, H = 1, 2
-        args = {"a": rng.uniform(0.1, 0.99, (T, N, H)), "b": rng.normal(0, 1, (T, N, H)),
-                "h0": rng.normal(0, 1, (N, H))}
+        # matrices of spectral norm below 1, so the states stay of order one over long runs
+        A = rng.normal(0, 1, (T, N, H, H))
+        A = 0.9 * A / np.linalg.norm(A, ord=2, axis=(-2, -1))[..., None, None]
+        args = {"a": A, "b": rng.normal(0, 1, (T, N, H)), "h0": rng.normal(0, 1, (N, H))}
         out.append(Probe(f"T={T}", args, "the states",
-                         f"T = {T} steps (a {args['a'].shape}, h0 {args['h0'].shape})",
-                         traced=True))
+                         f"T = {T} steps (a {A.shape}, b {args['b'].shape}, "
+                         f"h0 {args['h0'].shape})", traced=True))
     return out
 
 
-def _log_probes(level: str) -> list[Probe]:
-    rng = probe_rng(level, "q5_6")
-    specs = [(6, 0.1, 0.99), (3000, 0.2, 0.6)] if level == "public" else \
-        [(1, 0.1, 0.99), (40, 0.01, 0.99), (5000, 0.3, 0.7)]
-    out = []
-    for T, lo, hi in specs:
-        a = rng.uniform(lo, hi, (T, 2, 3))
-        b = rng.uniform(0.05, 1.0, (T, 2, 3))
-        h0 = rng.uniform(0.1, 1.0, (2, 3))
-        args = {"log_a": np.log(a), "log_b": np.log(b), "log_h0": np.log(h0)}
-        smallest = float(np.log10(a).sum(axis=0).min())
-        out.append(Probe(f"T={T}", args, "log h",
-                         f"T = {T} steps, a_t in ({lo}, {hi}) (the product of all a_t is "
-                         f"about 10^{smallest:.0f})"))
-    return out
+def _log_pair_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q5_4")
+
+    def make(N, H_in, H, scale):
+        return {"x_t": rng.normal(0, scale, (N, H_in)),
+                "weight_ih": rng.uniform(-0.9, 0.9, (3 * H, H_in)),
+                "bias": rng.uniform(-1.5, 1.5, 3 * H)}
+
+    names = ("x_t", "weight_ih", "bias")
+    specs = ([("moderate", make(2, 3, 3, 1.0), "moderate pre-activations", "x_t of order 1"),
+              ("extreme", make(3, 4, 2, 2000.0), "extreme pre-activations",
+               "x_t of order 2000, so pre-activations reach the thousands")]
+             if level == "public" else
+             [("batch of one", make(1, 5, 3, 1.0), "moderate pre-activations", "x_t of order 1"),
+              ("extreme", make(4, 6, 4, 3000.0), "extreme pre-activations",
+               "x_t of order 3000")])
+    return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
 
 
 # ----------------------------------------------------------------------------------------
 # Known mistakes
 
 
-def _mgu_mistakes() -> tuple[Mistake, ...]:
+def _minlstm_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(mgu_step, keep="f"), "f_t and 1 − f_t are swapped in the blend. In the MGU "
-                "the forget gate f_t is the share of the *candidate* taken (it replaces the "
-                "GRU's 1 − z_t): h_t = (1 − f_t) ⊙ h_prev + f_t ⊙ n_t."),
-        Mistake(p(mgu_step, reset="after"), "f_t multiplies the product W_hn h_prev (reset "
-                "after, PyTorch's GRU); the MGU resets the state before the product: "
-                "W_hn (f_t ⊙ h_prev), as Zhou et al. write it."),
-        Mistake(p(mgu_step, reset="none"), "the candidate ignores f_t: in the MGU the one gate "
-                "also plays the reset gate's role, n_t = tanh(W_in x_t + W_hn (f_t ⊙ h_prev) "
-                "+ b_n)."),
-        Mistake(p(mgu_step, rows=(1, 0)), "the two blocks are swapped: rows 0:H belong to the "
-                "forget gate f, rows H:2H to the candidate n (order f | n)."),
-        Mistake(p(mgu_step, cand_act=_sigmoid, gate_act=np.tanh), "σ and tanh are swapped: "
-                "the gate f_t uses σ (values in (0, 1)), the candidate n_t uses tanh."),
-        Mistake(p(mgu_step, cand_act=_sigmoid), "the candidate uses σ; it uses tanh."),
-        Mistake(p(mgu_step, bias_on=False), "the bias is missing (one bias per block: "
-                "bias[:H] for f, bias[H:] for n)."),
-        Mistake(p(mgu_step, t_ih=True, t_hh=True), "transposed weights: with the batch in "
-                "the rows the input term is x_t @ W.T for a block W of shape (H, H_in)."),
-        Mistake(p(mgu_step, t_hh=True), "transposed recurrent weights: use h @ W_h.T for a "
-                "block W_h of shape (H, H)."),
+        Mistake(p(minlstm_pair, form="raw"), "the gates are not normalised: minLSTM divides "
+                "both by their sum, f_t + i_t, so that what is kept and what is written add "
+                "up to one (without it the state can grow over a long sequence)."),
+        Mistake(p(minlstm_pair, form="raw_b"), "a_t is normalised but b_t is not: the input "
+                "gate is divided by the same sum f_t + i_t before it scales the candidate."),
+        Mistake(p(minlstm_pair, form="swapped"), "the forget gate and the input gate are "
+                "exchanged (the rows you took for them, or their roles): rows 0:H are the "
+                "forget gate, whose share multiplies h_{t−1} (that is a_t); rows H:2H are the "
+                "input gate, whose share multiplies the candidate."),
+        Mistake(p(minlstm_pair, rows=(0, 2, 1)), "the input gate and the candidate are "
+                "swapped: rows H:2H are the input gate, rows 2H:3H the candidate h̃."),
+        Mistake(p(minlstm_pair, cand_act=np.tanh), "the candidate has no tanh in minLSTM: "
+                "it is a plain linear map of x_t, as in minGRU."),
     )
 
 
-def _savings_mistakes() -> tuple[Mistake, ...]:
+def _maxplus_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(param_savings, variant="torch_gru"), "you compared against PyTorch's GRU "
-                "(two biases per gate). Dey & Salem's GRU, like the variants, has one bias "
-                "per gate: 3·(H·H_in + H·H + H)."),
-        Mistake(p(param_savings, variant="gru2_no_bias"), "GRU2's saving is too small: its "
-                "gates lose their biases as well as their input weights."),
-        Mistake(p(param_savings, variant="gru3_no_input"), "GRU3's saving is too small: its "
-                "gates keep only the bias, so they lose their input weights as well as their "
-                "recurrent weights."),
-        Mistake(p(param_savings, variant="one_gate"), "every saving is half the right one: "
-                "two gates (r and z) lose their terms, not one."),
-        Mistake(p(param_savings, variant="counts"), "you returned the variants' parameter "
-                "counts; the question asks how many parameters each one *saves* against "
-                "the GRU."),
-        Mistake(p(param_savings, variant="swapped"), "input_size and hidden_size are "
-                "exchanged: an input weight block is H × H_in, a recurrent block H × H."),
+        Mistake(p(maxplus_combine, form="max_b"), "the second step adds a_second to whatever "
+                "the first step produced, its floor b_first included: the b part compares "
+                "a_second + b_first with b_second."),
+        Mistake(p(maxplus_combine, form="reversed"), "the order is reversed: you applied the "
+                "second step first. Write h after both steps, the first one innermost, and "
+                "read off the new pair."),
+        Mistake(p(maxplus_combine, form="times"), "that is the affine scan's rule, where "
+                "gates multiply. Here a step *adds* a to h: two steps add their a's, and the "
+                "second step adds a_second to the first step's floor."),
+        Mistake(p(maxplus_combine, form="max_a"), "the shifts of two steps add up (h goes "
+                "through both); they do not take a maximum."),
     )
 
 
-def _pair_mistakes() -> tuple[Mistake, ...]:
+def _matrix_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(mingru_pair, sign="chung"), "you used the paper's sign (its z takes the "
-                "new value). In the course's convention z_t keeps the old state: "
-                "a_t = z_t, b_t = (1 − z_t) ⊙ n_t."),
-        Mistake(p(mingru_pair, b_form="no_gate"), "b_t is the candidate alone; the share "
-                "1 − z_t of it enters the state, so b_t = (1 − z_t) ⊙ n_t."),
-        Mistake(p(mingru_pair, b_form="z"), "b_t uses z_t; the candidate enters with the "
-                "weight 1 − z_t (z_t is the share of h_{t-1} kept)."),
-        Mistake(p(mingru_pair, cand_act=np.tanh), "the candidate has no tanh in minGRU: "
-                "n_t = W_in x_t + b_n (a plain linear map)."),
-        Mistake(p(mingru_pair, rows=(1, 0)), "the blocks are swapped: rows 0:H are the gate "
-                "z, rows H:2H the candidate n (order z | n)."),
+        Mistake(p(matrix_scan, form="matrix_order"), "the combined matrix is multiplied the "
+                "wrong way round. Two steps give A_t (A_{t−d} h + b) + ...: the later step's "
+                "matrix stands on the left, A_t A_{t−d}. Matrices do not commute; the "
+                "diagonal gates of the chapter did."),
+        Mistake(p(matrix_scan, form="hadamard"), "you multiplied the matrices entry by entry "
+                "(`*`); composing two linear maps is the matrix product (`@`)."),
+        Mistake(p(matrix_scan, form="row_vector"), "you applied the matrices to row vectors, "
+                "h A; the recurrence is A_t h_{t−1}: entry i of the result is the sum over j "
+                "of A_t[i, j] h[j]."),
+        Mistake(p(matrix_scan, form="no_h0"), "h0 is missing: fold it into the first pair "
+                "before the rounds."),
+        Mistake(p(matrix_scan, form="one_round_short"), "off by one in the rounds: you stopped "
+                "one round early, so the last positions miss their earliest steps. Keep going "
+                "while the distance is smaller than T."),
+        Mistake(p(matrix_scan, form="in_place"), "you updated positions one by one in place, "
+                "so later positions read values already combined in this round. Every "
+                "position of a round must read the previous round's arrays."),
+        Mistake(p(matrix_scan, form="a_first"), "in a round you updated the matrices before "
+                "using them for the vectors: both must read the values of the previous round."),
     )
 
 
-def _combine_mistakes() -> tuple[Mistake, ...]:
+def _log_pair_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(combine, form="reversed"), "the order is reversed: you applied the second "
-                "step first. Write h after both steps: h = a_second (a_first h + b_first) + "
-                "b_second, and read off the new pair."),
-        Mistake(p(combine, form="sum_b"), "the b part is b_first + b_second: b_first is "
-                "still scaled by the second step's gate."),
-        Mistake(p(combine, form="a1b1"), "b_first is scaled by its own gate a_first; it "
-                "is the *second* step that scales what the first produced."),
-        Mistake(p(combine, form="sum_a"), "the gates of two steps multiply (each keeps a "
-                "share of what it received), they do not add."),
+        Mistake(p(log_minlstm_pair, form="no_norm"), "the gates are not normalised: in log "
+                "space dividing by f_t + i_t is subtracting log(f_t + i_t), a log-sum-exp "
+                "of log f_t and log i_t."),
+        Mistake(p(log_minlstm_pair, form="swapped"), "the forget gate and the input gate are "
+                "exchanged: log a_t comes from the forget gate (rows 0:H), log b_t from the "
+                "input gate (rows H:2H) and the candidate."),
+        Mistake(p(log_minlstm_pair, form="no_g"), "h̃ is the candidate itself, not its "
+                "logarithm: pass it through g (positive) and take log g(h̃), without forming "
+                "g where it would underflow."),
+        Mistake(p(log_minlstm_pair, form="sign"), "log σ(k) is −softplus(−k), not "
+                "−softplus(k) (that is log(1 − σ(k)))."),
     )
 
 
-def _scan_mistakes() -> tuple[Mistake, ...]:
-    p = functools.partial
-    return (
-        Mistake(p(parallel_scan, form="reversed"), "wrong operator order: in each round "
-                "position t must apply its own pair *after* the pair of t − d, "
-                "B[t] ← A[t]·B[t−d] + B[t]; you applied it before. (The values agree only "
-                "where all gates are equal.)"),
-        Mistake(p(parallel_scan, form="one_round_short"), "off by one in the rounds: you "
-                "stopped one round early, so positions t ≥ 2^(R−1) miss their earliest "
-                "steps. Keep going while d < T: ⌈log₂ T⌉ rounds."),
-        Mistake(p(parallel_scan, form="offset_plus"), "off by one in the offsets: in the "
-                "round with distance d, position t combines with t − d (not t − d + 1)."),
-        Mistake(p(parallel_scan, form="d_plus_one"), "the distance must double each round "
-                "(d = 1, 2, 4, ...): after round k each position covers 2^k steps."),
-        Mistake(p(parallel_scan, form="no_h0"), "h0 is missing: fold it into the first pair "
-                "before the rounds (b_1 ← a_1 h0 + b_1)."),
-        Mistake(p(parallel_scan, form="a_first"), "in a round you updated A before using it "
-                "for B: both must read the values of the previous round (compute the new B "
-                "from the old A)."),
-        Mistake(p(parallel_scan, form="in_place"), "you updated positions one by one in "
-                "place, so later positions read values already combined in this round. "
-                "Every position of a round must read the previous round's arrays (work on "
-                "slices, or copy first)."),
-    )
+NONFINITE_LOG_PAIR = ("Large pre-activations push σ to exactly 0 or 1 in float64 (σ(−800) "
+                      "underflows), and the log of 0 is −inf. Never form σ, f_t + i_t or g "
+                      "and then take a log: compute every log from the pre-activations "
+                      "(log σ(k) = −softplus(−k), NumPy's logaddexp for the sum of two "
+                      "gates).")
 
 
-def _log_mistakes() -> tuple[Mistake, ...]:
-    p = functools.partial
-    return (
-        Mistake(p(log_scan, form="exclusive"), "off by one in the cumulative sum: "
-                "a*_t = log a_1 + ... + log a_t includes log a_t."),
-        Mistake(p(log_scan, form="no_h0"), "h0 is missing: its term e^{log h0} enters the "
-                "log-sum-exp first."),
-    )
+def _hint(*steps: str) -> tuple[str, ...]:
+    """A stepped hint: each call of ``hint(...)`` shows one more step."""
+    return tuple(" ".join(step.split()) for step in steps)
 
-
-NONFINITE_LOG = ("A product of thousands of gates (or e to a large power) leaves the float64 "
-                 "range: ∏ a_t underflows to 0 and b_t / ∏ a_t overflows. Stay in log space "
-                 "from start to end: cumulative sums of logs, and a running log-sum-exp "
-                 "that never exponentiates a large number.")
 
 QUESTIONS: list[Question] = [
     Ch5Question(
-        name="q5_1", func_name="mgu_step", title="Exercise 5.1: one MGU step",
-        hint=("The MGU keeps one gate and lets it do both jobs. Ask which GRU gate each of "
-              "its uses replaces: where it scales the state inside the candidate it is the "
-              "reset gate; in the blend it stands for the share of the candidate, which in "
-              "the course's convention is one minus the update gate. The first block of "
-              "rows belongs to the gate, the second to the candidate."),
-        probes=_mgu_probes, reference=mgu_step, mistakes=_mgu_mistakes(),
-        output_names=("h_t",), points={"public": 1, "hidden": 1},
-        every_probe="the activation, a sign, the rows you slice"),
-    Ch5Question(
-        name="q5_2", func_name="param_savings",
-        title="Exercise 5.2: what GRU1, GRU2 and GRU3 save",
-        hint=("Count one gate of the GRU as three kinds of parameters: its input weights, its "
-              "recurrent weights and its bias. For each variant, list which of those the two "
-              "gates (reset and update) lose; the candidate never changes. Work with arrays "
-              "so that every size pair gives a row."),
-        probes=_size_probes, reference=param_savings, mistakes=_savings_mistakes(),
-        output_names=("savings",), points={"public": 1, "hidden": 1}, integer_output=True),
-    Ch5Question(
-        name="q5_3", func_name="mingru_pair",
-        title="Exercise 5.3: one minGRU step as a pair (a_t, b_t)",
-        hint=("Write h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ n_t and match it term by term with "
-              "a_t ⊙ h_{t-1} + b_t: whatever multiplies h_{t-1} is a_t, the rest is b_t. "
-              "Neither may depend on h_{t-1}. minGRU's candidate is a plain linear map of "
-              "x_t."),
-        probes=_pair_probes, reference=mingru_pair, mistakes=_pair_mistakes(),
+        name="q5_1", func_name="minlstm_pair",
+        title="Exercise 5.1: one minLSTM step as a pair (a_t, b_t)",
+        hint=_hint("""Compute the two gates and the candidate from x_t alone, as minGRU does,
+one block of rows each.""", """Then normalise: divide each gate by the sum of the two, so that
+the share kept and the share written add up to one. Whatever multiplies h_{t−1} is a_t; the
+rest is b_t."""),
+        probes=_minlstm_probes, reference=minlstm_pair, mistakes=_minlstm_mistakes(),
         output_names=("a_t", "b_t"), points={"public": 1, "hidden": 1},
-        every_probe="the activation, a sign, the rows you slice"),
+        every_probe="the rows you slice, the normalisation"),
     Ch5Question(
-        name="q5_4", func_name="combine",
-        title="Exercise 5.4: combining two steps",
-        hint=("Start from a state h, apply the first step, then the second, and expand: the "
-              "result is again 'something times h plus something'. Those two somethings are "
-              "the answer. Check the order with a gate of 0 in the second step: the result "
-              "must not depend on the first step at all."),
-        probes=_combine_probes, reference=combine, mistakes=_combine_mistakes(),
+        name="q5_2", func_name="maxplus_combine",
+        title="Exercise 5.2: combining two max-plus steps",
+        hint=_hint("""Start from a state h, apply the first step, then the second, and
+simplify until the result has the form of one step again.""", """Adding a number to a
+maximum adds it to each of its arguments, and a maximum of a maximum is one maximum. Which
+parts depend on h and which do not?"""),
+        probes=_maxplus_probes, reference=maxplus_combine, mistakes=_maxplus_mistakes(),
         output_names=("a", "b"), points={"public": 1, "hidden": 1}),
     Ch5Question(
-        name="q5_5", func_name="parallel_scan",
-        title="Exercise 5.5: a whole sequence by a parallel scan",
-        hint=("First fold h0 into the first step's b, so every position holds a pair. Then "
-              "repeat rounds with a distance that doubles, starting at one: in a round, every "
-              "position at least that far from the start combines its pair with the pair "
-              "that distance earlier, the earlier pair acting first. Every position must read "
-              "the values of the previous round, so update whole slices at once. Stop once "
-              "the distance reaches the length."),
-        probes=_scan_probes, reference=parallel_scan, mistakes=_scan_mistakes(),
+        name="q5_3", func_name="matrix_scan",
+        title="Exercise 5.3: a parallel scan with full matrices",
+        hint=_hint("""The chapter's scan carries a pair per position and combines each with the
+pair a distance d earlier, for d = 1, 2, 4, ... Nothing in that schedule needs the gates to be
+diagonal; only the combine changes.""", """Write two steps as one: h after both is the later
+matrix times (the earlier matrix times h plus the earlier b) plus the later b. Matrices do not
+commute, so keep the order, and use a batched matrix product for a whole slice of positions
+at once. Fold h0 into the first position before the rounds."""),
+        probes=_matrix_probes, reference=matrix_scan, mistakes=_matrix_mistakes(),
         output_names=("h",), points={"public": 1, "hidden": 2},
         depth_judged=True, tol=1e-10),
     Ch5Question(
-        name="q5_6", func_name="log_scan",
-        title="Exercise 5.6: the log-space scan",
-        hint=("Unroll the recurrence: h_t is the product of all gates up to t times (h0 plus "
-              "a sum of b_k divided by the product of the gates up to k). Take the log of "
-              "that expression. Products of gates become cumulative sums of their logs; the "
-              "log of a running sum of exponentials is a running log-sum-exp, which NumPy "
-              "computes without ever exponentiating a large number."),
-        probes=_log_probes, reference=log_scan, mistakes=_log_mistakes(),
-        output_names=("log_h",), points={"public": 1, "hidden": 1}, nonfinite=NONFINITE_LOG),
+        name="q5_4", func_name="log_minlstm_pair",
+        title="Exercise 5.4: the minLSTM pair in log space",
+        hint=_hint("""Take the logarithm of each factor of a_t and b_t from Exercise 5.1: a
+log of a ratio is a difference of logs, and the log of a sum of two gates is a log-sum-exp of
+their logs.""", """Write each log from the pre-activations directly, never from σ or g
+themselves: the chapter shows the stable form of log σ, and log g has a stable form on each
+side of 0."""),
+        probes=_log_pair_probes, reference=log_minlstm_pair, mistakes=_log_pair_mistakes(),
+        output_names=("log_a", "log_b"), points={"public": 1, "hidden": 1},
+        nonfinite=NONFINITE_LOG_PAIR),
+]
+
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p5_1", var_name="predicted_is_mingru",
+        title="Prediction 5.1: is a minLSTM step a minGRU step?",
+        kind="choice", answer="yes", options=("yes", "no"),
+        explanation="Yes. After the normalisation the share kept, f/(f + i), and the share "
+                    "written, i/(f + i), add up to one, so a step is h_t = z_t ⊙ h_{t−1} + "
+                    "(1 − z_t) ⊙ h̃_t with z_t = f/(f + i), a number in (0, 1) computed from "
+                    "x_t alone: minGRU's form. What differs is how that gate is computed from "
+                    "x_t (two sigmoids and a ratio, one more block of weights), not the "
+                    "recurrence, which is why the same scan runs both.",
+        mistakes=(WrongAnswer("no", "Two gates look like the LSTM, but after the "
+                              "normalisation they are tied: one is one minus the other."),),
+        hint=("Add the two normalised gates. What does that make the step look like?",),
+        reveals="q5_1"),
+    Prediction(
+        name="p5_2", var_name="predicted_scannable",
+        title="Prediction 5.2: can a max-plus recurrence run as a scan?",
+        kind="choice", answer="yes", options=("yes", "no"),
+        explanation="Yes. A scan needs only that two steps in a row are again one step of the "
+                    "same form (an associative combine), not that the step be linear. Adding "
+                    "a number to a maximum adds it to every argument, so max(a2 + max(a1 + h, "
+                    "b1), b2) is again a shift of h with a floor. The same schedule of rounds "
+                    "then computes every state in about log2(T) rounds.",
+        mistakes=(WrongAnswer("no", "max is not linear, but the scan does not need linearity: "
+                              "only that composing two steps gives a step of the same form."),),
+        hint=("What does a parallel scan need from the step: linearity, or something "
+              "else?",),
+        reveals="q5_2"),
+    Prediction(
+        name="p5_3", var_name="predicted_extra_work",
+        title="Prediction 5.3: what full matrices cost a scan",
+        kind="choice", answer="about H*log2(T) times",
+        options=("about the same", "about log2(T) times", "about H*log2(T) times",
+                 "about T times"),
+        explanation="The loop does one matrix-vector product per step, H² multiply-adds. The "
+                    "scan combines every position in each of about log2(T) rounds, and a "
+                    "combine now multiplies two H × H matrices, H³ multiply-adds: about "
+                    "H log2(T) times the loop's work in all. With diagonal gates a combine "
+                    "costs H, as much as a step of the loop, and the scan does only log2(T) "
+                    "times more. That is why the cells that run as scans keep their gates "
+                    "elementwise.",
+        mistakes=(WrongAnswer("about log2(T) times", "That is the diagonal case. Here a "
+                              "combine multiplies two matrices, H³, while a step of the loop "
+                              "is a matrix-vector product, H²."),
+                  WrongAnswer("about the same", "Each of the log2(T) rounds touches every "
+                              "position, and a combine costs more than a step of the loop."),
+                  WrongAnswer("about T times", "A scan has about log2(T) rounds, not T: the "
+                              "distance doubles each round.")),
+        hint=("Count the multiply-adds of one step of the loop and of one combine.",
+              "How many combines does each position take part in?"),
+        reveals="q5_3"),
 ]

@@ -7,6 +7,6 @@ name = "q4_1"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_1_public(lstm_cell_step):
+def test_q4_1_public(peephole_lstm_step):
     from utils.checks import run_check
-    run_check('q4_1', lstm_cell_step, 'public')
+    run_check('q4_1', peephole_lstm_step, 'public')

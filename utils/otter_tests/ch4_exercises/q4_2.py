@@ -7,6 +7,6 @@ name = "q4_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_2_public(cifg_step):
+def test_q4_2_public(onnx_to_torch):
     from utils.checks import run_check
-    run_check('q4_2', cifg_step, 'public')
+    run_check('q4_2', onnx_to_torch, 'public')

@@ -7,6 +7,6 @@ name = "q4_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_3_public(gru_hidden_for_lstm_budget):
+def test_q4_3_public(stacked_gru_hidden):
     from utils.checks import run_check
-    run_check('q4_3', gru_hidden_for_lstm_budget, 'public')
+    run_check('q4_3', stacked_gru_hidden, 'public')

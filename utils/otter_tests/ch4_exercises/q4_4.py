@@ -7,6 +7,6 @@ name = "q4_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_4_public(chung_lstm_params):
+def test_q4_4_public(peephole_cell_jacobian):
     from utils.checks import run_check
-    run_check('q4_4', chung_lstm_params, 'public')
+    run_check('q4_4', peephole_cell_jacobian, 'public')

@@ -7,6 +7,6 @@ name = "q5_1"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_1_public(mgu_step):
+def test_q5_1_public(minlstm_pair):
     from utils.checks import run_check
-    run_check('q5_1', mgu_step, 'public')
+    run_check('q5_1', minlstm_pair, 'public')

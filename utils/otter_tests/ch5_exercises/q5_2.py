@@ -7,6 +7,6 @@ name = "q5_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_2_public(param_savings):
+def test_q5_2_public(maxplus_combine):
     from utils.checks import run_check
-    run_check('q5_2', param_savings, 'public')
+    run_check('q5_2', maxplus_combine, 'public')

@@ -7,6 +7,6 @@ name = "q5_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_3_public(mingru_pair):
+def test_q5_3_public(matrix_scan):
     from utils.checks import run_check
-    run_check('q5_3', mingru_pair, 'public')
+    run_check('q5_3', matrix_scan, 'public')

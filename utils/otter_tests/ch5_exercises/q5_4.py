@@ -7,6 +7,6 @@ name = "q5_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_4_public(combine):
+def test_q5_4_public(log_minlstm_pair):
     from utils.checks import run_check
-    run_check('q5_4', combine, 'public')
+    run_check('q5_4', log_minlstm_pair, 'public')

@@ -3,10 +3,10 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 
-name = "q5_6"
+name = "p4_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_6_public(log_scan):
+def test_p4_2_public(predicted_forget_rows):
     from utils.checks import run_check
-    run_check('q5_6', log_scan, 'public')
+    run_check('p4_2', predicted_forget_rows, 'public')

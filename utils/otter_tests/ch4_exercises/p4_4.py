@@ -3,10 +3,10 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 
-name = "q5_5"
+name = "p4_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q5_5_public(parallel_scan):
+def test_p4_4_public(predicted_can_exceed_one):
     from utils.checks import run_check
-    run_check('q5_5', parallel_scan, 'public')
+    run_check('p4_4', predicted_can_exceed_one, 'public')

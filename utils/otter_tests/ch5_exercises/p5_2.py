@@ -3,10 +3,10 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 
-name = "q4_5"
+name = "p5_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_5_public(concat_to_torch):
+def test_p5_2_public(predicted_scannable):
     from utils.checks import run_check
-    run_check('q4_5', concat_to_torch, 'public')
+    run_check('p5_2', predicted_scannable, 'public')
