@@ -77,6 +77,10 @@ def test_the_numbers_behind_the_prose(executed):
     # fewer updates to 0.9 on adding, by the learning curves
     assert v["updates"] == ["GRU", "GRU"]
     assert all(0.3 < s < 0.8 for s in v["update_share"])  # the size of "fewer updates"
+    # seconds: the break-even ratio is the inverse of the share, and the outcome sentence
+    # follows where the repeats' middle half lies
+    assert [round(x * y, 12) for x, y in zip(v["break_even"], v["update_share"])] == [1, 1]
+    assert set(v["side"].values()) <= {"below", "above", "straddles"}
     assert min(v["update_ratio"]) > 1  # "more seconds per update on this CPU" (summary)
     # "Which to choose": with forget bias 0 a seed failed the adding problem, with 1 none did;
     # the tanh RNN failed the long-memory task
