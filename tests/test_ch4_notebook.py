@@ -116,3 +116,10 @@ def test_the_reading_path(executed):
         assert phrase not in text, phrase
     assert text.count("95% Welch interval of the difference") >= 2  # both verdict tables
     assert text.count("the inputs $x_t$") == 1
+    # no computed sentence carries four or more numbers (exponents such as 6e-17 count once)
+    for cell in code_cells(executed):
+        for out in cell.get("outputs", []):
+            prose = re.sub(r"\$[^$]*\$", "X", out.get("data", {}).get("text/markdown", ""))
+            for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*\"(])", " ".join(prose.split())):
+                numbers = re.findall(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?(?:e-\d+)?%?", sentence)
+                assert len(numbers) < 4, sentence
