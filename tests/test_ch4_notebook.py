@@ -65,7 +65,7 @@ def test_the_numbers_behind_the_prose(executed):
                                                                "decide, they decide for the GRU")
     # the sign test counts the digit sizes once: four separate settings, 2 / 2**4
     assert v["lean_independent"]["total"] == 4 == v["lean_independent"]["lean"]
-    assert v["lean_p"] == pytest.approx(2 / 2**4)
+    assert v["lean_p"] == pytest.approx(2 / 2**4)  # a clean sweep of four: the floor of p
     assert v["copy_counted"] is False and v["every_adding"] is True
     # the budget confound: whole units leave the LSTM with fewer parameters in some settings
     assert v["budget_gap"][0] < -0.05 and v["budget_gap"][1] < 0.1
@@ -116,6 +116,7 @@ def test_the_reading_path(executed):
         assert phrase not in text, phrase
     assert text.count("95% Welch interval of the difference") >= 2  # both verdict tables
     assert text.count("the inputs $x_t$") == 1
+    assert "the smallest so few settings can give" in text  # the sign test, read right
     # no computed sentence carries four or more numbers (exponents such as 6e-17 count once)
     for cell in code_cells(executed):
         for out in cell.get("outputs", []):
