@@ -170,3 +170,39 @@ def test_sign_test_counts_the_lean():
     assert sign_test([compare("A", [1.0, 1.0], "B", [1.0, 1.0])], "A") == 1.0
     with pytest.raises(ValueError, match="not a side"):
         sign_test(up, "RNN")
+
+
+@pytest.mark.parametrize("lead", ["At a budget of 1,000", "At a budget of 1,000:"])
+def test_a_lead_puts_the_verdict_after_a_comma_in_lower_case(lead):
+    open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
+    assert open_.headline(lead=lead) == (
+        "At a budget of 1,000, these runs do not settle whether GRU or LSTM is better on "
+        "accuracy: GRU's mean is higher, but the interval of the difference includes zero.")
+    assert open_.sentence(lead=lead).startswith(
+        "At a budget of 1,000, these runs do not settle whether GRU or LSTM")
+    decided = compare("MGU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9])
+    assert decided.headline(lead=lead).startswith("At a budget of 1,000, MGU scores higher")
+    assert decided.sentence(lead=lead).startswith("At a budget of 1,000, MGU scores higher")
+    assert decided.headline(lead="") == decided.headline()
+    for text in (open_.headline(lead=lead), open_.sentence(lead=lead),
+                 decided.headline(lead=lead)):
+        assert ": T" not in text and ", T" not in text, text
+
+
+def test_clause_goes_inside_a_sentence():
+    open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78])
+    assert open_.clause() == ("these runs do not settle whether GRU or LSTM is better: GRU's "
+                              "mean is higher, but the interval of the difference includes "
+                              "zero")
+    decided = compare("MGU", [3.0, 3.1, 2.9], "GRU", [1.0, 1.1, 0.9], higher_is_better=False)
+    assert decided.clause("needed fewer steps than") == (
+        "GRU needed fewer steps than MGU, and every GRU run beats every MGU run")
+    assert decided.headline("needed fewer steps than") == decided.clause(
+        "needed fewer steps than") + "."
+
+
+def test_interval_label_names_the_test_and_the_level():
+    a, b = [1.0, 2.0, 3.0], [0.9, 1.7, 2.95]
+    assert compare("A", a, "B", b).interval_label == "95% Welch interval of the difference"
+    assert (compare("A", a, "B", b, paired=True, confidence=0.9).interval_label
+            == "90% paired t interval of the difference")

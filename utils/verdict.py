@@ -64,6 +64,18 @@ def _seed_list(seeds: Sequence[int] | None) -> str:
     return "seeds " + ", ".join(map(str, seeds))
 
 
+def _after(lead: str | None, text: str) -> str:
+    """``text`` as it reads after ``lead`` ("At a budget of 1,000") and a comma, or alone.
+
+    Only the words this module starts a sentence with are lowered ("These runs …" becomes
+    "these runs …"); a side's name ("GRU", "MGU") keeps its capitals."""
+    if not lead:
+        return text
+    if text.startswith(("These ", "The ")):
+        text = text[0].lower() + text[1:]
+    return f"{lead.rstrip(' ,:;')}, {text}"
+
+
 def spread(values: Sequence[float]) -> dict[str, float]:
     """Mean, sample standard deviation (ddof = 1; 0 for one value), min, max and count."""
     a = _values("values", values)
@@ -125,14 +137,26 @@ class Comparison:
             return "comparable"
         return "unresolved"
 
+    @property
+    def interval_label(self) -> str:
+        """What :meth:`row`'s ``"interval"`` holds, as a table's column header."""
+        test = "paired t" if self.paired else "Welch"
+        return f"{100 * self.confidence:g}% {test} interval of the difference"
+
     def interval(self, digits: int = 2) -> str:
         level = f"{100 * self.confidence:g}%"
         if math.isnan(self.low):
             return "no interval: one run on a side"
         return f"{level} interval {_g(self.low, digits)} to {_g(self.high, digits)}"
 
-    def sentence(self, digits: int = 2) -> str:
-        """The verdict as one sentence, direction first, with the interval and the seeds."""
+    def sentence(self, digits: int = 2, *, lead: str | None = None) -> str:
+        """The verdict as one sentence, direction first, with the interval and the seeds.
+
+        ``lead``: words that open the sentence ("At a budget of 1,000"); the verdict follows
+        after a comma, so it never starts with a capital in mid-sentence."""
+        return _after(lead, self._sentence(digits))
+
+    def _sentence(self, digits: int) -> str:
         where = f" on {self.metric}" if self.metric else ""
         test = "paired t-test" if self.paired else "Welch's t-test"
         evidence = "; ".join(x for x in (f"{test} p = {_g(self.p, 2)}",
@@ -162,12 +186,24 @@ class Comparison:
         return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
                 f"{lean}, but {why} ({evidence}).")
 
-    def headline(self, verb: str | None = None) -> str:
+    def headline(self, verb: str | None = None, *, lead: str | None = None) -> str:
         """The verdict of :meth:`sentence` without its numbers, for prose that sits beside a
         table holding them (:meth:`row`): direction first, then what the seeds settle.
 
         ``verb``: how a decided verdict reads, e.g. ``"needed fewer updates than"`` in place
-        of ``"scores lower than"`` plus the metric."""
+        of ``"scores lower than"`` plus the metric. ``lead``: as in :meth:`sentence`."""
+        return _after(lead, self._headline(verb))
+
+    def clause(self, verb: str | None = None) -> str:
+        """:meth:`headline` as a clause to go inside a sentence of the caller's: no final
+        full stop, and a lower-case start unless it starts with a side's name ("…, and
+        these runs do not settle whether …")."""
+        text = self._headline(verb)[:-1]
+        if text.startswith(("These ", "The ")):
+            text = text[0].lower() + text[1:]
+        return text
+
+    def _headline(self, verb: str | None) -> str:
         where = f" on {self.metric}" if self.metric else ""
         d = self.direction
         if d in (self.a, self.b):

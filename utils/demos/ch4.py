@@ -16,9 +16,11 @@ only copy ``h_{t−1}``.
 Bars show ``i, f, g, o, c_t, h_t`` (LSTM) and ``r, z, n, h_t`` (GRU) for the three units.
 
 **Budget explorer** (``budget_explorer``). A parameter budget and an input size → the hidden
-size each cell gets (``utils.budget.hidden_for_budget``, PyTorch's count), its multiply-adds
-per step, its time per step read off the committed timing sweep, and, at the grid's budgets,
-the mean score it reached on each task (``utils/results/ch4.json``).
+size each cell gets (``utils.budget.hidden_for_budget``, PyTorch's count), the share of its
+parameters that reads the input (``G·H·H_in / P``), its multiply-adds per step, and its time
+per step estimated from the committed timing sweep at the size with the same multiply-adds
+(:func:`equal_work_size`). The trade-off: at a fixed budget every input weight is paid for in
+units, so a wider input leaves fewer units and spends more of the budget on reading.
 
 Builders return a widget and display nothing.
 """
@@ -40,7 +42,7 @@ from utils.widgets import Choice, Demo, DemoWidget, Mode
 
 __all__ = ["EXAMPLE_X", "EXAMPLE_H", "EXAMPLE_C", "SCALES", "OFFSETS", "BUDGETS",
            "INPUT_SIZES", "paired_step", "cell_explainer_demo", "cell_explainer",
-           "budget_rows", "budget_explorer_demo", "budget_explorer"]
+           "budget_rows", "equal_work_size", "budget_explorer_demo", "budget_explorer"]
 
 EXAMPLE_X = (0.5, -0.3, 0.8)
 EXAMPLE_H = (0.2, 0.4, -0.1)
@@ -166,10 +168,10 @@ BUDGET_CSS = """
 """
 
 
-def _interp_time(timing_rows: list[dict[str, Any]], kind: str, hidden_size: int,
+def _interp_time(timing_rows: list[dict[str, Any]], kind: str, hidden_size: float,
                  backward: bool) -> float | None:
-    """Seconds per step at ``hidden_size`` by log-log interpolation of the committed sweep
-    (None outside its range)."""
+    """Seconds per step of ``torch.nn`` at ``hidden_size`` (= input size) by log-log
+    interpolation of the committed sweep (fastest of its repeats; None outside its range)."""
     sel = sorted((r for r in timing_rows if r["backward"] == backward),
                  key=lambda r: r["hidden_size"])
     hs = np.array([r["hidden_size"] for r in sel], dtype=float)
@@ -179,11 +181,21 @@ def _interp_time(timing_rows: list[dict[str, Any]], kind: str, hidden_size: int,
     return float(np.exp(np.interp(np.log(hidden_size), np.log(hs), np.log(ts))))
 
 
+def equal_work_size(input_size: int, hidden_size: int) -> float:
+    r"""The size :math:`S` at which a layer with input = hidden = :math:`S` does the same
+    multiply-adds per step as one with ``input_size`` and ``hidden_size``:
+    :math:`G S \cdot 2S = G H (H_{in} + H)`, so :math:`S = \sqrt{H (H_{in} + H) / 2}`."""
+    return float(np.sqrt(hidden_size * (input_size + hidden_size) / 2))
+
+
 def budget_rows(budget: int, input_size: int,
                 timing_rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Per cell: hidden size, parameters, MACs per step (batch 1), interpolated time per step
-    (forward + backward, µs) or None."""
-    from utils.costs import macs_per_step
+    """Per cell: hidden size, parameters, the share of them that reads the input, MACs per
+    step (batch 1) and the estimated time per step (forward + backward, µs, or None).
+
+    The time is the sweep's (input = hidden size) at :func:`equal_work_size`: the same
+    multiply-adds per step, so it follows the input size as well as ``H``."""
+    from utils.costs import GATES, macs_per_step
 
     out = []
     for kind in KINDS:
@@ -192,60 +204,43 @@ def budget_rows(budget: int, input_size: int,
         except ValueError:
             out.append({"kind": kind, "hidden_size": None})
             continue
-        t = _interp_time(timing_rows or [], kind, H, True)
-        out.append({"kind": kind, "hidden_size": H,
-                    "params": param_count_as(kind, input_size, H),
+        params = param_count_as(kind, input_size, H)
+        t = _interp_time(timing_rows or [], kind, equal_work_size(input_size, H), True)
+        out.append({"kind": kind, "hidden_size": H, "params": params,
+                    "input_share": GATES[kind] * H * input_size / params,
                     "macs": macs_per_step(kind, input_size, H),
                     "us_per_step": None if t is None else 1e6 * t})
     return out
 
 
-def budget_explorer_demo(grid: dict[str, Any] | None = None,
-                         timing: dict[str, Any] | None = None) -> Demo:
+def budget_explorer_demo(timing: dict[str, Any] | None = None) -> Demo:
     """The ``Demo`` behind :func:`budget_explorer`: 9 budgets × 9 input sizes, HTML only."""
-    from utils import grid as grid_tools
     from utils.experiments import load
 
-    grid = load("ch4") if grid is None else grid
     timing = load("ch4_timing") if timing is None else timing
-    grid_budgets = sorted({r["budget"] for r in grid["rows"]})
-    tasks = ("adding", "copy", "digits")
 
     def render(budget: int, input_size: int) -> str:
         rows = budget_rows(budget, input_size, timing["rows"])
         body = ""
         for r in rows:
             if r["hidden_size"] is None:
-                body += (f"<tr><td>{KIND_NAMES[r['kind']]}</td><td colspan='4'>budget too "
+                body += (f"<tr><td>{KIND_NAMES[r['kind']]}</td><td colspan='5'>budget too "
                          "small for one unit</td></tr>")
                 continue
             t = "—" if r["us_per_step"] is None else f"{r['us_per_step']:,.0f}"
-            body += (f"<tr><td>{KIND_NAMES[r['kind']]}</td><td>{r['hidden_size']}</td>"
-                     f"<td>{r['params']:,}</td><td>{r['macs']:,}</td><td>{t}</td></tr>")
+            fewer = " (fewer than its inputs)" if r["hidden_size"] < input_size else ""
+            body += (f"<tr><td>{KIND_NAMES[r['kind']]}</td><td>{r['hidden_size']}{fewer}</td>"
+                     f"<td>{r['params']:,}</td><td>{100 * r['input_share']:.0f}%</td>"
+                     f"<td>{r['macs']:,}</td><td>{t}</td></tr>")
         html = ("<div class='gru-be'><table><tr><th>cell</th><th>hidden size H</th>"
-                "<th>parameters</th><th>MACs / step (N = 1)</th>"
-                "<th>µs / step, fwd + bwd (N = 16)</th></tr>" + body + "</table>")
-        html += ("<p>Time: read off the timing sweep of <code>torch.nn</code> layers (one "
-                 "CPU thread, batch 16, fastest of 15 repeats), interpolated at H; — outside "
-                 "its range 8…1024. The sweep's input is as wide as the state, so this column "
-                 "follows H only, not the input size; the multiply-adds follow both.</p>")
-        if budget in grid_budgets:
-            head = "".join(f"<th>{t}</th>" for t in tasks)
-            lines = ""
-            for label in grid_tools.CELL_LABELS:
-                cells = ""
-                for task in tasks:
-                    s = {r["cell"]: r for r in grid_tools.summary(grid["rows"], task=task,
-                                                                  budget=budget)}[label]
-                    cells += f"<td>{s['mean']:.3f} ± {s['std']:.3f} (H = {s['hidden_size']})</td>"
-                lines += f"<tr><td>{label}</td>{cells}</tr>"
-            html += (f"<p><b>Measured at this budget</b> (committed grid, mean ± std of 3 seeds; "
-                     f"each task has its own input size: adding 2, copy 10, digits 8):</p>"
-                     f"<table><tr><th>cell</th>{head}</tr>{lines}</table>")
-        else:
-            html += (f"<p>The committed grid trained at budgets "
-                     f"{' and '.join(f'{b:,}' for b in grid_budgets)}: move the budget "
-                     "there to see the scores.</p>")
+                "<th>parameters</th><th>spent on reading x<sub>t</sub></th>"
+                "<th>MACs / step (N = 1)</th><th>µs / step, fwd + bwd (N = 16), estimated"
+                "</th></tr>" + body + "</table>")
+        html += ("<p>Time: the timing sweep of <code>torch.nn</code> layers (one CPU thread, "
+                 "batch 16, fastest of 15 repeats, input as wide as the state), read at the "
+                 "size that does the same multiply-adds per step, so it follows both H and "
+                 "the input size; — outside the sweep's range 8…1024. Equal multiply-adds do "
+                 "not mean equal time: the cells differ in how their steps are run.</p>")
         return html + "</div>"
 
     return Demo(
@@ -259,6 +254,6 @@ def budget_explorer_demo(grid: dict[str, Any] | None = None,
 
 
 def budget_explorer(*, mode: Mode | None = None) -> DemoWidget:
-    """Sliders for a parameter budget and an input size → each cell's hidden size, cost, time
-    per step and (at the grid's budgets) measured scores."""
+    """Sliders for a parameter budget and an input size → each cell's hidden size, the share
+    of its parameters that reads the input, its multiply-adds and estimated time per step."""
     return budget_explorer_demo().build(mode)
