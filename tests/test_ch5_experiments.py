@@ -4,6 +4,7 @@ reproduces its numbers (so the results file cannot drift from the code)."""
 from __future__ import annotations
 
 import pytest
+import torch
 
 from utils import experiments
 from utils.experiments import ch5
@@ -32,6 +33,7 @@ def test_committed_grid_covers_every_configuration_with_provenance(results):
 @pytest.mark.parametrize("config", [
     {"group": "recall", "task": "recall-last", "cell": ch5.STACKED, "seed": 0},
     {"group": "family", "task": "adding", "cell": "GRU (reset before)", "seed": 1},
+    {"group": "family", "task": "adding", "cell": "LSTM (forget bias 1)", "seed": 0},
 ])
 def test_rerunning_a_configuration_reproduces_the_committed_numbers(results, config):
     (row,) = experiments.find(results, **config)
@@ -59,3 +61,22 @@ def test_marker_recall_targets_the_first_or_last_marked_value(which):
     assert task.baseline == pytest.approx(1 / 12) and task.name == f"recall-{which}(T=12)"
     with pytest.raises(ValueError, match="which"):
         marker_recall(5, 2, rng=0, which="middle")
+
+
+def test_the_lstm_starts_with_the_forget_bias_its_name_says():
+    task, budget_H, *_ = ch5.TASKS["adding"]
+    plain, H, _ = ch5.build("LSTM", task, budget_H, 0)
+    biased, H1, _ = ch5.build("LSTM (forget bias 1)", task, budget_H, 0)
+    assert H == H1
+    total = biased.cell.bias_ih[H:2 * H] + biased.cell.bias_hh[H:2 * H]  # i | f | g | o
+    assert torch.equal(total, torch.ones(H))
+    with torch.no_grad():  # PyTorch's draw: uniform, so the forget bias starts near 0
+        start = plain.cell.bias_ih[H:2 * H] + plain.cell.bias_hh[H:2 * H]
+    assert abs(float(start.mean())) < 0.5
+    for name in ("weight_ih", "weight_hh"):  # the same draw otherwise
+        assert torch.equal(getattr(plain.cell, name), getattr(biased.cell, name))
+
+
+def test_recall_long_trains_four_times_the_steps_of_recall_last():
+    assert ch5.TASKS["recall-last-long"][2] == 4 * ch5.TASKS["recall-last"][2]
+    assert ch5.TASKS["recall-last-long"][0] == ch5.TASKS["recall-last"][0]

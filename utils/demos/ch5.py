@@ -1,12 +1,14 @@
 r"""Chapter 5 demos: the variant explorer and the scan explorer.
 
-**Variant explorer** (``variant_explorer``). Pick a cell of the GRU family and a hidden size:
-the panel shows its equations (course convention), its parameter formula and count against the
-GRU's at that size, and the traces of its gates on one sample sequence (the adding problem's
-values and markers, ``H_in = 2``), from the NumPy cells of ``utils.variants`` /
-``utils.numpy_cells`` with seeded random weights. What a gate reads shows in its trace: a gate
-that reads only a bias is flat, one that reads only :math:`x_t` jumps with the input, one that
-reads only :math:`h_{t-1}` moves smoothly.
+**Variant explorer** (``variant_explorer``). Pick a cell of the GRU family and move the second
+marker of one adding-problem sequence (``H_in = 2``: value and marker): the panel shows the
+cell's equations (course convention), its parameter count against the GRU's, the traces of its
+gates and candidate on that sequence, and, step by step, how much the marker moved its gates
+(the same sequence with and without the second marker, from the NumPy cells of
+``utils.variants`` / ``utils.numpy_cells`` with seeded random weights). The lesson is in *when*
+the gates react: at the marker's own step if a gate reads :math:`x_t` (GRU, MGU, Li-GRU, the
+LSTMs, minGRU), one step later if the gates read only :math:`h_{t-1}` (GRU1, GRU2: the marker
+reaches them through the state), never if they read only a bias (GRU3).
 
 **Scan explorer** (``scan_explorer``). A sequence length ``T`` → the loop's chain of ``T``
 dependent steps beside the scan's :math:`\lceil \log_2 T \rceil` rounds, drawing which
@@ -34,9 +36,11 @@ from utils.widgets import Choice, Demo, DemoWidget, Mode
 __all__ = [
     "FAMILY",
     "EQUATIONS",
-    "HIDDEN_SIZES",
     "SCAN_LENGTHS",
+    "MARKER_STEPS",
     "gate_traces",
+    "marker_response",
+    "first_reaction",
     "variant_explorer_demo",
     "variant_explorer",
     "scan_explorer_demo",
@@ -75,9 +79,11 @@ EQUATIONS: dict[str, list[str]] = {
                "h' = z ⊙ h + (1 − z) ⊙ n = a ⊙ h + b"],
 }
 
-HIDDEN_SIZES: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
+MARKER_STEPS: tuple[int, ...] = (5, 8, 11, 14, 17, 20, 23, 26, 29)  # step of the 2nd marker
+FIRST_MARKER = 3  # the step of the first marker (1-based), fixed
 SCAN_LENGTHS: tuple[int, ...] = (2, 3, 4, 5, 8, 9, 12, 16, 24)
 TRACE_T, TRACE_H, TRACE_UNITS = 30, 8, 3
+CANDIDATES = ("n", "g")  # what a cell proposes, not a gate
 GATE_COLORS = {"r": "#ff7f0e", "z": "#2ca02c", "f": "#9467bd", "i": "#1f77b4",
                "o": "#8c564b", "g": "#e377c2", "n": "#7f7f7f"}
 
@@ -102,89 +108,142 @@ def _cell(kind: str, hidden_size: int, seed: int) -> Any:
     return cell
 
 
-@functools.cache
-def gate_traces(kind: str, *, seed: int = 0) -> dict[str, np.ndarray]:
-    """Gates of a seeded random cell of ``kind`` (``H_in = 2``, ``H = 8``, weights 3× the
-    PyTorch initialisation) over one adding-problem sequence of ``T = 30`` steps: dict of
-    ``(T, H)`` arrays (every gate and candidate; ``"x"`` holds the input ``(T, 2)``)."""
+def _sequence(marker_step: int | None, seed: int) -> np.ndarray:
+    """One adding-problem sequence ``(T, 1, 2)``, float64: its values, a marker at
+    ``FIRST_MARKER`` and one at ``marker_step`` (1-based; ``None``: no second marker)."""
     X, _ = adding_problem(TRACE_T, 1, rng=seed, as_numpy=True)  # (T, 1, 2)
-    cell = _cell(kind, TRACE_H, seed)
     X = X.astype(np.float64)
+    X[:, 0, 1] = 0.0
+    X[FIRST_MARKER - 1, 0, 1] = 1.0
+    if marker_step is not None:
+        if not FIRST_MARKER < marker_step <= TRACE_T:
+            raise ValueError(f"marker_step: expected {FIRST_MARKER + 1} to {TRACE_T}, "
+                             f"got {marker_step}")
+        X[marker_step - 1, 0, 1] = 1.0
+    return X
+
+
+@functools.cache
+def gate_traces(kind: str, marker_step: int | None = MARKER_STEPS[4], *,
+                seed: int = 0) -> dict[str, np.ndarray]:
+    """Gates of a seeded random cell of ``kind`` (``H_in = 2``, ``H = 8``, weights 3× the
+    PyTorch initialisation) over one adding-problem sequence of ``T = 30`` steps with markers
+    at steps ``FIRST_MARKER`` and ``marker_step`` (``None``: the first only): dict of
+    ``(T, H)`` arrays (every gate and candidate; ``"x"`` holds the input ``(T, 2)``)."""
+    X = _sequence(marker_step, seed)
+    cell = _cell(kind, TRACE_H, seed)
     _, _, gates = cell.forward(X, return_gates=True)
     out = {g: v[:, 0] for g, v in gates.items() if g not in ("c", "h")}
     out["x"] = X[:, 0]
     return out
 
 
+@functools.cache
+def marker_response(kind: str, marker_step: int, *, seed: int = 0) -> np.ndarray:
+    """``(T,)``: at each step, the largest change of a gate (candidates left out, any unit)
+    that the second marker causes: the sequence with it against the same one without it."""
+    on = gate_traces(kind, marker_step, seed=seed)
+    off = gate_traces(kind, None, seed=seed)
+    gates = [g for g in on if g not in CANDIDATES and g != "x"]
+    return np.max([np.abs(on[g] - off[g]).max(axis=1) for g in gates], axis=0)
+
+
+def first_reaction(kind: str, marker_step: int, *, seed: int = 0,
+                   tol: float = 1e-12) -> int | None:
+    """The first step (1-based) at which the second marker moves a gate of ``kind``, or
+    ``None`` when no gate moves within the sequence."""
+    moved = np.flatnonzero(marker_response(kind, marker_step, seed=seed) > tol)
+    return int(moved[0]) + 1 if moved.size else None
+
+
+def _reaction_text(kind: str, marker_step: int, seed: int) -> str:
+    step = first_reaction(kind, marker_step, seed=seed)
+    if step is None:
+        return ("its gates never react to the marker: they read neither x_t nor h_{t−1}, "
+                "only a bias")
+    lag = step - marker_step
+    later = bool((marker_response(kind, marker_step, seed=seed)[marker_step:] > 1e-12).any())
+    if lag == 0 and not later and marker_step < TRACE_T:
+        return (f"its gates react at step {step}, the marker's own step, and only there: they "
+                "read x_t but not the state, so the marker leaves no trace in them afterwards")
+    if lag == 0:
+        return (f"its gates react at step {step}, the marker's own step (a gate reads x_t), "
+                "and stay changed after it (a gate reads the state too)")
+    return (f"its gates react at step {step}, {lag} step{'s' if lag > 1 else ''} after the "
+            "marker: they read only h_{t−1}, so the marker reaches them through the state")
+
+
 def variant_explorer_demo(seed: int = 0) -> Demo:
-    """The ``Demo`` behind :func:`variant_explorer`: 10 cells × 9 hidden sizes."""
+    """The ``Demo`` behind :func:`variant_explorer`: 10 cells × 9 positions of the marker."""
     labels = list(FAMILY)
-    traces = {kind: gate_traces(kind, seed=seed) for kind in FAMILY.values()}
     H_in = 2
     steps = np.arange(1, TRACE_T + 1)
 
-    def setup(fig: Figure, variant: str, hidden_size: int) -> Callable[..., None]:
-        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.88, wspace=0.38)
-        ax_t, ax_p = fig.subplots(1, 2, width_ratios=[1.7, 1])
+    def setup(fig: Figure, variant: str, marker_step: int) -> Callable[..., None]:
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.88, wspace=0.32)
+        ax_t, ax_r = fig.subplots(1, 2, width_ratios=[1.5, 1])
         lines = {g: [ax_t.plot([], [], color=c, lw=1.2, animated=True,
                                label=g if u == 0 else None)[0] for u in range(TRACE_UNITS)]
                  for g, c in GATE_COLORS.items()}
-        x0 = traces["gru"]["x"]
-        for t in np.flatnonzero(x0[:, 1] > 0):
-            ax_t.axvline(t + 1, color="#d62728", lw=0.8, ls=":")
+        for ax in (ax_t, ax_r):
+            ax.axvline(FIRST_MARKER, color="#d62728", lw=0.8, ls=":")
+        marks = [ax.axvline(marker_step, color="#d62728", lw=1.2, ls="--", animated=True)
+                 for ax in (ax_t, ax_r)]
         ax_t.set(xlim=(1, TRACE_T), ylim=(-1.05, 1.35), xlabel="step t",
                  ylabel="gate (units 0–2)")
-        title = ax_t.set_title("", fontsize=9, animated=True)
-        legend_ax = ax_t
-        legend_ax.legend(loc="upper center", ncols=7, fontsize=7, frameon=False)
-        names = [FAMILY[v] for v in labels]
-        bars = ax_p.barh(np.arange(len(labels)), np.ones(len(labels)), color="#bbbbbb",
-                         animated=True)
-        ax_p.set(yticks=np.arange(len(labels)), xscale="log", xlabel="parameters (log scale)")
-        ax_p.set_yticklabels(labels, fontsize=7)
-        ax_p.invert_yaxis()
-        ax_p.set_xlim(10, 2e7)
-        ptitle = ax_p.set_title("", fontsize=9, animated=True)
+        title = ax_t.set_title("", fontsize=8, animated=True)
+        ax_t.legend(loc="upper center", ncols=7, fontsize=7, frameon=False)
+        bars = ax_r.bar(steps, np.zeros(TRACE_T), width=0.8, color="#1f77b4", animated=True)
+        ax_r.set(xlim=(0.5, TRACE_T + 0.5), ylim=(0, 1), xlabel="step t",
+                 ylabel="largest gate change")
+        rtitle = ax_r.set_title("", fontsize=8, animated=True)
 
-        def update(variant: str, hidden_size: int) -> None:
+        def update(variant: str, marker_step: int) -> None:
             kind = FAMILY[variant]
-            tr = traces[kind]
+            tr = gate_traces(kind, marker_step, seed=seed)
             for g, ls in lines.items():
                 for u, line in enumerate(ls):
                     if g in tr:
                         line.set_data(steps, tr[g][:, u])
                     else:
                         line.set_data([], [])
+            for mark in marks:
+                mark.set_xdata([marker_step, marker_step])
             title.set_text(f"{variant}: gates on one sequence (red: markers)")
-            for bar, k, lab in zip(bars, names, labels):
-                bar.set_width(param_count(_PARAM_KIND.get(k, k), H_in, hidden_size))
-                bar.set_color("#1f77b4" if lab == variant else "#bbbbbb")
-            ptitle.set_text(f"H_in = {H_in}, H = {hidden_size}")
+            response = marker_response(kind, marker_step, seed=seed)
+            for bar, value in zip(bars, response):
+                bar.set_height(value)
+            react = first_reaction(kind, marker_step, seed=seed)
+            rtitle.set_text("2nd marker moves the gates: "
+                            + ("never" if react is None else f"from step {react}"))
 
         return update
 
-    def render(variant: str, hidden_size: int) -> str:
+    def render(variant: str, marker_step: int) -> str:
         kind = FAMILY[variant]
         pk = _PARAM_KIND.get(kind, kind)
-        n = param_count(pk, H_in, hidden_size)
-        n_gru = param_count("gru", H_in, hidden_size)
+        n = param_count(pk, H_in, TRACE_H)
+        n_gru = param_count("gru", H_in, TRACE_H)
         eqs = "\n".join(EQUATIONS[kind])
         return (f"<div class='gru-ve'><pre>{eqs}</pre>"
+                f"<p>Second marker at step {marker_step}: "
+                f"{_reaction_text(kind, marker_step, seed)}.</p>"
                 f"<p>parameters: {PARAM_FORMULAS[pk]} = <b>{n:,}</b> at H_in = {H_in}, "
-                f"H = {hidden_size}: {n / n_gru:.0%} of the GRU's {n_gru:,}.</p></div>")
+                f"H = {TRACE_H}: {n / n_gru:.0%} of the GRU's {n_gru:,}.</p></div>")
 
     return Demo(
         controls={"variant": Choice(labels, widget="dropdown", description="cell"),
-                  "hidden_size": Choice(list(HIDDEN_SIZES), value=16,
-                                        description="hidden size H")},
-        setup=setup, render=render, css=CSS, figsize=(7.2, 2.8), dpi=62, colors=16,
+                  "marker_step": Choice(list(MARKER_STEPS), value=MARKER_STEPS[4],
+                                        description="2nd marker at step")},
+        setup=setup, render=render, css=CSS, figsize=(7.2, 2.8), dpi=60, colors=16,
         budget_bytes=1_150_000)
 
 
 def variant_explorer(seed: int = 0, *, mode: Mode | None = None) -> DemoWidget:
-    """Pick a cell of the GRU family and a hidden size → its equations, its parameter count
-    against the GRU's (PyTorch's two-bias GRU; the variants as in their papers) and its gate
-    traces on one adding-problem sequence (seeded random weights).
+    """Pick a cell of the GRU family and the step of a marker → its equations, its parameter
+    count against the GRU's (PyTorch's two-bias GRU; the variants as in their papers), its
+    gate traces on one adding-problem sequence (seeded random weights) and when its gates
+    react to the marker.
 
     Args:
         seed: seeds the weights and the sequence.

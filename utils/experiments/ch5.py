@@ -3,12 +3,16 @@
 ``python -m utils.experiments ch5`` trains, with one torch thread and 3 seeds each:
 
 * **family**: GRU (reset after, PyTorch's), GRU with the reset before, MGU, Li-GRU, GRU1,
-  GRU2, GRU3, CIFG-LSTM, LSTM and minGRU on the adding problem (``T = 30``) and the copy task
+  GRU2, GRU3, CIFG-LSTM, LSTM (PyTorch's initialisation, forget-gate bias near 0), LSTM with
+  forget-gate bias 1 (the practitioners' start, chapter 4's reference) and minGRU on the adding
+  problem (``T = 30``) and the copy task
   (delay ``T = 5``), every cell at the hidden size that brings its parameter count closest
   to the GRU's (:func:`budget_hidden_size`);
 * **recall**: GRU, MGU, GRU3, minGRU and two stacked minGRU layers on marker recall
   (``utils.tasks.MarkerRecallTask``), "first" (done directly, needs a gate that reads the state) and
-  "last" (a gate that reads the input suffices).
+  "last" (a gate that reads the input suffices);
+* **recall-long**: GRU and minGRU on "last" again, with four times the training steps (is
+  minGRU's partial result on "last" a limit of the cell or of the 300 steps?).
 
 Each row records the final validation loss (and copy accuracy), the number of parameters, the
 time per training step (machine-dependent) and the activation memory a training step keeps
@@ -43,6 +47,7 @@ CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
     "GRU3": ("gru3", {}, "gru3"),
     "CIFG-LSTM": ("cifg", {}, "cifg"),
     "LSTM": ("lstm", {}, "lstm"),
+    "LSTM (forget bias 1)": ("lstm", {"forget_bias": 1.0}, "lstm"),
     "minGRU": ("mingru", {}, "mingru"),
 }
 STACKED = "minGRU ×2"  # two minGRU layers, the second reading the first's states
@@ -52,8 +57,10 @@ TASKS: dict[str, tuple[Any, int, int, int, float]] = {
     "copy": (CopyTask(5), 24, 400, 32, 2e-2),
     "recall-first": (MarkerRecallTask(20, "first"), 16, 300, 32, 1e-2),
     "recall-last": (MarkerRecallTask(20, "last"), 16, 300, 32, 1e-2),
+    "recall-last-long": (MarkerRecallTask(20, "last"), 16, 1200, 32, 1e-2),
 }
 RECALL_CELLS = ("GRU", "MGU", "GRU3", "minGRU", STACKED)
+LONG_CELLS = ("GRU", "minGRU")  # "recall last" again with four times the training steps
 EVAL_SIZE = 512
 
 CONFIGS: list[dict[str, Any]] = (
@@ -61,6 +68,8 @@ CONFIGS: list[dict[str, Any]] = (
      for task in ("adding", "copy") for cell in CELLS for seed in SEEDS]
     + [{"group": "recall", "task": task, "cell": cell, "seed": seed}
        for task in ("recall-first", "recall-last") for cell in RECALL_CELLS for seed in SEEDS]
+    + [{"group": "recall-long", "task": "recall-last-long", "cell": cell, "seed": seed}
+       for cell in LONG_CELLS for seed in SEEDS]
 )
 QUICK = [c for c in CONFIGS if c["seed"] == 0 and c["cell"] in ("GRU", "minGRU")]
 
@@ -117,9 +126,15 @@ def build(cell: str, task: Any, budget_H: int, seed: int) -> tuple[nn.Module, in
                               generator=generator)
         return model, H, stacked_param_count(task.input_size, H)
     kind, options, count_kind = CELLS[cell]
+    options = dict(options)
+    forget_bias = options.pop("forget_bias", None)
     H = budget_hidden_size(count_kind, task.input_size, budget)
     model = SequenceModel(kind, task.input_size, H, task.output_size, readout=task.readout,
                           generator=generator, **options)
+    if forget_bias is not None:  # the practitioners' start: total forget bias b_if + b_hf
+        with torch.no_grad():  # rows H:2H are the forget gate (i | f | g | o)
+            model.cell.bias_ih[H:2 * H] = float(forget_bias)
+            model.cell.bias_hh[H:2 * H] = 0.0
     return model, H, param_count(count_kind, task.input_size, H)
 
 
@@ -189,10 +204,12 @@ def summary(results: dict[str, Any], task: str) -> list[dict[str, Any]]:
     return table
 
 
-def versus(results: dict[str, Any], task: str, a: str, b: str):  # -> utils.verdict.Comparison
+def versus(results: dict[str, Any], task: str, a: str, b: str, *,
+           metric: str | None = None):  # -> utils.verdict.Comparison
     """Cell ``a`` against cell ``b`` on ``task`` over the seeds, through
     :func:`utils.verdict.compare`: on accuracy (higher is better) where the task records it,
-    else on the final loss (lower is better)."""
+    else on the final loss (lower is better). ``metric``: how the verdict names what it
+    compares (default: the task's name and "accuracy" or "loss")."""
     from utils.verdict import compare
 
     rows = [r for r in results["rows"] if r["task"] == task]
@@ -206,4 +223,4 @@ def versus(results: dict[str, Any], task: str, a: str, b: str):  # -> utils.verd
     seeds = [int(r["seed"]) for r in side[a]]
     return compare(a, [r[key] for r in side[a]], b, [r[key] for r in side[b]],
                    higher_is_better=accuracy, seeds=seeds,
-                   metric=f"{task} {'accuracy' if accuracy else 'loss'}")
+                   metric=metric or f"{task} {'accuracy' if accuracy else 'loss'}")
