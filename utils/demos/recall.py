@@ -1,8 +1,9 @@
 r"""Chapter 1 demo: which cell can still recall the first input after T steps, once trained.
 
 The grid (a tanh RNN from PyTorch's and from an orthogonal start, a GRU and an LSTM trained
-on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 6
-seeds per cell and length) is the experiment ``utils.experiments.ch1``
+on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 12
+seeds per cell and length; the grid's other cells, such as the gated cells from an orthogonal
+start, are in the chapter's tables, not in the explorer) is the experiment ``utils.experiments.ch1``
 (settings and task there), run once with ``python -m utils.experiments ch1`` and committed as
 ``utils/results/ch1.json``; this module only draws it.
 
@@ -13,6 +14,7 @@ seeds per cell and length) is the experiment ``utils.experiments.ch1``
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from utils.experiments import load
-from utils.experiments.ch1 import GATE_BIASES, RNN_KINDS, SEEDS, SEQ_LENS, STEPS
+from utils.experiments.ch1 import GATE_BIASES, RNN_KINDS, SEQ_LENS, STEPS
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
 __all__ = ["CELLS", "SOLVED_MSE", "recall_demo", "recall_explorer", "recall_results", "solved"]
@@ -51,7 +53,7 @@ def _rows(T: int, gate_bias: float) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in CELLS}
     for row in recall_results():
         b = 0.0 if row["kind"] in RNN_KINDS else gate_bias
-        if row["T"] == T and row["gate_bias"] == b:
+        if row["kind"] in out and row["T"] == T and row["gate_bias"] == b:
             out[row["kind"]].append(row)
     return out
 
@@ -74,7 +76,9 @@ def _setup_figure(fig: Figure, seq_len: int, gate_bias: float) -> Callable[..., 
                 fontsize=8)
     ax_len.text(min(SEQ_LENS), SOLVED_MSE + 0.03, f"solved: below {SOLVED_MSE:g}",
                 ha="left", va="bottom", fontsize=8)
-    curves = {kind: [ax_curve.plot([], [], color=c, lw=1.4, alpha=0.85)[0] for _ in SEEDS]
+    runs = Counter((r["kind"], r["T"], r["gate_bias"]) for r in recall_results())
+    most = max(n for (kind, _, _), n in runs.items() if kind in CELLS)  # seeds of one cell
+    curves = {kind: [ax_curve.plot([], [], color=c, lw=1.4, alpha=0.85)[0] for _ in range(most)]
               for kind, (_, c) in CELLS.items()}
     finals = {kind: ax_len.plot([], [], "o", color=c, ms=4, alpha=0.7)[0]
               for kind, (_, c) in CELLS.items()}
