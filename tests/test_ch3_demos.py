@@ -32,7 +32,8 @@ def test_static_demos_render_every_position_within_budget(boxes):
         assert box.report.frames == 81
         frames = leaf_frames(box.stack)
         assert len(frames) == 81
-        pngs = {bytes(c.value) for f in frames for c in f.children
+        pngs = {bytes(c.value) for f in frames
+                for c in (f.children if isinstance(f, ipywidgets.Box) else [f])
                 if isinstance(c, ipywidgets.Image)}
         assert len(pngs) == 81, f"{name}: frames are not all different"
         assert box.report.state_bytes <= 0.8 * box.report.budget_bytes  # no warning
@@ -41,15 +42,30 @@ def test_static_demos_render_every_position_within_budget(boxes):
     assert total < 0.8 * PAGE_BUDGET_BYTES, total
 
 
-@pytest.mark.parametrize("z0", [ch3.Z_VALUES[0], ch3.Z_VALUES[-1]])
-@pytest.mark.parametrize("z1", [ch3.Z_VALUES[0], ch3.Z_VALUES[-1]])
-def test_interpolation_ends_are_safe_and_right(z0, z1):
+@pytest.mark.parametrize("h_prev", [ch3.H_PREVS[0], ch3.H_PREVS[-1]])
+@pytest.mark.parametrize("n_t", [ch3.N_TS[0], ch3.N_TS[-1]])
+def test_interpolation_ends_are_safe_and_measured(h_prev, n_t):
     demo = ch3.interpolation_demo()
-    assert demo.png(z0=z0, z1=z1)[:4] == b"\x89PNG"
-    html = demo.html(z0=z0, z1=z1)
-    h_t = np.array([z0, z1]) * ch3.H_PREV + (1 - np.array([z0, z1])) * ch3.N_T
-    assert f"{h_t[0]:+.3f}" in html and f"{h_t[1]:+.3f}" in html
-    assert ("on the segment" in html) == (z0 == z1)
+    assert len(ch3.H_PREVS) >= 9 and len(ch3.N_TS) >= 9
+    assert demo.png(h_prev=h_prev, n_t=n_t)[:4] == b"\x89PNG"
+    run = ch3.interpolation_run(h_prev, n_t)
+    # the gate the cell used, recomputed from its weights: sigma(b_z + W_hz h_{t-1})
+    cell = ch3.interpolation_cell()
+    W_hz, b_z = cell.weight_hh[2:4].detach().numpy(), cell.bias_ih[2:4].detach().numpy()
+    z_1 = 1 / (1 + np.exp(-(b_z + W_hz @ np.asarray(h_prev))))
+    np.testing.assert_allclose(run["z"][0], z_1, rtol=1e-10)
+    np.testing.assert_allclose(run["n"][0], n_t, rtol=1e-12)
+    np.testing.assert_allclose(run["h"][1], z_1 * h_prev + (1 - z_1) * np.asarray(n_t),
+                               rtol=1e-12)
+    assert np.all(np.isfinite(run["half_life"]))
+    assert np.all(np.abs(run["h"]) < 1)
+
+
+def test_interpolation_measurement_departs_from_the_fixed_gate():
+    """The right panel is a measurement: W_hz moves z_t with h_{t-1}, so the measured
+    half-life of the slow unit depends on where it starts (it would not with z fixed)."""
+    lives = [ch3.interpolation_run(h, ch3.N_TS[4])["half_life"][0] for h in ch3.H_PREVS]
+    assert max(lives) - min(lives) > 1.0
 
 
 def test_live_demos_build():
