@@ -14,6 +14,12 @@ was padded:
                                   padding on the wrong side for packing (a bug)
 =================  =============  ====================================================
 
+What practitioners add: ``num_layers`` (stacking), ``bidirectional`` (a second GRU reads each
+sequence backwards from its last real frame; both final states are read), ``dropout``
+between stacked layers, ``init="chrono"`` (Tallec & Ollivier 2018: the update-gate bias
+``ln U[1, t_max − 1]``, ``utils.timescales.chrono_init_``) or ``"forget_bias_1"`` (the
+LSTM's forget-gate bias 1), and gradient clipping (``train_classifier(clip=...)``).
+
 ``train_classifier`` trains with Adam on seeded mini-batches (``batch_schedule``) and
 returns the learning curve and the test accuracy; everything is seeded.
 """
@@ -32,10 +38,12 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from utils.numpy_training import batch_schedule
 from utils.padding import pad, standardiser
 from utils.realdata import japanese_vowels
+from utils.timescales import chrono_init_
 
 __all__ = ["READOUTS", "SequenceClassifier", "padded_batch", "train_classifier",
            "vowels_task"]
 
+INITS = ("default", "chrono", "forget_bias_1")
 READOUTS = ("packed", "last_padded", "left_padded", "packed_left")
 _SIDE = {"packed": "right", "last_padded": "right", "left_padded": "left",
          "packed_left": "left"}
@@ -73,15 +81,38 @@ class SequenceClassifier(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, classes: int, *,
-                 kind: str = "gru", readout: str = "packed") -> None:
+                 kind: str = "gru", readout: str = "packed", num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0,
+                 init: str = "default", t_max: float = 29.0,
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         if kind not in ("gru", "lstm"):
             raise ValueError(f"kind must be 'gru' or 'lstm', got {kind!r}")
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
-        self.kind, self.readout = kind, readout
-        self.rnn = (nn.GRU if kind == "gru" else nn.LSTM)(input_size, hidden_size)
-        self.out = nn.Linear(hidden_size, classes)
+        if bidirectional and readout != "packed":
+            raise ValueError("bidirectional=True needs readout='packed': the backward "
+                             "direction must start at each sequence's last real frame")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        self.kind, self.readout, self.bidirectional = kind, readout, bool(bidirectional)
+        self.rnn = (nn.GRU if kind == "gru" else nn.LSTM)(
+            input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+            dropout=dropout)
+        if init == "chrono":
+            chrono_init_(self.rnn, t_max, generator=generator or torch.Generator()
+                         .manual_seed(0))
+        elif init == "forget_bias_1":
+            if kind != "lstm":
+                raise ValueError("init='forget_bias_1' is the LSTM's: its gates are i|f|g|o")
+            with torch.no_grad():
+                for name, b in self.rnn.named_parameters():
+                    if name.startswith("bias_ih"):
+                        b[hidden_size:2 * hidden_size] = 1.0
+                    elif name.startswith("bias_hh"):
+                        b[hidden_size:2 * hidden_size] = 0.0
+        directions = 2 if bidirectional else 1
+        self.out = nn.Linear(directions * hidden_size, classes)
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if X.dim() != 3 or lengths.shape != (X.shape[1],):
@@ -90,7 +121,9 @@ class SequenceClassifier(nn.Module):
         if self.readout in ("packed", "packed_left"):
             packed = pack_padded_sequence(X, lengths, enforce_sorted=False)
             _, state = self.rnn(packed)
-            h = (state[0] if self.kind == "lstm" else state)[-1]  # (N, H)
+            h_n = state[0] if self.kind == "lstm" else state  # (layers·directions, N, H)
+            # the last layer: forward direction's last real step (and backward's first)
+            h = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.bidirectional else h_n[-1]
         else:
             output, _ = self.rnn(X)  # (T, N, H)
             h = output[-1]
@@ -108,8 +141,13 @@ def _accuracy(model: SequenceClassifier, sequences: Sequence[NDArray],
 def train_classifier(train: Split, test: Split, *,
                      hidden_size: int, classes: int, seed: int, kind: str = "gru",
                      readout: str = "packed", epochs: int = 30, batch_size: int = 32,
-                     lr: float = 1e-2) -> dict[str, Any]:
+                     lr: float = 1e-2, clip: float | None = None,
+                     **model_options: Any) -> dict[str, Any]:
     """Train a seeded ``SequenceClassifier`` with Adam; every sequence is float32 ``(L, H_in)``.
+
+    ``clip``: rescale the gradient to this global norm when it is larger
+    (``torch.nn.utils.clip_grad_norm_``); ``model_options``: ``num_layers``,
+    ``bidirectional``, ``dropout``, ``init``, ``t_max`` of ``SequenceClassifier``.
 
     Returns ``{"losses": [mean training loss of each epoch], "train_accuracy",
     "test_accuracy", "params"}``.
@@ -117,7 +155,8 @@ def train_classifier(train: Split, test: Split, *,
     torch.manual_seed(seed)
     sequences, labels = train
     model = SequenceClassifier(sequences[0].shape[1], hidden_size, classes, kind=kind,
-                               readout=readout)
+                               readout=readout, generator=torch.Generator().manual_seed(seed),
+                               **model_options)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     y = torch.from_numpy(np.asarray(labels))
     batches = batch_schedule(len(sequences), batch_size, epochs, seed)
@@ -128,12 +167,14 @@ def train_classifier(train: Split, test: Split, *,
         loss = nn.functional.cross_entropy(model(X, lengths), y[idx])
         optimiser.zero_grad()
         loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimiser.step()
         epoch_loss += loss.item() * len(idx)
         if k % per_epoch == 0:
             losses.append(epoch_loss / len(sequences))
             epoch_loss = 0.0
-    model.eval()
+    model.eval()  # no dropout when measuring
     return {"losses": losses,
             "train_accuracy": _accuracy(model, sequences, np.asarray(labels)),
             "test_accuracy": _accuracy(model, *test),
