@@ -122,3 +122,78 @@ def test_readout_verdicts_pair_the_seeds_and_come_from_the_shared_helper():
     dropped = [r for r in rows if not (r["readout"] == "last_padded" and r["seed"] == 3)]
     with pytest.raises(ValueError, match="expected runs for seeds"):
         ch6_padding.readout_verdicts(dropped)
+
+
+def test_bidirectional_reads_forward_last_real_step_and_backward_first_step(rng):
+    lengths = [4, 7, 2]
+    seqs = _sequences(rng, lengths)
+    torch.manual_seed(0)
+    model = SequenceClassifier(3, 5, 4, bidirectional=True)
+    state = _read_state(model, seqs)  # (N, 2H)
+    assert state.shape == (3, 10)
+    for i, s in enumerate(seqs):
+        x = torch.from_numpy(s)[:, None]  # (L, 1, 3): the sequence alone, no padding
+        out, _ = model.rnn(x)  # (L, 1, 2H): forward | backward
+        torch.testing.assert_close(state[i, :5], out[-1, 0, :5])  # forward, last frame
+        torch.testing.assert_close(state[i, 5:], out[0, 0, 5:])  # backward, first frame
+
+
+def test_stacked_reads_the_top_layer(rng):
+    seqs = _sequences(rng, [3, 6])
+    torch.manual_seed(0)
+    model = SequenceClassifier(3, 5, 4, num_layers=2, dropout=0.3).eval()
+    state = _read_state(model, seqs)
+    for i, s in enumerate(seqs):
+        out, _ = model.rnn(torch.from_numpy(s)[:, None])
+        torch.testing.assert_close(state[i], out[-1, 0])
+
+
+def test_chrono_and_forget_bias_initialisations():
+    gen = torch.Generator().manual_seed(3)
+    gru = SequenceClassifier(3, 8, 2, init="chrono", t_max=29.0, generator=gen).rnn
+    b_z = gru.bias_ih_l0[8:16].detach()
+    assert (b_z >= 0).all() and (b_z <= np.log(28) + 1e-6).all()
+    assert (gru.bias_hh_l0[8:16] == 0).all()
+    lstm = SequenceClassifier(3, 8, 2, kind="lstm", init="forget_bias_1").rnn
+    assert (lstm.bias_ih_l0[8:16] == 1).all() and (lstm.bias_hh_l0[8:16] == 0).all()
+    with pytest.raises(ValueError, match="LSTM's"):
+        SequenceClassifier(3, 8, 2, kind="gru", init="forget_bias_1")
+
+
+def test_bidirectional_refuses_a_read_of_the_padded_end():
+    with pytest.raises(ValueError, match="readout='packed'"):
+        SequenceClassifier(3, 4, 2, bidirectional=True, readout="last_padded")
+
+
+def test_clipping_bounds_every_update(rng, monkeypatch):
+    """With clip, the gradient norm that reaches Adam never exceeds it."""
+    from utils.seq_classifier import train_classifier
+
+    norms = []
+    real_step = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        grads = [p.grad for group in self.param_groups for p in group["params"]]
+        norms.append(torch.linalg.vector_norm(torch.stack(
+            [torch.linalg.vector_norm(g) for g in grads])).item())
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    seqs = [s * 50 for s in _sequences(rng, [3, 6, 4, 5])]
+    labels = np.array([0, 1, 0, 1])
+    train_classifier((seqs, labels), (seqs, labels), hidden_size=4, classes=2, seed=0,
+                     epochs=3, batch_size=2, clip=0.01)
+    assert len(norms) == 6 and max(norms) <= 0.01 * (1 + 1e-5)
+
+
+def test_practice_verdicts_pair_each_variant_with_the_plain_gru():
+    from utils.experiments import ch6_practice
+
+    rows = [{"variant": v, "seed": s, "test_accuracy": 0.9 + 0.01 * s + (0.02 if v == "chrono"
+                                                                        else 0)}
+            for v in ch6_practice.VARIANTS for s in ch6_practice.SEEDS]
+    verdicts = ch6_practice.variant_verdicts(rows)
+    assert set(verdicts) == set(ch6_practice.VARIANTS) - {"plain"}
+    assert verdicts["chrono"].direction == "chrono init"
+    assert verdicts["chrono"].diff == pytest.approx(0.02)
+    assert verdicts["stacked"].direction == "unresolved"  # identical runs decide nothing
