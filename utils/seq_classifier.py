@@ -40,8 +40,8 @@ from utils.padding import pad, standardiser
 from utils.realdata import japanese_vowels
 from utils.timescales import chrono_init_
 
-__all__ = ["READOUTS", "SequenceClassifier", "padded_batch", "train_classifier",
-           "vowels_task"]
+__all__ = ["INITS", "READOUTS", "SequenceClassifier", "padded_batch", "train_classifier",
+           "fit_classifier", "vowels_task"]
 
 INITS = ("default", "chrono", "forget_bias_1")
 READOUTS = ("packed", "last_padded", "left_padded", "packed_left")
@@ -130,7 +130,7 @@ class SequenceClassifier(nn.Module):
         return self.out(h)
 
 
-def _accuracy(model: SequenceClassifier, sequences: Sequence[NDArray],
+def _accuracy(model: nn.Module, sequences: Sequence[NDArray],
               labels: NDArray[np.int64]) -> float:
     with torch.no_grad():
         X, lengths = padded_batch(sequences, model.readout)
@@ -153,17 +153,27 @@ def train_classifier(train: Split, test: Split, *,
     "test_accuracy", "params"}``.
     """
     torch.manual_seed(seed)
-    sequences, labels = train
+    sequences, _ = train
     model = SequenceClassifier(sequences[0].shape[1], hidden_size, classes, kind=kind,
                                readout=readout, generator=torch.Generator().manual_seed(seed),
                                **model_options)
+    return fit_classifier(model, train, test, seed=seed, epochs=epochs,
+                          batch_size=batch_size, lr=lr, clip=clip)
+
+
+def fit_classifier(model: nn.Module, train: Split, test: Split, *, seed: int,
+                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-2,
+                   clip: float | None = None) -> dict[str, Any]:
+    """Train any ``model(X, lengths) → logits`` with a ``readout`` attribute (the padding it
+    expects, ``READOUTS``) with Adam on the seeded mini-batches; as ``train_classifier``."""
+    sequences, labels = train
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     y = torch.from_numpy(np.asarray(labels))
     batches = batch_schedule(len(sequences), batch_size, epochs, seed)
     per_epoch = -(-len(sequences) // batch_size)
     losses, epoch_loss = [], 0.0
     for k, idx in enumerate(batches, start=1):
-        X, lengths = padded_batch([sequences[i] for i in idx], readout)
+        X, lengths = padded_batch([sequences[i] for i in idx], model.readout)
         loss = nn.functional.cross_entropy(model(X, lengths), y[idx])
         optimiser.zero_grad()
         loss.backward()
