@@ -1,14 +1,16 @@
-"""Chapter 6's committed alternatives grid: complete, with provenance, and reproduced by
-re-running configurations of it (drift tests)."""
+"""Chapter 6's committed grids (practice, alternatives, forecast): complete, with provenance,
+and reproduced by re-running one configuration of each (drift tests)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from utils.experiments import ch6_alternatives, load, matches, rerun
+from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_practice, load, matches,
+                               rerun)
 
-GRIDS = {"ch6_alternatives": ch6_alternatives}
+GRIDS = {"ch6_practice": ch6_practice, "ch6_alternatives": ch6_alternatives,
+         "ch6_forecast": ch6_forecast}
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))
@@ -25,9 +27,14 @@ def test_committed_grid_is_complete_with_provenance(name):
 
 
 @pytest.mark.parametrize("name, config, keys", [
+    ("ch6_practice", {"variant": "chrono", "seed": 2},
+     ("params", "test_accuracy", "train_accuracy", "losses")),
     ("ch6_alternatives", {"model": "conv", "seed": 1},
      ("width", "params", "test_accuracy", "train_accuracy", "losses")),
     ("ch6_alternatives", {"model": "logistic"}, ("params", "test_accuracy")),
+    ("ch6_forecast", {"model": "ar", "back": 33}, ("ar_order", "mae", "mase", "forecast")),
+    ("ch6_forecast", {"model": "gru", "back": 11, "seed": 3},
+     ("mae", "mase", "forecast", "final_loss")),
 ])
 def test_one_configuration_reproduces_the_committed_numbers(name, config, keys):
     committed = next(r for r in load(name)["rows"]
@@ -38,6 +45,13 @@ def test_one_configuration_reproduces_the_committed_numbers(name, config, keys):
     assert matches(fresh, committed, keys=keys, atol=1.5e-6, rtol=1e-5) == []
 
 
+def test_practice_budget_and_variants():
+    rows = load("ch6_practice")["rows"]
+    params = {r["variant"]: r["params"] for r in rows}
+    assert params["plain"] == params["clipped"] == params["chrono"]
+    assert params["stacked"] > params["plain"] and params["bidirectional"] > params["plain"]
+
+
 def test_alternatives_stay_within_the_grus_budget():
     rows = load("ch6_alternatives")["rows"]
     budget = ch6_alternatives.budget()
@@ -45,3 +59,12 @@ def test_alternatives_stay_within_the_grus_budget():
         assert r["budget"] == budget
         if r["model"] != "logistic":
             assert 0.9 * budget <= r["params"] <= budget, r
+
+
+def test_forecast_rows_cover_the_last_55_years_without_overlap():
+    rows = load("ch6_forecast")["rows"]
+    starts = sorted({r["first_year"] for r in rows})
+    assert starts == [1954, 1965, 1976, 1987, 1998]
+    for r in rows:
+        assert len(r["forecast"]) == r["horizon"] == ch6_forecast.HORIZON
+        assert r["mase"] > 0
