@@ -68,3 +68,29 @@ def test_forecast_rows_cover_the_last_55_years_without_overlap():
     for r in rows:
         assert len(r["forecast"]) == r["horizon"] == ch6_forecast.HORIZON
         assert r["mase"] > 0
+
+
+def test_alternative_verdicts_pair_the_grus_practice_runs():
+    rows, practice = load("ch6_alternatives")["rows"], load("ch6_practice")["rows"]
+    verdicts = ch6_alternatives.alternative_verdicts(rows, practice)
+    assert set(verdicts) == set(ch6_alternatives.BUILDERS)
+    plain = [r["test_accuracy"] for r in sorted(practice, key=lambda r: r["seed"])
+             if r["variant"] == "plain"]
+    for model, v in verdicts.items():
+        assert v.paired and list(v.values_a) == plain
+        assert v.seeds == ch6_alternatives.SEEDS
+    with pytest.raises(ValueError, match="expected runs for seeds"):
+        ch6_alternatives.alternative_verdicts(rows, practice[:3])
+
+
+def test_forecast_verdict_pairs_origins_and_prefers_lower_mase():
+    rows = load("ch6_forecast")["rows"]
+    v = ch6_forecast.forecast_verdict(rows, "ar")
+    assert v.paired and not v.higher_is_better and len(v.values_a) == 5
+    gru_first = [r["mase"] for r in rows if r["model"] == "gru" and r["back"] == 55]
+    assert v.values_a[0] == pytest.approx(sum(gru_first) / len(gru_first))
+    # a planted GRU that is far better at every origin must win
+    better = [dict(r, mase=r["mase"] / 10) if r["model"] == "gru" else r for r in rows]
+    assert ch6_forecast.forecast_verdict(better, "ar").direction == "GRU"
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        ch6_forecast.forecast_verdict(rows, "prophet")

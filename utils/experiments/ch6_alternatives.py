@@ -59,3 +59,28 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
             "test_accuracy": round(result["test_accuracy"], 6),
             "train_accuracy": round(result["train_accuracy"], 6),
             "losses": [round(x, 6) for x in result["losses"]]}
+
+
+NAMES = {"gru": "GRU", "lstm": "LSTM", "mingru": "minGRU", "conv": "1-D convolution"}
+
+
+def alternative_verdicts(rows: list[dict[str, Any]], gru_rows: list[dict[str, Any]]
+                         ) -> dict[str, Any]:
+    """``{model: Comparison}``: the GRU (the ``plain`` rows of ``ch6_practice``, passed as
+    ``gru_rows``) against each network here on test accuracy, paired seed for seed
+    (``utils.verdict.compare``)."""
+    from utils.verdict import compare
+
+    def scores(chosen: list[dict[str, Any]]) -> tuple[list[int], list[float]]:
+        pairs = sorted((r["seed"], r["test_accuracy"]) for r in chosen)
+        return [s for s, _ in pairs], [a for _, a in pairs]
+
+    seeds, gru = scores([r for r in gru_rows if r.get("variant", "plain") == "plain"])
+    verdicts = {}
+    for model in BUILDERS:
+        other_seeds, other = scores([r for r in rows if r["model"] == model])
+        if other_seeds != seeds:
+            raise ValueError(f"{model}: expected runs for seeds {seeds}, got {other_seeds}")
+        verdicts[model] = compare(NAMES["gru"], gru, NAMES[model], other,
+                                  metric="test accuracy", seeds=seeds, paired=True)
+    return verdicts

@@ -54,3 +54,25 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
             "mae": round(mae(test, forecast), 6),
             "mase": round(mase(test, forecast, train, PERIOD), 6),
             "forecast": [round(float(v), 4) for v in forecast], **extra}
+
+
+def forecast_verdict(rows: list[dict[str, Any]], baseline: str = "ar") -> Any:
+    """The GRU (its MASE averaged over the seeds at each origin) against ``baseline`` on
+    MASE, paired origin by origin (lower is better; ``utils.verdict.compare``)."""
+    import numpy as np
+
+    from utils.verdict import compare
+
+    names = {"seasonal_naive": "seasonal naïve", "ar": "AR", "ets": "ETS"}
+    if baseline not in names:
+        raise ValueError(f"baseline must be one of {sorted(names)}, got {baseline!r}")
+    gru, base = [], []
+    for back in ORIGINS_BACK:
+        seeds = [r["mase"] for r in rows if r["model"] == "gru" and r["back"] == back]
+        [other] = [r["mase"] for r in rows if r["model"] == baseline and r["back"] == back]
+        if not seeds:
+            raise ValueError(f"no GRU runs for the origin {back} years back")
+        gru.append(float(np.mean(seeds)))
+        base.append(other)
+    return compare("GRU", gru, names[baseline], base, higher_is_better=False,
+                   metric="MASE", paired=True)
