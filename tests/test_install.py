@@ -120,7 +120,7 @@ def test_wheel_declares_what_the_notebooks_import(wheel):
     requires = {r.split(";")[0].split("[")[0].split("<")[0].split(">")[0].split("=")[0].strip()
                 .lower() for r in headers.get_all("Requires-Dist")}
     needed = {"otter-grader", "torch", "numpy", "matplotlib", "ipywidgets", "pandas", "sympy",
-              "tqdm", "myst-nb", "nbformat", "pyyaml", "scikit-learn"}
+              "tqdm", "myst-nb", "nbformat", "pyyaml", "scikit-learn", "sktime", "statsmodels"}
     assert needed <= requires, needed - requires
     torch = [r for r in headers.get_all("Requires-Dist") if r.startswith("torch")]
     assert torch and "==" not in torch[0], f"torch must not be pinned exactly here: {torch}"

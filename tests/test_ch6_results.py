@@ -1,0 +1,96 @@
+"""Chapter 6's committed grids (practice, alternatives, forecast): complete, with provenance,
+and reproduced by re-running one configuration of each (drift tests)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_practice, load, matches,
+                               rerun)
+
+GRIDS = {"ch6_practice": ch6_practice, "ch6_alternatives": ch6_alternatives,
+         "ch6_forecast": ch6_forecast}
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_committed_grid_is_complete_with_provenance(name):
+    module = GRIDS[name]
+    results = load(name)
+    prov = results["provenance"]
+    assert prov["command"] == f"python -m utils.experiments {name} --no-progress"
+    assert prov["seeds"] == list(module.SEEDS)
+    assert len(results["rows"]) == len(module.CONFIGS)
+    for config in module.CONFIGS:
+        assert sum(all(r.get(k) == v for k, v in config.items())
+                   for r in results["rows"]) == 1, config
+
+
+@pytest.mark.parametrize("name, config, keys", [
+    ("ch6_practice", {"variant": "chrono", "seed": 2},
+     ("params", "test_accuracy", "train_accuracy", "losses")),
+    ("ch6_alternatives", {"model": "conv", "seed": 1},
+     ("width", "params", "test_accuracy", "train_accuracy", "losses")),
+    ("ch6_alternatives", {"model": "logistic"}, ("params", "test_accuracy")),
+    ("ch6_forecast", {"model": "ar", "back": 33}, ("ar_order", "mae", "mase", "forecast")),
+    ("ch6_forecast", {"model": "gru", "back": 11, "seed": 3},
+     ("mae", "mase", "forecast", "final_loss")),
+])
+def test_one_configuration_reproduces_the_committed_numbers(name, config, keys):
+    committed = next(r for r in load(name)["rows"]
+                     if all(r.get(k) == v for k, v in config.items())
+                     and set(r) >= set(config) and ("seed" in config or "seed" not in r))
+    torch.set_num_threads(2)
+    fresh = rerun(name, committed)
+    assert matches(fresh, committed, keys=keys, atol=1.5e-6, rtol=1e-5) == []
+
+
+def test_practice_budget_and_variants():
+    rows = load("ch6_practice")["rows"]
+    params = {r["variant"]: r["params"] for r in rows}
+    assert params["plain"] == params["clipped"] == params["chrono"]
+    assert params["stacked"] > params["plain"] and params["bidirectional"] > params["plain"]
+
+
+def test_alternatives_stay_within_the_grus_budget():
+    rows = load("ch6_alternatives")["rows"]
+    budget = ch6_alternatives.budget()
+    for r in rows:
+        assert r["budget"] == budget
+        if r["model"] != "logistic":
+            assert 0.9 * budget <= r["params"] <= budget, r
+
+
+def test_forecast_rows_cover_the_last_55_years_without_overlap():
+    rows = load("ch6_forecast")["rows"]
+    starts = sorted({r["first_year"] for r in rows})
+    assert starts == [1954, 1965, 1976, 1987, 1998]
+    for r in rows:
+        assert len(r["forecast"]) == r["horizon"] == ch6_forecast.HORIZON
+        assert r["mase"] > 0
+
+
+def test_alternative_verdicts_pair_the_grus_practice_runs():
+    rows, practice = load("ch6_alternatives")["rows"], load("ch6_practice")["rows"]
+    verdicts = ch6_alternatives.alternative_verdicts(rows, practice)
+    assert set(verdicts) == set(ch6_alternatives.BUILDERS)
+    plain = [r["test_accuracy"] for r in sorted(practice, key=lambda r: r["seed"])
+             if r["variant"] == "plain"]
+    for model, v in verdicts.items():
+        assert v.paired and list(v.values_a) == plain
+        assert v.seeds == ch6_alternatives.SEEDS
+    with pytest.raises(ValueError, match="expected runs for seeds"):
+        ch6_alternatives.alternative_verdicts(rows, practice[:3])
+
+
+def test_forecast_verdict_pairs_origins_and_prefers_lower_mase():
+    rows = load("ch6_forecast")["rows"]
+    v = ch6_forecast.forecast_verdict(rows, "ar")
+    assert v.paired and not v.higher_is_better and len(v.values_a) == 5
+    gru_first = [r["mase"] for r in rows if r["model"] == "gru" and r["back"] == 55]
+    assert v.values_a[0] == pytest.approx(sum(gru_first) / len(gru_first))
+    # a planted GRU that is far better at every origin must win
+    better = [dict(r, mase=r["mase"] / 10) if r["model"] == "gru" else r for r in rows]
+    assert ch6_forecast.forecast_verdict(better, "ar").direction == "GRU"
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        ch6_forecast.forecast_verdict(rows, "prophet")
