@@ -109,7 +109,7 @@ def test_committed_grid_matches_a_rerun():
 
 def test_committed_grid_matches_a_rerun_of_the_gru_from_an_orthogonal_start():
     """The control for the RNN's orthogonal start (issue 20): one of its runs re-trained."""
-    T = ch1.ORTH_LENS["gru_orth"][0]
+    T = ch1.ORTH_LENS[0]
     row = experiments.find(experiments.load("ch1"), kind="gru_orth", T=T, gate_bias=ch1.B_KEEP,
                            seed=0)[0]
     fresh = experiments.rerun("ch1", row)
@@ -144,7 +144,7 @@ def test_what_the_grid_shows():
     assert rate["gru", 100] > rate["rnn_orth", 100]
     assert rate["gru", 150] < rate["rnn_orth", 150] and rate["gru", 200] < rate["rnn_orth", 200]
     for kind in ch1.GATED_ORTH_KINDS:  # run where stated, at b = B_KEEP only
-        assert {r["T"] for r in rows if r["kind"] == kind} == set(ch1.ORTH_LENS[kind])
+        assert {r["T"] for r in rows if r["kind"] == kind} == set(ch1.ORTH_LENS)
         assert {r["gate_bias"] for r in rows if r["kind"] == kind} <= {ch1.B_KEEP}
     for kind in ("gru", "lstm"):
         assert all(recall.solved(v) for v in finals(kind, 50, 3.0))

@@ -3,9 +3,10 @@ r"""Chapter 1 demo: which cell can still recall the first input after T steps, o
 The grid (a tanh RNN from PyTorch's and from an orthogonal start, a GRU and an LSTM trained
 on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 12
 seeds per cell and length; the grid's other cells, such as the gated cells from an orthogonal
-start, are in the chapter's tables, not in the explorer) is the experiment ``utils.experiments.ch1``
-(settings and task there), run once with ``python -m utils.experiments ch1`` and committed as
-``utils/results/ch1.json``; this module only draws it.
+start, are in the chapter's tables, not in the explorer) is the experiment
+``utils.experiments.ch1`` (settings and task there), run with
+``python -m utils.experiments ch1`` and committed as ``utils/results/ch1.json``; this module
+only draws it.
 
 ``recall_explorer(mode=None)`` is the widget (controls: :math:`T`, and :math:`b`);
 ``recall_results()`` the committed rows; ``solved(mse)`` the criterion the chapter counts.
