@@ -135,6 +135,18 @@ def test_rate_clause_and_row_carry_the_verdict_without_repeating_the_sentence():
     assert open_.row()["verdict"] == "unresolved"
 
 
+def test_rate_verdict_never_contradicts_the_printed_p_value():
+    # 2/12 against 7/12: Newcombe's interval just excludes 0, Fisher's p is about 0.09
+    r = compare_rates("GRU", 2, 12, "RNN", 7, 12)
+    assert r.high < 0 and r.p > 0.05
+    assert r.direction == "unresolved"
+    assert r.row()["verdict"] == "unresolved"
+    assert r.sentence().startswith("These runs do not settle")
+    # where both agree, the verdict stands
+    both = compare_rates("GRU", 0, 12, "RNN", 9, 12)
+    assert both.high < 0 and both.p < 0.05 and both.direction == "RNN"
+
+
 def test_headline_is_the_sentence_without_its_numbers():
     decided = compare("GRU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9], metric="m")
     assert decided.headline() == ("GRU scores higher than LSTM on m, and every GRU run beats "

@@ -17,7 +17,8 @@ inside it; the sentence then states that margin. Otherwise an interval that stra
 "unresolved": the seeds do not settle it.
 
 :func:`compare_rates` does the same for success counts ("solved in 6 of 8 runs"): Fisher's
-exact test, Wilson intervals for each rate and Newcombe's interval for their difference.
+exact test, Wilson intervals for each rate and Newcombe's interval for their difference; it
+decides only when the interval and the test agree.
 """
 
 from __future__ import annotations
@@ -326,6 +327,12 @@ class RateComparison:
 
     @property
     def direction(self) -> str:
+        """The side that succeeds more often, when Newcombe's interval excludes 0 *and*
+        Fisher's exact test agrees (p below 1 − confidence); otherwise "unresolved". The two
+        can disagree at small counts (2/12 against 7/12: the interval excludes 0, p ≈ 0.09),
+        and a verdict must not contradict a p-value printed beside it."""
+        if self.p >= 1 - self.confidence:
+            return "unresolved"
         if self.low > 0:
             return self.a
         if self.high < 0:
