@@ -160,6 +160,29 @@ def test_student_site_build_is_flagged_and_undone_by_a_plain_build(fresh, tmp_pa
     assert ex.check(tmp_path) == [] and ex.main(["check"]) == 0
 
 
+def test_the_index_lists_every_exercise_and_prediction_as_the_notebooks_title_them():
+    """exercises/index.md's table is generated from the masters' headings (``build``), in
+    the order of the graded items, and ``check`` finds it stale as soon as one changes."""
+    import utils.grading.exercises as ex
+
+    index = (ROOT / "exercises" / "index.md").read_text(encoding="utf-8")
+    assert ex.with_index(index, ex.index_table()) == index, (
+        "exercises/index.md is stale: run `python scripts/exercises.py build`")
+    table = index.split(ex.INDEX_BEGIN)[1].split(ex.INDEX_END)[0]
+    for assignment in ASSIGNMENTS:
+        row = next(line for line in table.splitlines() if f"`{assignment}.ipynb`" in line)
+        titles = ex.headings(ROOT / "solutions" / f"{assignment}.ipynb")
+        graded = items(assignment)
+        assert sorted(titles) == sorted(q.name for q in graded), assignment
+        at = [row.index(ex._short(titles[q.name])) for q in graded]
+        exercises = [a for a, q in zip(at, graded) if q.name.startswith("q")]
+        assert exercises == sorted(exercises), (assignment, "order")
+        for q in graded:  # "Exercise 2.1", "Prediction 1.1": the check's number is the page's
+            assert titles[q.name].split(":")[0] == q.title.split(":")[0], (q.name, titles)
+    changed = table.replace("1.1 ", "1.1 renamed ", 1)
+    assert ex.with_index(index.replace(table, changed), ex.index_table()) == index
+
+
 def test_check_flags_stale_or_extra_packaged_tests(fresh, tmp_path, monkeypatch):
     """``build`` writes the packaged tests (and drops those of removed questions); ``check``
     names a stale or extra one. On a copy of the repository layout (otter assign replaced
@@ -174,7 +197,8 @@ def test_check_flags_stale_or_extra_packaged_tests(fresh, tmp_path, monkeypatch)
     folder.mkdir(parents=True)
     (folder / "q2_99.py").write_text("# a removed question\n")
     ex.build(tmp_path, tmp_path / "exercises", with_solutions=True)
-    assert sorted(p.name for p in folder.glob("*.py")) == [f"{q.name}.py" for q in QS]
+    assert sorted(p.name for p in folder.glob("*.py")) == sorted(
+        f"{q.name}.py" for q in items(MASTER.stem))
     assert ex.check(tmp_path) == []
     (folder / "q2_1.py").write_text("# edited\n")
     (folder / "q2_99.py").write_text("# a removed question\n")

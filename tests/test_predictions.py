@@ -141,3 +141,37 @@ def test_check_and_run_check_judge_a_registered_prediction(monkeypatch):
         checks.run_check("pt_1", ..., "public")
     with pytest.raises(AssertionError, match="the answer is 13.51"):
         checks.run_check("pt_1", 3, "public")
+
+
+def test_hints_come_in_steps_and_the_last_one_says_so(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "get_question", lambda name: HALF_LIFE)
+    monkeypatch.setattr(checks, "_HINTS_SHOWN", {})
+    shown = []
+    for _ in range(3):
+        checks.hint("pt_1")
+        shown.append(capsys.readouterr().out)
+    assert "step 1 of 2" in shown[0] and "Which fraction" in shown[0]
+    assert "Solve for t" not in shown[0] and 'Run `hint("pt_1")` again' in shown[0]
+    for out in shown[1:]:
+        assert "step 2 of 2" in out and "Solve for t" in out and "the last hint" in out
+    checks.hint("pt_1", step=1)
+    assert "Which fraction" in capsys.readouterr().out
+
+
+def test_a_plain_string_hint_still_works(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "get_question", lambda name: CHOICE)
+    monkeypatch.setattr(checks, "_HINTS_SHOWN", {})
+    checks.hint("pt_2")
+    checks.hint("pt_2")
+    out = capsys.readouterr().out
+    assert out.count("Hint for Prediction 0.2") == 2 and "step" not in out
+    assert hint_steps(" one ") == ("one",) and hint_text(("a", "b")) == "a\nb"
+
+
+def test_the_exercise_page_shows_every_step_numbered():
+    from utils.grading.exercises import hint_block
+
+    assert hint_block(HALF_LIFE.hint) == [
+        "Step 1. Which fraction of h_0 is left after t steps?", "",
+        "Step 2. Solve for t with a logarithm."]
+    assert hint_block("one text") == ["one text"]

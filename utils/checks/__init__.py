@@ -145,7 +145,29 @@ def run_check(name: str, fn: Any, level: str = "public") -> None:
         raise AssertionError(verdict.message)
 
 
-def hint(name: str) -> None:
-    """Print the hint for question ``name`` (e.g. ``hint("q2_1")``)."""
+# how many hint steps each question has shown in this kernel
+_HINTS_SHOWN: dict[str, int] = {}
+
+
+def hint(name: str, step: int | None = None) -> None:
+    """Print the next hint step for question ``name`` (e.g. ``hint("q2_1")``): the first call
+    says which idea to use, each further call says more; the last step repeats, saying it is
+    the last. ``step`` (1, 2, ...) shows that step again."""
     q = get_question(name)
-    print(f"Hint for {q.title} ({q.name}, `{q.func_name}`):\n{hint_text(q.hint)}")
+    steps = hint_steps(q.hint)
+    if step is None:
+        k = min(_HINTS_SHOWN.get(name, 0), len(steps) - 1)
+        _HINTS_SHOWN[name] = k + 1
+    else:
+        k = min(max(int(step), 1), len(steps)) - 1
+    what = (f"variable `{q.func_name}`" if isinstance(q, Prediction)
+            else f"function `{q.func_name}`")
+    head = f"Hint for {q.title} ({q.name}, {what})"
+    if len(steps) > 1:
+        head += f", step {k + 1} of {len(steps)}"
+    if len(steps) == 1 or k == len(steps) - 1:
+        tail = ("\n(This is the last hint; the solution is on the exercise page.)"
+                if len(steps) > 1 else "")
+    else:
+        tail = f'\n(Still stuck? Run `hint("{name}")` again for the next step.)'
+    print(f"{head}:\n{steps[k]}{tail}")
