@@ -268,7 +268,7 @@ def test_the_batch_grader_scores_the_master_and_measures_the_depth(tmp_path):
     with open(out / "summary.csv") as f:
         rows = {Path(r["submission"]).parent.name: r for r in csv.DictReader(f)}
     assert {k: rows[k]["q5_3"] for k in answers} == {"sklansky": "3", "thread": "0"}
-    assert rows["master"]["score"] == rows["master"]["max_score"] == "10", rows["master"]
+    assert rows["master"]["score"] == rows["master"]["max_score"] == "12", rows["master"]
     assert rows["untouched"]["score"] == "0"
 
 
