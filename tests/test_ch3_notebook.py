@@ -78,6 +78,7 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["norm_gru0_100"] < v["norm_lstm1_100"] < v["norm_gru2_100"]  # LSTM in between
     assert v["norm_gru0_200"] < v["norm_lstm1_200"] < v["norm_gru2_200"]
     assert v["alive_gru4"] > v["alive_gru0"] and v["alive_gru4"] >= 8
+    assert v["alive_sizes"] == [16, 16, 16, 32]  # the denominators: the state sizes
     assert v["grow_gru0_200"] > 1 > 1e3 * v["highway3_200"]
     assert 1 < v["grow_gru4_200"] < v["grow_gru0_200"]
     assert v["raw_min"] > 1  # point 10: clipping measured, over seeds, from utils.verdict
