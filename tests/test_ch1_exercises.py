@@ -24,6 +24,7 @@ from notebooks import grade_solution_and_untouched  # tests/notebooks.py
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch1_exercises.ipynb"
 NAMES = ["q1_1", "q1_2", "q1_3", "q1_4", "q1_5"]
+ITEMS = ["q1_1", "p1_1", "q1_2", "p1_2", "q1_3", "q1_4", "p1_3", "q1_5"]  # notebook order
 STUDENT = ROOT / "exercises" / "ch1_exercises.ipynb"
 
 
@@ -200,10 +201,13 @@ def test_the_stub_is_not_attempted(q):
     assert v.status == "not attempted" and "not attempted yet" in v.message
 
 
-@pytest.mark.parametrize("q", ch1.QUESTIONS, ids=lambda q: q.name)
-def test_hints_are_words_not_code(q):
-    for token in ("np.", "@", "==", "return", "def ", "[:", "**", "import"):
-        assert token not in q.hint, (q.name, token)
+@pytest.mark.parametrize("q", ch1.QUESTIONS + ch1.PREDICTIONS, ids=lambda q: q.name)
+def test_hints_are_words_in_steps_not_code(q):
+    steps = checks.hint_steps(q.hint)
+    assert len(steps) >= 2 and all(len(step) > 40 for step in steps), q.name
+    for token in ("np.", "@", "==", "return", "def ", "[:", "**", "import", "floor", "log1p",
+                  "matrix_power", "cumprod"):
+        assert token not in checks.hint_text(q.hint), (q.name, token)
 
 
 # Hand-written answers, as a learner would type them: other right forms, and wrong ones.
@@ -347,7 +351,49 @@ def test_gradient_norms_by_hand():
 def test_questions_are_registered_in_order():
     assert checks.ASSIGNMENTS["ch1_exercises"] == "utils.checks.ch1"
     assert [q.name for q in checks.questions("ch1_exercises")] == NAMES
+    assert [q.name for q in checks.items("ch1_exercises")] == ITEMS
     assert checks.get_question("q1_3").max_points == 2
+    assert checks.get_question("p1_1").max_points == 1
+
+
+# ------------------------------------------------------- graded predictions
+
+
+def test_the_predictions_answers_are_what_the_exercises_measure():
+    """Each prediction's answer is what its exercise's reference computes (no typed number)."""
+    b, fraction = 1.0, 0.01
+    sigma = 1 / (1 + np.exp(-b))
+    steps = next(t for t in range(1, 1000) if sigma ** t < fraction)  # brute force
+    assert checks.check("p1_1", steps).status == "correct"
+    assert checks.check("p1_1", steps + 2).status == "incorrect"
+    lstm = sum(p.numel() for p in torch.nn.LSTM(256, 256).parameters())
+    best = max(h for h in range(1, 600)
+               if sum(p.numel() for p in torch.nn.GRU(256, h).parameters()) <= lstm)
+    assert checks.check("p1_2", best).status == "correct"
+    W = np.array([[0.5, 1.0], [0.0, 0.5]])
+    norms = [np.linalg.norm(np.linalg.matrix_power(W, t), 2) for t in range(0, 12)]
+    assert norms[1] > norms[0] and norms[-1] < norms[0]  # grows at first, then shrinks
+    assert checks.check("p1_3", "grows at first, then shrinks").status == "correct"
+
+
+@pytest.mark.parametrize("name, value, named", [
+    ("p1_1", 4, "time constant"), ("p1_1", 3.7, "time constant"), ("p1_1", 100, "1 / t"),
+    ("p1_2", 341, "4/3 H holds only"), ("p1_2", 296, "√(4/3) H holds only"),
+    ("p1_2", 256, "at equal hidden size"),
+    ("p1_3", "shrinks from the first step", "not normal"),
+    ("p1_3", "keeps growing", "eigenvalues 0.5 win")])
+def test_every_known_wrong_prediction_gets_its_message_and_the_reasoning(name, value, named):
+    v = checks.check(name, value)
+    assert (v.status, v.points) == ("incorrect", 0.0) and named in v.message, v.message
+    assert "Why:" in v.message and "the answer is" in v.message
+
+
+@pytest.mark.parametrize("name", ["p1_1", "p1_2", "p1_3"])
+def test_an_unanswered_or_mistyped_prediction(name):
+    q = checks.get_question(name)
+    assert checks.check(name, ...).status == "not attempted"
+    v = checks.check(name, {"answer": 1})
+    assert v.status == "incorrect" and f"expected {q.form()}" in v.message
 
 
 # ------------------------------------------------------- notebooks and the batch grader
@@ -359,13 +405,17 @@ def test_master_and_student_notebooks():
     student = nbformat.read(STUDENT, as_version=4)
     answers = [c.source for c in student.cells
                if "otter_answer_cell" in c.metadata.get("tags", [])]
-    assert len(answers) == len(ch1.QUESTIONS)
-    for src, q in zip(answers, ch1.QUESTIONS):
+    graded = checks.items("ch1_exercises")
+    assert len(answers) == len(graded)
+    for src, q in zip(answers, graded):
+        if q.name.startswith("p"):
+            assert src == f"{q.var_name} = ..."
+            continue
         assert src.startswith(f"def {q.func_name}(")
         assert f'raise NotImplementedError("Exercise 1.{q.name[-1]}' in src
         assert "# BEGIN SOLUTION" not in src and "np.linalg.norm(jacobian, 2)" not in src
     checks_cells = [c.source for c in student.cells if c.source.startswith("grader.check(")]
-    assert checks_cells == [f'grader.check("{q.name}")' for q in ch1.QUESTIONS]
+    assert checks_cells == [f'grader.check("{q.name}")' for q in graded]
     assert not any('"hidden")' in c.source or "hidden: true" in c.source
                    for c in student.cells if c.cell_type == "code")
 
@@ -381,8 +431,10 @@ def test_batch_grader_gives_the_solution_full_marks(graded):
     proc, reports = graded
     assert proc.returncode == 0, proc.stderr
     report = reports["solution"]
-    assert [t["name"] for t in report["tests"]] == NAMES
-    assert all(t["score"] == t["max_score"] == 2 for t in report["tests"]), report
+    assert [t["name"] for t in report["tests"]] == ITEMS
+    assert all(t["score"] == t["max_score"] == (2 if t["name"] in NAMES else 1)
+               for t in report["tests"]), report
+    assert "Why:" in next(t["output"] for t in report["tests"] if t["name"] == "p1_3")
 
 
 def test_batch_grader_gives_the_untouched_notebook_zero(graded):

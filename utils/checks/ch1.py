@@ -16,6 +16,11 @@
 - ``linear_rnn_gradient_norms(weight_hh, steps)`` (derive): :math:`\\|\\partial h_t /
   \\partial h_0\\|_2` of the linear RNN for each :math:`t` in ``steps (K,)``.
 
+Three graded predictions come before the exercises that measure them (``PREDICTIONS``): the
+steps until 1% of the gradient is left at b = 1 (before 1.2), the GRU's hidden size on an
+LSTM's budget at H_in = H = 256 (before 1.3), and the shape of ‖W^t‖₂ for a non-normal W
+whose eigenvalues are 0.5 (before 1.5).
+
 Every question is graded on its own. The references are tested against ``torch.nn``,
 autograd and brute force in ``tests/test_ch1_exercises.py``.
 """
@@ -31,6 +36,7 @@ import numpy as np
 
 from .core import (Mistake, Outcome, Probe, Question, Verdict, probe_rng,
                    separating_pairs)
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch1_exercises"
 
@@ -443,51 +449,146 @@ QUESTIONS: list[Question] = [
     Ch1Question(
         name="q1_1", func_name="cell_path_norms",
         title="Exercise 1.1: the LSTM's cell path alone",
-        hint=_wrap("Each unit's cell is multiplied by its own forget gate at every step, and the "
-             "units never mix along this path: the product of diagonal matrices is diagonal. "
-             "Which single number is the spectral norm of a diagonal matrix with positive "
-             "entries? Don't forget the step t = 0, before any gate has acted."),
+        hint=(_wrap("Along this path each unit's cell is multiplied by its own forget gate, and "
+                    "the units never mix: what kind of matrix is a product of diagonal "
+                    "matrices?"),
+              _wrap("Which single number is the spectral norm of a diagonal matrix with "
+                    "positive entries? Keep a running product over the steps, unit by unit, "
+                    "and don't forget the step t = 0, before any gate has acted.")),
         probes=_gate_probes, reference=cell_path_norms, mistakes=_gate_mistakes(),
         output_names=("norms",), points={"public": 1, "hidden": 1},
         every_probe="the product over the steps, one per unit, and the unit that sets the "
                     "norm"),
     Ch1Question(
         name="q1_2", func_name="steps_to_fraction",
-        title="Exercise 1.2: predict how long the cell path keeps a gradient",
-        hint=_wrap("Take logarithms of σ(b)^t < fraction. Both sides are negative logarithms, so "
-             "dividing by ln σ(b) flips the inequality. The answer is the first whole number "
-             "strictly past the real solution, even when the solution is itself whole (then "
-             "σ(b)^t equals the fraction, which is not below it). For the logarithm of σ(b) "
-             "itself there is a form that stays accurate when σ(b) is close to 1."),
+        title="Exercise 1.2: how long does the cell path keep a gradient?",
+        hint=(_wrap("Take logarithms of σ(b)^t < fraction. Both sides are negative "
+                    "logarithms: what happens to the inequality when you divide by ln σ(b)?"),
+              _wrap("The answer is the first whole number strictly past the real solution, "
+                    "even when the solution is itself whole (then σ(b)^t equals the fraction, "
+                    "which is not below it). For the logarithm of σ(b) itself there is a form "
+                    "that stays accurate when σ(b) is close to 1.")),
         probes=_fraction_probes, reference=steps_to_fraction, mistakes=_fraction_mistakes(),
         output_names=("steps",), points={"public": 1, "hidden": 1}, integer_output=True),
     Ch1Question(
         name="q1_3", func_name="gru_hidden_size",
         title="Exercise 1.3: a GRU on an LSTM's budget",
-        hint=_wrap("Write the GRU's count with an unknown hidden size H' and require it to be at most "
-             "the LSTM's count: a quadratic inequality in H'. Its positive root, rounded down, "
-             "is the answer, but a float square root can land a hair on the wrong side of an "
-             "integer: check the count at your answer and at the next size up, in integers."),
+        hint=(_wrap("Write the GRU's count with an unknown hidden size H' and require it to be "
+                    "at most the LSTM's count: what kind of inequality in H' is that?"),
+              _wrap("Its positive root, rounded down, is the answer, but a float square root "
+                    "can land a hair on the wrong side of an integer: check the count at your "
+                    "answer and at the next size up, in integers.")),
         probes=_budget_probes, reference=gru_hidden_size, mistakes=_budget_mistakes(),
         output_names=("hidden",), points={"public": 1, "hidden": 1}, integer_output=True),
     Ch1Question(
         name="q1_4", func_name="rnn_step",
         title="Exercise 1.4: diagnose a tanh-RNN step",
-        hint=_wrap("Make one term act at a time: with x_t = 0 and h_prev = 0 only the biases remain, "
-             "and PyTorch adds two different bias vectors. With x_t = 0 and zero biases only "
-             "the recurrent term remains: row i of weight_hh holds the weights into unit i. "
-             "Compare each term with what torch.nn.RNNCell computes."),
+        hint=(_wrap("Make one term act at a time: with x_t = 0 and h_prev = 0 only the biases "
+                    "remain. How many different bias vectors does PyTorch add?"),
+              _wrap("With x_t = 0 and zero biases only the recurrent term remains: row i of "
+                    "weight_hh holds the weights into unit i. Which side does the batch sit "
+                    "on, and why does a square matrix hide a missing transpose from every "
+                    "shape check?")),
         probes=_cell_probes, reference=rnn_step, mistakes=_rnn_mistakes(),
         output_names=("h_t",), points={"public": 1, "hidden": 1},
         every_probe="the tanh, the transposes, the biases added"),
     Ch1Question(
         name="q1_5", func_name="linear_rnn_gradient_norms",
         title="Exercise 1.5: the gradient norm of a linear RNN",
-        hint=_wrap("Differentiate one step: which matrix is ∂h_t/∂h_{t-1} when there is no tanh? "
-             "Chain t of them. The norm that measures how much a matrix can stretch a vector "
-             "is the largest singular value, not the square root of the sum of squares; and "
-             "before any step the Jacobian is the identity."),
+        hint=(_wrap("Differentiate one step: which matrix is ∂h_t/∂h_{t-1} when there is no "
+                    "tanh? Chain t of them."),
+              _wrap("The norm that measures how much a matrix can stretch a vector is the "
+                    "largest singular value, not the square root of the sum of squares; and "
+                    "before any step the Jacobian is the identity.")),
         probes=_gradient_probes, reference=linear_rnn_gradient_norms,
         mistakes=_gradient_mistakes(), output_names=("norms",),
         points={"public": 1, "hidden": 1}),
+]
+
+
+# ----------------------------------------------------------------------------------------
+# Graded predictions, each before the exercise that measures it. The answers are computed
+# by the references above, never typed.
+
+_B, _FRACTION = 1.0, 0.01
+_STEPS = int(steps_to_fraction(np.array([_B]), np.array([_FRACTION]))[0])
+_F = float(_sigmoid(np.array(_B)))
+_H = 256
+_H_GRU = int(gru_hidden_size(np.array([_H]), np.array([_H]))[0])
+_W = np.array([[0.5, 1.0], [0.0, 0.5]])
+_W_NORMS = linear_rnn_gradient_norms(_W, np.arange(1, 5))
+ORDERS = ("shrinks from the first step", "grows at first, then shrinks", "keeps growing")
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p1_1", var_name="predicted_steps", reveals="q1_2",
+        title="Prediction 1.1: how long does 1% of the gradient take?",
+        kind="number", answer=_STEPS, tolerance=1, unit="steps",
+        explanation=_wrap(
+            f"every step keeps the same fraction σ({_B:g}) ≈ {_F:.3f} of the gradient, so it "
+            f"shrinks geometrically: {_F:.2f}, {_F**2:.2f}, {_F**3:.2f}, ... Falling by a "
+            f"factor 100 takes about 4.6 factors of e, and at this rate each factor of e takes "
+            f"1 / (−ln σ(b)) ≈ {-1 / np.log(_F):.1f} steps: it first drops below 1% at step "
+            f"{_STEPS}. Exercise 1.2 turns this into a formula for any b and fraction."),
+        mistakes=(
+            WrongAnswer(4, _wrap(
+                f"about 4 is the time constant 1 / (1 − σ(b)) ≈ {1 / (1 - _F):.1f} (or "
+                "ln 100 ≈ 4.6): the steps it takes to lose a factor of about e, not a factor "
+                "of 100.")),
+            WrongAnswer(100, _wrap(
+                "the gradient does not fall like 1 / t: it is multiplied by the same factor "
+                "at every step, so it falls geometrically, much faster than that.")),
+        ),
+        hint=(_wrap("After t steps the cell path keeps σ(b)^t of the gradient. Work out "
+                    "σ(1) first."),
+              _wrap("How many times must you multiply by about 0.73 to get below 0.01? Count "
+                    "with a few powers, or take logarithms."))),
+    Prediction(
+        name="p1_2", var_name="predicted_gru_hidden", reveals="q1_3",
+        title="Prediction 1.2: the GRU an LSTM's budget buys",
+        kind="number", answer=_H_GRU, rtol=0.015, unit="units",
+        explanation=_wrap(
+            f"the GRU has 3/4 of the LSTM's blocks, so it can be wider, but by how much "
+            f"depends on which term of the count dominates. If only H'² counted, the width "
+            f"would grow by √(4/3): {_H * np.sqrt(4 / 3):.0f}; if only the terms linear in H' "
+            f"counted (H' H_in and the biases), by 4/3: {_H * 4 / 3:.0f}. With H_in = H both "
+            f"kinds matter, and the largest H' that fits is {_H_GRU}, in between."),
+        mistakes=(
+            WrongAnswer(round(_H * 4 / 3), _wrap(
+                "4/3 H holds only when the terms linear in H' dominate (H_in much larger than "
+                "H); here the H'² term matters too, and it grows faster.")),
+            WrongAnswer(round(_H * np.sqrt(4 / 3)), _wrap(
+                "√(4/3) H holds only when H'² dominates (H_in much smaller than H); with "
+                "H_in = H the input weights count as much as the recurrent ones.")),
+            WrongAnswer(_H, _wrap(
+                "at equal hidden size the GRU has only 3/4 of the LSTM's parameters: the "
+                "remaining quarter buys a wider GRU.")),
+        ),
+        hint=(_wrap("Count both layers with the formula of exercise 1.3 at H_in = H = 256."),
+              _wrap("The answer lies between √(4/3) × 256 and 4/3 × 256: which end is it "
+                    "nearer when the input weights count as much as the recurrent ones?"))),
+    Prediction(
+        name="p1_3", var_name="predicted_norm_shape", reveals="q1_5",
+        title="Prediction 1.3: a gradient whose eigenvalues are 0.5",
+        kind="choice", answer=ORDERS[1], options=ORDERS,
+        explanation=_wrap(
+            "W^t = [[0.5^t, t 0.5^(t−1)], [0, 0.5^t]]: the off-diagonal entry first holds up "
+            "(1, 1, 0.75, 0.5, ...) while the diagonal shrinks, so ‖W^t‖₂ = "
+            + ", ".join(f"{v:.2f}" for v in _W_NORMS) + " for t = 1..4: above 1 at first, "
+            "then decaying like t 0.5^t. The eigenvalues (the spectral radius) predict only "
+            "the long run; a matrix that is not normal can amplify a gradient for a while."),
+        mistakes=(
+            WrongAnswer(ORDERS[0], _wrap(
+                "both eigenvalues are 0.5, but they only tell the long run: W is not normal "
+                "(it has a single eigenvector), and its off-diagonal 1 stretches some vectors, "
+                f"so ‖W‖₂ ≈ {_W_NORMS[0]:.2f} > 1 at the first step.")),
+            WrongAnswer(ORDERS[2], _wrap(
+                "the off-diagonal entry of W^t is t 0.5^(t−1), which rises at first but "
+                "decays in the end: the eigenvalues 0.5 win in the long run.")),
+        ),
+        hint=(_wrap("Multiply W by itself a few times by hand: what happens to the diagonal "
+                    "and to the corner entry?"),
+              _wrap("The spectral radius tells where ‖W^t‖₂ goes as t grows; the norm of W "
+                    "itself (its largest singular value) tells the first step. Is it below "
+                    "1?"))),
 ]

@@ -1,0 +1,103 @@
+"""No exercise's answer is printed in its chapter (issue 22): each solution's answer code,
+names folded, against the chapter's visible code, the sources it prints and its outputs
+(tests/exercise_copies.py says how). One case per chapter, so a failure names the chapter,
+the question, the cell and the shared run; and tests that plant copies and see them caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from exercise_copies import (LONG_RUN, MIN_RUN, ROOT, Segment, answer_code, answers,
+                             chapter_of, chapter_segments, copies, executed_copy, tokens)
+from utils.checks import ASSIGNMENTS
+
+CHAPTERS = sorted(int(name[2]) for name in ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("n", CHAPTERS, ids=[f"ch{n}" for n in CHAPTERS])
+def test_no_answer_is_printed_in_its_chapter(n):
+    chapter = chapter_of(n)
+    found = copies(answers(ROOT / "solutions" / f"ch{n}_exercises.ipynb"),
+                   chapter_segments(chapter, executed_copy(chapter)))
+    assert not found, "\n".join(
+        f"{c.question}: {c.shared} of its {c.of} answer tokens (names folded) stand in "
+        f"{chapter.name}, {c.where}; longest shared run: {c.text}" for c in found)
+
+
+def test_every_question_has_its_answer_code():
+    for n in CHAPTERS:
+        got = answers(ROOT / "solutions" / f"ch{n}_exercises.ipynb")
+        assert got and all(code.strip() for code in got.values()), (n, got)
+
+
+CH1 = answers(ROOT / "solutions" / "ch1_exercises.ipynb")
+
+
+def _chapter_with(tmp_path: Path, source: str, tags: list[str] | None = None) -> Path:
+    nb = nbformat.read(chapter_of(1), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags or []}))
+    path = tmp_path / "ch1_planted.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _renamed(code: str) -> str:
+    """The same code with every local name changed (what folding must see through)."""
+    import io
+    import tokenize
+
+    from exercise_copies import KEEP
+
+    out, prev = [], ""
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        name = tok.string
+        if tok.type == tokenize.NAME and name not in KEEP and prev != ".":
+            name = f"my_{name}_v2"
+        out.append(tok._replace(string=name))
+        prev = tok.string
+    return tokenize.untokenize(out)
+
+
+@pytest.mark.parametrize("question", sorted(q for q in CH1 if len(tokens(CH1[q])) >= MIN_RUN))
+def test_a_planted_copy_is_caught_even_renamed(tmp_path, question):
+    code = _renamed(CH1[question])
+    assert code != CH1[question]
+    chapter = _chapter_with(tmp_path, "# the chapter shows this\n" + code)
+    found = copies(CH1, chapter_segments(chapter))
+    assert question in {c.question for c in found}, found
+
+
+def test_a_copy_inside_a_printed_source_is_caught(tmp_path):
+    """A chapter that prints a function's source (``inspect.getsource``) shows that code."""
+    chapter = _chapter_with(tmp_path, "from utils.checks.ch1 import cell_path_norms\n"
+                            "import inspect\nprint(inspect.getsource(cell_path_norms))",
+                            tags=["remove-input"])
+    segments = chapter_segments(chapter)
+    assert any(s.where.endswith("(printed source)") for s in segments)
+    planted = {"q_ref": "\n".join(
+        line.strip() for line in __import__("inspect").getsource(
+            __import__("utils.checks.ch1", fromlist=["x"]).cell_path_norms).split("\n")[4:]
+        if line.strip() and not line.strip().startswith(('"', "#")))}
+    assert copies(planted, segments), segments[-1]
+
+
+def test_hidden_cells_and_short_idioms_are_not_copies(tmp_path):
+    whole = CH1["q1_3"]
+    hidden = _chapter_with(tmp_path, whole, tags=["remove-input"])
+    assert not [c for c in copies(CH1, chapter_segments(hidden)) if c.question == "q1_3"]
+    idiom = Segment("cell 1 (code)", tuple(tokens("hidden = np.floor(root).astype(np.int64)")))
+    assert not copies({"q1_3": whole}, [idiom])
+    assert len(tokens(whole)) > MIN_RUN and LONG_RUN > MIN_RUN
+
+
+def test_answer_code_is_the_solution_region():
+    src = ('def f(x):\n    """doc"""\n    """ # BEGIN PROMPT\n    y = ...\n    """ # END PROMPT\n'
+           "    # BEGIN SOLUTION NO PROMPT\n    y = x + 1  # why\n    return y\n"
+           "    # END SOLUTION\n")
+    assert answer_code(src) == "y = x + 1  # why\nreturn y"
+    assert answer_code("predicted_steps = 15  # SOLUTION\nother = 1") == "predicted_steps = 15"
+    assert tokens("y = np.tanh(x_t @ W.T)  # c") == ["_", "=", "np", ".", "tanh", "(", "_",
+                                                      "@", "_", ".", "T", ")"]
