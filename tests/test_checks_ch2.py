@@ -1,6 +1,6 @@
 """Chapter 2 checkers: the references match torch.nn, the master's solutions pass, honest
-answers written in other ways pass, and every known mistake (written out below as a learner
-would) gets its diagnostic."""
+answers written in other ways pass, every known mistake (written out below as a learner
+would) gets its diagnostic, and the graded predictions judge as the measurements say."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ import pytest
 import torch
 
 from notebooks import master_solutions  # tests/notebooks.py
-from utils.checks import NotAttemptedYet, check, get_question, hint, questions, run_check
+from utils.checks import (NotAttemptedYet, check, get_question, hint, hint_steps, hint_text,
+                          items, questions, run_check)
 from utils.checks.ch2 import (
     buggy_gru_step,
-    candidate_before,
     chung_to_pytorch,
     gates,
     gru_step,
     keras_to_pytorch,
     reset_closed_vs_first_step,
+    reset_gate_from_candidate,
+    update_gate_from_step,
 )
 from utils.checks.core import set_hidden_seed
 from utils.conventions import pytorch_to_keras
@@ -78,24 +80,30 @@ def test_reference_step_and_gates_match_torch(torch_cell):
     np.testing.assert_allclose(z_t, z.numpy(), rtol=0, atol=1e-12)
 
 
-def test_reference_reset_before_candidate_matches_the_formula(torch_cell):
-    """n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn), written in torch from the equation,
-    and the course's reset-before GRUCell gives the same candidate."""
-    from utils.conventions import cell_from_params
-
+def test_reference_inversions_recover_torchs_gates(torch_cell):
+    """update_gate_from_step reads z back off torch.nn.GRUCell's step, and
+    reset_gate_from_candidate recovers r from its candidate, both to float64 precision."""
     cell, x, h, params = torch_cell
     H = 5
-    r = torch.rand(4, H, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    W_in, W_hn = cell.weight_ih[2 * H:].detach(), cell.weight_hh[2 * H:].detach()
-    b_in, b_hn = cell.bias_ih[2 * H:].detach(), cell.bias_hh[2 * H:].detach()
-    want = torch.tanh(x @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn).numpy()
-    got = candidate_before(x.numpy(), h.numpy(), r.numpy(), *params)
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
-    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    before = cell_from_params(dict(zip(names, params)), reset_after=False)
-    _, g = before.step(x.numpy(), h.numpy(), return_gates=True)
-    np.testing.assert_allclose(candidate_before(x.numpy(), h.numpy(), g["r"], *params),
-                               g["n"], rtol=0, atol=1e-12)
+    gi, gh, r, z = torch_gates(cell, x, h)
+    n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+    with torch.no_grad():
+        h_t = cell(x, h)
+    np.testing.assert_allclose((1 - z) * n + z * h, h_t.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(update_gate_from_step(h.numpy(), n.numpy(), h_t.numpy()),
+                               z.numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(reset_gate_from_candidate(x.numpy(), h.numpy(), n.numpy(),
+                                                         *params), r.numpy(), rtol=0, atol=1e-9)
+
+
+def test_every_probe_keeps_the_inversions_well_conditioned():
+    for level in ("public", "hidden"):
+        for p in get_question("q2_1").probes(level):
+            assert np.abs(p.args["h_prev"] - p.args["n_t"]).min() >= 0.25
+        for p in get_question("q2_2").probes(level):
+            H = p.args["weight_hh"].shape[1]
+            gated = p.args["h_prev"] @ p.args["weight_hh"][2 * H:].T + p.args["bias_hh"][2 * H:]
+            assert np.abs(gated).min() >= 0.15 and np.abs(p.args["n_t"]).max() < 0.999
 
 
 def test_reference_first_step_and_closed_reset_match_torch(torch_cell):
@@ -163,10 +171,12 @@ def test_solution_earns_every_point(solutions, name):
     run_check(name, solutions[q.func_name], "hidden")  # does not raise
 
 
-@pytest.mark.parametrize("name", [q.name for q in QS])
-def test_hints_are_words_not_code(name):
-    text = get_question(name).hint
-    assert len(text.split()) > 20
+@pytest.mark.parametrize("name", [q.name for q in items("ch2_exercises")])
+def test_hints_are_words_in_steps_not_code(name):
+    steps = hint_steps(get_question(name).hint)
+    assert len(steps) >= 2 and all(len(step.split()) > 8 for step in steps), steps
+    text = hint_text(get_question(name).hint)
+    assert "arctanh" not in text and "/" not in text
     for token in ("@", "np.", "==", "[", "](", ".T", "return", "def ", "copy()", "*", "+"):
         assert token not in text, f"{name}'s hint contains {token!r}: {text}"
     assert not re.search(r"=\s*[A-Za-z_][\w.]*\(", text), text  # no assignment of a call
@@ -193,35 +203,23 @@ def test_public_probes_are_fixed_and_hidden_probes_follow_the_run_seed():
 # Honest answers written differently from the solution: full marks.
 
 
-def gates_with_prints_and_helpers(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    def sigmoid(a):  # a helper named like a reference function
-        return np.exp(-np.logaddexp(0.0, -a))
+def z_by_solving_the_blend_with_prints(h_prev, n_t, h_t):
+    def sigmoid(a):  # a helper named like a reference function, unused for the answer
+        return 1 / (1 + np.exp(-a))
 
-    def gru_cell(k):  # ditto
-        H = weight_hh.shape[1]
-        rows = slice(k * H, (k + 1) * H)
-        return sigmoid(np.einsum("nj,hj->nh", x_t, weight_ih[rows]) + bias_ih[rows]
-                       + np.einsum("nj,hj->nh", h_prev, weight_hh[rows]) + bias_hh[rows])
-
-    print("debugging: shapes", x_t.shape, h_prev.shape)
-    return gru_cell(0), gru_cell(1)
+    print("debugging: shapes", h_prev.shape, n_t.shape, h_t.shape)
+    return 1.0 - (h_prev - h_t) / (h_prev - n_t)  # the candidate's share, then its complement
 
 
-def gates_with_expit(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    from scipy.special import expit
+def z_with_divide(h_prev, n_t, h_t):
+    return np.divide(np.subtract(h_t, n_t), np.subtract(h_prev, n_t))
 
+
+def r_by_einsum_and_log(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    W = np.concatenate([weight_ih, weight_hh], axis=1)  # (3H, H_in + H)
-    a = np.concatenate([x_t, h_prev], axis=1) @ W.T + bias_ih + bias_hh
-    return expit(a[:, :H]), expit(a[:, H:2 * H])
-
-
-def candidate_before_einsum(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    reset_state = r_t * h_prev
-    print(reset_state.shape)
-    return np.tanh(np.einsum("ij,nj->ni", weight_ih[-H:], x_t) + bias_ih[-H:]
-                   + np.einsum("ij,nj->ni", weight_hh[-H:], reset_state) + bias_hh[-H:])
+    pre = 0.5 * np.log((1 + n_t) / (1 - n_t))  # artanh written out
+    inside = np.einsum("nj,hj->nh", h_prev, weight_hh[-H:]) + bias_hh[-H:]
+    return (pre - np.einsum("nj,hj->nh", x_t, weight_ih[-H:]) - bias_ih[-H:]) / inside
 
 
 def first_step_via_full_candidate(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -250,15 +248,13 @@ def fix_with_sign_vector(weight_ih, weight_hh, bias_ih, bias_hh):
             bias_hh * sign)
 
 
-HONEST = [("q2_1", gates_with_prints_and_helpers), ("q2_1", gates_with_expit),
-          ("q2_2", candidate_before_einsum), ("q2_3", first_step_via_full_candidate),
+HONEST = [("q2_1", z_by_solving_the_blend_with_prints), ("q2_1", z_with_divide),
+          ("q2_2", r_by_einsum_and_log), ("q2_3", first_step_via_full_candidate),
           ("q2_4", keras_by_index), ("q2_5", fix_with_sign_vector)]
 
 
 @pytest.mark.parametrize("name, fn", HONEST, ids=[f"{n}-{f.__name__}" for n, f in HONEST])
 def test_honest_answers_in_other_forms_earn_full_marks(name, fn):
-    if fn is gates_with_expit:
-        pytest.importorskip("scipy.special")  # not a course dependency
     verdict = check(name, fn, "all")
     assert verdict.status == "correct" and verdict.points == get_question(name).max_points, (
         verdict.message)
@@ -268,61 +264,44 @@ def test_honest_answers_in_other_forms_earn_full_marks(name, fn):
 # Wrong answers, as a learner would write them.
 
 
-def gates_one_minus_z(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Issue 10's catalogued mistake: the update gate as 1 − σ(…)."""
+def z_chung(h_prev, n_t, h_t):
+    """Chung et al.'s z: the candidate's share."""
+    return (h_t - h_prev) / (n_t - h_prev)
+
+
+def z_ratio(h_prev, n_t, h_t):
+    return h_t / h_prev
+
+
+def z_upside_down(h_prev, n_t, h_t):
+    return (h_prev - n_t) / (h_t - n_t)
+
+
+def z_stacked(h_prev, n_t, h_t):
+    z = (h_t - n_t) / (h_prev - n_t)
+    return z, 1 - z
+
+
+def z_stub(h_prev, n_t, h_t):
+    raise NotImplementedError("Exercise 2.1: read the update gate off a step")
+
+
+def r_bias_outside(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
-    return sig(a[:, :H]), 1 - sig(a[:, H:2 * H])
+    return ((np.arctanh(n_t) - x_t @ weight_ih[2 * H:].T - bias_ih[2 * H:] - bias_hh[2 * H:])
+            / (h_prev @ weight_hh[2 * H:].T))
 
 
-def gates_swapped(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def r_tanh_kept(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
-    return sig(a[:, H:2 * H]), sig(a[:, :H])
+    return ((n_t - x_t @ weight_ih[2 * H:].T - bias_ih[2 * H:])
+            / (h_prev @ weight_hh[2 * H:].T + bias_hh[2 * H:]))
 
 
-def gates_no_bias_hh(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+def r_reset_rows(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T
-    return sig(a[:, :H]), sig(a[:, H:2 * H])
-
-
-def gates_transposed(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    r = sig(x_t @ weight_ih[:H] + bias_ih[:H] + h_prev @ weight_hh[:H] + bias_hh[:H])
-    z = sig(x_t @ weight_ih[H:2 * H] + bias_ih[H:2 * H] + h_prev @ weight_hh[H:2 * H]
-            + bias_hh[H:2 * H])
-    return r, z
-
-
-def gates_stacked(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
-    return np.stack([sig(a[:, :H]), sig(a[:, H:2 * H])])
-
-
-def gates_stub(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    raise NotImplementedError("Exercise 2.1: compute the gates r_t and z_t")
-
-
-def cand_after(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
-                   + r_t * (h_prev @ weight_hh[2 * H:].T + bias_hh[2 * H:]))
-
-
-def cand_gated_bias(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    H = weight_hh.shape[1]
-    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
-                   + (r_t * h_prev) @ weight_hh[2 * H:].T + r_t * bias_hh[2 * H:])
-
-
-def cand_own_r(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Recomputes r_t with its own (correct) gates function instead of using the argument."""
-    H = weight_hh.shape[1]
-    mine = sig(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T + bias_hh[:H])
-    return np.tanh(x_t @ weight_ih[2 * H:].T + bias_ih[2 * H:]
-                   + (mine * h_prev) @ weight_hh[2 * H:].T + bias_hh[2 * H:])
+    return ((np.arctanh(n_t) - x_t @ weight_ih[:H].T - bias_ih[:H])
+            / (h_prev @ weight_hh[:H].T + bias_hh[:H]))
 
 
 def first_keeps_b_hn(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -390,16 +369,14 @@ def fix_reset_rows(weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 MISTAKES = [
-    ("q2_1", gates_one_minus_z, "your z_t is 1 − σ(…)"),
-    ("q2_1", gates_one_minus_z, "Chung et al.'s convention"),
-    ("q2_1", gates_swapped, "r_t and z_t are swapped"),
-    ("q2_1", gates_no_bias_hh, "bias_hh is missing"),
-    ("q2_1", gates_transposed, "transposed weights"),
-    ("q2_1", gates_stacked, "expected 2 arrays"),
-    ("q2_2", cand_after, "that is PyTorch's candidate, reset after the product"),
-    ("q2_2", cand_gated_bias, "b_hn is gated too"),
-    ("q2_2", cand_own_r, "you computed r_t yourself instead of using the r_t argument"),
-    ("q2_2", cand_own_r, "graded apart from exercise 2.1"),
+    ("q2_1", z_chung, "you returned 1 − z_t"),
+    ("q2_1", z_chung, "Chung et al.'s z"),
+    ("q2_1", z_ratio, "h_t / h_prev is z_t only when the candidate is zero"),
+    ("q2_1", z_upside_down, "your ratio is upside down"),
+    ("q2_1", z_stacked, "expected one NumPy array `z_t`"),
+    ("q2_2", r_bias_outside, "you left b_hn outside the reset gate"),
+    ("q2_2", r_tanh_kept, "the tanh is not undone"),
+    ("q2_2", r_reset_rows, "you used rows 0:H"),
     ("q2_3", first_keeps_b_hn, "Keeping b_hn is what the reset-before cell does"),
     ("q2_3", first_unscaled, "it is scaled by r_t"),
     ("q2_4", keras_no_reorder, "still in Keras' order z | r | h"),
@@ -423,55 +400,47 @@ def test_known_mistake_is_rejected_with_its_diagnostic(name, fn, expected):
         run_check(name, fn, "public")
 
 
-def test_one_minus_sigma_update_gate_is_caught_on_hidden_probes_too():
-    verdict = check("q2_1", gates_one_minus_z, "hidden")
-    assert verdict.points == 0 and "1 − σ(…)" in verdict.message, verdict.message
+def test_chungs_z_is_caught_on_hidden_probes_too():
+    verdict = check("q2_1", z_chung, "hidden")
+    assert verdict.points == 0 and "1 − z_t" in verdict.message, verdict.message
 
 
 def test_untouched_stub_is_not_attempted_not_a_traceback():
-    verdict = check("q2_1", gates_stub, "all")
+    verdict = check("q2_1", z_stub, "all")
     assert verdict.status == "not attempted"
     assert "not attempted yet" in verdict.message and 'hint("q2_1")' in verdict.message
     assert "Traceback" not in verdict.message
     with pytest.raises(NotAttemptedYet, match="not attempted yet"):  # what otter shows
-        run_check("q2_1", gates_stub, "public")
+        run_check("q2_1", z_stub, "public")
 
 
 def test_unknown_mistake_is_isolated_to_a_term():
-    def half_bias(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    def half_b_in(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
         H = weight_hh.shape[1]
-        a = x_t @ weight_ih.T + 0.5 * bias_ih + h_prev @ weight_hh.T + bias_hh
-        return sig(a[:, :H]), sig(a[:, H:2 * H])
+        return ((np.arctanh(n_t) - x_t @ weight_ih[2 * H:].T - 0.5 * bias_ih[2 * H:])
+                / (h_prev @ weight_hh[2 * H:].T + bias_hh[2 * H:]))
 
-    def double_hidden(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        a = x_t @ weight_ih.T + bias_ih + 2 * h_prev @ weight_hh.T + bias_hh
-        return sig(a[:, :H]), sig(a[:, H:2 * H])
-
-    msg = check("q2_1", half_bias).message
-    assert "Problem in the bias term" in msg and "largest difference" in msg, msg
-    assert "Expected `r_t` given" in msg and "8 of its 8 entries differ" in msg, msg
-    assert "where they differ most: at (0, 0) expected" in msg, msg
-    msg = check("q2_1", double_hidden).message
-    assert "Problem in the recurrent term" in msg, msg
+    msg = check("q2_2", half_b_in).message
+    assert "Problem in the recurrent term, and also in the combination" in msg, msg
+    assert "Expected `r_t`" in msg and "largest difference" in msg, msg
+    assert "the products alone" not in msg  # zero biases: that probe is right
 
 
 def test_exception_in_answer_is_reported_with_the_probe():
-    def boom(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return x_t @ weight_hh.T, x_t  # wrong operands: a shape error on non-square probes
+    def boom(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh):
+        return x_t @ weight_hh.T  # wrong operands: a shape error
 
-    msg = check("q2_1", boom).message
+    msg = check("q2_2", boom).message
     assert "raised ValueError" in msg and "given" in msg, msg
 
 
 def test_answer_using_globals_instead_of_arguments_fails(solutions):
     rng = np.random.default_rng(0)
-    example = (rng.normal(size=(2, 3)), rng.uniform(-1, 1, (2, 4)),
-               rng.uniform(-0.5, 0.5, (12, 3)), rng.uniform(-0.5, 0.5, (12, 4)),
-               rng.uniform(-0.5, 0.5, 12), rng.uniform(-0.5, 0.5, 12))
+    example = (rng.uniform(-1, 1, (2, 4)), rng.uniform(-0.5, 0.5, (2, 4)),
+               rng.uniform(-1, 1, (2, 4)))
 
-    def uses_globals(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        return solutions["gru_gates"](*example)  # ignores its arguments
+    def uses_globals(h_prev, n_t, h_t):
+        return solutions["update_gate_from_step"](*example)  # ignores its arguments
 
     verdict = check("q2_1", uses_globals)
     assert verdict.points == 0 and verdict.message.startswith("❌"), verdict.message
@@ -483,13 +452,12 @@ def test_hint_prints_and_failure_says_how(capsys):
     assert "q2_3" in out and "first step" in out
     with pytest.raises(ValueError, match="Unknown question 'q9_9'"):
         hint("q9_9")
-    assert 'Run `hint("q2_1")`' in check("q2_1", gates_swapped).message
+    assert 'Run `hint("q2_1")`' in check("q2_1", z_ratio).message
 
 
 def test_statements_say_which_questions_are_graded_on_their_own():
     nb = nbformat.read(ROOT / "solutions" / "ch2_exercises.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "does not depend on your answer to 2.1" in text
     assert re.search(r"graded\s+on its own", text)
 
 
@@ -518,3 +486,52 @@ def test_every_declared_mistake_is_reachable_and_named(name, index, level):
     mistake = q.mistakes[index]
     verdict = q.diagnose(level, _outcomes_of(mistake.fn, q.probes(level)))
     assert verdict.points == 0 and mistake.message in verdict.message, verdict.message
+
+
+# --------------------------------------------------------------------------------------
+# Graded predictions: each answer is what the chapter's cell measures.
+
+
+def test_the_predictions_answers_are_what_the_cell_does(torch_cell):
+    cell, x, h, params = torch_cell
+    H = 5
+    z = np.full((4, H), 0.99)
+    n = np.tanh(x.numpy() @ params[0][2 * H:].T)
+    h_t = (1 - z) * n + z * h.numpy()
+    near = np.abs(h_t - h.numpy()).max() < np.abs(h_t - n).min()
+    assert near and check("p2_1", "h_prev").status == "correct"
+    gi, gh, r, _ = torch_gates(cell, x, h)
+    zero_bracket = torch.zeros_like(gh[:, 2 * H:])
+    n_any = [torch.tanh(gi[:, 2 * H:] + rr * zero_bracket) for rr in (0.1, 0.9)]
+    assert torch.equal(*n_any) and check("p2_2", "nothing").status == "correct"
+    no_b_hn = tuple(p.copy() for p in params)
+    no_b_hn[3][2 * H:] = 0.0
+    closed, first = reset_closed_vs_first_step(x.numpy(), r.numpy(), *no_b_hn)
+    assert np.array_equal(closed, first) and check("p2_3", "exactly zero").status == "correct"
+    args = (x.numpy(), h.numpy(), *params)
+    z_negated = chung_to_pytorch(*params)  # only the update gate's rows changed
+    assert not np.allclose(buggy_gru_step(*args), gru_step(*args))
+    np.testing.assert_allclose(buggy_gru_step(*args), gru_step(x.numpy(), h.numpy(),
+                                                               *z_negated), rtol=0, atol=1e-12)
+    assert check("p2_5", "z_t").status == "correct"
+
+
+@pytest.mark.parametrize("name, value, named", [
+    ("p2_1", "n_t", "Chung et al.'s convention"), ("p2_1", "halfway between them", "0.5"),
+    ("p2_2", "its exact value", "dividing by"), ("p2_2", "only its sign", "sign of r_t"),
+    ("p2_3", "small but not zero", "equal to the last bit"),
+    ("p2_3", "as large as with b_hn drawn at random", "r_t ⊙ b_hn"),
+    ("p2_5", "the blend h_t", "PyTorch's own"), ("p2_5", "n_t", "reset-after candidate"),
+    ("p2_5", "r_t", "first block")])
+def test_every_known_wrong_prediction_gets_its_message_and_the_reasoning(name, value, named):
+    v = check(name, value)
+    assert (v.status, v.points) == ("incorrect", 0.0) and named in v.message, v.message
+    assert "Why:" in v.message
+
+
+@pytest.mark.parametrize("name", ["p2_1", "p2_2", "p2_3", "p2_5"])
+def test_unanswered_and_mistyped_predictions(name):
+    assert check(name, ...).status == "not attempted"
+    assert check(name, None).status == "not attempted"
+    v = check(name, 0.99)
+    assert v.status == "incorrect" and "expected one of the strings" in v.message

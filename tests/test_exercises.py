@@ -15,12 +15,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.checks import ASSIGNMENTS, items, questions
+from utils.checks import ASSIGNMENTS, get_question, items, questions
 from utils.grading.exercises import masters, page, page_name, student_mode, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = ROOT / "solutions" / "ch2_exercises.ipynb"
 QS = questions("ch2_exercises")
+ITEMS = items("ch2_exercises")  # questions and predictions, in the notebook's order
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_public_tests_are_packaged_and_the_init_cell_points_at_them(fresh, tmp_p
 
     nb, _, _ = fresh
     files = public_tests(nb)
-    assert sorted(files) == [f"{q.name}.py" for q in QS]
+    assert sorted(files) == sorted(f"{q.name}.py" for q in ITEMS)
     folder = ROOT / TESTS_DIR / MASTER.stem
     assert Path(tests_dir(MASTER.stem)).resolve() == folder.resolve()
     committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
@@ -77,7 +78,11 @@ def test_every_master_is_registered():
 def test_stubs_are_live_and_hold_no_solution(fresh):
     nb, _, _ = fresh
     answers = [c.source for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
-    assert len(answers) == len(QS)
+    assert len(answers) == len(ITEMS)
+    predicted = {q.name: src for src, q in zip(answers, ITEMS) if q.name.startswith("p")}
+    assert predicted and all(src == f"{get_question(n).var_name} = ..."
+                             for n, src in predicted.items()), predicted
+    answers = [src for src, q in zip(answers, ITEMS) if q.name.startswith("q")]
     for i, (src, q) in enumerate(zip(answers, QS), start=1):
         tree = ast.parse(src)
         func = tree.body[0]
@@ -89,15 +94,16 @@ def test_stubs_are_live_and_hold_no_solution(fresh):
         assert any(isinstance(n, ast.Constant) and n.value is Ellipsis
                    for stmt in after for n in ast.walk(stmt)), f"{q.name}: no `...` blanks"
         assert "BEGIN" not in src and "END" not in src and "PROMPT" not in src
-        assert "np.exp" not in src and "np.tanh" not in src, f"{q.name} leaks the solution"
+        assert "np.exp" not in src and "np.tanh" not in src and "arctanh" not in src, (
+            f"{q.name} leaks the solution")
 
 
 def test_check_cells_and_hidden_tests(fresh):
     nb, _, _ = fresh
     checks = [c.source for c in nb.cells if c.source.startswith("grader.check(")]
-    assert checks == [f'grader.check("{q.name}")' for q in QS]
+    assert checks == [f'grader.check("{q.name}")' for q in ITEMS]
     tests = nb.metadata["otter"]["tests"]
-    assert sorted(tests) == [q.name for q in QS]
+    assert sorted(tests) == sorted(q.name for q in ITEMS)
     assert nb.metadata["otter"]["OK_FORMAT"] is False
     for name, src in tests.items():
         assert "hidden=True" not in src and '"hidden"' not in src, f"{name} leaks hidden tests"
@@ -113,10 +119,14 @@ def test_page_shows_solution_collapsed_and_student_site_hides_it(fresh):
     for q in QS:
         assert f"def {q.func_name}(" in full_page and f"def {q.func_name}(" in student_page
     assert full_page.count(":::{dropdown} Solution") == len(QS)
-    assert full_page.count(":::{dropdown} Hint") == len(QS)
-    assert "rz = 1.0 / (1.0 + np.exp(-a))" in full_page
-    assert "dropdown} Solution" not in student_page
-    assert "rz = 1.0 / (1.0 + np.exp(-a))" not in student_page
+    assert full_page.count(":::{dropdown} Answer and why") == len(ITEMS) - len(QS)
+    assert full_page.count(":::{dropdown} Hint") == len(ITEMS)
+    assert full_page.count("Step 2. ") == len(ITEMS)  # every hint in steps
+    assert "r_t = (pre - outside) / gated" in full_page
+    assert 'predicted_near = "h_prev"' in full_page and "# SOLUTION" not in full_page
+    assert "dropdown} Solution" not in student_page and "Answer and why" not in student_page
+    assert "r_t = (pre - outside) / gated" not in student_page
+    assert 'predicted_near = "h_prev"' not in student_page
     assert "Solutions are not published" in student_page
 
 
@@ -211,20 +221,23 @@ GRADER_CHECK = textwrap.dedent('''
     import numpy as np
     INIT
 
-    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        raise NotImplementedError("Exercise 2.1: compute the gates r_t and z_t")
+    def update_gate_from_step(h_prev, n_t, h_t):
+        raise NotImplementedError("Exercise 2.1: read the update gate off a step")
     print("STUB", repr(grader.check("q2_1")))
 
-    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T
-        return 1 / (1 + np.exp(-a[:, :H])), 1 / (1 + np.exp(-a[:, H:2 * H]))
+    def update_gate_from_step(h_prev, n_t, h_t):
+        return (h_t - h_prev) / (n_t - h_prev)
     print("WRONG", repr(grader.check("q2_1")))
 
-    def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        a = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh
-        return 1 / (1 + np.exp(-a[:, :H])), 1 / (1 + np.exp(-a[:, H:2 * H]))
+    predicted_near = ...
+    print("UNPREDICTED", repr(grader.check("p2_1")))
+    predicted_near = "n_t"
+    print("MISPREDICTED", repr(grader.check("p2_1")))
+    predicted_near = "h_prev"
+    print("PREDICTED", grader.check("p2_1").grade)
+
+    def update_gate_from_step(h_prev, n_t, h_t):
+        return (h_t - n_t) / (h_prev - n_t)
     result = grader.check("q2_1")
     print("RIGHT", result.grade)
 ''')
@@ -241,11 +254,16 @@ def test_grader_check_in_the_student_notebook_gives_the_diagnostic(tmp_path):
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     stub = out[out.index("STUB"):out.index("WRONG")]
-    assert "⏳ q2_1 (gru_gates): not attempted yet" in stub, stub  # neutral: test_grade_trust
+    assert "⏳ q2_1 (update_gate_from_step): not attempted yet" in stub, stub  # neutral
     assert "Traceback" not in stub and "AssertionError" not in stub, stub
-    wrong = out[out.index("WRONG"):out.index("RIGHT")]
-    assert "bias_hh is missing" in wrong and 'hint("q2_1")' in wrong
-    assert "RIGHT 1.0" in out
+    wrong = out[out.index("WRONG"):out.index("UNPREDICTED")]
+    assert "you returned 1 − z_t" in wrong and 'hint("q2_1")' in wrong
+    unpredicted = out[out.index("UNPREDICTED"):out.index("MISPREDICTED")]
+    assert "⏳ p2_1 (predicted_near): not attempted yet" in unpredicted, unpredicted
+    assert "Traceback" not in unpredicted, unpredicted
+    mispredicted = out[out.index("MISPREDICTED"):out.index("PREDICTED 1.0")]
+    assert "Chung et al.'s convention" in mispredicted and "Why:" in mispredicted
+    assert "PREDICTED 1.0" in out and "RIGHT 1.0" in out
 
 
 # Hides the repository's editable install of `utils` (setuptools' `__editable__` finder) in

@@ -1,5 +1,7 @@
-"""Checkers for chapter 2 (``solutions/ch2_exercises.ipynb``): the two gates, the reset-before
-candidate, what ``r_t = 0`` really gives, Keras → PyTorch, and a planted bug to diagnose.
+"""Checkers for chapter 2 (``solutions/ch2_exercises.ipynb``): read the update gate off a
+step, recover the reset gate from a candidate (two inversions the chapter does not show), what
+``r_t = 0`` really gives, Keras → PyTorch, and a planted bug to diagnose; with four graded
+predictions (``PREDICTIONS``), each before the exercise that measures it.
 
 PyTorch's GRU (gates stacked r | z | n in ``weight_ih (3H, H_in)``, ``weight_hh (3H, H)``,
 ``bias_ih (3H,)``, ``bias_hh (3H,)``):
@@ -29,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .core import Mistake, Probe, Question, probe_rng
+from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch2_exercises"
 GATES = ("r", "z", "n")
@@ -132,6 +135,42 @@ def buggy_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> np.nd
     r_t, z_t = gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, z_one_minus=True)
     n_t = candidate(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh)
     return (1.0 - z_t) * n_t + z_t * h_prev
+
+
+def update_gate_from_step(h_prev, n_t, h_t, *, rule: str = "keeps") -> np.ndarray:
+    """The update gate a step used, read off its blend ``h_t = (1 − z_t) n_t + z_t h_prev``:
+    ``z_t = (h_t − n_t) / (h_prev − n_t)``, each ``(N, H)``. ``rule`` selects known mistakes:
+    ``"takes"`` (Chung's z, ``1 − z_t``), ``"inverted"`` (the ratio upside down),
+    ``"ratio"`` (``h_t / h_prev``), ``"no_n_below"`` (``n_t`` left out of the denominator)."""
+    if rule == "takes":
+        return (h_t - h_prev) / (n_t - h_prev)
+    if rule == "inverted":
+        return (h_prev - n_t) / (h_t - n_t)
+    if rule == "ratio":
+        return h_t / h_prev
+    if rule == "no_n_below":
+        return (h_t - n_t) / h_prev
+    return (h_t - n_t) / (h_prev - n_t)
+
+
+def reset_gate_from_candidate(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih, bias_hh, *,
+                              placement: str = "after", inverse: str = "arctanh",
+                              b_ih: bool = True, k: int = 2,
+                              t_hh: bool = False) -> np.ndarray:
+    """The reset gate PyTorch's cell used, recovered from its candidate
+    ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn))``:
+    ``r_t = (artanh(n_t) − W_in x_t − b_in) / (W_hn h_prev + b_hn)``, ``(N, H)``. The flags are
+    known mistakes: ``placement="bias_outside"`` (``b_hn`` not gated), ``inverse`` ``"none"``
+    or ``"tanh"`` (the tanh not undone), ``b_ih=False``, ``k`` (other rows), ``t_hh``."""
+    H = weight_hh.shape[1]
+    a_in = x_t @ weight_ih[_rows(k, H)].T + (bias_ih[_rows(k, H)] if b_ih else 0.0)
+    W_hn = weight_hh[_rows(k, H)]
+    product = h_prev @ W_hn if t_hh else h_prev @ W_hn.T  # (N, H)
+    b_hn = bias_hh[_rows(k, H)]
+    undone = {"arctanh": np.arctanh, "none": lambda v: v, "tanh": np.tanh}[inverse](n_t)
+    if placement == "bias_outside":
+        return (undone - a_in - b_hn) / product
+    return (undone - a_in) / (product + b_hn)
 
 
 def reset_closed_vs_first_step(x_t, r_t, weight_ih, weight_hh, bias_ih, bias_hh, *,
@@ -255,6 +294,69 @@ def _cell_probes(level: str, salt: str, with_r: bool, with_h: bool = True) -> li
             for name, args, label, given in specs]
 
 
+def _blend_probes(level: str) -> list[Probe]:
+    """Steps of a GRU's blend: ``z_t`` in (0.05, 0.95), ``h_prev`` and ``n_t`` in (−0.95,
+    0.95) at least 0.25 apart (the gate is then well determined), ``h_t`` their blend."""
+    rng = probe_rng(level, "q2_1")
+
+    def make(N, H, *, n_zero=False):
+        z = rng.uniform(0.05, 0.95, (N, H))
+        h_prev = rng.uniform(-0.95, 0.95, (N, H))
+        n_t = np.zeros((N, H)) if n_zero else rng.uniform(-0.95, 0.95, (N, H))
+        for _ in range(1000):  # redraw the entries that sit too close
+            close = (np.abs(h_prev - n_t) < 0.25) | (np.abs(h_prev) < 0.1)
+            if not close.any():
+                break
+            h_prev = np.where(close, rng.uniform(-0.95, 0.95, (N, H)), h_prev)
+        h_t = (1.0 - z) * n_t + z * h_prev
+        return {"h_prev": h_prev, "n_t": n_t, "h_t": h_t}
+
+    if level == "public":
+        specs = [("candidate zero", make(2, 3, n_zero=True), "a step whose candidate is zero",
+                  "n_t = 0, so h_t = z_t ⊙ h_prev"),
+                 ("a step", make(3, 4), "a step of the blend", "random h_prev, n_t and z_t")]
+    else:
+        specs = [("batch of one", make(1, 5), "a step of the blend", "one sequence"),
+                 ("wide", make(4, 7), "a step of the blend", "random h_prev, n_t and z_t")]
+    return [Probe(name, args, label, f"{given} (h_prev, n_t, h_t of shape "
+                  f"{args['h_t'].shape})") for name, args, label, given in specs]
+
+
+def _recover_probes(level: str) -> list[Probe]:
+    """Candidates of PyTorch's cell made with known reset gates in (0.05, 0.95), drawn so
+    that every unit's ``W_hn h_prev + b_hn`` is at least 0.15 from zero (where it is zero,
+    the candidate holds no trace of ``r_t``: prediction 2.2)."""
+    rng = probe_rng(level, "q2_2")
+
+    def make(N, H_in, H, *, x=True, b=True):
+        for _ in range(5000):
+            p = _params(rng, H_in, H, scale=0.6)
+            if not b:
+                p["bias_ih"][:] = 0.0
+                p["bias_hh"][:] = 0.0
+            x_t = rng.normal(0, 0.8, (N, H_in)) if x else np.zeros((N, H_in))
+            h_prev = rng.uniform(-1, 1, (N, H))
+            rec = h_prev @ p["weight_hh"][2 * H:].T + p["bias_hh"][2 * H:]
+            if np.abs(rec).min() >= 0.15:
+                break
+        r_t = rng.uniform(0.05, 0.95, (N, H))
+        a = x_t @ p["weight_ih"][2 * H:].T + p["bias_ih"][2 * H:] + r_t * rec
+        return {"x_t": x_t, "h_prev": h_prev, "n_t": np.tanh(a)} | p
+
+    if level == "public":
+        specs = [("input zero", make(2, 3, 3, x=False), "the recurrent term",
+                  "x_t = 0 (only b_in, the reset product and its b_hn act)"),
+                 ("no biases", make(2, 3, 3, b=False), "the products alone",
+                  "zero biases (only W_in x_t and W_hn h_prev act)"),
+                 ("all terms", make(3, 4, 2), "the combination of the terms",
+                  "random inputs")]
+    else:
+        specs = [("batch of one", make(1, 5, 3), "the combination of the terms", "one sequence"),
+                 ("wide", make(4, 2, 5), "the combination of the terms", "random inputs")]
+    return [Probe(name, args, label, f"{given} (x_t {args['x_t'].shape}, h_prev and n_t "
+                  f"{args['n_t'].shape})") for name, args, label, given in specs]
+
+
 def _keras_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q2_4")
     sizes = [(4, 4), (3, 2)] if level == "public" else [(1, 1), (5, 3), (2, 6)]
@@ -349,6 +451,42 @@ def _candidate_before_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def _blend_mistakes() -> tuple[Mistake, ...]:
+    f = update_gate_from_step
+    return (
+        Mistake(_P(f, rule="takes"), "you returned 1 − z_t: the share of the candidate, which "
+                "is Chung et al.'s z. In PyTorch's convention z_t is the share of h_prev that "
+                "is kept: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_prev."),
+        Mistake(_P(f, rule="inverted"), "your ratio is upside down: you get 1 / z_t. Solve "
+                "the blend for z_t: what multiplies it once n_t is moved to the other side?"),
+        Mistake(_P(f, rule="ratio"), "h_t / h_prev is z_t only when the candidate is zero: the "
+                "candidate's share (1 − z_t) ⊙ n_t is also in h_t."),
+        Mistake(_P(f, rule="no_n_below"), "n_t is missing from the denominator: after moving "
+                "n_t to the left, z_t multiplies (h_prev − n_t), not h_prev."),
+    )
+
+
+def _recover_mistakes() -> tuple[Mistake, ...]:
+    f = reset_gate_from_candidate
+    return (
+        Mistake(_P(f, placement="bias_outside"), "you left b_hn outside the reset gate "
+                "(r_t ⊙ W_hn h_prev + b_hn). In PyTorch's cell the reset gate scales the whole "
+                "(W_hn h_prev + b_hn), bias included."),
+        Mistake(_P(f, inverse="none"), "the tanh is not undone: n_t is tanh of the "
+                "pre-activation, so first apply the inverse of tanh to it."),
+        Mistake(_P(f, inverse="tanh"), "you applied tanh to n_t again; undo it with its "
+                "inverse, artanh."),
+        Mistake(_P(f, b_ih=False), "b_in (rows 2H:3H of bias_ih) is missing from what you "
+                "subtract: it sits outside the reset product."),
+        Mistake(_P(f, k=0), "you used rows 0:H (the reset gate's own weights); the candidate "
+                "uses rows 2H:3H (order r | z | n)."),
+        Mistake(_P(f, k=1), "you used rows H:2H (the update gate's); the candidate uses rows "
+                "2H:3H (order r | z | n)."),
+        Mistake(_P(f, t_hh=True), "transposed recurrent weight: with the batch in the rows the "
+                "product is h_prev times the transpose of W_hn."),
+    )
+
+
 def _first_step_mistakes() -> tuple[Mistake, ...]:
     f = reset_closed_vs_first_step
     return (
@@ -422,66 +560,169 @@ def _hint(lines: str) -> str:
 
 QUESTIONS: list[Question] = [
     Question(
-        name="q2_1", func_name="gru_gates", title="Exercise 2.1: both gates",
-        hint=_hint("""
-The two gates are the same computation on different rows of the stacked parameters: find
-which block of rows belongs to which gate from the order PyTorch stacks them in. With a
-batch in the rows, a vector times a weight matrix is written with the matrix transposed. Ask
-yourself which way z_t points in this convention: near 1, is the old state kept or
-replaced?
-"""),
-        probes=functools.partial(_cell_probes, salt="q2_1", with_r=False),
-        reference=gates, mistakes=_gates_mistakes(),
-        output_names=("r_t", "z_t"), points={"public": 1, "hidden": 1},
-        every_probe="the activation, a sign, the rows you slice"),
+        name="q2_1", func_name="update_gate_from_step",
+        title="Exercise 2.1: read the update gate off a step",
+        hint=(_hint("""
+Write the blend of PyTorch's cell for one unit: h_t is a weighted average of two values, and
+z_t is the weight of one of them. Which one, in this convention?
+"""), _hint("""
+Move the candidate's term to the other side, so that z_t multiplies a single difference. The
+whole step is elementwise, unit by unit: no weights are needed.
+""")),
+        probes=_blend_probes, reference=update_gate_from_step, mistakes=_blend_mistakes(),
+        output_names=("z_t",), points={"public": 1, "hidden": 1},
+        every_probe="which state z_t weighs, and the difference it multiplies"),
     Question(
-        name="q2_2", func_name="candidate_reset_before",
-        title="Exercise 2.2: the reset-before candidate",
-        hint=_hint("""
-In this variant the reset gate acts on the state, not on the result of the product: scale
-h_prev unit by unit first, then let W_hn act on what is left. Which bias sits inside the
-reset and which outside? Here neither is gated. Use the r_t you are given, not one of your
-own.
-"""),
-        probes=functools.partial(_cell_probes, salt="q2_2", with_r=True),
-        reference=candidate_before, mistakes=_candidate_before_mistakes(),
-        output_names=("n_t",), points={"public": 1, "hidden": 1},
-        every_probe="the activation, a sign, the rows you slice"),
+        name="q2_2", func_name="reset_gate_from_candidate",
+        title="Exercise 2.2: recover the reset gate from a candidate",
+        hint=(_hint("""
+Work backwards through the candidate: the last thing the cell did was a tanh, so undo that
+first. Then ask which terms of the pre-activation the reset gate does not touch.
+"""), _hint("""
+What is left after removing the input term and its bias is r_t times one quantity, unit by
+unit. In PyTorch's cell that quantity includes a bias: which one? Take the candidate's rows of
+the stacked weights (order r | z | n).
+""")),
+        probes=_recover_probes, reference=reset_gate_from_candidate,
+        mistakes=_recover_mistakes(), output_names=("r_t",), points={"public": 1, "hidden": 1},
+        every_probe="the inverse of tanh, the rows you slice, where b_hn sits"),
     Question(
         name="q2_3", func_name="reset_closed_vs_first_step",
         title="Exercise 2.3: r_t = 0 is not a first step",
-        hint=_hint("""
+        hint=(_hint("""
 Write PyTorch's candidate and cross out what vanishes. With a closed reset gate, everything
-the reset gate multiplies is gone, whatever the previous state is. At a first step the
-previous state is zero: which part of the reset product is still there? That is why neither
-result needs h_prev.
-"""),
+the reset gate multiplies is gone, whatever the previous state is.
+"""), _hint("""
+At a first step the previous state is zero: which part of the reset product is still there?
+That is why neither result needs h_prev.
+""")),
         probes=functools.partial(_cell_probes, salt="q2_3", with_r=True, with_h=False),
         reference=reset_closed_vs_first_step, mistakes=_first_step_mistakes(),
         output_names=("n_closed", "n_first"), points={"public": 1, "hidden": 1},
         every_probe="the activation, a sign, the rows you slice"),
     Question(
         name="q2_4", func_name="keras_to_pytorch", title="Exercise 2.4: Keras → PyTorch",
-        hint=_hint("""
-Three things differ: the matrices multiply from the other side (so each is transposed, not
-reshaped), the three gate blocks come in another order (split them, then put them back in
-PyTorch's order), and the bias holds two rows, one per PyTorch bias. The update rule is the
-same in both libraries, so no sign changes.
-"""),
+        hint=(_hint("""
+Three things differ: which side the matrices multiply from, the order of the three gate
+blocks, and how the two biases are stored. The update rule is the same in both libraries.
+"""), _hint("""
+Each matrix is transposed, not reshaped. Split the gate blocks, put them back in PyTorch's
+order, and give each of the bias's two rows to the PyTorch bias it plays the role of. No sign
+changes.
+""")),
         probes=_keras_probes, reference=keras_to_pytorch, mistakes=_keras_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
         points={"public": 1, "hidden": 1},
         every_probe="the order of the gate blocks, a transpose, the biases"),
     Question(
         name="q2_5", func_name="fix_weights", title="Exercise 2.5: diagnose a planted bug",
-        hint=_hint("""
+        hint=(_hint("""
 Compare the buggy cell with the equations line by line: one gate is not what PyTorch
-computes. Rewrite its wrong expression as a sigmoid of something, then ask which parameters
-produce that something and what happens to them. Only that gate's rows change; work on
-copies.
-"""),
+computes. Rewrite its wrong expression as a sigmoid of something.
+"""), _hint("""
+Which parameters produce that something, and what must happen to them so that PyTorch's gate
+equals the buggy one? Only that gate's rows change; work on copies.
+""")),
         probes=_param_probes, reference=chung_to_pytorch, mistakes=_fix_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
         points={"public": 1, "hidden": 1},
         every_probe="the order of the gate blocks, a transpose, the biases"),
+]
+
+
+# ----------------------------------------------------------------------------------------
+# Graded predictions, each before the exercise that measures it.
+
+_NEAR = ("h_prev", "n_t", "halfway between them")
+_TRACE = ("its exact value", "only its sign", "nothing")
+_GAP = ("exactly zero", "small but not zero", "as large as with b_hn drawn at random")
+_LINES = ("r_t", "z_t", "n_t", "the blend h_t")
+
+PREDICTIONS: list[Prediction] = [
+    Prediction(
+        name="p2_1", var_name="predicted_near", reveals="q2_1",
+        title="Prediction 2.1: where h_t lands when z_t = 0.99",
+        hint=(_hint("""
+Write h_t as a weighted average of h_prev and n_t. In PyTorch's convention, which of the two
+does z_t weigh?
+"""), _hint("""
+The chapter's section on which way the update gate points settles it: near 1, is the old state
+kept or replaced?
+""")),
+        kind="choice", answer="h_prev", options=_NEAR,
+        explanation=_hint("""
+In PyTorch's convention z_t is the share of the old state that is kept: h_t = (1 − z_t) ⊙ n_t
++ z_t ⊙ h_prev. At z_t = 0.99 the unit keeps 99% of h_prev and takes 1% of the candidate, so it
+copies its value through the step. Exercise 2.1 reads z_t back off such a blend.
+"""),
+        mistakes=(WrongAnswer("n_t", _hint("""
+that is Chung et al.'s convention, where z takes the new state. PyTorch's, Keras' and Cho et
+al.'s z keeps the old one.""")),
+                  WrongAnswer("halfway between them", _hint("""
+halfway is z_t = 0.5; at 0.99 one of the two has almost all the weight.""")))),
+    Prediction(
+        name="p2_2", var_name="predicted_trace", reveals="q2_2",
+        title="Prediction 2.2: a unit whose reset product is zero",
+        hint=(_hint("""
+Find every place r_t enters PyTorch's candidate. What does it multiply?
+"""), _hint("""
+If the thing r_t multiplies is zero for a unit, does changing r_t change the candidate at all?
+""")),
+        kind="choice", answer="nothing", options=_TRACE,
+        explanation=_hint("""
+r_t enters PyTorch's candidate only as r_t ⊙ (W_hn h_prev + b_hn). Where that bracket is zero
+for a unit, every value of r_t gives the same n_t: the candidate holds no trace of the reset
+gate, and no inversion can recover it. Near zero the recovery is ill-conditioned, which is why
+the grader's probes keep the bracket away from zero.
+"""),
+        mistakes=(WrongAnswer("its exact value", _hint("""
+recovering r_t means dividing by W_hn h_prev + b_hn; where that is zero, r_t multiplies zero
+and any value gives the same candidate.""")),
+                  WrongAnswer("only its sign", _hint("""
+the sign of r_t is not in doubt (a sigmoid is positive); what is lost is every trace of its
+value, since r_t multiplies zero.""")))),
+    Prediction(
+        name="p2_3", var_name="predicted_gap", reveals="q2_3",
+        title="Prediction 2.3: r_t = 0 against a first step when b_hn = 0",
+        hint=(_hint("""
+Write PyTorch's candidate at a first step, where the previous state is zero. What is left of
+the reset product?
+"""), _hint("""
+Now set b_hn to zero as well: does anything inside the reset product still depend on r_t?
+""")),
+        kind="choice", answer="exactly zero", options=_GAP,
+        explanation=_hint("""
+At a first step h_prev = 0, so PyTorch's reset product is r_t ⊙ (0 + b_hn). With b_hn = 0 it is
+zero whatever r_t is, exactly as when r_t = 0: the two candidates are identical. Chung et
+al.'s sentence holds only for a cell without b_hn; PyTorch's cell has one, and then a closed
+reset gate is not a first step. The cell after exercise 2.3 measures both cases.
+"""),
+        mistakes=(WrongAnswer("small but not zero", _hint("""
+nothing is left to differ: with h_prev = 0 and b_hn = 0 the whole reset product is zero in
+both cases, so the two candidates are equal to the last bit.""")),
+                  WrongAnswer("as large as with b_hn drawn at random", _hint("""
+the difference between the two comes only from r_t ⊙ b_hn at the first step; without b_hn
+there is none.""")))),
+    Prediction(
+        name="p2_5", var_name="predicted_line", reveals="q2_5",
+        title="Prediction 2.5: which line of the buggy step is wrong",
+        hint=(_hint("""
+Compare each line of the buggy step with the chapter's equations, one gate at a time. Which
+line does something the equations do not?
+"""), _hint("""
+One line subtracts a sigmoid from one. Which gate is it, and whose convention is that?
+""")),
+        kind="choice", answer="z_t", options=_LINES,
+        explanation=_hint("""
+The z_t line computes 1 − σ(a_z), Chung et al.'s update gate, while the blend below it is
+PyTorch's. Since 1 − σ(a) = σ(−a), the buggy cell is PyTorch's cell with the update gate's
+pre-activation negated: exercise 2.5 finds the weights that do that.
+"""),
+        mistakes=(WrongAnswer("the blend h_t", _hint("""
+the blend (1 − z_t) ⊙ n_t + z_t ⊙ h_prev is PyTorch's own; the gate it is fed is not.""")),
+                  WrongAnswer("n_t", _hint("""
+the candidate line is PyTorch's reset-after candidate: r_t scales the n block of
+gh = h_prev W_hh^T + b_hh, bias included.""")),
+                  WrongAnswer("r_t", _hint("""
+the r_t line is σ of the first block, as in PyTorch.""")))),
 ]

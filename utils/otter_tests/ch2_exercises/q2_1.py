@@ -7,6 +7,6 @@ name = "q2_1"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q2_1_public(gru_gates):
+def test_q2_1_public(update_gate_from_step):
     from utils.checks import run_check
-    run_check('q2_1', gru_gates, 'public')
+    run_check('q2_1', update_gate_from_step, 'public')

@@ -7,6 +7,6 @@ name = "q2_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q2_2_public(candidate_reset_before):
+def test_q2_2_public(reset_gate_from_candidate):
     from utils.checks import run_check
-    run_check('q2_2', candidate_reset_before, 'public')
+    run_check('q2_2', reset_gate_from_candidate, 'public')
