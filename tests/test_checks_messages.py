@@ -9,7 +9,7 @@ import functools
 import numpy as np
 import pytest
 
-from utils.checks import ch2, ch3, ch4, get_question
+from utils.checks import ch2, ch4, get_question
 from utils.checks.core import Outcome, compare
 
 from test_checks_mistakes import outcomes_of  # tests/test_checks_mistakes.py
@@ -81,32 +81,6 @@ def test_integer_answers_held_in_floats_are_a_dtype_error(name, whole):
         as_int = q.diagnose(level, [Outcome("value", np.asarray(whole(q, p.args)).astype(int))
                                     for p in q.probes(level)])
         assert as_int.status == "correct", as_int.message
-
-
-@pytest.mark.parametrize("kw, said", [
-    (dict(z_sign=-1.0), "`da_z` has the wrong sign"),
-    (dict(z_slope=False), "`da_z` misses the sigmoid's slope σ'(a_z) = z_t (1 − z_t)"),
-    (dict(r_slope=False), "`da_r` misses the sigmoid's slope σ'(a_r) = r_t (1 − r_t)"),
-    (dict(n_slope=False), "`da_n` misses the tanh's slope tanh'(a_n) = 1 − n_t²"),
-    (dict(order=(0, 2, 1, 3)), "`da_r` and `da_z` are swapped"),
-    (dict(order=(1, 2, 3, 0)), "`dh_prev` comes first"),
-])
-def test_q3_4_names_the_delta_and_the_factor_that_is_wrong(kw, said):
-    for level in ("public", "hidden"):
-        v = diagnose("q3_4", functools.partial(ch3.backward_step, **kw), level)
-        assert v.points == 0 and said in v.message, v.message
-        assert "highway term D(z_t)" not in v.message and "weight_hh = 0" not in v.message
-
-
-def test_q3_4_an_unknown_error_names_the_wrong_output_not_a_jacobian_term():
-    def scaled_da_n(**args):
-        dh_prev, da_r, da_z, da_n = ch3.backward_step(**args)
-        return dh_prev, da_r, da_z, 1.1 * da_n
-
-    v = diagnose("q3_4", scaled_da_n)
-    assert "`da_n` is wrong (`dh_prev`, `da_r`, `da_z` right on every probe)" in v.message
-    assert "highway term D(z_t)" not in v.message and "the rows you slice" not in v.message
-    assert "tanh' = 1 − n²" in v.message, v.message
 
 
 def test_every_probe_advice_fits_the_question():
