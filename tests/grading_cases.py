@@ -65,4 +65,15 @@ CASES = (
          "from utils.budget import param_count_as\n" + SOLUTION, 2, None,
          body="_ = param_count_as('lstm', 3, 300)  # compared while debugging\n"),
     Case("right (ch4, the master's answer)", "ch4_exercises", "q4_1", SOLUTION, 3, None),
+    # graded predictions: a variable, not a function
+    Case("prediction right", "ch2_exercises", "p2_1", 'predicted_near = "h_prev"', 1, None),
+    Case("prediction wrong (a named misconception)", "ch2_exercises", "p2_2",
+         'predicted_trace = "its exact value"', 0,
+         "❌ p2_2 (predicted_trace): you predicted 'its exact value'"),
+    Case("prediction unanswered (the stub's ...)", "ch2_exercises", "p2_3", None, 0,
+         "⏳ p2_3 (predicted_gap): not attempted yet"),
+    Case("prediction of the wrong type", "ch2_exercises", "p2_5", "predicted_line = 2", 0,
+         "expected one of the strings"),
+    Case("prediction deleted (no such variable)", "ch1_exercises", "p1_1",
+         "# the learner deleted the prediction\n", 0, "not attempted yet"),
 )
