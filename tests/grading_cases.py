@@ -86,4 +86,15 @@ CASES = (
     Case("a known wrong prediction (ch5)", "ch5_exercises", "p5_3",
          'predicted_extra_work = "about log2(T) times"\n', 0,
          "❌ p5_3 (predicted_extra_work): you predicted 'about log2(T) times'"),
+    # graded predictions: a variable, not a function
+    Case("prediction right", "ch2_exercises", "p2_1", 'predicted_near = "h_prev"', 1, None),
+    Case("prediction wrong (a named misconception)", "ch2_exercises", "p2_2",
+         'predicted_trace = "its exact value"', 0,
+         "❌ p2_2 (predicted_trace): you predicted 'its exact value'"),
+    Case("prediction unanswered (the stub's ...)", "ch2_exercises", "p2_3", None, 0,
+         "⏳ p2_3 (predicted_gap): not attempted yet"),
+    Case("prediction of the wrong type", "ch2_exercises", "p2_5", "predicted_line = 2", 0,
+         "expected one of the strings"),
+    Case("prediction deleted (no such variable)", "ch1_exercises", "p1_1",
+         "# the learner deleted the prediction\n", 0, "not attempted yet"),
 )

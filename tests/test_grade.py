@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.checks import questions
+from utils.checks import items, questions
 from utils.grade import code_cells, grade_one, identify, static_flags
 from utils.grading.exercises import solution_code
 
@@ -26,19 +26,25 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 TIMEOUT = 30.0
 QS = questions("ch2_exercises")
-MAX = {q.name: q.max_points for q in QS}
+MAX = {q.name: q.max_points for q in items("ch2_exercises")}  # predictions included
+PREDICTED = {q.var_name: q for q in items("ch2_exercises") if q.name.startswith("p")}
 FUNCS = {q.func_name: q.name for q in QS}
 # the last question that asks for one array (nothing later builds on it)
 WRAPPED = [q for q in QS if len(q.output_names) == 1][-1]
+
+
+def _answered(source: str) -> str:
+    """What an answer cell defines: its function's name, or its prediction's variable."""
+    return source.split("(")[0][4:] if source.startswith("def ") else source.split(" =")[0]
 
 
 def _solutions() -> dict[str, str]:
     master = nbformat.read(ROOT / "solutions" / "ch2_exercises.ipynb", as_version=4)
     out = {}
     for cell in master.cells:
-        if cell.cell_type == "code" and cell.source.startswith("def ") and "def test_" not in \
-                cell.source:
-            out[cell.source.split("(")[0][4:]] = solution_code(cell.source)
+        if cell.cell_type == "code" and "def test_" not in cell.source and (
+                cell.source.startswith("def ") or cell.source.endswith("# SOLUTION")):
+            out[_answered(cell.source)] = solution_code(cell.source)
     return out
 
 
@@ -48,7 +54,17 @@ def completed() -> nbformat.NotebookNode:
     sols = _solutions()
     for cell in nb.cells:
         if "otter_answer_cell" in cell.metadata.get("tags", []):
-            cell.source = sols[cell.source.split("(")[0][4:]]
+            cell.source = sols[_answered(cell.source)]
+    return nb
+
+
+def mispredicted(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with every graded prediction set to a wrong option."""
+    for cell in nb.cells:
+        if "otter_answer_cell" in cell.metadata.get("tags", []) and \
+                _answered(cell.source) in PREDICTED:
+            q = PREDICTED[_answered(cell.source)]
+            cell.source = f"{q.var_name} = {next(o for o in q.options if o != q.answer)!r}"
     return nb
 
 
@@ -97,35 +113,26 @@ def reset_gate(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     print("GRU step done")
     return (1 - z_t) * n_t + z_t * h_prev
 ''',
-    # chapter 2's questions as they are being rewritten (both gates in one function)
-    "gru_gates": '''from scipy.special import expit
-
-
-def gru_cell(x, W, b):
+    # chapter 2's inversions: helpers and strings named like reference functions
+    "update_gate_from_step": '''def gru_cell(a, b):
     """The learner's own helper, named like a reference function."""
-    return x @ W.T + b
+    return np.subtract(a, b)
 
 
-def gru_gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    # torch.nn.GRUCell or utils.numpy_cells.GRUCell would do this; here it is by hand
-    H = weight_hh.shape[1]
-    print("gru_gates: x_t", x_t.shape, "h_prev", h_prev.shape)
+def update_gate_from_step(h_prev, n_t, h_t):
+    # torch.nn.GRUCell or utils.numpy_cells.GRUCell made this step; here it is read back
     names = {"GRU": "torch.nn.GRUCell", "gru_cell": "utils.numpy_cells"}
-    a = (gru_cell(x_t, weight_ih, bias_ih)
-         + np.einsum("nj,gj->ng", h_prev, weight_hh) + bias_hh)
-    print("names I must not use:", names)
-    r_t = expit(a[:, :H])
-    z_t = np.exp(-np.logaddexp(0.0, -a[:, H:2 * H]))  # σ without overflow
-    return r_t, z_t
+    print("update_gate_from_step:", h_t.shape, "names I must not use:", names)
+    return gru_cell(h_t, n_t) / gru_cell(h_prev, n_t)
 ''',
-    "candidate_reset_before": '''def candidate_reset_before(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih,
-                           bias_hh):
+    "reset_gate_from_candidate": '''def reset_gate_from_candidate(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih,
+                              bias_hh):
     H = weight_hh.shape[1]
     W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
-    a = (np.einsum("ni,hi->nh", x_t, W_in) + bias_ih[2 * H:]
-         + np.einsum("nj,hj->nh", r_t * h_prev, W_hn) + bias_hh[2 * H:])
-    print("candidate (unlike torch.nn.GRU, reset before W_hn):", a.shape)
-    return np.tanh(a)
+    pre = 0.5 * np.log1p(n_t) - 0.5 * np.log1p(-n_t)  # artanh, written out
+    inside = np.einsum("nj,hj->nh", h_prev, W_hn) + bias_hh[2 * H:]
+    print("candidate (as torch.nn.GRU computes it, reset after W_hn):", inside.shape)
+    return (pre - np.einsum("ni,hi->nh", x_t, W_in) - bias_ih[2 * H:]) / inside
 ''',
 }
 
@@ -206,7 +213,8 @@ def make_submissions(d: Path) -> dict[str, Path]:
         good, "while True:\n    try:\n        while True:\n            pass\n"
               "    except BaseException:\n        pass")
     nb = copy.deepcopy(good)
-    subs["loop_in_answer"] = _replace_answer(nb, "gru_gates", "    while True:\n        pass")
+    subs["loop_in_answer"] = _replace_answer(nb, "update_gate_from_step",
+                                             "    while True:\n        pass")
     nb = copy.deepcopy(good)
     imports = nb.cells[_index(nb, lambda c: c.source.startswith("import numpy"))]
     imports.source = "import nonexistent_module_for_grading_test\n" + imports.source
@@ -229,11 +237,11 @@ def make_submissions(d: Path) -> dict[str, Path]:
         good, "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=5)")
 
     # wrong answers that patched NumPy/otter/checkers would otherwise "accept"
-    nb = copy.deepcopy(good)
+    nb = mispredicted(copy.deepcopy(good))
     zeros = "np.zeros((x_t.shape[0], weight_hh.shape[1]))"
     wrong_bodies = {
-        "gru_gates": f"    return {zeros}, {zeros}",
-        "candidate_reset_before": f"    return {zeros}",
+        "update_gate_from_step": "    return np.zeros_like(h_t)",
+        "reset_gate_from_candidate": f"    return {zeros}",
         "reset_closed_vs_first_step": f"    return {zeros}, {zeros}",
         "keras_to_pytorch": "    return tuple(np.zeros_like(p) for p in (kernel.T, "
                             "recurrent_kernel.T, bias[0], bias[1]))",
@@ -259,25 +267,23 @@ def make_submissions(d: Path) -> dict[str, Path]:
     ]))
 
     nb = copy.deepcopy(good)
-    nb = _after_imports(nb, "from utils.checks.ch2 import gate as g")
-    _replace_answer(nb, "gru_gates", "    args = (x_t, h_prev, weight_ih, weight_hh, bias_ih, "
-                                     "bias_hh)\n    return g(*args, k=0), g(*args, k=1)")
-    _replace_answer(nb, "candidate_reset_before", "\n".join([
+    nb = _after_imports(nb, "from utils.checks.ch2 import update_gate_from_step as g")
+    _replace_answer(nb, "update_gate_from_step", "    return g(h_prev, n_t, h_t)")
+    _replace_answer(nb, "reset_gate_from_candidate", "\n".join([
         "    import importlib",
         "    m = importlib.import_module('utils.' + 'check' + 's.c' + 'h2')",
-        "    return getattr(m, 'candi' + 'date')(x_t, h_prev, r_t, weight_ih, "
-        "weight_hh, bias_ih, bias_hh, reset='before')"]))
+        "    return getattr(m, 'reset_gate_' + 'from_candidate')(x_t, h_prev, n_t, weight_ih, "
+        "weight_hh, bias_ih, bias_hh)"]))
     _replace_answer(nb, "keras_to_pytorch", "\n".join([
         "    from utils.conventions import keras_to_pytorch as convert",
         "    p = convert(kernel, recurrent_kernel, bias)",
         "    return p['weight_ih'], p['weight_hh'], p['bias_ih'], p['bias_hh']"]))
     subs["reference_call"] = nb
 
-    nb = copy.deepcopy(good)
-    _replace_answer(nb, "gru_gates", "    nan = np.full((x_t.shape[0], weight_hh.shape[1]), "
-                                     "np.nan)\n    return nan, nan")
-    _replace_answer(nb, "candidate_reset_before", "    H = weight_hh.shape[1]\n    return "
-                                                  "np.zeros((H, x_t.shape[0]))")
+    nb = mispredicted(copy.deepcopy(good))
+    _replace_answer(nb, "update_gate_from_step", "    return np.full(h_t.shape, np.nan)")
+    _replace_answer(nb, "reset_gate_from_candidate", "    H = weight_hh.shape[1]\n    return "
+                                                     "np.zeros((H, x_t.shape[0]))")
     _replace_answer(nb, "reset_closed_vs_first_step", "    n = np.zeros((x_t.shape[0], "
                                                       "weight_hh.shape[1]), dtype=np.float32)"
                                                       "\n    return n, n")
@@ -404,8 +410,9 @@ def test_loop_in_answer_times_out_that_question_only(graded):
 def test_import_error_is_reported(graded):
     report = graded[1]["import_error"]
     assert "ModuleNotFoundError" in report["output"]
-    assert scores(report)["q2_1"] == 0 and "NameError" in output(report, "q2_1")
-    assert scores(report)["q2_5"] == MAX["q2_5"]  # needs no import: still earned
+    assert scores(report)["q2_2"] == 0 and "NameError" in output(report, "q2_2")
+    for q in ("q2_1", "q2_5"):  # need no import: still earned
+        assert scores(report)[q] == MAX[q], output(report, q)
 
 
 def test_os_exit_gets_a_complete_zero_report(graded):
@@ -451,7 +458,7 @@ def test_invalid_json_gets_a_complete_zero_report(graded):
 def test_identify_uses_metadata_then_contents_then_name(tmp_path):
     assert identify({"metadata": {"otter": {"assignment_name": "ch2_exercises"}},
                      "cells": []}, tmp_path / "x.ipynb", None) == "ch2_exercises"
-    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def gru_gates(a):\n"
+    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def update_gate_from_step(a):\n"
                                      "def keras_to_pytorch(a):\ndef fix_weights(a):"}]}
     assert identify(nb, tmp_path / "anything.ipynb", None) == "ch2_exercises"
     assert identify(None, tmp_path / "ch2_alice.ipynb", None) == "ch2_exercises"
@@ -506,7 +513,8 @@ def test_unidentifiable_notebook_needs_assignment_flag(tmp_path):
     assert told.returncode == 0, told.stderr
     report = json.loads((tmp_path / "r" / "mystery" / "results.json").read_text())
     assert [t["name"] for t in report["tests"]] == list(MAX) and report["score"] == 0
-    assert "`gru_gates` is not defined" in output(report, "q2_1")
+    assert "`update_gate_from_step` is not defined" in output(report, "q2_1")
+    assert "not attempted yet" in output(report, "p2_1")
 
 
 def test_invalid_notebook_with_an_uninformative_name_is_not_an_empty_report(tmp_path):

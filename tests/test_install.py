@@ -572,9 +572,9 @@ def graded_outside(wheel, venv, tmp_path_factory) -> dict:
 
 def _expected(learner: str, assignment: str) -> tuple[float, float]:
     """(points, max points) the learner's submission deserves."""
-    from utils.checks import questions
+    from utils.checks import items
 
-    qs = questions(assignment)
+    qs = items(assignment)  # questions and graded predictions: the last answer cell is last
     full = sum(q.max_points for q in qs)
     return {"full": full, "blank": 0.0, "partial": full - qs[-1].max_points,
             "honest": full}[learner], full
