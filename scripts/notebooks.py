@@ -194,10 +194,12 @@ def _exercise_page(stem: str) -> str | None:
     return f"../exercises/{page}" if (ROOT / "exercises" / page).is_file() else None
 
 
-def _n_questions(stem: str) -> int:
-    from utils.checks import questions
+def _exercise_minutes(stem: str) -> int:
+    """The working time of the chapter's exercise set: its questions and graded predictions."""
+    from utils.checks import predictions, questions
 
-    return len(questions(f"{stem.split('_')[0]}_exercises"))
+    name = f"{stem.split('_')[0]}_exercises"
+    return exercise_minutes(len(questions(name)), len(predictions(name)))
 
 
 def orientation_text(path: Path) -> str:
@@ -209,7 +211,7 @@ def orientation_text(path: Path) -> str:
              f"**Reading time:** about {hours_minutes(minutes)}."]
     page = _exercise_page(path.stem)
     if page:
-        work = hours_minutes(exercise_minutes(_n_questions(path.stem)))
+        work = hours_minutes(_exercise_minutes(path.stem))
         parts[-1] += f" **Exercises:** about {work} ([the exercises]({page}))."
     parts += ["", "After this chapter you can", ""]
     parts += [f"- {item}" for item in info["outcomes"]]
@@ -276,7 +278,7 @@ def chapter_map() -> str:
             continue
         ch = info[path.stem]
         page = _exercise_page(path.stem)
-        work = (f"[{hours_minutes(exercise_minutes(_n_questions(path.stem)))}]"
+        work = (f"[{hours_minutes(_exercise_minutes(path.stem))}]"
                 f"({page.removeprefix('../')})" if page else "")
         rows.append(f"| [{ch['short']}](chapters/{path.name}) | {ch['question']} | "
                     f"{hours_minutes(reading(path).rounded)} | {work} |")

@@ -34,11 +34,16 @@ def test_reading_model_counts_words_code_and_figures():
     assert hours_minutes(60) == "1 h" and hours_minutes(75) == "1 h 15 min"
 
 
+def test_exercise_time_counts_graded_predictions():
+    assert exercise_minutes(4) == 40
+    assert exercise_minutes(4, 4) == 55  # 40 + 12, up to the next 5
+
+
 def test_exercise_time_is_about_an_hour():
-    from utils.checks import ASSIGNMENTS, questions
+    from utils.checks import ASSIGNMENTS, predictions, questions
 
     for name in ASSIGNMENTS:
-        minutes = exercise_minutes(len(questions(name)))
+        minutes = exercise_minutes(len(questions(name)), len(predictions(name)))
         assert MEASURED_EXERCISES[0] <= minutes <= MEASURED_EXERCISES[1], (name, minutes)
 
 
@@ -57,7 +62,8 @@ def test_exercise_page_shows_time_outcomes_and_the_wheel(page):
     from utils.site_config import wheel_name
 
     text = page.read_text(encoding="utf-8")
-    assert re.search(r"\*\*Working time:\*\* about [\w ]+ \(\d+ exercises\)", text), page.name
+    assert re.search(r"\*\*Working time:\*\* about [\w ]+ "
+                     r"\(\d+ exercises( and \d+ graded predictions?)?\)", text), page.name
     for item in outcomes()["exercises"][f"{page.stem}_exercises"]["outcomes"]:
         assert f"- {item}" in text
     assert f"</_build/wheel/{wheel_name()}>" in text

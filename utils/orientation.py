@@ -13,8 +13,10 @@ measured range, so that a chapter that grows or shrinks a lot is noticed):
   :data:`CODE_LINES_PER_MINUTE` lines a minute;
 * each figure and each interactive demo: :data:`MINUTES_PER_FIGURE` minutes.
 
-An exercise set takes :data:`MINUTES_PER_QUESTION` minutes per question (predict, write,
-check), which gives the measured hour for five or six questions.
+An exercise set takes :data:`MINUTES_PER_QUESTION` minutes per question (read, write,
+check), which gives the measured hour for five or six questions, and
+:data:`MINUTES_PER_PREDICTION` minutes per graded prediction (think, answer, read the
+explanation) — an estimate, not yet measured on cold readers.
 
 What each chapter and exercise set leads to ("after this chapter you can ...") is in
 ``scripts/orientation.yml`` (:func:`outcomes`); ``scripts/notebooks.py`` and the exercise
@@ -38,6 +40,7 @@ WORDS_PER_MINUTE = 150
 CODE_LINES_PER_MINUTE = 30
 MINUTES_PER_FIGURE = 1.0
 MINUTES_PER_QUESTION = 10
+MINUTES_PER_PREDICTION = 3
 HIDDEN = {"remove-input", "remove-cell"}
 ORIENTATION_FILE = Path(__file__).resolve().parents[1] / "scripts" / "orientation.yml"
 ORIENTATION_ID = "orientation"  # the id of the cell scripts/notebooks.py puts in chapters
@@ -105,9 +108,10 @@ def reading(path: Path) -> Reading:
     return Reading(words, code_lines, figures)
 
 
-def exercise_minutes(n_questions: int) -> int:
-    """Minutes for a set of ``n_questions``, to the nearest 5."""
-    return 5 * math.ceil(n_questions * MINUTES_PER_QUESTION / 5)
+def exercise_minutes(n_questions: int, n_predictions: int = 0) -> int:
+    """Minutes for a set of ``n_questions`` and ``n_predictions``, up to the next 5."""
+    work = n_questions * MINUTES_PER_QUESTION + n_predictions * MINUTES_PER_PREDICTION
+    return 5 * math.ceil(work / 5)
 
 
 def hours_minutes(minutes: int) -> str:
