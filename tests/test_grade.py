@@ -125,8 +125,8 @@ def update_gate_from_step(h_prev, n_t, h_t):
     print("update_gate_from_step:", h_t.shape, "names I must not use:", names)
     return gru_cell(h_t, n_t) / gru_cell(h_prev, n_t)
 ''',
-    "reset_gate_from_candidate": '''def reset_gate_from_candidate(x_t, h_prev, n_t, weight_ih, weight_hh, bias_ih,
-                              bias_hh):
+    "reset_gate_from_candidate": '''def reset_gate_from_candidate(x_t, h_prev, n_t, weight_ih,
+                              weight_hh, bias_ih, bias_hh):
     H = weight_hh.shape[1]
     W_in, W_hn = weight_ih[2 * H:], weight_hh[2 * H:]
     pre = 0.5 * np.log1p(n_t) - 0.5 * np.log1p(-n_t)  # artanh, written out
@@ -458,7 +458,8 @@ def test_invalid_json_gets_a_complete_zero_report(graded):
 def test_identify_uses_metadata_then_contents_then_name(tmp_path):
     assert identify({"metadata": {"otter": {"assignment_name": "ch2_exercises"}},
                      "cells": []}, tmp_path / "x.ipynb", None) == "ch2_exercises"
-    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source": "def update_gate_from_step(a):\n"
+    nb = {"metadata": {}, "cells": [{"cell_type": "code", "source":
+                                     "def update_gate_from_step(a):\n"
                                      "def keras_to_pytorch(a):\ndef fix_weights(a):"}]}
     assert identify(nb, tmp_path / "anything.ipynb", None) == "ch2_exercises"
     assert identify(None, tmp_path / "ch2_alice.ipynb", None) == "ch2_exercises"
