@@ -43,6 +43,15 @@ def test_a_number_within_the_band_earns_the_points_and_the_reasoning(value):
     assert "Why: z^t = 1/2" in v.message
 
 
+@pytest.mark.parametrize("value, status", [(12.23, "correct"), (14.93, "correct"),
+                                           (12.22, "incorrect"), (14.94, "incorrect")])
+def test_the_printed_edges_of_the_band_are_accepted(value, status):
+    # the feedback prints "accepted: 12.23 to 14.93"; the exact edges are 12.2306 and
+    # 14.9298, so a learner who types a printed edge must not lose the point by a hair
+    v = judge(HALF_LIFE, value)
+    assert v.status == status, v.message
+
+
 def test_a_wrong_number_gets_the_answer_and_the_reasoning():
     v = judge(HALF_LIFE, 5)
     assert (v.status, v.points) == ("incorrect", 0.0)

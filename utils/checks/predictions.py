@@ -152,7 +152,20 @@ class Prediction:
         a, x = float(centre), float(got)
         if abs(x - a) <= self.tolerance + self.rtol * abs(a):
             return True
+        if a == float(self.answer):  # the band as the feedback prints it is accepted too:
+            lo, hi = self._band()     # typing its printed edge never costs a point
+            if float(_fmt_number(lo)) <= x <= float(_fmt_number(hi)):
+                return True
         return bool(self.log_band) and a > 0 and x > 0 and abs(math.log(x / a)) <= self.log_band
+
+    def _band(self) -> tuple[float, float]:
+        """The accepted interval around the answer (a number prediction)."""
+        a = float(self.answer)
+        lo = min(a - self.tolerance - self.rtol * abs(a),
+                 a * math.exp(-self.log_band) if self.log_band else a)
+        hi = max(a + self.tolerance + self.rtol * abs(a),
+                 a * math.exp(self.log_band) if self.log_band else a)
+        return lo, hi
 
     def _check_separated(self) -> None:
         """Every known mistake is wrong, and no two are accepted as each other."""
@@ -176,10 +189,7 @@ class Prediction:
         """The right answer as the feedback states it."""
         if self.kind == "number":
             a = float(self.answer)
-            lo = min(a - self.tolerance - self.rtol * abs(a),
-                     a * math.exp(-self.log_band) if self.log_band else a)
-            hi = max(a + self.tolerance + self.rtol * abs(a),
-                     a * math.exp(self.log_band) if self.log_band else a)
+            lo, hi = self._band()
             unit = f" {self.unit}" if self.unit else ""
             band = (f" (accepted: {_fmt_number(lo)} to {_fmt_number(hi)})" if hi > lo else "")
             return f"{_fmt_number(a)}{unit}{band}"
