@@ -286,31 +286,6 @@ def test_without_namespaces_the_course_is_still_not_importable(fixture_assignmen
         sys.executable, "-I", "-S", "/r/boot.py"]
 
 
-def test_two_mistakes_at_once_do_not_blame_the_bias():
-    """``1 − σ(…)`` for the update gate together with a missing ``b_hz``: no single term is
-    to blame (chapter 2's update gate, alone or returned with the reset gate)."""
-    import scipy.special
-
-    by_func = {q.func_name: q for q in questions("ch2_exercises")}
-    q = by_func.get("update_gate") or by_func.get("gru_gates")
-    if q is None:
-        pytest.skip("chapter 2 no longer has an update-gate question")
-
-    def two_mistakes(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        rows = slice(H, 2 * H)
-        z_t = 1 - scipy.special.expit(x_t @ weight_ih[rows].T + bias_ih[rows]
-                                      + h_prev @ weight_hh[rows].T)
-        if q.func_name == "update_gate":
-            return z_t
-        r_t = scipy.special.expit(x_t @ weight_ih[:H].T + bias_ih[:H] + h_prev @ weight_hh[:H].T
-                                  + bias_hh[:H])
-        return r_t, z_t
-
-    msg = check(q.name, two_mistakes).message
-    assert "Problem in the bias term." not in msg and "two mistakes" in msg, msg
-
-
 def test_submissions_in_different_folders_cannot_read_each_other(tmp_path):
     """One CLI run: every job hides the folders of all the run's submissions."""
     if _sandbox_mode() != "full":
