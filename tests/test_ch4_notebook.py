@@ -53,7 +53,7 @@ def test_the_numbers_behind_the_prose(executed):
     assert (v["mem_gru"], v["mem_lstm"]) == (pytest.approx(5.0), pytest.approx(7.0))
     assert min(v["onednn"]) > 14
     assert min(v["onednn_over"]) > 2  # "… times what the equations need"
-    assert v["same"] is True  # the live run reproduces the committed row
+    assert v["live_score"] > 0.5  # the live digits run (its drift: tests/test_ch4_results.py)
     # the time section: with oneDNN the GRU is slower at small H; without it the ratio comes
     # near the count; the fused kernel beats the looped LSTM at the largest H
     assert v["on_small"] > 1.2 and min(v["off"]) < 1 and v["fused_gain"] > 1
@@ -82,6 +82,9 @@ def test_the_numbers_behind_the_prose(executed):
     assert [round(x * y, 12) for x, y in zip(v["break_even"], v["update_share"])] == [1, 1]
     assert set(v["side"].values()) <= {"below", "above", "straddles"}
     assert min(v["update_ratio"]) > 1  # "more seconds per update on this CPU" (summary)
+    # the products r_t × r_n are the medians' ratio times the share of updates
+    assert v["product"] == pytest.approx([r * s for r, s in zip(v["update_ratio"],
+                                                                 v["update_share"])])
     # "Which to choose": with forget bias 0 a seed failed the adding problem, with 1 none did;
     # the tanh RNN failed the long-memory task
     assert v["fb0_worst"] < 0.5 < 0.9 < v["fb1_worst"]
@@ -112,7 +115,8 @@ def test_the_reading_path(executed):
             shown.append(data.get("text/markdown", "") + data.get("text/html", ""))
     text = "\n".join(shown)
     assert not re.search(r"[:,;] +(These|The) runs", text)  # a verdict mid-sentence
-    for phrase in ("just now", "six decimals", "timed again", "the grid's run"):
+    for phrase in ("just now", "six decimals", "timed again", "the grid's run", "shared machine",
+                   "though every", "is better on"):
         assert phrase not in text, phrase
     assert text.count("95% Welch interval of the difference") >= 2  # both verdict tables
     assert text.count("the inputs $x_t$") == 1

@@ -48,7 +48,7 @@ def test_direction_follows_the_metric(higher_is_better, winner):
     assert v.direction == winner and v.resolved
     s = v.sentence()
     assert s.startswith(f"{winner} scores") and "seeds 0–2" in s
-    assert f"every {winner} run beats every" in s
+    assert f"every {winner} run beat every" in s
 
 
 def test_overlapping_runs_are_unresolved_and_say_which_way_they_lean():
@@ -149,7 +149,7 @@ def test_rate_verdict_never_contradicts_the_printed_p_value():
 
 def test_headline_is_the_sentence_without_its_numbers():
     decided = compare("GRU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9], metric="m")
-    assert decided.headline() == ("GRU scores higher than LSTM on m, and every GRU run beats "
+    assert decided.headline() == ("GRU scores higher than LSTM on m, and every GRU run beat "
                                   "every LSTM run.")
     lower = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False,
                     metric="steps")
@@ -157,19 +157,33 @@ def test_headline_is_the_sentence_without_its_numbers():
     unnamed = compare("A", [3.0, 3.1, 2.9], "B", [1.0, 1.1, 0.9], higher_is_better=False)
     assert unnamed.headline().startswith("B scores lower than A")
     assert lower.headline(verb="needed fewer steps than") == (
-        "B needed fewer steps than A, and every B run beats every A run.")
+        "B needed fewer steps than A, and every B run beat every A run.")
     open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
-    assert open_.headline() == ("These runs do not settle whether GRU or LSTM is better on "
-                                "accuracy: GRU's mean is higher, but the interval of the "
-                                "difference includes zero.")
+    assert open_.headline() == ("These runs do not settle whether GRU or LSTM scores higher "
+                                "on accuracy: GRU's mean is higher, but with three runs a side "
+                                "the interval of the difference includes zero.")
     apart = compare("GRU", [1.0, 1.3, 1.05], "LSTM", [0.9, 0.1, 0.95])
-    assert apart.direction == "unresolved" and "every GRU run beats every LSTM run" in \
-        apart.headline()
+    # every run beating every run supports the lean ("and"), yet the interval stays open
+    assert apart.direction == "unresolved" and apart.headline() == (
+        "These runs do not settle whether GRU or LSTM is better: GRU's mean is higher, and "
+        "every GRU run beat every LSTM run, but with three runs a side the interval of the "
+        "difference still includes zero.")
+    lower_open = compare("A", [5.0, 9.0, 7.0, 6.0], "B", [6.0, 8.0, 7.5, 6.5],
+                         higher_is_better=False,
+                         metric="loss", seeds=[0, 1, 2, 3])
+    assert lower_open.headline().startswith(
+        "These runs do not settle whether A or B scores lower on loss: A's mean is lower, but "
+        "with four seeds")
+    uneven = compare("A", [0.8, 0.7, 0.9], "B", [0.82, 0.75])
+    assert uneven.headline().endswith("but the interval of the difference includes zero.")
+    many = compare("A", [0.8, 0.7, 0.9] * 4, "B", [0.82, 0.75, 0.78] * 4, seeds=range(12))
+    assert many.headline().endswith("A's mean is higher, but the interval of the difference "
+                                    "includes zero.")
     same = compare("A", [1.0, 1.0], "B", [1.0, 1.0])
     assert "the means are equal" in same.headline()
     near = compare("A", [0.80, 0.81, 0.79, 0.80], "B", [0.805, 0.80, 0.795, 0.80], margin=0.05)
     assert near.headline().startswith("A and B are comparable")
-    for c in (decided, lower, open_, apart, same, near):
+    for c in (decided, lower, open_, apart, same, near, lower_open, uneven, many):
         assert not any(ch.isdigit() for ch in c.headline()), c.headline()
 
 
@@ -188,8 +202,9 @@ def test_sign_test_counts_the_lean():
 def test_a_lead_puts_the_verdict_after_a_comma_in_lower_case(lead):
     open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy")
     assert open_.headline(lead=lead) == (
-        "At a budget of 1,000, these runs do not settle whether GRU or LSTM is better on "
-        "accuracy: GRU's mean is higher, but the interval of the difference includes zero.")
+        "At a budget of 1,000, these runs do not settle whether GRU or LSTM scores higher "
+        "on accuracy: GRU's mean is higher, but with three runs a side the interval of the "
+        "difference includes zero.")
     assert open_.sentence(lead=lead).startswith(
         "At a budget of 1,000, these runs do not settle whether GRU or LSTM")
     decided = compare("MGU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9])
@@ -204,11 +219,11 @@ def test_a_lead_puts_the_verdict_after_a_comma_in_lower_case(lead):
 def test_clause_goes_inside_a_sentence():
     open_ = compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78])
     assert open_.clause() == ("these runs do not settle whether GRU or LSTM is better: GRU's "
-                              "mean is higher, but the interval of the difference includes "
-                              "zero")
+                              "mean is higher, but with three runs a side the interval of "
+                              "the difference includes zero")
     decided = compare("MGU", [3.0, 3.1, 2.9], "GRU", [1.0, 1.1, 0.9], higher_is_better=False)
     assert decided.clause("needed fewer steps than") == (
-        "GRU needed fewer steps than MGU, and every GRU run beats every MGU run")
+        "GRU needed fewer steps than MGU, and every GRU run beat every MGU run")
     assert decided.headline("needed fewer steps than") == decided.clause(
         "needed fewer steps than") + "."
 

@@ -65,6 +65,13 @@ def _seed_list(seeds: Sequence[int] | None) -> str:
     return "seeds " + ", ".join(map(str, seeds))
 
 
+def _count(n: int) -> str:
+    """A count as it reads in prose: a word up to ten, digits beyond."""
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+             "ten")
+    return words[n] if 0 <= n <= 10 else str(n)
+
+
 def _after(lead: str | None, text: str) -> str:
     """``text`` as it reads after ``lead`` ("At a budget of 1,000") and a comma, or alone.
 
@@ -171,7 +178,7 @@ class Comparison:
             every = ""
             if self.dominance in (0.0, 1.0) and min(len(self.values_a),
                                                     len(self.values_b)) > 1:
-                every = f", and every {d} run beats every {other} run"
+                every = f", and every {d} run beat every {other} run"
             return (f"{d} {verb} {other}{where} by {_g(abs(self.diff), digits)} "
                     f"({_g(mine, digits + 1)} vs {_g(theirs, digits + 1)}; "
                     f"{self.interval(digits)}; {evidence}){every}.")
@@ -184,7 +191,7 @@ class Comparison:
                 else "the means are equal")
         why = ("one run on a side gives no spread to judge by" if math.isnan(self.low)
                else f"the {self.interval(digits)} includes zero")
-        return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
+        return (f"These runs do not settle whether {self.a} or {self.b} {self._which()}: "
                 f"{lean}, but {why} ({evidence}).")
 
     def headline(self, verb: str | None = None, *, lead: str | None = None) -> str:
@@ -218,22 +225,40 @@ class Comparison:
             every = ""
             if self.dominance in (0.0, 1.0) and min(len(self.values_a),
                                                     len(self.values_b)) > 1:
-                every = f", and every {d} run beats every {other} run"
+                every = f", and every {d} run beat every {other} run"
             return f"{d} {verb} {other}{where}{every}."
         if d == "comparable":
             return (f"{self.a} and {self.b} are comparable{where}: the interval of their "
                     f"difference lies within the margin that matters here.")
         lean = (f"{self.leader}'s mean is {'higher' if self.higher_is_better else 'lower'}"
                 if self.diff != 0 else "the means are equal")
-        why = ("one run on a side gives no spread to judge by" if math.isnan(self.low)
-               else "the interval of the difference includes zero")
         every = ""
         if self.diff != 0 and self.dominance in (0.0, 1.0) and min(len(self.values_a),
                                                                    len(self.values_b)) > 1:
             loser = self.b if self.leader == self.a else self.a
-            every = f" (though every {self.leader} run beats every {loser} run)"
-        return (f"These runs do not settle whether {self.a} or {self.b} is better{where}: "
+            every = f", and every {self.leader} run beat every {loser} run"
+        if math.isnan(self.low):
+            why = "one run on a side gives no spread to judge by"
+        else:
+            few = self._few_runs()
+            why = (f"{f'with {few} ' if few else ''}the interval of the difference "
+                   f"{'still ' if every else ''}includes zero")
+        return (f"These runs do not settle whether {self.a} or {self.b} {self._which()}: "
                 f"{lean}{every}, but {why}.")
+
+    def _which(self) -> str:
+        """What is in question: "scores higher on accuracy", or "is better" with no metric."""
+        if not self.metric:
+            return "is better"
+        return f"scores {'higher' if self.higher_is_better else 'lower'} on {self.metric}"
+
+    def _few_runs(self) -> str | None:
+        """How few runs the interval rests on, in words ("three seeds", "four runs a side"),
+        when both sides have the same number, at most ten; else None (no digits in prose)."""
+        n = len(self.values_a)
+        if n != len(self.values_b) or n > 10:
+            return None
+        return f"{_count(n)} seeds" if self.seeds is not None else f"{_count(n)} runs a side"
 
     def row(self, digits: int = 3) -> dict[str, Any]:
         """A table row: the two means, the difference with its interval, p and the verdict."""
