@@ -175,8 +175,7 @@ def _reaction_text(kind: str, marker_step: int, seed: int) -> str:
     step = first_reaction(kind, marker_step, seed=seed)
     if step is None:
         return ("its gates never react to the marker: they read neither x<sub>t</sub> nor "
-                "h<sub>t−1</sub>, 
-                "only a bias")
+                "h<sub>t−1</sub>, only a bias")
     lag = step - marker_step
     later = bool((marker_response(kind, marker_step, seed=seed)[marker_step:] > 1e-12).any())
     if lag == 0 and not later and marker_step < TRACE_T:
