@@ -27,7 +27,8 @@ def test_variant_explorer_renders_every_cell_at_the_slider_ends(variant_demo, va
     png = variant_demo.png(variant=variant, marker_step=marker_step, static=True)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     html = variant_demo.html(variant=variant, marker_step=marker_step)
-    assert "parameters:" in html and "of the GRU" in html
+    assert "parameters (one bias per gate block):" in html and "of the GRU" in html
+    assert "_{" not in html and "\\" not in html  # plain HTML, no raw TeX
     assert f"Second marker at step {marker_step}" in html
 
 
@@ -94,3 +95,26 @@ def test_live_builds_display_nothing():
         ch5.variant_explorer(mode="live")
         ch5.scan_explorer(mode="live", repeats=1)
     assert not captured.outputs and not captured.stdout
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_one_bias_count_is_torch_nn_less_one_bias_vector_per_block(kind):
+    import torch
+
+    H_in, H = 32, 64
+    module = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[kind](H_in, H)
+    torch_count = sum(p.numel() for p in module.parameters())
+    blocks = module.bias_hh_l0.numel()  # one bias vector of every gate block
+    assert ch5.one_bias_count(kind, H_in, H) == torch_count - blocks
+
+
+def test_variant_explorer_uses_the_chapters_one_bias_convention(variant_demo):
+    """The explorer's shares match the chapter's table: the CIFG costs exactly a GRU, the
+    MGU two thirds of it (torch.nn's two-bias count would give 92% and 61%)."""
+    cifg = variant_demo.html(variant="CIFG-LSTM", marker_step=ch5.MARKER_STEPS[4])
+    assert "100% of the GRU's" in cifg
+    H_in, H = 2, ch5.TRACE_H
+    share = ch5.one_bias_count("mgu", H_in, H) / ch5.one_bias_count("gru", H_in, H)
+    assert share == pytest.approx(2 / 3)
+    mgu = variant_demo.html(variant="MGU", marker_step=ch5.MARKER_STEPS[4])
+    assert f"{share:.0%} of the GRU's" in mgu

@@ -236,8 +236,10 @@ def family_tree(*, input_size: int = 32, hidden_size: int = 64) -> Figure:
 
     For each cell: which gates (and candidate) it has and what each reads (``x``, ``h``, both,
     or only a bias), measured by ``utils.variants.gate_inputs``, and its parameter count at
-    ``input_size``, ``hidden_size`` (``utils.params.param_count``). Edges say what changed.
+    ``input_size``, ``hidden_size`` with one bias vector per gate block (the papers' convention;
+    ``torch.nn``'s GRU and LSTM carry two). Edges say what changed.
     """
+    from utils.budget import param_count_as
     from utils.params import param_count
     from utils.variants import gate_inputs
 
@@ -247,7 +249,7 @@ def family_tree(*, input_size: int = 32, hidden_size: int = 64) -> Figure:
     ax.set_ylim(-2.2, 3.6)
     ax.axis("off")
     fig.suptitle(f"The GRU family: gates, what they read (x = x_t, h = h_(t−1)), and parameters "
-                 f"at H_in = {input_size}, H = {hidden_size}", fontsize=10)
+                 f"(one bias per block) at H_in = {input_size}, H = {hidden_size}", fontsize=10)
     for label, (kind, parent, change, (x, y)) in FAMILY_TREE.items():
         if parent is not None:
             px, py = FAMILY_TREE[parent][3]
@@ -258,7 +260,9 @@ def family_tree(*, input_size: int = 32, hidden_size: int = 64) -> Figure:
                     ha="center", va="center",
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
         gates = gate_inputs(kind)
-        count = param_count("gru" if kind == "gru_before" else kind, input_size, hidden_size)
+        pk = "gru" if kind == "gru_before" else kind
+        count = (param_count_as(pk, input_size, hidden_size, "one_bias") if pk in ("gru", "lstm")
+                 else param_count(pk, input_size, hidden_size))  # one bias per gate block
         lines = ", ".join(f"{g}:{_reads(r)}" for g, r in gates.items())
         color = "#e8f1fa" if "lstm" in kind or kind == "cifg" else "#eef7ea"
         ax.text(x, y, f"{label}\n{lines}\n{count:,} params", ha="center", va="center",

@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from utils.numpy_cells import GRUCell, LSTMCell
+from utils.budget import param_count_as
 from utils.params import PARAM_FORMULAS, param_count
 from utils.tasks import adding_problem
 from utils.variants import VARIANTS, scan_schedule
@@ -38,6 +39,8 @@ __all__ = [
     "EQUATIONS",
     "SCAN_LENGTHS",
     "MARKER_STEPS",
+    "ONE_BIAS_FORMULAS",
+    "one_bias_count",
     "gate_traces",
     "marker_response",
     "first_reaction",
@@ -54,6 +57,18 @@ FAMILY: dict[str, str] = {
     "minGRU": "mingru",
 }
 _PARAM_KIND = {"gru_before": "gru"}
+# The papers' convention, used throughout chapter 5: one bias vector per gate block (torch.nn's
+# GRU and LSTM carry two, bias_ih and bias_hh).
+ONE_BIAS_FORMULAS: dict[str, str] = {**PARAM_FORMULAS, "gru": "3·(H·H_in + H·H + H)",
+                                     "lstm": "4·(H·H_in + H·H + H)"}
+
+
+def one_bias_count(kind: str, input_size: int, hidden_size: int) -> int:
+    """Parameters of one layer of ``kind`` with one bias vector per gate block (the GRU and
+    the LSTM as the papers count them; every other family member already has one)."""
+    if kind in ("gru", "lstm"):
+        return param_count_as(kind, input_size, hidden_size, "one_bias")
+    return param_count(kind, input_size, hidden_size)
 
 EQUATIONS: dict[str, list[str]] = {
     "gru": ["r = σ(W_ir x + b_ir + W_hr h + b_hr)", "z = σ(W_iz x + b_iz + W_hz h + b_hz)",
@@ -159,18 +174,20 @@ def first_reaction(kind: str, marker_step: int, *, seed: int = 0,
 def _reaction_text(kind: str, marker_step: int, seed: int) -> str:
     step = first_reaction(kind, marker_step, seed=seed)
     if step is None:
-        return ("its gates never react to the marker: they read neither x_t nor h_{t−1}, "
-                "only a bias")
+        return ("its gates never react to the marker: they read neither x<sub>t</sub> nor "
+                "h<sub>t−1</sub>, only a bias")
     lag = step - marker_step
     later = bool((marker_response(kind, marker_step, seed=seed)[marker_step:] > 1e-12).any())
     if lag == 0 and not later and marker_step < TRACE_T:
         return (f"its gates react at step {step}, the marker's own step, and only there: they "
-                "read x_t but not the state, so the marker leaves no trace in them afterwards")
+                "read x<sub>t</sub> but not the state, so the marker leaves no trace in them "
+                "afterwards")
     if lag == 0:
-        return (f"its gates react at step {step}, the marker's own step (a gate reads x_t), "
-                "and stay changed after it (a gate reads the state too)")
+        return (f"its gates react at step {step}, the marker's own step (a gate reads "
+                "x<sub>t</sub>), and stay changed after it (a gate reads the state too)")
     return (f"its gates react at step {step}, {lag} step{'s' if lag > 1 else ''} after the "
-            "marker: they read only h_{t−1}, so the marker reaches them through the state")
+            "marker: they read only h<sub>t−1</sub>, so the marker reaches them through the "
+            "state")
 
 
 def variant_explorer_demo(seed: int = 0) -> Demo:
@@ -222,14 +239,15 @@ def variant_explorer_demo(seed: int = 0) -> Demo:
     def render(variant: str, marker_step: int) -> str:
         kind = FAMILY[variant]
         pk = _PARAM_KIND.get(kind, kind)
-        n = param_count(pk, H_in, TRACE_H)
-        n_gru = param_count("gru", H_in, TRACE_H)
+        n = one_bias_count(pk, H_in, TRACE_H)
+        n_gru = one_bias_count("gru", H_in, TRACE_H)
         eqs = "\n".join(EQUATIONS[kind])
         return (f"<div class='gru-ve'><pre>{eqs}</pre>"
                 f"<p>Second marker at step {marker_step}: "
                 f"{_reaction_text(kind, marker_step, seed)}.</p>"
-                f"<p>parameters: {PARAM_FORMULAS[pk]} = <b>{n:,}</b> at H_in = {H_in}, "
-                f"H = {TRACE_H}: {n / n_gru:.0%} of the GRU's {n_gru:,}.</p></div>")
+                f"<p>parameters (one bias per gate block): {ONE_BIAS_FORMULAS[pk]} = "
+                f"<b>{n:,}</b> at H_in = {H_in}, H = {TRACE_H}: {n / n_gru:.0%} of the GRU's "
+                f"{n_gru:,}.</p></div>")
 
     return Demo(
         controls={"variant": Choice(labels, widget="dropdown", description="cell"),
