@@ -747,3 +747,69 @@ def test_chapter_demos_are_embedded_within_the_page_budget(executed):
     aside = [c for c in executed.cells if c.cell_type == "code"
              and "hide-output" in c.metadata.get("tags", [])]
     assert len(aside) == 1 and "machine" in aside[0].source
+
+
+def _markdown_outputs(executed) -> list[str]:
+    return [o["data"]["text/markdown"] for c in executed.cells if c.cell_type == "code"
+            for o in c.outputs if "text/markdown" in o.get("data", {})]
+
+
+def test_summary_and_answer_follow_the_per_length_verdicts(executed):
+    """Issue: the Summary said the GRU 'solves more runs at moderate lengths' where the table
+    shows a tie; the bullet and the chapter's answer are now generated from the verdicts."""
+    values = computed(executed)
+    counts, long = values["counts"], values["long"]
+    texts = _markdown_outputs(executed)
+    summary = next(t for t in texts if "## Summary" in t)
+    assert "at moderate lengths" not in summary and "the RNN at the longest" not in summary
+    assert "## The question" in summary and summary.index("## The question") < summary.index(
+        "## Summary")
+    # the GRU b = 3 ties the orthogonal RNN wherever the bullet says it does, and every run
+    # of the GRU from both starts was solved up to the length the answer names
+    ties = [T for T in long if values["per_T_diff"]["the GRU"][str(T)] == 0]
+    assert ties and f"$T$ = {ties[0]}–{ties[-1]}" in summary
+    T_all = values["all_solved_to"]
+    for name in ("GRU, b = 3", "GRU, b = 3, orthogonal start"):
+        assert all(k == n for T, (k, n) in counts[name].items() if int(T) <= T_all)
+    assert f"up to $T$ = {T_all}," in summary
+    assert values["default_rnn_fails_from"] == long[0]
+    assert all(counts["RNN (tanh)"][str(T)][0] == 0 for T in long)
+    undecided = all(d == "unresolved" for d in values["per_T"]["the GRU"].values())
+    assert ("decide none" in summary) == undecided
+
+
+def test_recall_tables_say_where_the_runs_come_from_and_show_p(executed):
+    values = computed(executed)
+    texts = _markdown_outputs(executed)
+    settings = next(i for i, t in enumerate(texts) if "distractors' std" in t)
+    verdict = next(i for i, t in enumerate(texts) if "One verdict per length" in t)
+    assert settings < verdict  # the settings come before the results
+    made = sorted({n for c in values["counts"].values() for _, n in c.values()})
+    assert values["seeds_made"] == made and made[0] < made[-1]
+    assert f"with {made[0]} to {made[-1]} seeds" in texts[verdict]
+    assert "percentage points" in texts[verdict]
+    rows = [line for line in texts[verdict].splitlines() if re.match(r"\| \$\d", line)]
+    cells = [c.strip() for line in rows for c in line.strip("|").split("|")[1:]]
+    assert cells and all(re.fullmatch(r"[-+]\d+ to [-+]\d+, p = [\d.e-]+: \S.*", c)
+                         for c in cells if c != "not run"), cells
+
+
+def test_explorers_ask_before_they_answer(executed):
+    nb_cells = executed.cells
+    demo = next(i for i, c in enumerate(nb_cells) if c.source.strip() == "vanishing_explorer()")
+    before = "".join(o["data"]["text/markdown"] for o in nb_cells[demo - 1].outputs
+                     if "text/markdown" in o.get("data", {}))
+    after = "".join(o["data"]["text/markdown"] for o in nb_cells[demo + 1].outputs
+                    if "text/markdown" in o.get("data", {}))
+    assert "Explore: the keep-gate bias" in before and before.count("?") >= 2
+    assert "grows from" not in before and "passes it from" in after
+    recall = next(i for i, c in enumerate(nb_cells) if c.source.strip() == "recall_explorer()")
+    assert nb_cells[recall - 1].cell_type == "markdown"
+    assert "Try it" in nb_cells[recall - 1].source and "?" in nb_cells[recall - 1].source
+
+
+def test_timing_sentences_read_as_sentences(executed):
+    verdict = next(t for t in _markdown_outputs(executed) if "25–30 %" in t)
+    assert not re.search(r"At \$H\$ = \d+: [A-Z]", verdict)
+    assert all(f"At $H$ = {h}, " in verdict for h in (64, 256))
+    assert "measures speed properly" not in verdict
