@@ -98,3 +98,18 @@ def test_highway_is_the_product_of_z_and_dominates_with_a_large_bias():
     assert f.z_mean[big] > 0.99
     ratio = f.highway[big, :, -1] / f.total[big, :, -1]
     assert np.all((ratio > 0.5) & (ratio < 1.5))
+
+
+def test_interpolation_table_gives_measured_and_formula_half_lives():
+    """The table under the figure: each unit's half-life measured from the chosen h_{t-1},
+    beside ln(1/2) / ln z for its gate at h = 0; the measured one moves with h_{t-1}."""
+    demo = ch3.interpolation_demo()
+    formula = np.log(0.5) / np.log(ch3.Z_UNITS)
+    tables = []
+    for h_prev in (ch3.H_PREVS[0], ch3.H_PREVS[-1]):
+        html = demo.html(h_prev=h_prev, n_t=ch3.N_TS[4])
+        measured = ch3.interpolation_run(h_prev, ch3.N_TS[4])["half_life"]
+        for i in range(2):
+            assert f"<td>{formula[i]:.1f}</td><td>{measured[i]:.1f}</td>" in html, html
+        tables.append(html)
+    assert tables[0] != tables[1]

@@ -8,7 +8,9 @@ candidate :math:`n_t` (slider, 9 positions). Left: the plane of the two units, t
 and the rectangle with corners :math:`h_{t-1}` and :math:`n_t`, the first step :math:`h_t`
 and the later steps. Right: each unit's measured distance to its candidate over the steps,
 beside what a gate held at its value for :math:`h = 0` would give (the gate the cell used is
-read back from its states by :func:`interpolation_run`).
+read back from its states by :func:`interpolation_run`). Under the figure, a table gives
+each unit's half-life of the distance to :math:`n_t`, measured from the chosen
+:math:`h_{t-1}`, beside the formula :math:`\ln(1/2) / \ln z` for its gate at :math:`h = 0`.
 
 The moving artists are drawn without anti-aliasing: the static frames' 12-colour palette
 then holds every artist's colour exactly (``tests/test_demo_frames.py``).
@@ -122,6 +124,7 @@ def interpolation_demo() -> Demo:
     """The ``Demo`` behind :func:`interpolation_explorer`: 9 × 9 positions of ``h_{t-1}``
     and ``n_t``; the two-unit GRU (:func:`interpolation_cell`) runs from each."""
     t = np.arange(STEPS + 1)
+    formula = half_life(Z_UNITS)  # (2,): the half-life a gate fixed at its h = 0 value gives
 
     def setup(fig: Figure, h_prev: tuple, n_t: tuple) -> Callable[..., None]:
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.88, wspace=0.3)
@@ -176,10 +179,19 @@ def interpolation_demo() -> Demo:
 
         return update
 
+    def render(h_prev: tuple, n_t: tuple) -> str:
+        measured = interpolation_run(h_prev, n_t)["half_life"]
+        rows = "".join(
+            f"<tr><td>unit {i} (z ≈ {Z_UNITS[i]:g} at h = 0)</td><td>{formula[i]:.1f}</td>"
+            f"<td>{measured[i]:.1f}</td></tr>" for i in range(2))
+        return (f"<div class='gru-c3'><table><tr><th>half-life of |h<sub>i</sub> − "
+                f"n<sub>i</sub>| (steps)</th><th>formula ln(1/2) / ln z, z at h = 0</th>"
+                f"<th>measured from this h<sub>t−1</sub></th></tr>{rows}</table></div>")
+
     return Demo(controls={"h_prev": _position(H_PREVS, 4, "previous state h_{t−1}"),
                           "n_t": _position(N_TS, 4, "candidate n_t")},
-                setup=setup, figsize=(7.0, 2.8), dpi=60, colors=12,
-                quantize="median", budget_bytes=800_000)
+                setup=setup, render=render, css=CSS, figsize=(7.0, 2.8), dpi=60, colors=12,
+                quantize="median", budget_bytes=950_000)
 
 
 def interpolation_explorer(mode: Mode | None = None) -> DemoWidget:
