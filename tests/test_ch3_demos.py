@@ -100,16 +100,16 @@ def test_highway_is_the_product_of_z_and_dominates_with_a_large_bias():
     assert np.all((ratio > 0.5) & (ratio < 1.5))
 
 
-def test_interpolation_table_gives_measured_and_formula_half_lives():
-    """The table under the figure: each unit's half-life measured from the chosen h_{t-1},
+def test_interpolation_title_gives_measured_and_formula_half_lives():
+    """The right panel's title: each unit's half-life measured from the chosen h_{t-1},
     beside ln(1/2) / ln z for its gate at h = 0; the measured one moves with h_{t-1}."""
-    demo = ch3.interpolation_demo()
     formula = np.log(0.5) / np.log(ch3.Z_UNITS)
-    tables = []
+    titles = []
     for h_prev in (ch3.H_PREVS[0], ch3.H_PREVS[-1]):
-        html = demo.html(h_prev=h_prev, n_t=ch3.N_TS[4])
-        measured = ch3.interpolation_run(h_prev, ch3.N_TS[4])["half_life"]
-        for i in range(2):
-            assert f"<td>{formula[i]:.1f}</td><td>{measured[i]:.1f}</td>" in html, html
-        tables.append(html)
-    assert tables[0] != tables[1]
+        run = ch3.interpolation_run(h_prev, ch3.N_TS[4])
+        text = ch3.half_life_readout(run)
+        measured = run["half_life"]
+        assert f"unit 0 {measured[0]:.1f}, unit 1 {measured[1]:.1f}" in text, text
+        assert f"{formula[0]:.1f}, {formula[1]:.1f}" in text, text
+        titles.append(text)
+    assert titles[0] != titles[1]
