@@ -98,3 +98,18 @@ def test_highway_is_the_product_of_z_and_dominates_with_a_large_bias():
     assert f.z_mean[big] > 0.99
     ratio = f.highway[big, :, -1] / f.total[big, :, -1]
     assert np.all((ratio > 0.5) & (ratio < 1.5))
+
+
+def test_interpolation_title_gives_measured_and_formula_half_lives():
+    """The right panel's title: each unit's half-life measured from the chosen h_{t-1},
+    beside ln(1/2) / ln z for its gate at h = 0; the measured one moves with h_{t-1}."""
+    formula = np.log(0.5) / np.log(ch3.Z_UNITS)
+    titles = []
+    for h_prev in (ch3.H_PREVS[0], ch3.H_PREVS[-1]):
+        run = ch3.interpolation_run(h_prev, ch3.N_TS[4])
+        text = ch3.half_life_readout(run)
+        measured = run["half_life"]
+        assert f"unit 0 {measured[0]:.1f}, unit 1 {measured[1]:.1f}" in text, text
+        assert f"{formula[0]:.1f}, {formula[1]:.1f}" in text, text
+        titles.append(text)
+    assert titles[0] != titles[1]

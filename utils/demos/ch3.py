@@ -8,7 +8,10 @@ candidate :math:`n_t` (slider, 9 positions). Left: the plane of the two units, t
 and the rectangle with corners :math:`h_{t-1}` and :math:`n_t`, the first step :math:`h_t`
 and the later steps. Right: each unit's measured distance to its candidate over the steps,
 beside what a gate held at its value for :math:`h = 0` would give (the gate the cell used is
-read back from its states by :func:`interpolation_run`).
+read back from its states by :func:`interpolation_run`). The right panel's title gives
+each unit's half-life of the distance to :math:`n_t`, measured from the chosen
+:math:`h_{t-1}`, beside the formula :math:`\ln(1/2) / \ln z` for its gate at :math:`h = 0`
+(:func:`half_life_readout`).
 
 The moving artists are drawn without anti-aliasing: the static frames' 12-colour palette
 then holds every artist's colour exactly (``tests/test_demo_frames.py``).
@@ -39,6 +42,7 @@ from utils.widgets import Choice, Demo, DemoWidget, Mode
 
 __all__ = [
     "H_PREVS", "N_TS", "Z_UNITS", "STEPS", "interpolation_cell", "interpolation_run",
+    "half_life_readout",
     "interpolation_demo", "interpolation_explorer",
     "GATE_BIASES", "SCALES", "SPAN", "SIZES", "flow_data", "gradient_flow_demo",
     "gradient_flow_explorer",
@@ -113,6 +117,15 @@ def interpolation_run(h_prev: tuple[float, float], n_t: tuple[float, float],
     return {"h": H, "n": n_np, "z": z, "half_life": measured_half_life(H - n_np[0])}
 
 
+def half_life_readout(run: dict[str, np.ndarray]) -> str:
+    r"""The explorer's right-hand title: each unit's half-life of the distance to ``n_t``,
+    measured in ``run`` (:func:`interpolation_run`), and the formula
+    :math:`\ln(1/2) / \ln z` for the unit's gate at :math:`h = 0` (``Z_UNITS``)."""
+    measured, formula = run["half_life"], half_life(Z_UNITS)
+    return (f"half-life (steps) measured: unit 0 {measured[0]:.1f}, unit 1 {measured[1]:.1f}\n"
+            f"formula ln(1/2) / ln z, z at h = 0: {formula[0]:.1f}, {formula[1]:.1f}")
+
+
 def _position(options: tuple[tuple[float, float], ...], value: int, what: str) -> Choice:
     return Choice(options, value=options[value], labels=[_label(o) for o in options],
                   description=what)
@@ -124,7 +137,7 @@ def interpolation_demo() -> Demo:
     t = np.arange(STEPS + 1)
 
     def setup(fig: Figure, h_prev: tuple, n_t: tuple) -> Callable[..., None]:
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.88, wspace=0.3)
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.84, wspace=0.3)
         ax_p, ax_t = fig.subplots(1, 2, width_ratios=[1, 1.5])
         box = ax_p.add_patch(Rectangle((0, 0), 1, 1, fill=False, ls="--", lw=1.2,
                                        color="#2ca02c", animated=True, antialiased=False))
@@ -150,10 +163,11 @@ def interpolation_demo() -> Demo:
         steady = [ax_t.plot([], [], color=c, lw=1, ls="--", animated=True, antialiased=False)[0]
                   for c in UNIT_COLORS]
         ax_t.set(xlim=(0, STEPS), ylim=(1e-4, 1.5), xlabel="step after $h_{t-1}$",
-                 ylabel="$|h_i - n_i| \\,/\\, |h_{t-1,i} - n_i|$",
-                 title="measured distance to $n_t$ (dashed: $z$ fixed)")
+                 ylabel="$|h_i - n_i| \\,/\\, |h_{t-1,i} - n_i|$")
+        lives = ax_t.set_title("", fontsize=8, animated=True)
         ax_t.legend(handles=[Line2D([], [], color=c, label=f"unit {i}, z ≈ {Z_UNITS[i]:g}")
-                             for i, c in enumerate(UNIT_COLORS)],
+                             for i, c in enumerate(UNIT_COLORS)]
+                    + [Line2D([], [], color="black", ls="--", lw=1, label="z fixed")],
                     fontsize=8, frameon=False, loc="lower right")
 
         def update(h_prev: tuple, n_t: tuple) -> None:
@@ -173,6 +187,7 @@ def interpolation_demo() -> Demo:
             for i in range(2):
                 measured[i].set_data(t, distance[:, i])
                 steady[i].set_data(t, Z_UNITS[i] ** t)
+            lives.set_text(half_life_readout(run))
 
         return update
 
