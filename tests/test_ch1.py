@@ -813,3 +813,27 @@ def test_timing_sentences_read_as_sentences(executed):
     assert not re.search(r"At \$H\$ = \d+: [A-Z]", verdict)
     assert all(f"At $H$ = {h}, " in verdict for h in (64, 256))
     assert "measures speed properly" not in verdict
+
+
+def test_directions_alive_counts_singular_values_above_the_threshold():
+    """``directions_alive`` is the count of singular values of ∂s_T/∂s_0 above the threshold,
+    recomputed here from the Jacobians; a tanh RNN at ρ = 1 keeps none after 100 steps, a
+    GRU with bias 3 keeps most (the chapter's 'few directions' sentence rests on this)."""
+    import torch
+
+    from utils.gradients import build_cell, directions_alive, state_jacobians
+
+    sizes = dict(input_size=8, hidden_size=16, seq_len=100, seed=0)
+    for kind, rho, bias in (("rnn", 1.5, 0.0), ("gru", 1.0, 3.0)):
+        xs = torch.randn(100, 1, 8, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(1))
+        cell = build_cell(kind, 8, 16, spectral_radius=rho, gate_bias=bias,
+                          generator=torch.Generator().manual_seed(0))
+        s0 = torch.zeros(1, 16, dtype=torch.float64)
+        sv = torch.linalg.svdvals(state_jacobians(cell, xs, s0)[-1, 0])
+        for threshold in (1e-3, 1e-1):
+            assert directions_alive(kind, spectral_radius=rho, gate_bias=bias,
+                                    threshold=threshold, **sizes) == int((sv > threshold).sum())
+    assert directions_alive("rnn", spectral_radius=1.0, **sizes) == 0
+    assert (directions_alive("gru", spectral_radius=1.0, gate_bias=3.0, **sizes)
+            > 2 * directions_alive("rnn", spectral_radius=1.5, **sizes))

@@ -38,6 +38,7 @@ __all__ = [
     "GradientNorms",
     "LinearRNNCell",
     "build_cell",
+    "directions_alive",
     "gradient_norms",
     "recurrent_matrix",
     "rnn_jacobian_analytic",
@@ -522,3 +523,27 @@ def lstm_path_norms(
 
     return {"state": wrap(state), "cell": wrap(cell_block),
             "forget_product": wrap(torch.stack(forget))}
+
+
+def directions_alive(
+    kind: str,
+    input_size: int,
+    hidden_size: int,
+    seq_len: int,
+    *,
+    spectral_radius: float,
+    seed: int,
+    gate_bias: float = 0.0,
+    threshold: float = 1e-3,
+) -> int:
+    r"""How many directions of the initial state still reach step ``seq_len``: the number of
+    singular values of :math:`\partial s_T / \partial s_0` above ``threshold``, for one
+    standard-normal input sequence (seed ``seed + 1``) through :func:`build_cell` (seed
+    ``seed``). A norm sees only the largest singular value; this counts the rest."""
+    xs = torch.randn(seq_len, 1, input_size, dtype=torch.float64,
+                     generator=torch.Generator().manual_seed(seed + 1))
+    cell = build_cell(kind, input_size, hidden_size, spectral_radius=spectral_radius,
+                      gate_bias=gate_bias, generator=torch.Generator().manual_seed(seed))
+    s0 = torch.zeros(1, state_size(kind, hidden_size), dtype=torch.float64)
+    sv = torch.linalg.svdvals(state_jacobians(cell, xs, s0)[-1, 0])
+    return int((sv > threshold).sum())
