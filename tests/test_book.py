@@ -54,15 +54,16 @@ def page_path(html: Path, docname: str) -> Path:
     return html / f"{docname}.html"
 
 
-def test_toc_lists_five_chapters_and_the_exercises() -> None:
+def test_toc_lists_six_chapters_and_the_exercises() -> None:
     expected = [
         "chapters/ch1_why_grus",
         "chapters/ch2_two_gates",
         "chapters/ch3_interpolation",
         "chapters/ch4_gru_vs_lstm",
         "chapters/ch5_variants",
+        "chapters/ch6_real_data",
     ]
-    assert CHAPTERS[:5] == expected, f"expected chapters {expected}, got {CHAPTERS}"
+    assert CHAPTERS[:6] == expected, f"expected chapters {expected}, got {CHAPTERS}"
     assert any(d.startswith("exercises/") for d in DOCNAMES), (
         f"expected an exercises/ page in _toc.yml, got {DOCNAMES}"
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_practice, load, matches,
-                               rerun)
+from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_lstm_bias, ch6_practice,
+                               ch6_reader, load, matches, rerun)
 
 GRIDS = {"ch6_practice": ch6_practice, "ch6_alternatives": ch6_alternatives,
-         "ch6_forecast": ch6_forecast}
+         "ch6_forecast": ch6_forecast, "ch6_lstm_bias": ch6_lstm_bias,
+         "ch6_reader": ch6_reader}
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))
@@ -32,6 +33,8 @@ def test_committed_grid_is_complete_with_provenance(name):
     ("ch6_alternatives", {"model": "conv", "seed": 1},
      ("width", "params", "test_accuracy", "train_accuracy", "losses")),
     ("ch6_alternatives", {"model": "logistic"}, ("params", "test_accuracy")),
+    ("ch6_lstm_bias", {"model": "lstm_bias1", "seed": 5},
+     ("width", "params", "test_accuracy", "train_accuracy", "losses")),
     ("ch6_forecast", {"model": "ar", "back": 33}, ("ar_order", "mae", "mase", "forecast")),
     ("ch6_forecast", {"model": "gru", "back": 11, "seed": 3},
      ("mae", "mase", "forecast", "final_loss")),
@@ -94,3 +97,31 @@ def test_forecast_verdict_pairs_origins_and_prefers_lower_mase():
     assert ch6_forecast.forecast_verdict(better, "ar").direction == "GRU"
     with pytest.raises(ValueError, match="baseline must be one of"):
         ch6_forecast.forecast_verdict(rows, "prophet")
+
+
+def test_bias1_lstm_is_the_alternatives_lstm_with_its_forget_bias_raised():
+    rows, alternatives = load("ch6_lstm_bias")["rows"], load("ch6_alternatives")["rows"]
+    [width] = {r["width"] for r in alternatives if r["model"] == "lstm"}
+    assert {r["width"] for r in rows} == {width}
+    assert {r["params"] for r in rows} == {r["params"] for r in alternatives
+                                           if r["model"] == "lstm"}
+    model = ch6_lstm_bias.build(width)
+    for name, b in model.rnn.named_parameters():
+        if name.startswith("bias_ih"):
+            assert (b[width:2 * width] == 1).all() and not (b[:width] == 1).all()
+        elif name.startswith("bias_hh"):
+            assert (b[width:2 * width] == 0).all()
+    v = ch6_lstm_bias.lstm_bias_verdict(rows, load("ch6_practice")["rows"])
+    assert v.paired and v.seeds == ch6_lstm_bias.SEEDS
+    with pytest.raises(ValueError, match="expected runs for seeds"):
+        ch6_lstm_bias.lstm_bias_verdict(rows[:3], load("ch6_practice")["rows"])
+
+
+def test_reader_is_the_practice_grids_plain_seed_0():
+    [reader] = load("ch6_reader")["rows"]
+    plain = next(r for r in load("ch6_practice")["rows"]
+                 if r["variant"] == "plain" and r["seed"] == 0)
+    for key in ("params", "test_accuracy", "train_accuracy", "losses"):
+        assert reader[key] == plain[key], key
+    model = ch6_reader.load_model(reader)
+    assert sum(p.numel() for p in model.parameters()) == reader["params"]

@@ -35,7 +35,7 @@ SHOWN = 0.5  # share of an artist's pixels the static frame must show
 
 
 def _demos() -> dict[str, callable]:
-    from utils.demos import ch2, ch3, ch4, ch5, recall, vanishing
+    from utils.demos import ch2, ch3, ch4, ch5, ch6, recall, vanishing
 
     return {
         "ch2 gate explorer": ch2.gate_explorer_demo,
@@ -45,6 +45,8 @@ def _demos() -> dict[str, callable]:
         "ch4 cell explainer": ch4.cell_explainer_demo,
         "ch5 variants": ch5.variant_explorer_demo,
         "ch5 scan": lambda: ch5.scan_explorer_demo(repeats=1),
+        "ch6 utterances": ch6.utterance_explorer_demo,
+        "ch6 training": ch6.training_explorer_demo,
         "ch1 recall": recall.recall_demo,
         "ch1 vanishing": vanishing.vanishing_demo,
     }
