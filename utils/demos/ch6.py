@@ -11,7 +11,8 @@ from the course's NumPy ``GRUCell`` holding the trained weights (``utils.gru_rea
 chapter 6 (an addition practitioners make, a wrong read of a padded batch, or an alternative
 model at the GRU's parameter budget): its learning curves over every seed beside the plain
 GRU's, and each seed's test accuracy, with the verdict of ``utils.verdict`` (paired by seed).
-Nothing is trained: the runs are ``utils/results/ch6_{padding,practice,alternatives}.json``.
+Nothing is trained: the runs are ``utils/results/ch6_{padding,practice,alternatives,
+lstm_bias}.json``, and the utterance explorer's GRU is ``ch6_reader.json``'s.
 
 Builders return a widget and display nothing.
 """
@@ -32,8 +33,8 @@ from utils.realdata import VOWELS_CLASSES, VOWELS_FEATURES
 from utils.seq_classifier import SequenceClassifier, vowels_task
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
-__all__ = ["READER", "UTTERANCES", "SETUPS", "trained_reader", "running_probabilities", "baseline_runs",
-           "utterance_explorer_demo", "utterance_explorer", "setup_runs",
+__all__ = ["READER", "UTTERANCES", "SETUPS", "trained_reader", "running_probabilities",
+           "baseline_runs", "utterance_explorer_demo", "utterance_explorer", "setup_runs",
            "training_explorer_demo", "training_explorer"]
 
 # The GRU the chapter reads: the committed run of utils.experiments.ch6_reader (seed 0).
