@@ -45,18 +45,35 @@ B1_LENS: tuple[int, ...] = (50,)  # b = 1 at these lengths only
 SEEDS: tuple[int, ...] = tuple(range(6))
 FEW_SEEDS: tuple[int, ...] = (0, 1, 2)
 B0_SEEDS = FEW_SEEDS  # the gated cells at b = 0
-KINDS: tuple[str, ...] = ("rnn", "rnn_orth", "gru", "lstm", "gru_orth", "lstm_orth")
+KINDS: tuple[str, ...] = ("rnn", "rnn_orth", "gru", "lstm", "gru_orth", "lstm_orth",
+                          "gru_chrono", "lstm_chrono")
 RNN_KINDS: tuple[str, ...] = ("rnn", "rnn_orth")
 GATED_ORTH_KINDS: tuple[str, ...] = ("gru_orth", "lstm_orth")
+CHRONO_KINDS: tuple[str, ...] = ("gru_chrono", "lstm_chrono")
 B_KEEP = 3.0  # the gated cells' keep-gate bias in the headline comparison
 ORTH_LENS: tuple[int, ...] = (50, 75, 100, 150, 200)  # the gated cells from orthogonal W_hh
 MANY_SEEDS: tuple[int, ...] = tuple(range(12))
 MANY_LENS: tuple[int, ...] = (100, 150, 200)  # where the GRU and the orthogonal RNN cross
+CHRONO_LENS: tuple[int, ...] = ORTH_LENS  # the chrono-initialised gated cells
+HEADLINE_T = 150  # the length where the outcome is most in doubt: HEADLINE_SEEDS there
+HEADLINE_SEEDS: tuple[int, ...] = tuple(range(24))
+HEADLINE_KINDS: tuple[str, ...] = ("rnn_orth", "gru", "gru_chrono")
 HIDDEN, STEPS, BATCH, LR, NOISE = 16, 250, 32, 1e-2, 0.5
 EVAL_EVERY = 25
 
 
-def _seeds(kind: str, T: int, b: float) -> tuple[int, ...]:
+def _seeds(kind: str, T: int, b: float | None) -> tuple[int, ...]:
+    if kind in CHRONO_KINDS:
+        if b is not None or T not in CHRONO_LENS:
+            return ()
+        if kind == "gru_chrono" and T == HEADLINE_T:
+            return HEADLINE_SEEDS
+        return MANY_SEEDS if T in MANY_LENS else SEEDS
+    headline_b = 0.0 if kind in RNN_KINDS else B_KEEP
+    if T == HEADLINE_T and kind in HEADLINE_KINDS and b == headline_b:
+        return HEADLINE_SEEDS
+    if b is None:
+        return ()
     if kind in GATED_ORTH_KINDS:
         return SEEDS if b == B_KEEP and T in ORTH_LENS else ()
     if T in MANY_LENS and (kind == "rnn_orth" or (kind == "gru" and b == B_KEEP)):
@@ -69,24 +86,47 @@ def _seeds(kind: str, T: int, b: float) -> tuple[int, ...]:
 CONFIGS: list[dict[str, Any]] = [
     {"kind": kind, "T": T, "gate_bias": b, "seed": seed}
     for T in SEQ_LENS for kind in KINDS
-    for b in (sorted({*GATE_BIASES, 1.0}) if T in B1_LENS else GATE_BIASES)
+    for b in ((None,) if kind in CHRONO_KINDS
+              else sorted({*GATE_BIASES, 1.0}) if T in B1_LENS else GATE_BIASES)
     for seed in _seeds(kind, T, b)
     if not (kind in RNN_KINDS and b != 0.0)
 ]
 QUICK = [c for c in CONFIGS if c["T"] == 5 and c["seed"] == 0]
 
 
+def chrono_model(kind: str, T: int, seed: int) -> Any:
+    r"""The recall model of ``kind`` (``"gru"`` or ``"lstm"``) with PyTorch's weights and
+    chrono biases for :math:`T_{max} = T` (:func:`utils.timescales.chrono_init_`).
+
+    The weights are :func:`utils.tasks.keep_gate_model`'s for ``seed`` (no added bias); the
+    biases are drawn from their own generator, seeded with ``seed``.
+    """
+    import torch
+
+    from utils.tasks import keep_gate_model
+    from utils.timescales import chrono_init_
+
+    model = keep_gate_model(kind, 1, HIDDEN, seed=seed)
+    chrono_init_(model.cell, float(T), generator=torch.Generator().manual_seed(seed))
+    return model
+
+
 def run_one(config: dict[str, Any]) -> dict[str, Any]:
     """Train one configuration: the validation losses during training and the wall time."""
-    from utils.tasks import recall_run
+    from utils.tasks import RecallTask, recall_run, train
 
     kind, init = config["kind"], "default"
-    if kind.endswith("_orth"):
-        kind, init = kind.removesuffix("_orth"), "orthogonal"
-    history = recall_run(kind, config["T"], gate_bias=config["gate_bias"],
-                         seed=config["seed"], hidden_size=HIDDEN, steps=STEPS,
-                         batch_size=BATCH, lr=LR, noise=NOISE, eval_every=EVAL_EVERY,
-                         recurrent_init=init)
+    if kind in CHRONO_KINDS:
+        model = chrono_model(kind.removesuffix("_chrono"), config["T"], config["seed"])
+        history = train(model, RecallTask(config["T"], NOISE), steps=STEPS, batch_size=BATCH,
+                        lr=LR, seed=config["seed"], progress=False, eval_every=EVAL_EVERY)
+    else:
+        if kind.endswith("_orth"):
+            kind, init = kind.removesuffix("_orth"), "orthogonal"
+        history = recall_run(kind, config["T"], gate_bias=config["gate_bias"],
+                             seed=config["seed"], hidden_size=HIDDEN, steps=STEPS,
+                             batch_size=BATCH, lr=LR, noise=NOISE, eval_every=EVAL_EVERY,
+                             recurrent_init=init)
     return {"eval_steps": history.eval_steps,
             "eval_loss": [round(v, 6) for v in history.eval_loss],
             "seconds": round(history.seconds, 2)}
