@@ -16,14 +16,22 @@ last step the model must output :math:`s`. Predicting 0 scores ``MSE = 1`` (the 
   state (GRU update gate, LSTM forget gate); the RNNs have no such gate (``b = 0`` only);
 - ``"gru_orth"``, ``"lstm_orth"``: the gated cells at ``b = B_KEEP`` with every recurrent
   block orthogonal, as the RNN's (Keras' default start for its GRU and LSTM), at
-  ``ORTH_LENS`` only: the control for the RNN's orthogonal start.
+  ``ORTH_LENS`` only: the control for the RNN's orthogonal start;
+- ``"gru_chrono"``, ``"lstm_chrono"``: PyTorch's weights with *chrono* biases (Tallec &
+  Ollivier 2018, :func:`utils.timescales.chrono_init_`, :math:`T_{max} = T`): each unit's
+  keep-gate bias drawn as :math:`\ln\,\mathcal U[1, T - 1]` (the LSTM's input-gate bias its
+  negative), the initialisation practitioners use for long memory, at ``CHRONO_LENS`` only.
+  Their rows have ``gate_bias = None``: no one constant bias.
 
 Seeds: ``SEEDS`` (6) by default; ``MANY_SEEDS`` (12) for the GRU at ``b = 3`` and the
 orthogonal RNN at ``MANY_LENS``, where the two cross and the chapter gives one verdict per
-length; ``FEW_SEEDS`` (3) for the default RNN and the gated cells at ``b = 0`` (which fail
-from ``T = 50`` and ``T = 20`` on in every seed) and for the other cells at ``T = 200``,
-where no cell is reliable (the gated cells from an orthogonal start have ``SEEDS`` at every
-length of ``ORTH_LENS``).
+length, and for the chrono GRU at ``T = 200``; ``HEADLINE_SEEDS`` (24) for the orthogonal RNN,
+the GRU at ``b = 3`` and the chrono GRU at ``HEADLINE_T`` (150), where the outcome was most in
+doubt; ``FEW_SEEDS`` (3) for the default RNN and the gated cells at ``b = 0`` (which fail from
+``T = 50`` and ``T = 20`` on in every seed), for the other cells at ``T = 200`` and for the
+chrono cells below ``MANY_LENS`` (the gated cells from an orthogonal start have ``SEEDS`` at
+every length of ``ORTH_LENS``). The grid was sized to run in under an hour on a shared 2-core
+machine.
 ``b = 1`` (the LSTM's recommended forget bias) is run at ``B1_LENS`` only, with ``SEEDS``.
 
 Each row records the validation MSE every ``EVAL_EVERY`` steps (``eval_steps``,
@@ -66,9 +74,12 @@ def _seeds(kind: str, T: int, b: float | None) -> tuple[int, ...]:
     if kind in CHRONO_KINDS:
         if b is not None or T not in CHRONO_LENS:
             return ()
-        if kind == "gru_chrono" and T == HEADLINE_T:
-            return HEADLINE_SEEDS
-        return MANY_SEEDS if T in MANY_LENS else SEEDS
+        if T < min(MANY_LENS):  # every run of the GRU at b = 3 solves these lengths
+            return FEW_SEEDS
+        if kind == "gru_chrono":
+            return HEADLINE_SEEDS if T == HEADLINE_T else MANY_SEEDS if T == max(SEQ_LENS) \
+                else SEEDS
+        return SEEDS
     headline_b = 0.0 if kind in RNN_KINDS else B_KEEP
     if T == HEADLINE_T and kind in HEADLINE_KINDS and b == headline_b:
         return HEADLINE_SEEDS
