@@ -163,3 +163,99 @@ def test_recall_demo_static_build_and_live_extremes():
         live.controls[name].value = value
         assert live.error.value == "", live.error.value
     assert bytes(live.image.value) != first
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_chrono_model_draws_log_uniform_keep_biases(kind):
+    """The chrono cells (Tallec & Ollivier 2018, PyTorch's sign): the keep gate's bias in
+    [0, ln(T − 1)], its bias_hh zero, the LSTM's input-gate bias its negative; the weights are
+    keep_gate_model's for the seed, and the draw is seeded."""
+    T, H = 150, ch1.HIDDEN
+    model = ch1.chrono_model(kind, T, seed=4)
+    plain = keep_gate_model(kind, 1, H, seed=4)
+    b_ih, b_hh = model.cell.bias_ih_l0.detach(), model.cell.bias_hh_l0.detach()
+    keep = b_ih[H:2 * H]
+    assert float(keep.min()) >= 0.0 and float(keep.max()) <= np.log(T - 1) + 1e-6
+    assert float(keep.std()) > 0.3  # spread over units, not one constant
+    torch.testing.assert_close(b_hh[H:2 * H], torch.zeros(H))
+    if kind == "lstm":
+        torch.testing.assert_close(b_ih[:H], -keep)
+        torch.testing.assert_close(b_hh[:H], torch.zeros(H))
+    torch.testing.assert_close(model.cell.weight_hh_l0, plain.cell.weight_hh_l0)
+    torch.testing.assert_close(model.cell.bias_ih_l0[2 * H:], plain.cell.bias_ih_l0[2 * H:])
+    again = ch1.chrono_model(kind, T, seed=4)
+    torch.testing.assert_close(again.cell.bias_ih_l0, model.cell.bias_ih_l0)
+    other = ch1.chrono_model(kind, T, seed=5)
+    assert not torch.equal(other.cell.bias_ih_l0[H:2 * H], keep)
+
+
+def test_chrono_configurations_are_where_the_module_says():
+    chrono = [c for c in ch1.CONFIGS if c["kind"] in ch1.CHRONO_KINDS]
+    assert chrono and all(c["gate_bias"] is None and c["T"] in ch1.CHRONO_LENS for c in chrono)
+    seeds = {(c["kind"], c["T"]): sum(1 for d in chrono if (d["kind"], d["T"]) == (c["kind"],
+                                                                               c["T"]))
+             for c in chrono}
+    assert seeds["gru_chrono", ch1.HEADLINE_T] == len(ch1.HEADLINE_SEEDS) >= 24
+    for kind in ("rnn_orth", "gru"):  # the chrono GRU's rivals at the long lengths
+        b = 0.0 if kind == "rnn_orth" else ch1.B_KEEP
+        for T in ch1.MANY_LENS:
+            assert sum(1 for c in ch1.CONFIGS if (c["kind"], c["T"], c["gate_bias"])
+                       == (kind, T, b)) == len(ch1.MANY_SEEDS) >= 12
+
+
+def test_committed_grid_matches_a_rerun_of_the_chrono_gru():
+    """Drift test for the chrono rows: one of them re-trained from the code."""
+    T = ch1.CHRONO_LENS[0]
+    row = experiments.find(experiments.load("ch1"), kind="gru_chrono", T=T, seed=0)[0]
+    fresh = experiments.rerun("ch1", row)
+    assert experiments.matches(fresh, row, keys=["eval_steps", "eval_loss"],
+                               rtol=1e-3, atol=1e-4) == []
+
+
+def test_chrono_gru_reaches_further_than_the_constant_bias():
+    """What chapter 1 says (expert rerun of issue 20): at the long lengths the GRU with chrono
+    biases solves more runs than the same GRU at constant b = 3, decided by Fisher's exact
+    test at the headline length; the constant-bias GRU never solves more runs there."""
+    from utils.verdict import compare_rates
+
+    chrono = recall.solved_counts("gru_chrono", None)
+    const = recall.solved_counts("gru", ch1.B_KEEP)
+    for T in (150, 200):
+        assert chrono[T][0] / chrono[T][1] > const[T][0] / const[T][1], T
+    v = compare_rates("chrono", *chrono[ch1.HEADLINE_T], "b = 3", *const[ch1.HEADLINE_T])
+    assert v.direction == "chrono" and v.p < 0.01
+
+
+def test_verdict_cell_formats_one_way():
+    from utils.verdict import compare_rates
+
+    v = compare_rates("GRU", 2, 24, "RNN", 14, 24)
+    cell = recall.rate_cell(v, {"GRU": "GRU", "RNN": "RNN"})
+    assert cell.startswith("−") and "-" not in cell and cell.endswith(": RNN")
+    assert recall.p_text(1.0) == "p = 1.000" and recall.p_text(1e-5) == "p < 0.001"
+    assert recall.p_text(0.0171) == "p = 0.017"
+    assert recall.points(0.25) == "+25" and recall.points(-0.004) == "0"
+    tie = compare_rates("GRU", 6, 6, "RNN", 6, 6)
+    assert recall.rate_cell(tie, {"GRU": "GRU", "RNN": "RNN"}).endswith(": –")
+    with pytest.raises(ValueError):
+        recall.p_text(1.5)
+
+
+def test_spans_and_lead_sentences():
+    from utils.verdict import compare_rates
+
+    L = [50, 75, 100, 150, 200]
+    assert recall.spans([50, 75, 150], L) == "$T$ = 50–75 and $T$ = 150"
+    assert recall.spans([], L) == ""
+    with pytest.raises(ValueError):
+        recall.spans([60], L)
+    counts = {50: (6, 6, 6, 6), 75: (6, 6, 6, 6), 100: (11, 12, 7, 12), 150: (2, 24, 14, 24),
+              200: (0, 12, 3, 12)}
+    v = {T: compare_rates("GRU", a, n, "RNN", b, m) for T, (a, n, b, m) in counts.items()}
+    text = recall.lead_sentences("The GRU", v, L, "the RNN")
+    assert text.startswith("The GRU solves as many runs as the RNN at $T$ = 50–75.")
+    assert "It solves more at $T$ = 100." in text and "It solves fewer at $T$ = 150–200." in text
+    assert text.endswith("The seeds decide the lead of the RNN at $T$ = 150.")
+    undecided = {T: compare_rates("GRU", 1, 3, "RNN", 2, 3) for T in (50, 75)}
+    assert recall.lead_sentences("The GRU", undecided, L, "the RNN").endswith(
+        "The seeds decide none of these leads.")

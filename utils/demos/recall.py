@@ -1,9 +1,9 @@
 r"""Chapter 1 demo: which cell can still recall the first input after T steps, once trained.
 
 The grid (a tanh RNN from PyTorch's and from an orthogonal start, a GRU and an LSTM trained
-on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 12
+on ``utils.tasks.RecallTask`` for 9 lengths :math:`T`, keep-gate bias :math:`b` 0 or 3, 3 to 24
 seeds per cell and length; the grid's other cells, such as the gated cells from an orthogonal
-start, are in the chapter's tables, not in the explorer) is the experiment
+start or with chrono biases, are in the chapter's tables, not in the explorer) is the experiment
 ``utils.experiments.ch1`` (settings and task there), run with
 ``python -m utils.experiments ch1`` and committed as ``utils/results/ch1.json``; this module
 only draws it.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,9 @@ from utils.experiments import load
 from utils.experiments.ch1 import GATE_BIASES, RNN_KINDS, SEQ_LENS, STEPS
 from utils.widgets import Choice, Demo, DemoWidget, Mode
 
-__all__ = ["CELLS", "SOLVED_MSE", "recall_demo", "recall_explorer", "recall_results", "solved"]
+__all__ = ["CELLS", "SOLVED_MSE", "p_text", "points", "rate_cell", "recall_demo",
+           "recall_explorer", "recall_results", "solved", "solved_counts", "spans",
+           "lead_sentences"]
 
 SOLVED_MSE = 0.1  # "solved": validation MSE below a tenth of the baseline (1)
 # kind -> (name, colour)
@@ -42,6 +44,92 @@ CELLS: dict[str, tuple[str, str]] = {
 def solved(final_mse: float) -> bool:
     """A run solved the task if its final validation MSE is below ``SOLVED_MSE``."""
     return final_mse < SOLVED_MSE
+
+
+MINUS = "\u2212"  # the typographic minus of the chapter's prose and tables
+
+
+def points(x: float) -> str:
+    """A difference of rates in whole percentage points, signed: ``+25``, ``−8``, ``0``."""
+    n = round(100 * x)
+    return f"{n:+d}".replace("-", MINUS) if n else "0"
+
+
+def p_text(p: float) -> str:
+    """A p-value with three decimals, the same precision everywhere: ``p = 0.017``,
+    ``p = 1.000``, ``p < 0.001``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p_text: expected a p-value in [0, 1], got {p!r}")
+    return "p < 0.001" if p < 0.0005 else f"p = {p:.3f}"
+
+
+def rate_cell(v: Any, names: dict[str, str]) -> str:
+    """One cell of a per-length verdict table for a :class:`utils.verdict.RateComparison`:
+    Newcombe's interval of the difference in points, Fisher's p, and the side favoured
+    (``names[side]``; ``–`` when the runs do not decide), e.g. ``−58 to −4, p = 0.017: RNN``.
+    """
+    side = "–" if v.direction == "unresolved" else names[v.direction]
+    return f"{points(v.low)} to {points(v.high)}, {p_text(v.p)}: {side}"
+
+
+def spans(lengths: Sequence[int], among: Sequence[int]) -> str:
+    """``lengths``, a subset of ``among``, as runs of neighbours in ``among``:
+    ``$T$ = 50–75 and $T$ = 150`` (at most two numbers per run, so a sentence stays light);
+    ``""`` for none."""
+    among = list(among)
+    unknown = set(lengths) - set(among)
+    if unknown:
+        raise ValueError(f"spans: {sorted(unknown)} not among {among}")
+    idx = sorted(among.index(T) for T in set(lengths))
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return " and ".join(f"$T$ = {among[r[0]]}" if len(r) == 1
+                        else f"$T$ = {among[r[0]]}–{among[r[-1]]}" for r in runs)
+
+
+def lead_sentences(subject: str, verdicts: Mapping[int, Any], among: Sequence[int],
+                   rival: str) -> str:
+    """Where ``subject`` (side ``a`` of every :class:`utils.verdict.RateComparison` in
+    ``verdicts``, ``{T: verdict}``) solves more, as many or fewer runs than ``rival`` (side
+    ``b``), and at which lengths the seeds decide the lead: short sentences, generated from the
+    verdicts, each with few numbers (the lengths as :func:`spans` of ``among``)."""
+    by_sign: dict[int, list[int]] = {1: [], 0: [], -1: []}
+    for T, v in verdicts.items():
+        by_sign[(v.diff > 0) - (v.diff < 0)].append(T)
+    said = []
+    words = {1: "more runs than", 0: "as many runs as", -1: "fewer runs than"}
+    for sign in sorted((s for s in by_sign if by_sign[s]), key=lambda s: min(by_sign[s])):
+        word = words[sign]
+        if by_sign[sign]:
+            if not said:
+                said.append(f"{subject} solves {word} {rival} at {spans(by_sign[sign], among)}.")
+            else:
+                said.append(f"It solves {word.split(' runs')[0]} at "
+                            f"{spans(by_sign[sign], among)}.")
+    won = [T for T, v in verdicts.items() if v.direction == v.a]
+    lost = [T for T, v in verdicts.items() if v.direction == v.b]
+    if not won and not lost:
+        said.append("The seeds decide none of these leads.")
+    if won:
+        said.append(f"The seeds decide its lead at {spans(won, among)}.")
+    if lost:
+        said.append(f"The seeds decide the lead of {rival} at {spans(lost, among)}.")
+    return " ".join(said)
+
+
+def solved_counts(kind: str, gate_bias: float | None) -> dict[int, tuple[int, int]]:
+    """``{T: (runs solved, runs made)}`` of one cell of the committed grid, for every length
+    it was run at (``gate_bias`` ``None`` for the chrono-initialised cells)."""
+    out: dict[int, tuple[int, int]] = {}
+    for row in recall_results():
+        if row["kind"] == kind and row["gate_bias"] == gate_bias:
+            k, n = out.get(row["T"], (0, 0))
+            out[row["T"]] = (k + solved(row["eval_loss"][-1]), n + 1)
+    return dict(sorted(out.items()))
 
 
 @functools.cache
