@@ -117,6 +117,7 @@ def test_computed_numbers_say_what_the_prose_says(executed):
     held, n = v["path_claims_held"], v["path_claims_seeds"]
     assert n == len(v["ablation_seeds"])
     assert held["forgets"] == held["z_path_grows"] == held["candidate_shrinks"] == n
+    assert held["z_shortens_copy"] == n
     assert held["as_much"] < n
     assert v["concat_z1_move"] > 0.1
 

@@ -30,3 +30,4 @@ def test_path_claims_can_fail():
     worse = ch2_reset.path_claims({**marker, "total": 2.0, "via_n": 1.4}, other)
     assert not worse["forgets"] and not worse["candidate_shrinks"] and not worse["as_much"]
     assert not ch2_reset.path_claims({**marker, "kept_and_z": 1.8}, other)["z_cancels_copy"]
+    assert not ch2_reset.path_claims({**marker, "kept_and_z": 2.1}, other)["z_shortens_copy"]

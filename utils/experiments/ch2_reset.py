@@ -57,6 +57,7 @@ def path_claims(marker: dict[str, float], other: dict[str, float]) -> dict[str, 
         "forgets": marker["total"] < 0.5 * other["total"],  # at least a 2-fold drop
         "copy_open": marker["kept"] > marker["total"],  # the copy path is not closed
         "z_path_grows": marker["via_z"] > 2 * other["via_z"],
+        "z_shortens_copy": marker["kept_and_z"] < marker["kept"],  # points against it
         "z_cancels_copy": marker["kept_and_z"] < 0.75 * marker["kept"],
         "candidate_shrinks": marker["via_n"] < 0.6 * other["via_n"],
         "as_much": min(drops) > 0 and max(drops) < 1.5 * min(drops),
