@@ -36,7 +36,7 @@ DESCRIPTION = __doc__
 STARTS: dict[str, str] = {"rho3": "orthogonal, ρ = 3", "default": "PyTorch's default"}
 CLIPS: tuple[float | None, ...] = (None, 1.0)
 CLIP = 1.0
-SEEDS: tuple[int, ...] = tuple(range(6))
+SEEDS: tuple[int, ...] = tuple(range(12))
 T, HIDDEN, STEPS, BATCH, LR, LR_LOW, EVAL_EVERY = 20, 16, 1000, 32, 0.3, 0.03, 100
 LEARNED = 0.5  # a run learned if it ends below this share of the constant predictor's MSE
 
