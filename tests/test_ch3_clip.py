@@ -19,16 +19,32 @@ def test_results_file_has_provenance_and_the_whole_grid():
     prov = data["provenance"]
     assert prov["command"].startswith("python -m utils.experiments ch3_clip")
     assert prov["seeds"] == list(ch3_clip.SEEDS) and prov["configs"] == len(ch3_clip.CONFIGS)
-    assert [{k: r[k] for k in ("start", "clip", "seed")} for r in data["rows"]] == \
+    assert [{k: r[k] for k in ("start", "lr", "clip", "seed")} for r in data["rows"]] == \
         ch3_clip.CONFIGS
+
+
+def test_a_committed_finite_run_matches_a_rerun():
+    data = experiments.load("ch3_clip")
+    row = experiments.find(data, start="rho3", lr=ch3_clip.LR_LOW, clip=None, seed=4)[0]
+    fresh = experiments.rerun("ch3_clip", row)
+    assert experiments.matches(fresh, row, keys=["grad_max", "grad_median", "updates",
+                               "val_mse", "eval_steps", "eval_loss"], rtol=1e-4, atol=1e-6) == []
 
 
 def test_committed_runs_match_a_rerun():
     data = experiments.load("ch3_clip")
-    row = experiments.find(data, start="rho3", clip=1.0, seed=1)[0]
-    fresh = experiments.rerun("ch3_clip", row)
-    assert experiments.matches(fresh, row, keys=["grad_norms", "val_mse"],
-                               rtol=1e-4, atol=1e-6) == []
+    row = experiments.find(data, start="rho3", lr=ch3_clip.LR, clip=None, seed=1)[0]
+    fresh = experiments.rerun("ch3_clip", row)  # diverges after a few dozen updates: fast
+    assert math.isinf(row["val_mse"][1]) and math.isinf(fresh["val_mse"][1])
+
+    def finite(r):  # experiments.matches compares numbers by difference: inf - inf is NaN
+        return {k: [v for v in r[k] if math.isfinite(v)] if isinstance(r[k], list) else r[k]
+                for k in r}
+
+    assert experiments.matches(finite(fresh), finite(row), keys=["grad_max", "updates",
+                               "val_mse", "eval_loss"], rtol=1e-4, atol=1e-6) == []
+    assert [math.isinf(v) for v in fresh["eval_loss"]] == \
+        [math.isinf(v) for v in row["eval_loss"]]
 
 
 def test_the_rho3_start_has_spectral_radius_3_and_the_default_does_not():
@@ -54,3 +70,13 @@ def test_clipping_caps_the_update_and_is_off_without_a_threshold():
 
 def test_improved_means_a_lower_final_mse():
     assert ch3_clip.improved([1.2, 0.2]) and not ch3_clip.improved([1.2, math.inf])
+
+
+def test_learned_means_well_below_the_constant_predictor():
+    assert ch3_clip.learned(0.01) and not ch3_clip.learned(0.1) and not ch3_clip.learned(math.inf)
+
+
+def test_the_validation_curve_is_recorded_and_marks_divergence():
+    free = clipping_run("rho3", None, 1, T=20, hidden_size=16, steps=60, lr=0.3, eval_every=20)
+    assert free.eval_steps == [0, 20, 40, 60]
+    assert free.eval_loss[0] == free.val_mse[0] and math.isinf(free.eval_loss[-1])

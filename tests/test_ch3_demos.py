@@ -21,8 +21,7 @@ def leaf_frames(stack):
 
 @pytest.fixture(scope="module")
 def boxes():
-    return {"interp": ch3.interpolation_explorer("static"),
-            "flow": ch3.gradient_flow_explorer("static")}
+    return {"interp": ch3.interpolation_explorer("static")}
 
 
 def test_static_demos_render_every_position_within_budget(boxes):
@@ -38,7 +37,7 @@ def test_static_demos_render_every_position_within_budget(boxes):
         assert len(pngs) == 81, f"{name}: frames are not all different"
         assert box.report.state_bytes <= 0.8 * box.report.budget_bytes  # no warning
         total += box.report.state_bytes
-    # both demos together leave room for the page's figures and text
+    # the demo leaves room for the page's figures and text
     assert total < 0.8 * PAGE_BUDGET_BYTES, total
 
 
@@ -69,17 +68,13 @@ def test_interpolation_measurement_departs_from_the_fixed_gate():
 
 
 def test_live_demos_build():
-    for build in (ch3.interpolation_explorer, ch3.gradient_flow_explorer):
-        box = build("live")
-        assert box.mode == "live" and box.image is not None
+    box = ch3.interpolation_explorer("live")
+    assert box.mode == "live" and box.image is not None
 
 
-@pytest.mark.parametrize("b", [ch3.GATE_BIASES[0], ch3.GATE_BIASES[-1]])
-@pytest.mark.parametrize("s", [ch3.SCALES[0], ch3.SCALES[-1]])
-def test_gradient_flow_ends_are_safe(b, s):
-    demo = ch3.gradient_flow_demo()
-    assert demo.png(gate_bias=b, scale=s)[:4] == b"\x89PNG"
-    assert "GRU highway only" in demo.html(gate_bias=b, scale=s)
+def test_no_second_gradient_flow_explorer():
+    """Chapter 1's vanishing explorer already varies the gate bias and the radius."""
+    assert not hasattr(ch3, "gradient_flow_explorer")
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm"])

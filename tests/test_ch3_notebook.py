@@ -81,18 +81,21 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["alive_sizes"] == [16, 16, 16, 32]  # the denominators: the state sizes
     assert v["grow_gru0_200"] > 1 > 1e3 * v["highway3_200"]
     assert 1 < v["grow_gru4_200"] < v["grow_gru0_200"]
-    assert v["raw_min"] > 1  # point 10: clipping measured, over seeds, from utils.verdict
-    assert v["clip_verdict"] == "clipped"
-    cells = v["clip_cells"]  # "start, clip" -> [median largest norm, improved, runs]
-    assert cells["rho3, None"][1] < cells["rho3, 1.0"][1] == cells["rho3, 1.0"][2]
-    assert cells["default, None"][1] == cells["default, 1.0"][1]  # "changes little"
+    assert v["raw_min"] > 1e3  # point 10: clipping measured, over seeds, from utils.verdict
+    assert v["clip_verdict"] == "clipped" and v["clip_p"] < 0.05
+    fin, learned = v["clip_finite"], v["clip_learned"]  # "start, lr, clip" -> runs
+    assert fin["rho3, 0.3, None"] < fin["rho3, 0.3, 1.0"] == fin["rho3, 0.03, None"]
+    assert learned["rho3, 0.3, 1.0"] > 0  # something is learned in this budget
+    assert v["learn_verdict"] == "clipping at the high rate" and v["learn_p"] < 0.05
     # section 5: training (committed results) and the live slice
     assert v["ratio_grad0"] > 1e6
     n, g0 = v["n_solved"], v["grad0"]
     assert n["gru_chrono"] == n["gru_b0"] == 3 and n["rnn"] == 0 and n["lstm_f1"] >= 2
     # issue 20, point 6: where the bias does not change the outcome (adding problem) the
-    # verdict comes from utils.verdict and says "comparable" within the stated margin ...
-    assert v["pace"] == {"100": "comparable", "200": "comparable"}
+    # verdict comes from utils.verdict with a margin of a tenth of the median time to solve:
+    # three seeds settle neither a direction nor "comparable" ...
+    assert v["pace"] == {"100": "unresolved", "200": "unresolved"}
+    assert 10 < v["step_margin"] < 50
     assert v["pace_slower"]  # "chrono is a little later on average at both lengths"
     assert v["g200_b0"] > 1e3 * g0["gru_b0"]  # the gates open during training
     assert v["g50_b0"] > 1e6 * g0["gru_b0"] and v["mse50_b0"] > 0.15  # before the loss moves
@@ -115,4 +118,4 @@ def test_page_size(executed):
     widgets = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
     assert len(json.dumps(widgets).encode()) < 0.7 * PAGE_BUDGET
     views = [c for c in code_cells(executed) if "demo" in c.metadata.get("tags", [])]
-    assert len(views) == 2
+    assert len(views) == 1  # the interpolation explorer (chapter 1's covers gradient flow)

@@ -41,7 +41,6 @@ def _demos() -> dict[str, callable]:
         "ch2 gate explorer": ch2.gate_explorer_demo,
         "ch2 learned gates": ch2.learned_gate_viewer_demo,
         "ch3 interpolation": ch3.interpolation_demo,
-        "ch3 gradient flow": ch3.gradient_flow_demo,
         "ch4 cell explainer": ch4.cell_explainer_demo,
         "ch5 variants": ch5.variant_explorer_demo,
         "ch5 scan": lambda: ch5.scan_explorer_demo(repeats=1),

@@ -33,13 +33,16 @@ STARTS = ("rho3", "default")
 class ClipRun:
     """One run: ``grad_norms[k]`` is :math:`\\|g\\|` before clipping at update ``k``;
     ``val_mse`` the validation MSE before the first update and after the last (``inf`` once
-    the weights stop being finite)."""
+    the weights stop being finite); ``eval_loss[k]`` the validation MSE after
+    ``eval_steps[k]`` updates (with ``eval_every``; ``inf`` from a non-finite update on)."""
 
     start: str
     clip: float | None
     seed: int
     grad_norms: list[float] = field(default_factory=list)
     val_mse: tuple[float, float] = (math.nan, math.nan)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_loss: list[float] = field(default_factory=list)
 
     @property
     def final(self) -> float:
@@ -78,9 +81,10 @@ def _model(start: str, hidden_size: int, seed: int) -> _Model:
 
 def clipping_run(start: str, clip: float | None, seed: int, *, T: int = 50,
                  hidden_size: int = 32, steps: int = 60, batch_size: int = 32,
-                 lr: float = 0.05) -> ClipRun:
+                 lr: float = 0.05, eval_every: int | None = None) -> ClipRun:
     """Train from ``start`` (``"rho3"`` or ``"default"``) for ``steps`` SGD updates,
     clipping the gradient norm to ``clip`` (``None``: no clipping). See the module docstring.
+    ``eval_every``: also record the validation MSE every that many updates (and at 0).
     """
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}, got {start!r}")
@@ -103,7 +107,10 @@ def clipping_run(start: str, clip: float | None, seed: int, *, T: int = 50,
             return mse if math.isfinite(mse) else math.inf
 
         before = validate()
-        for _ in range(steps):
+        if eval_every:
+            run.eval_steps.append(0)
+            run.eval_loss.append(before)
+        for step in range(1, steps + 1):
             X, y = task.sample(batch_size, rng)
             opt.zero_grad(set_to_none=True)
             task.loss(model(X), y).backward()
@@ -113,7 +120,14 @@ def clipping_run(start: str, clip: float | None, seed: int, *, T: int = 50,
             if not math.isfinite(float(norm)):
                 break  # the weights are gone: no further update can be measured
             opt.step()
+            if eval_every and step % eval_every == 0:
+                run.eval_steps.append(step)
+                run.eval_loss.append(validate())
         run.val_mse = (before, validate())
+        if eval_every and run.eval_steps[-1] < steps:  # diverged: inf from here on
+            run.eval_steps += list(range(run.eval_steps[-1] + eval_every, steps + 1,
+                                         eval_every))
+            run.eval_loss += [math.inf] * (len(run.eval_steps) - len(run.eval_loss))
     finally:
         torch.set_num_threads(threads)
     return run

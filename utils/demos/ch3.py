@@ -16,12 +16,10 @@ each unit's half-life of the distance to :math:`n_t`, measured from the chosen
 The moving artists are drawn without anti-aliasing: the static frames' 12-colour palette
 then holds every artist's colour exactly (``tests/test_demo_frames.py``).
 
-**Gradient-flow explorer** (``gradient_flow_explorer``). The update-gate bias of a GRU (the
-same value as the LSTM's forget-gate bias) and the spectral radius of every recurrent block
-(sliders) → :math:`\|\partial s_t / \partial s_0\|_2` against the span :math:`t` for a tanh
-RNN, a GRU and an LSTM (``utils.flow.flow_grid``), with the GRU's highway-only product
-:math:`\max_i \prod_t z_{t,i}`. The span is the x axis (0 to ``SPAN`` steps) rather than a
-third slider: a third slider of 9 positions would multiply the static frames by 9.
+**Gradient-flow data** (``flow_data``). The measurements behind chapter 3's gradient-flow
+figures: :math:`\|\partial s_t / \partial s_0\|_2` against the span for a tanh RNN, a GRU
+and an LSTM at one spectral radius, every gate bias of ``GATE_BIASES``. (An explorer over
+bias and radius would repeat chapter 1's vanishing explorer, so chapter 3 has none.)
 
 Builders return a widget and display nothing.
 """
@@ -44,8 +42,7 @@ __all__ = [
     "H_PREVS", "N_TS", "Z_UNITS", "STEPS", "interpolation_cell", "interpolation_run",
     "half_life_readout",
     "interpolation_demo", "interpolation_explorer",
-    "GATE_BIASES", "SCALES", "SPAN", "SIZES", "flow_data", "gradient_flow_demo",
-    "gradient_flow_explorer",
+    "GATE_BIASES", "SPAN", "SIZES", "flow_data",
 ]
 
 def _arc(radius: float, first_deg: float, last_deg: float) -> tuple[tuple[float, float], ...]:
@@ -62,13 +59,6 @@ Z_UNITS = np.array([0.9, 0.5])  # each unit's update gate at h = 0: sigma(b_z)
 STEPS = 30
 UNIT_COLORS = ("#1f77b4", "#d62728")
 _W_HZ_SEED = 3  # PyTorch's init for the update gate's recurrent weights, from this seed
-
-CSS = """
-.gru-c3 table { border-collapse: collapse; font-size: 0.85em; }
-.gru-c3 th, .gru-c3 td { padding: 1px 8px; border-bottom: 1px solid #ccc; text-align: right; }
-.gru-c3 td:first-child, .gru-c3 th:first-child { text-align: left; }
-"""
-
 
 def _label(point: tuple[float, float]) -> str:
     return f"({point[0]:+.2f}, {point[1]:+.2f})"
@@ -205,91 +195,12 @@ def interpolation_explorer(mode: Mode | None = None) -> DemoWidget:
 # ---------------------------------------------------------------------- gradient flow
 
 GATE_BIASES: tuple[float, ...] = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
-SCALES: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 SPAN = 200
 SIZES: dict[str, int] = {"hidden_size": 16, "input_size": 8, "n_samples": 3}
-Y_LIM = (1e-16, 1e8)
-CELLS = {"rnn": ("tanh RNN", "#7f7f7f"), "gru": ("GRU", "#1f77b4"),
-         "lstm": ("LSTM", "#d62728")}
 
 
 def flow_data(scale: float) -> dict[str, object]:
-    """``flow_grid`` for the three cells at one spectral radius (every bias of the slider)."""
+    """``flow_grid`` for the three cells at one spectral radius (every bias of ``GATE_BIASES``)."""
     return {"rnn": flow_grid("rnn", scale, (0.0,), seq_len=SPAN, **SIZES),
             "gru": flow_grid("gru", scale, GATE_BIASES, seq_len=SPAN, **SIZES),
             "lstm": flow_grid("lstm", scale, GATE_BIASES, seq_len=SPAN, **SIZES)}
-
-
-def _curves(gate_bias: float, scale: float) -> dict[str, np.ndarray]:
-    d = flow_data(scale)
-    gru, lstm = d["gru"], d["lstm"]
-    b = gru.at(gate_bias)
-    return {"rnn": d["rnn"].total[0].mean(axis=0), "gru": gru.total[b].mean(axis=0),
-            "lstm": lstm.total[lstm.at(gate_bias)].mean(axis=0),
-            "highway": gru.highway[b].mean(axis=0), "z_mean": gru.z_mean[b]}
-
-
-def _on_axis(v: np.ndarray) -> np.ndarray:
-    return np.clip(np.nan_to_num(v, nan=Y_LIM[0], posinf=Y_LIM[1]), *Y_LIM)
-
-
-def _fmt(x: float) -> str:
-    return "0" if x == 0 else f"{x:.1e}" if (x < 1e-2 or x >= 1e3) else f"{x:.2f}"
-
-
-def gradient_flow_demo() -> Demo:
-    """The ``Demo`` behind :func:`gradient_flow_explorer`: 9 biases × 9 spectral radii."""
-    t = np.arange(SPAN + 1)
-
-    def setup(fig: Figure, gate_bias: float, scale: float) -> Callable[..., None]:
-        fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.9)
-        ax = fig.add_subplot()
-        ax.set_yscale("log")
-        ax.set(xlim=(0, SPAN), ylim=Y_LIM, xlabel="span t (steps back)",
-               ylabel="$\\|\\partial s_t / \\partial s_0\\|_2$ (no unit)")
-        ax.set_yticks([10.0**k for k in range(-16, 9, 4)])
-        ax.grid(True, alpha=0.3)
-        ax.axhline(1.0, color="black", lw=0.6)
-        lines = {k: ax.plot([], [], color=c, lw=1.8, animated=True)[0]
-                 for k, (_, c) in CELLS.items()}
-        (highway,) = ax.plot([], [], color=CELLS["gru"][1], ls=":", lw=1.8, animated=True)
-        title = ax.set_title("", fontsize=9, animated=True)
-        ax.legend(handles=[Line2D([], [], color=c, lw=1.8, label=n) for n, c in CELLS.values()]
-                  + [Line2D([], [], color=CELLS["gru"][1], ls=":", lw=1.8,
-                            label="GRU highway only, $\\max_i \\prod z$")],
-                  fontsize=8, frameon=False, loc="lower left")
-
-        def update(gate_bias: float, scale: float) -> None:
-            c = _curves(gate_bias, scale)
-            for k, line in lines.items():
-                line.set_data(t, _on_axis(c[k]))
-            highway.set_data(t, _on_axis(c["highway"]))
-            title.set_text(f"gate bias b = {gate_bias:g} (GRU z, LSTM f), spectral radius "
-                           f"ρ = {scale:g}; GRU mean z = {c['z_mean']:.2f}")
-
-        return update
-
-    def render(gate_bias: float, scale: float) -> str:
-        c = _curves(gate_bias, scale)
-        spans = (10, 50, 100, SPAN)
-        head = "".join(f"<th>t = {s}</th>" for s in spans)
-        rows = "".join(f"<tr><td>{name}</td>" + "".join(f"<td>{_fmt(c[k][s])}</td>"
-                                                        for s in spans) + "</tr>"
-                       for k, (name, _) in CELLS.items())
-        share = "".join(f"<td>{_fmt(c['highway'][s])}</td>" for s in spans)
-        return (f"<div class='gru-c3'><table><tr><th>‖∂s<sub>t</sub>/∂s<sub>0</sub>‖</th>"
-                f"{head}</tr>{rows}<tr><td>GRU highway only</td>{share}</tr></table></div>")
-
-    return Demo(
-        controls={"gate_bias": Choice(GATE_BIASES, value=0.0, labels=[f"{b:g}" for b in
-                                                                      GATE_BIASES],
-                                      description="update / forget gate bias b"),
-                  "scale": Choice(SCALES, value=1.0, labels=[f"{s:g}" for s in SCALES],
-                                  description="spectral radius ρ of W_h·")},
-        setup=setup, render=render, css=CSS, figsize=(6.6, 3.2), dpi=60, colors=10,
-        budget_bytes=850_000)
-
-
-def gradient_flow_explorer(mode: Mode | None = None) -> DemoWidget:
-    """Sliders for the gate bias and the recurrent weight scale → gradient norm vs span."""
-    return gradient_flow_demo().build(mode)
