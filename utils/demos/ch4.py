@@ -171,12 +171,12 @@ BUDGET_CSS = """
 def _interp_time(timing_rows: list[dict[str, Any]], kind: str, hidden_size: float,
                  backward: bool) -> float | None:
     """Seconds per step of ``torch.nn`` at ``hidden_size`` (= input size) by log-log
-    interpolation of the committed sweep (the median of its repeats, as the chapter's timing
-    figures use; None outside its range)."""
+    interpolation of the committed sweep (``*_low``: the 10th percentile of its block means,
+    the statistic the chapter's timing figures use; None outside its range)."""
     sel = sorted((r for r in timing_rows if r["backward"] == backward),
                  key=lambda r: r["hidden_size"])
     hs = np.array([r["hidden_size"] for r in sel], dtype=float)
-    ts = np.array([r[f"{kind}_seconds"] for r in sel], dtype=float)
+    ts = np.array([r[f"{kind}_low"] for r in sel], dtype=float)
     if not len(hs) or not hs[0] <= hidden_size <= hs[-1]:
         return None
     return float(np.exp(np.interp(np.log(hidden_size), np.log(hs), np.log(ts))))
@@ -238,7 +238,8 @@ def budget_explorer_demo(timing: dict[str, Any] | None = None) -> Demo:
                 "<th>MACs / step (N = 1)</th><th>µs / step, fwd + bwd (N = 16), estimated"
                 "</th></tr>" + body + "</table>")
         html += ("<p>Time: the timing sweep of <code>torch.nn</code> layers (one CPU thread, "
-                 "batch 16, median of 15 repeats, input as wide as the state), read at the "
+                 "batch 16, processor time, the 10th percentile of 15 blocks of runs, input as "
+                 "wide as the state), read at the "
                  "size that does the same multiply-adds per step, so it follows both H and "
                  "the input size; — outside the sweep's range 8…1024. Equal multiply-adds do "
                  "not mean equal time: the cells differ in how their steps are run. At small "
