@@ -95,3 +95,20 @@ def test_committed_failure_counts_are_complete_and_reproduced():
     fresh = rerun("ch4_starts", committed)
     assert matches(fresh, committed, keys=("hidden_size", "params", "final_score",
                                            "best_score"), atol=1e-5) == []
+
+
+def test_one_budget_timing_configuration_keeps_its_direction():
+    """utils/results/ch4_budget_timing.json (the budget explorer's time column): complete, and
+    one position re-timed. Times are not compared for equality (see the test above); the
+    hidden sizes must match exactly, and at a budget of 4,000 the fused LSTM stays well ahead
+    of the GRU (committed ratio about 4; the band, above 2, leaves room for another machine)."""
+    from utils.experiments import ch4_budget_timing
+
+    rows = load("ch4_budget_timing")["rows"]
+    assert len(rows) == len(ch4_budget_timing.CONFIGS) == 81
+    committed = next(r for r in rows if r["budget"] == 4000 and r["input_size"] == 8)
+    fresh = ch4_budget_timing.run_one({"budget": 4000, "input_size": 8, "seed": 0})
+    for kind in ch4_budget_timing.KINDS:
+        assert fresh[f"{kind}_hidden_size"] == committed[f"{kind}_hidden_size"]
+    assert committed["gru_low"] / committed["lstm_low"] > 3
+    assert fresh["gru_low"] / fresh["lstm_low"] > 2
