@@ -233,3 +233,35 @@ def test_interval_label_names_the_test_and_the_level():
     assert compare("A", a, "B", b).interval_label == "95% Welch interval of the difference"
     assert (compare("A", a, "B", b, paired=True, confidence=0.9).interval_label
             == "90% paired t interval of the difference")
+
+
+def test_no_template_puts_its_own_capital_after_a_colon_or_comma():
+    """Every verdict text, in every direction, with or without a lead (ending in a colon or
+    not): the module's own opening words ("These", "The") never follow ":" or "," in mid
+    sentence, and a text without a lead starts with a capital."""
+    import re
+
+    comparisons = [
+        compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78], metric="accuracy"),
+        compare("GRU", [0.8, 0.7, 0.9], "LSTM", [0.82, 0.75, 0.78]),
+        compare("MGU", [3.0, 3.1, 2.9], "LSTM", [1.0, 1.1, 0.9]),
+        compare("A", [1.0, 1.01, 0.99], "B", [1.0, 1.02, 0.98], margin=0.5),
+        compare("A", [1.0], "B", [2.0]),
+    ]
+    assert {c.direction for c in comparisons} == {"unresolved", "MGU", "comparable"}
+    rates = [compare_rates("chrono", 7, 8, "bias 0", 1, 8),
+             compare_rates("chrono", 4, 8, "bias 0", 3, 8)]
+    assert {r.direction for r in rates} == {"chrono", "unresolved"}
+    texts = []
+    for lead in (None, "At a budget of 1,000", "Against the LSTM named in advance:"):
+        for c in comparisons:
+            texts += [c.sentence(lead=lead), c.headline(lead=lead)]
+        texts += [r.sentence(lead=lead) for r in rates]
+    texts += [c.clause() for c in comparisons] + [r.clause() for r in rates]
+    for text in texts:
+        assert not re.search(r"[:,;] (These|The|Their) ", text), text
+    for c in comparisons:
+        assert c.sentence()[0].isupper() and c.headline()[0].isupper()
+    for r in rates:
+        assert r.sentence().startswith(("These ", r.a, r.b))  # a side keeps its own case
+        assert r.sentence(lead="At T = 30:").startswith("At T = 30, ")

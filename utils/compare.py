@@ -55,7 +55,8 @@ TASKS = ("adding", "copy", "digits")
 # training steps per task (a config's "steps" overrides): the copy task needs the longest
 TASK_STEPS: dict[str, int] = {"adding": 600, "copy": 1500, "digits": 400}
 DEFAULTS: dict[str, Any] = {"batch_size": 32, "lr": 1e-2, "eval_every": 25,
-                            "eval_size": 512, "train_size": 1400, "forget_bias": None}
+                            "eval_size": 512, "train_size": 1400, "forget_bias": None,
+                            "recurrent_init": None}
 
 
 def make_task(name: str, train_size: int = 1400) -> AddingTask | CopyTask | DigitsTask:
@@ -102,9 +103,12 @@ def hidden_size_for(kind: str, input_size: int, budget: int) -> int:
 
 
 def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, *,
-                readout: str, seed: int, forget_bias: float | None = None) -> SequenceModel:
+                readout: str, seed: int, forget_bias: float | None = None,
+                recurrent_init: str | None = None) -> SequenceModel:
     """A recurrent layer plus a linear read-out, weights ~ U(±1/√H) from a ``torch.Generator``
-    seeded with ``seed``; the LSTM's forget bias set if asked.
+    seeded with ``seed``; the LSTM's forget bias set if asked. ``recurrent_init="orthogonal"``
+    (``torch.nn`` GRU and LSTM only): each gate's ``H × H`` block of ``weight_hh`` is drawn
+    orthogonal instead (``torch.nn.init.orthogonal_``, the same generator, after the rest).
 
     ``"rnn"``, ``"gru"`` and ``"lstm"`` are ``torch.nn`` layers (fused, fast); any other kind
     of ``utils.torch_cells.CELL_KINDS`` (``"mgu"``, ``"mingru"``, ``"cifg"``, ...) is the
@@ -123,6 +127,14 @@ def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, 
         with torch.no_grad():  # rows H:2H are the forget gate (i | f | g | o)
             model.cell.bias_ih_l0[H:2 * H] = float(forget_bias)
             model.cell.bias_hh_l0[H:2 * H] = 0.0
+    if recurrent_init is not None:
+        if recurrent_init != "orthogonal" or kind not in ("gru", "lstm"):
+            raise ValueError(f"recurrent_init: expected None or 'orthogonal' for 'gru' or "
+                             f"'lstm', got {recurrent_init!r} for {kind!r}")
+        W_hh = model.cell.weight_hh_l0  # (G·H, H): one H × H block per gate
+        with torch.no_grad():
+            for block in W_hh.split(hidden_size):
+                nn.init.orthogonal_(block, generator=generator)
     return model
 
 
@@ -150,7 +162,8 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
     n_steps = int(steps if steps is not None else cfg.get("steps", TASK_STEPS[task_name]))
     H = hidden_size_for(kind, task.input_size, int(cfg["budget"]))
     model = build_model(kind, task.input_size, H, task.output_size, readout=task.readout,
-                        seed=seed, forget_bias=cfg["forget_bias"])
+                        seed=seed, forget_bias=cfg["forget_bias"],
+                        recurrent_init=cfg["recurrent_init"])
     train_seq, val_seq = np.random.SeedSequence(seed).spawn(2)
     train_rng = np.random.default_rng(train_seq)
     if task_name == "digits":
@@ -209,13 +222,16 @@ def run_config(config: dict[str, Any], *, steps: int | None = None) -> dict[str,
 
 
 def time_per_update(configs: Mapping[str, dict[str, Any]], *, repeats: int = 15,
-                    warmup: int = 3) -> dict[str, tuple[float, ...]]:
+                    warmup: int = 3, block_seconds: float | None = None,
+                    cpu_time: bool = False) -> dict[str, tuple[float, ...]]:
     """Seconds of one training update (forward, loss, backward, clipping, Adam step) of each
     configuration's model on one batch of its task, as :func:`run_config` trains it.
 
     The configurations are *interleaved* within every repeat (``utils.costs``), so a slow
     moment of a shared machine hits all of them; one torch thread, as in the grid. Returns
-    ``{name: seconds per repeat}``: compare them only with each other.
+    ``{name: seconds per repeat}``: compare them only with each other. ``block_seconds`` and
+    ``cpu_time``: as in ``utils.costs.time_per_step`` (blocks of updates in a row; processor
+    time instead of the wall clock).
     """
     from utils.costs import _interleaved_timings  # the shared interleaving
 
@@ -246,7 +262,9 @@ def time_per_update(configs: Mapping[str, dict[str, Any]], *, repeats: int = 15,
         timings = _interleaved_timings(models, update, list(models), input_size=0,
                                        hidden_size=0, batch_size=0, seq_len=1,
                                        backward=True, threads=1, repeats=repeats,
-                                       warmup=warmup)
+                                       warmup=warmup, block_seconds=block_seconds,
+                                       clock=time.process_time if cpu_time
+                                       else time.perf_counter)
     finally:
         torch.set_num_threads(threads)
     return {t.kind: t.seconds for t in timings}

@@ -43,6 +43,7 @@ __all__ = [
     "machine_description",
     "onednn_flag",
     "PLAIN_LSTM",
+    "LOW_QUANTILE",
     "ratio_quartiles",
     "macs_per_step",
     "pointwise_per_step",
@@ -54,6 +55,7 @@ __all__ = [
     "time_course_cells_per_step",
 ]
 
+LOW_QUANTILE = 0.1  # StepTiming.low: the 10th percentile of the samples
 PLAIN_LSTM = "lstm-plain"  # torch.nn.LSTM with oneDNN switched off, for time_per_step
 # kind -> number of stacked gates G (rows of weight_ih are G·H).
 GATES: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -204,7 +206,9 @@ class StepTiming:
             backward of ``output.sum()``.
         threads: ``torch.get_num_threads()`` during the measurement.
         seconds: per-repeat time of the whole sequence divided by ``seq_len``, shape
-            ``(repeats,)``.
+            ``(repeats,)``; with blocks, each repeat's block of ``runs_per_sample`` runs in
+            a row, divided by ``runs_per_sample · seq_len``.
+        runs_per_sample: how many runs each timed sample averages over (1: one run).
     """
 
     kind: str
@@ -215,6 +219,13 @@ class StepTiming:
     backward: bool
     threads: int
     seconds: tuple[float, ...]
+    runs_per_sample: int = 1
+
+    @property
+    def low(self) -> float:
+        """The :data:`LOW_QUANTILE` of the seconds per step: what the kernels take when the
+        machine lets them run, with the slow samples that other work caused left out."""
+        return float(np.quantile(self.seconds, LOW_QUANTILE))
 
     @property
     def median(self) -> float:
@@ -239,6 +250,8 @@ def time_per_step(
     warmup: int = 2,
     threads: int | None = 1,
     seed: int = 0,
+    block_seconds: float | None = None,
+    cpu_time: bool = False,
 ) -> list[StepTiming]:
     r"""Median time per step of ``torch.nn.RNN`` / ``GRU`` / ``LSTM`` (float32, one layer).
 
@@ -265,6 +278,13 @@ def time_per_step(
             keeps the current setting. One thread by default: on a small shared machine a
             second thread that waits for a busy core makes the timings slower and erratic.
         seed: seeds the weights and inputs.
+        block_seconds: ``None``: each sample is one run. Otherwise each sample is a block of
+            runs in a row lasting about this long (the run count fixed per kind after the
+            warm-up), so that one sample averages over the moments another program takes
+            the core instead of landing wholly inside or outside one.
+        cpu_time: time with ``time.process_time`` (the processor time this process used)
+            instead of the wall clock: on a machine shared with other programs the wall clock
+            also counts the time spent waiting for a core.
 
     Returns:
         One :class:`StepTiming` per ``(size, kind)``, sizes outer, kinds inner.
@@ -283,14 +303,16 @@ def time_per_step(
     if threads is not None:
         torch.set_num_threads(threads)
     try:
-        return _time_all(sizes, kinds, backward, n, t_len, reps, warmup, seed)
+        return _time_all(sizes, kinds, backward, n, t_len, reps, warmup, seed, block_seconds,
+                         time.process_time if cpu_time else time.perf_counter)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _time_all(
     sizes: Iterable[tuple[int, int]], kinds: Sequence[str], backward: bool, n: int, t_len: int,
-    reps: int, warmup: int, seed: int,
+    reps: int, warmup: int, seed: int, block_seconds: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[StepTiming]:
     threads = torch.get_num_threads()
     generator = torch.Generator().manual_seed(seed)
@@ -316,30 +338,50 @@ def _time_all(
 
         results.extend(_interleaved_timings(
             layers, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
-            backward=backward, threads=threads, repeats=reps, warmup=warmup))
+            backward=backward, threads=threads, repeats=reps, warmup=warmup,
+            block_seconds=block_seconds, clock=clock))
     return results
 
 
 def _interleaved_timings(
     models: dict[str, nn.Module], run: Callable[[nn.Module], None], kinds: Sequence[str], *,
     input_size: int, hidden_size: int, batch_size: int, seq_len: int, backward: bool,
-    threads: int, repeats: int, warmup: int,
+    threads: int, repeats: int, warmup: int, block_seconds: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[StepTiming]:
     """Times ``run(model)`` for every model of one size: ``warmup`` untimed rounds, then
-    ``repeats`` rounds with the kinds interleaved within each round; each run's wall time is
-    divided by ``seq_len``. One :class:`StepTiming` per entry of ``kinds``, in that order."""
-    for _ in range(warmup):
-        for model in models.values():
-            run(model)
-    seconds: dict[str, list[float]] = {kind: [] for kind in models}
-    for _ in range(repeats):
+    ``repeats`` rounds with the kinds interleaved within each round; each sample's wall time
+    is divided by ``seq_len`` and by its number of runs. One :class:`StepTiming` per entry of
+    ``kinds``, in that order.
+
+    ``block_seconds``: each sample is a block of runs of one model in a row lasting about
+    that long (the count set per model from the fastest of its warm-up runs), and the order
+    of the models turns by one each round, so none always runs first. ``clock``: what is
+    read before and after (``time.process_time`` for processor time)."""
+    if block_seconds is not None and not block_seconds > 0:
+        raise ValueError(f"block_seconds must be positive or None, got {block_seconds!r}")
+    fastest = {kind: float("inf") for kind in models}
+    for _ in range(max(warmup, 1 if block_seconds is not None else 0)):
         for kind, model in models.items():
-            start = time.perf_counter()
+            start = clock()
             run(model)
-            seconds[kind].append((time.perf_counter() - start) / seq_len)
+            fastest[kind] = min(fastest[kind], clock() - start)
+    runs = {kind: 1 if block_seconds is None else
+            max(1, round(block_seconds / max(fastest[kind], 1e-9))) for kind in models}
+    order = list(models)
+    seconds: dict[str, list[float]] = {kind: [] for kind in models}
+    for repeat in range(repeats):
+        turn = repeat % len(order) if block_seconds is not None else 0
+        for kind in order[turn:] + order[:turn]:
+            model = models[kind]
+            start = clock()
+            for _ in range(runs[kind]):
+                run(model)
+            seconds[kind].append((clock() - start) / (seq_len * runs[kind]))
     return [StepTiming(kind=kind, input_size=input_size, hidden_size=hidden_size,
                        batch_size=batch_size, seq_len=seq_len, backward=backward,
-                       threads=threads, seconds=tuple(seconds[kind]))
+                       threads=threads, seconds=tuple(seconds[kind]),
+                       runs_per_sample=runs[kind])
             for kind in kinds]
 
 
@@ -612,6 +654,8 @@ def time_course_cells_per_step(
     warmup: int = 2,
     threads: int | None = 1,
     seed: int = 0,
+    block_seconds: float | None = None,
+    cpu_time: bool = False,
 ) -> list[StepTiming]:
     r"""Like :func:`time_per_step`, for the course's step-by-step cells (``utils.torch_cells``).
 
@@ -650,7 +694,8 @@ def time_course_cells_per_step(
             results.extend(_interleaved_timings(
                 cells, run, kinds, input_size=i, hidden_size=h, batch_size=n, seq_len=t_len,
                 backward=backward, threads=torch.get_num_threads(), repeats=reps,
-                warmup=warmup))
+                warmup=warmup, block_seconds=block_seconds,
+                clock=time.process_time if cpu_time else time.perf_counter))
         return results
     finally:
         torch.set_num_threads(previous_threads)

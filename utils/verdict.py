@@ -378,7 +378,13 @@ class RateComparison:
                 "interval": f"{100 * self.low:+.0f} to {100 * self.high:+.0f}",
                 "p": _g(self.p, 2), "verdict": self.direction}
 
-    def sentence(self) -> str:
+    def sentence(self, *, lead: str | None = None) -> str:
+        """The verdict as one sentence with both counts, the interval and Fisher's p.
+
+        ``lead``: words that open the sentence, as in :meth:`Comparison.sentence`."""
+        return _after(lead, self._sentence())
+
+    def _sentence(self) -> str:
         level = f"{100 * self.confidence:g}%"
         counts = (f"{self.a} {self.k_a}/{self.n_a} {self.what}, "
                   f"{self.b} {self.k_b}/{self.n_b}")

@@ -18,9 +18,10 @@ Bars show ``i, f, g, o, c_t, h_t`` (LSTM) and ``r, z, n, h_t`` (GRU) for the thr
 **Budget explorer** (``budget_explorer``). A parameter budget and an input size → the hidden
 size each cell gets (``utils.budget.hidden_for_budget``, PyTorch's count), the share of its
 parameters that reads the input (``G·H·H_in / P``), its multiply-adds per step, and its time
-per step estimated from the committed timing sweep at the size with the same multiply-adds
-(:func:`equal_work_size`). The trade-off: at a fixed budget every input weight is paid for in
-units, so a wider input leaves fewer units and spends more of the budget on reading.
+per step measured at that very budget and input size (``utils/results/ch4_budget_timing.json``). The
+trade-offs: at a fixed budget every input weight is paid for in units, so a wider input
+leaves fewer units and spends more of the budget on reading, while the time per step, set
+by the budget, moves little; and equal multiply-adds are not equal time across cells.
 
 Builders return a widget and display nothing.
 """
@@ -171,12 +172,12 @@ BUDGET_CSS = """
 def _interp_time(timing_rows: list[dict[str, Any]], kind: str, hidden_size: float,
                  backward: bool) -> float | None:
     """Seconds per step of ``torch.nn`` at ``hidden_size`` (= input size) by log-log
-    interpolation of the committed sweep (the median of its repeats, as the chapter's timing
-    figures use; None outside its range)."""
+    interpolation of the committed sweep (``*_low``: the 10th percentile of its block means,
+    the statistic the chapter's timing figures use; None outside its range)."""
     sel = sorted((r for r in timing_rows if r["backward"] == backward),
                  key=lambda r: r["hidden_size"])
     hs = np.array([r["hidden_size"] for r in sel], dtype=float)
-    ts = np.array([r[f"{kind}_seconds"] for r in sel], dtype=float)
+    ts = np.array([r[f"{kind}_low"] for r in sel], dtype=float)
     if not len(hs) or not hs[0] <= hidden_size <= hs[-1]:
         return None
     return float(np.exp(np.interp(np.log(hidden_size), np.log(hs), np.log(ts))))
@@ -190,12 +191,16 @@ def equal_work_size(input_size: int, hidden_size: int) -> float:
 
 
 def budget_rows(budget: int, input_size: int,
-                timing_rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                timing_rows: list[dict[str, Any]] | None = None, *,
+                measured: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Per cell: hidden size, parameters, the share of them that reads the input, MACs per
-    step (batch 1) and the estimated time per step (forward + backward, µs, or None).
+    step (batch 1) and the time per step (forward + backward, µs, or None).
 
-    The time is the sweep's (input = hidden size) at :func:`equal_work_size`: the same
-    multiply-adds per step, so it follows the input size as well as ``H``."""
+    ``measured``: rows of ``utils/results/ch4_budget_timing.json``, which timed every cell at
+    this very budget and input size; the time is read from them. Otherwise the time is the
+    ``ch4_timing`` sweep's (``timing_rows``, input = hidden size) at :func:`equal_work_size`,
+    the same multiply-adds per step: an estimate that misses what the input's size does
+    when ``torch.nn`` computes the input's part for the whole sequence at once."""
     from utils.costs import GATES, macs_per_step
 
     out = []
@@ -206,7 +211,15 @@ def budget_rows(budget: int, input_size: int,
             out.append({"kind": kind, "hidden_size": None})
             continue
         params = param_count_as(kind, input_size, H)
-        t = _interp_time(timing_rows or [], kind, equal_work_size(input_size, H), True)
+        if measured is not None:
+            row = next(r for r in measured
+                       if r["budget"] == budget and r["input_size"] == input_size)
+            if row[f"{kind}_hidden_size"] != H:
+                raise ValueError(f"the timing file has H = {row[f'{kind}_hidden_size']} for "
+                                 f"{kind} at budget {budget}, input {input_size}; expected {H}")
+            t = row[f"{kind}_low"]
+        else:
+            t = _interp_time(timing_rows or [], kind, equal_work_size(input_size, H), True)
         out.append({"kind": kind, "hidden_size": H, "params": params,
                     "input_share": GATES[kind] * H * input_size / params,
                     "macs": macs_per_step(kind, input_size, H),
@@ -218,10 +231,10 @@ def budget_explorer_demo(timing: dict[str, Any] | None = None) -> Demo:
     """The ``Demo`` behind :func:`budget_explorer`: 9 budgets × 9 input sizes, HTML only."""
     from utils.experiments import load
 
-    timing = load("ch4_timing") if timing is None else timing
+    timing = load("ch4_budget_timing") if timing is None else timing
 
     def render(budget: int, input_size: int) -> str:
-        rows = budget_rows(budget, input_size, timing["rows"])
+        rows = budget_rows(budget, input_size, measured=timing["rows"])
         body = ""
         for r in rows:
             if r["hidden_size"] is None:
@@ -235,16 +248,17 @@ def budget_explorer_demo(timing: dict[str, Any] | None = None) -> Demo:
                      f"<td>{r['macs']:,}</td><td>{t}</td></tr>")
         html = ("<div class='gru-be'><table><tr><th>cell</th><th>hidden size H</th>"
                 "<th>parameters</th><th>spent on reading x<sub>t</sub></th>"
-                "<th>MACs / step (N = 1)</th><th>µs / step, fwd + bwd (N = 16), estimated"
+                "<th>MACs / step (N = 1)</th><th>µs / step, fwd + bwd (N = 16)"
                 "</th></tr>" + body + "</table>")
-        html += ("<p>Time: the timing sweep of <code>torch.nn</code> layers (one CPU thread, "
-                 "batch 16, median of 15 repeats, input as wide as the state), read at the "
-                 "size that does the same multiply-adds per step, so it follows both H and "
-                 "the input size; — outside the sweep's range 8…1024. Equal multiply-adds do "
-                 "not mean equal time: the cells differ in how their steps are run. At small "
-                 "H the time is mostly the fixed cost of each operation, not arithmetic, and "
-                 "it varies from run to run: read it as a rough guide, not a measurement."
-                 "</p>")
+        html += ("<p>Time: each cell measured at this budget and input size "
+                 "(<code>torch.nn</code>, one CPU thread, batch 16, 32 steps, processor time, "
+                 "the 10th percentile of 9 blocks of runs). At a fixed budget the "
+                 "multiply-adds per step hardly move with the input size, and the time moves "
+                 "little more: the budget sets both. Across the cells at one position the "
+                 "multiply-adds are nearly equal and the times are not: how each cell's steps "
+                 "are run decides. At small H the time is mostly the "
+                 "fixed cost of each operation, not arithmetic, and it varies from machine to "
+                 "machine: read it as a guide to this computer, not a law.</p>")
         return html + "</div>"
 
     return Demo(
