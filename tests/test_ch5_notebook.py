@@ -3,12 +3,14 @@ the numbers its prose states (recorded by utils.report.md) say what the prose sa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from notebooks import code_cells, execute_chapter  # tests/notebooks.py
+from utils.experiments import ch5
 from utils.report import computed
 
 CH5 = Path(__file__).resolve().parents[1] / "chapters" / "ch5_variants.ipynb"
@@ -47,19 +49,27 @@ def test_runs_and_the_prose_matches_its_numbers(executed):
     assert values["grow"] > 30  # ReLU state follows the input scale without BN
     assert values["ratio_min"] < values["ratio_mgu"] < 1
     assert values["fresh"] == pytest.approx(values["first"]["minGRU"], rel=0.5)
-    assert values["first"]["GRU"] < 0.1 * values["first"]["minGRU"]  # state-dependent gating
+    # state-dependent gating: the GRU solved "first" on most seeds, minGRU on none
+    assert int(values["solved_first"]["GRU"].split()[0]) > len(ch5.SEEDS) / 2
+    assert values["solved_first"]["minGRU"].startswith("0 of")
+    assert values["first_vs_gru"] == "GRU"
     assert values["last"]["minGRU"] < 0.5 * values["first"]["minGRU"]
     assert min(values["sp_f"]) > 0  # timings recorded
     # one bias convention: the coupled LSTM costs what a GRU costs
     assert values["cifg_equals_gru"] is True
-    # verdicts from utils.verdict: the reset placement and depth are not settled by 3 seeds;
-    # on copy the MGU and Li-GRU beat the GRU, and nothing beats it on adding
+    # verdicts from utils.verdict over six seeds: the reset placement is not settled; a
+    # second minGRU layer helps on "first"; nothing beats the GRU on adding, and the seeds
+    # decide against the MGU there (at an equal one-bias budget) but not for or against Li-GRU
     assert set(values["placement"].values()) == {"unresolved"}
-    assert values["depth"] == "unresolved" and values["last_vs_gru"] == "GRU"
-    assert "LSTM" in values["lost_adding"] and "MGU" not in values["lost_adding"]
+    assert values["depth"] == ch5.STACKED and values["last_vs_gru"] == "GRU"
+    assert values["beat_gru_adding"] == [] and "Li-GRU" in values["open_adding"]
+    assert "LSTM" in values["lost_adding"] and "MGU" in values["lost_adding"]
+    assert values["mgu_adding"] == "GRU"
     assert "LSTM (forget bias 1)" in values["lost_adding"]  # both LSTM starts, 300 steps
     # chapter 4's rule: the copy task, which no cell got halfway on, enters no verdict
     assert values["copy_counted"] is False and "copy_vs" not in values
+    # ... but the default's sentence says which cells the copy task leans toward
+    assert "Li-GRU" in values["copy_lean"] and "GRU" not in values["copy_lean"]
     assert values["units"][0] < values["units"][1]  # the unit-count confound it names
     # minGRU learns "recall last" in part after 300 steps and fully after four times more
     assert values["long_vs_gru"] != "GRU"
@@ -85,3 +95,44 @@ def test_runs_and_the_prose_matches_its_numbers(executed):
 def test_page_weight_within_budget(executed):
     size = len(nbformat.writes(executed).encode())
     assert size < 2 * 2**20, f"executed chapter is {size / 2**20:.2f} MiB"
+
+
+def _sentences_with_many_numbers(texts: list[str], limit: int = 4) -> list[str]:
+    """Sentences of prose (tables, headings, display math and code left out) that carry
+    ``limit`` or more numbers; years of citations are not counted (as in test_ch1)."""
+    found = []
+    for block in texts:
+        block = block.split("## References")[0]
+        block = re.sub(r"\$\$.*?\$\$", "\n\n", block, flags=re.S)
+        block = re.sub(r"<!--.*?-->", " ", block, flags=re.S)
+        paragraphs, current = [], []
+        for line in block.splitlines():
+            if not line.strip() or line.lstrip().startswith(("|", "#")):
+                paragraphs.append(" ".join(current))
+                current = []
+            else:
+                current.append(line)
+        paragraphs.append(" ".join(current))
+        for p in paragraphs:
+            p = re.sub(r"`[^`]*`", " ", p)
+            p = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", p)
+            p = re.sub(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w", " ", p)  # sub- and superscripts
+            p = re.sub(r"\b(?:19|20)\d\d[a-z]?\b", " ", p)
+            for sentence in re.split(r"(?<=[.!?])\s+", p):
+                if len(re.findall(r"(?<![\w.])[-+−]?\d+(?:[.,/]\d+)?", sentence)) >= limit:
+                    found.append(sentence.strip())
+    return found
+
+
+def test_sentence_counter_finds_number_walls():
+    assert _sentences_with_many_numbers(["It kept 0.5, 0.7, 0.9 and 1.2 per step. Fine."]) == [
+        "It kept 0.5, 0.7, 0.9 and 1.2 per step."]
+    assert _sentences_with_many_numbers(["| 1 | 2 | 3 | 4 |\n\n$$1 + 2 + 3 = 6$$"]) == []
+
+
+def test_no_sentence_carries_four_numbers(executed):
+    """Numbers go in tables, at most three in a sentence of prose."""
+    texts = [c.source for c in executed.cells if c.cell_type == "markdown"]
+    texts += [o["data"]["text/markdown"] for c in executed.cells if c.cell_type == "code"
+              for o in c.outputs if "text/markdown" in o.get("data", {})]
+    assert _sentences_with_many_numbers(texts) == []

@@ -259,7 +259,7 @@ def variant_explorer_demo(seed: int = 0) -> Demo:
 
 def variant_explorer(seed: int = 0, *, mode: Mode | None = None) -> DemoWidget:
     """Pick a cell of the GRU family and the step of a marker → its equations, its parameter
-    count against the GRU's (PyTorch's two-bias GRU; the variants as in their papers), its
+    count against the GRU's (one bias vector per gate block for every cell), its
     gate traces on one adding-problem sequence (seeded random weights) and when its gates
     react to the marker.
 

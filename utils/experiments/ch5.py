@@ -1,13 +1,15 @@
 """Chapter 5: the GRU family head to head at an equal parameter budget, and marker recall.
 
-``python -m utils.experiments ch5`` trains, with one torch thread and 3 seeds each:
+``python -m utils.experiments ch5`` trains, with one torch thread and 6 seeds each:
 
 * **family**: GRU (reset after, PyTorch's), GRU with the reset before, MGU, Li-GRU, GRU1,
   GRU2, GRU3, CIFG-LSTM, LSTM (PyTorch's initialisation, forget-gate bias near 0), LSTM with
   forget-gate bias 1 (the practitioners' start, chapter 4's reference) and minGRU on the adding
   problem (``T = 30``) and the copy task
   (delay ``T = 5``), every cell at the hidden size that brings its parameter count closest
-  to the GRU's (:func:`budget_hidden_size`);
+  to the GRU's (:func:`budget_hidden_size`). Every count, the budget's included, uses one
+  convention, the chapter's family table's: one bias vector per gate block
+  (:func:`count`; ``torch.nn`` stores two for the GRU and the LSTM);
 * **recall**: GRU, MGU, GRU3, minGRU and two stacked minGRU layers on marker recall
   (``utils.tasks.MarkerRecallTask``), "first" (done directly, needs a gate that reads the state) and
   "last" (a gate that reads the input suffices);
@@ -29,13 +31,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils.budget import param_count_as
 from utils.params import param_count
 from utils.tasks import AddingTask, CopyTask, MarkerRecallTask, train
 from utils.torch_cells import MinGRUCell, SequenceModel, run_sequence
 
 DESCRIPTION = __doc__
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4, 5)
 # cell name in the tables → (utils.torch_cells kind, constructor options, params.KINDS key)
 CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
     "GRU": ("gru", {}, "gru"),
@@ -74,10 +77,19 @@ CONFIGS: list[dict[str, Any]] = (
 QUICK = [c for c in CONFIGS if c["seed"] == 0 and c["cell"] in ("GRU", "minGRU")]
 
 
+def count(kind: str, input_size: int, hidden_size: int) -> int:
+    """Parameters of one cell of ``kind`` with one bias vector per gate block: the papers'
+    convention, which the chapter's family table states (``param_count`` for the variants,
+    ``param_count_as(..., "one_bias")`` for the GRU and the LSTM)."""
+    if kind in ("gru", "lstm"):
+        return param_count_as(kind, input_size, hidden_size, "one_bias")
+    return param_count(kind, input_size, hidden_size)
+
+
 def budget_hidden_size(kind: str, input_size: int, budget: int) -> int:
-    """The hidden size whose ``param_count(kind, input_size, H)`` is closest to ``budget``
+    """The hidden size whose ``count(kind, input_size, H)`` is closest to ``budget``
     (the smaller ``H`` on a tie)."""
-    best = min(range(1, 4 * budget), key=lambda H: (abs(param_count(kind, input_size, H)
+    best = min(range(1, 4 * budget), key=lambda H: (abs(count(kind, input_size, H)
                                                         - budget), H))
     return best
 
@@ -110,14 +122,13 @@ class StackedMinGRU(nn.Module):
 
 def stacked_param_count(input_size: int, hidden_size: int) -> int:
     """Parameters of the two recurrent layers of :class:`StackedMinGRU` (read-out excluded)."""
-    return param_count("mingru", input_size, hidden_size) + param_count("mingru", hidden_size,
-                                                                         hidden_size)
+    return count("mingru", input_size, hidden_size) + count("mingru", hidden_size, hidden_size)
 
 
 def build(cell: str, task: Any, budget_H: int, seed: int) -> tuple[nn.Module, int, int]:
     """The model for ``cell`` on ``task`` at the GRU(``budget_H``) parameter budget:
-    ``(model, hidden_size, recurrent parameters)``."""
-    budget = param_count("gru", task.input_size, budget_H)
+    ``(model, hidden_size, recurrent parameters)``, every count with one bias per block."""
+    budget = count("gru", task.input_size, budget_H)
     generator = torch.Generator().manual_seed(seed)
     if cell == STACKED:
         H = min(range(1, 200), key=lambda h: (abs(stacked_param_count(task.input_size, h)
@@ -135,7 +146,7 @@ def build(cell: str, task: Any, budget_H: int, seed: int) -> tuple[nn.Module, in
         with torch.no_grad():  # rows H:2H are the forget gate (i | f | g | o)
             model.cell.bias_ih[H:2 * H] = float(forget_bias)
             model.cell.bias_hh[H:2 * H] = 0.0
-    return model, H, param_count(count_kind, task.input_size, H)
+    return model, H, count(count_kind, task.input_size, H)
 
 
 def saved_activation_bytes(model: nn.Module, X: torch.Tensor) -> int:
