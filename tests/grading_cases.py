@@ -86,6 +86,22 @@ CASES = (
     Case("a known wrong prediction (ch5)", "ch5_exercises", "p5_3",
          'predicted_extra_work = "about log2(T) times"\n', 0,
          "❌ p5_3 (predicted_extra_work): you predicted 'about log2(T) times'"),
+    Case("right (ch6, the master's answer)", "ch6_exercises", "q6_5", SOLUTION, 2, None),
+    Case("a known mistake (ch6: time reversed instead of the frames moved)", "ch6_exercises",
+         "q6_4",
+         "def left_to_right(X, lengths):\n"
+         "    return X[::-1].copy()\n", 0, "reversing time puts the real frames first"),
+    Case("unanswered (ch6, the student notebook's stub)", "ch6_exercises", "q6_3", None, 0,
+         "not attempted yet"),
+    Case("a known wrong prediction (ch6)", "ch6_exercises", "p6_3",
+         "predicted_windows = 276\n", 0,
+         "❌ p6_3 (predicted_windows): you predicted 276"),
+    Case("the scaler fitted on the whole series (ch6)", "ch6_exercises", "q6_3",
+         "def forecast_windows(y, horizon, window):\n"
+         "    u = (y - y.mean()) / y.std()\n"
+         "    train = u[:len(u) - horizon]\n"
+         "    inputs = np.stack([train[k:k + window] for k in range(len(train) - window)])\n"
+         "    return inputs, train[window:]\n", 0, "come from the whole series"),
     # graded predictions: a variable, not a function
     Case("prediction right", "ch2_exercises", "p2_1", 'predicted_near = "h_prev"', 1, None),
     Case("prediction wrong (a named misconception)", "ch2_exercises", "p2_2",

@@ -15,10 +15,16 @@ from exercise_copies import (LONG_RUN, MIN_RUN, ROOT, Segment, answer_code, answ
 from utils.checks import ASSIGNMENTS
 
 CHAPTERS = sorted(int(name[2]) for name in ASSIGNMENTS)
+# Exercise sets whose chapter is written on another branch (chapter 6's set and its chapter
+# were written in parallel): the guard skips them only while the chapter notebook is absent
+# and checks them as soon as it exists.
+CHAPTER_WRITTEN_ELSEWHERE = {6}
 
 
 @pytest.mark.parametrize("n", CHAPTERS, ids=[f"ch{n}" for n in CHAPTERS])
 def test_no_answer_is_printed_in_its_chapter(n):
+    if n in CHAPTER_WRITTEN_ELSEWHERE and not list((ROOT / "chapters").glob(f"ch{n}_*.ipynb")):
+        pytest.skip(f"chapter {n}'s notebook is not on this branch yet")
     chapter = chapter_of(n)
     found = copies(answers(ROOT / "solutions" / f"ch{n}_exercises.ipynb"),
                    chapter_segments(chapter, executed_copy(chapter)))

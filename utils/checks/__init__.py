@@ -27,7 +27,7 @@ __all__ = ["ASSIGNMENTS", "NotAttemptedYet", "Prediction", "Question", "WrongAns
            "questions", "run_check"]
 
 # assignment name (otter ``name`` / notebook stem) → checker module
-ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in range(1, 6)}
+ASSIGNMENTS: dict[str, str] = {f"ch{n}_exercises": f"utils.checks.ch{n}" for n in range(1, 7)}
 
 
 def _module(assignment: str) -> Any:
