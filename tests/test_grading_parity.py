@@ -39,10 +39,10 @@ sys.meta_path[:] = [f for f in sys.meta_path
 """
 
 
-def _groups() -> list[tuple[str, list[Case]]]:
+def _groups(cases=None) -> list[tuple[str, list[Case]]]:
     """The cases as notebooks: (assignment, cases), at most one case per question each."""
     groups: list[tuple[str, list[Case]]] = []
-    for case in CASES:
+    for case in CASES if cases is None else cases:
         for assignment, members in groups:
             if assignment == case.assignment and case.question not in {
                     c.question for c in members}:
@@ -86,8 +86,14 @@ def _reasons(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """{(notebook index, question): {grader: (points, reasons)}} for every case."""
-    tmp = tmp_path_factory.mktemp("parity")
-    groups = _groups()
+    return grade_cases(CASES, tmp_path_factory.mktemp("parity"))
+
+
+def grade_cases(cases: list[Case], tmp: Path) -> tuple[list, dict]:
+    """``(groups, results)``: the cases as notebooks (:func:`_groups`) and
+    {(notebook index, question): {grader: (points, reasons)}}, each grader run once over all
+    the notebooks (``otter run`` once per notebook)."""
+    groups = _groups(cases)
     bundles = {}
     for assignment in dict.fromkeys(a for a, _ in groups):
         out = tmp / "assign" / assignment
@@ -171,13 +177,11 @@ def _ids() -> list[str]:
     return [f"{a}:{c.question}:{c.name}" for a, cases in _groups() for c in cases]
 
 
-@pytest.mark.parametrize("key", _ids())
-def test_three_graders_give_the_same_points_and_reason(graded, key):
-    groups, results = graded
-    i, case = next((i, c) for i, (a, cases) in enumerate(groups) for c in cases
-                   if f"{a}:{c.question}:{c.name}" == key)
+def assert_same_verdict(groups: list, results: dict, case: Case) -> None:
+    """The three graders gave ``case`` its points and its reason, word for word alike."""
+    i = next(i for i, (_, cases) in enumerate(groups) if case in cases)
     got = results[(i, case.question)]
-    print(key, json.dumps(got, ensure_ascii=False))  # shown with `pytest -rP`
+    print(case.name, json.dumps(got, ensure_ascii=False))  # shown with `pytest -rP`
     assert set(got) == {"grader.check", "utils.grade", "otter run"}, got
     for grader, (points, reasons) in got.items():
         assert points == case.points, (grader, got)
@@ -186,3 +190,10 @@ def test_three_graders_give_the_same_points_and_reason(graded, key):
         else:
             assert reasons and case.reason in reasons[0], (grader, got)
     assert len({tuple(r) for _, r in got.values()}) == 1, got  # the same messages, word for word
+
+
+@pytest.mark.parametrize("key", _ids())
+def test_three_graders_give_the_same_points_and_reason(graded, key):
+    groups, _ = graded
+    case = next(c for a, cases in groups for c in cases if f"{a}:{c.question}:{c.name}" == key)
+    assert_same_verdict(*graded, case)
