@@ -738,3 +738,15 @@ gh = h_prev W_hh^T + b_hh, bias included.""")),
 the z_t line is σ of the second block, as in PyTorch: its share keeps the old state, which
 is what the blend below it expects.""")))),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 2 says none of them. (The chapter does state the update gate's fix, negating
+# its rows, for Chung et al.'s convention: exercise 2.5 plants its bug in the reset gate.)
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q2_1": (r"z_t=\(h_t-n_t\)/\(h_t-1-n_t\)", r"z_t=\(n_t-h_t\)/\(n_t-h_t-1\)"),
+    "q2_2": (r"r_t=\(arctanh|r_t=\(atanh|r_t=\(tanh\^?-1",),
+    "q2_5": (r"reset(gate)?'?s?(weights|rows|parameters|pre-activation)[^.]{0,60}negat",
+             r"negat\w*[^.]{0,40}reset(gate|rows)", r"1-sigma\(a_r\)"),
+}

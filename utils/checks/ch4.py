@@ -616,3 +616,15 @@ PREDICTIONS: list[Prediction] = [
               "state: c_{t−1} or c_t.",),
         reveals="q4_5"),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 4 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q4_1": (r"p_o(c_t|c_t\))", r"sigma\([^)]{0,40}\+p_oc_t"),
+    "q4_2": (r"i\|o\|f\|c", r"onnx[^.]{0,80}order"),
+    "q4_3": (r"\(l-1\)[^.]{0,30}(2h|h\^2|h\^2)", r"layersabovethefirst[^.]{0,60}h\^2"),
+    "q4_4": (r"f_t\(1-f_t\)", r"i_t\(1-i_t\)", r"partialc_t/partialc_t-1=f_t\+"),
+    "q4_5": (r"o_t\(1-o_t\)", r"1-tanh\^2\(?c_t"),
+}

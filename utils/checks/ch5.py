@@ -696,3 +696,16 @@ PREDICTIONS: list[Prediction] = [
         hint=("In h_t = a_t ⊙ h_{t−1} + b_t, what does each of a_t and b_t multiply?",),
         reveals="q5_5"),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 5 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q5_1": (r"f_t/\(f_t\+i_t\)", r"i_t/\(f_t\+i_t\)"),
+    "q5_2": (r"max\(a_2\+b_1", r"a_1\+a_2,max"),
+    "q5_3": (r"a_ta_t-d", r"a_t-da_t"),
+    "q5_4": (r"logaddexp\(log_?f", r"log\(f_t\+i_t\)"),
+    "q5_5": (r"a_t\+1(delta|δ|g_t|grad)", r"(delta|δ)_t=g_t\+",
+             r"backward[^.]{0,60}(recurrence|scan)[^.]{0,40}(reverse|lasttothefirst)"),
+}
