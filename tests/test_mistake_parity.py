@@ -86,7 +86,8 @@ def _mistake_source(q, fn: functools.partial) -> str:
     inner = (f"import numpy as np\nimport functools\n{_closure(fn.func)}\n\n{ref}\n"
              f"{fn.func.__name__} = {impl}  # the reference may call itself by name\n"
              f"return {impl}\n")
-    return (f"import numpy as np\n\n\ndef _factory_{q.name}():\n{textwrap.indent(inner, '    ')}\n\n"
+    factory = f"def _factory_{q.name}():\n{textwrap.indent(inner, '    ')}"
+    return (f"import numpy as np\n\n\n{factory}\n\n"
             f"{impl} = _factory_{q.name}()\n\n\n"
             f"def {q.func_name}({names}):\n"
             f"    return {impl}({names}{', ' if keywords else ''}{keywords})\n")
