@@ -105,6 +105,8 @@ def _cases(assignment: str) -> list[Case]:
             else:
                 source = _mistake_source(q, m.fn)
                 reason = f"❌ {q.name} ({q.func_name}): {m.message}"
+            # the graders' reasons are first lines (a message may run over several)
+            reason = reason.split("\n")[0]
             cases.append(Case(f"{q.name} mistake {k}", assignment, q.name, source, 0, reason))
     return cases
 
