@@ -248,3 +248,65 @@ def chapter_of(n: int, root: Path = ROOT) -> Path:
 def executed_copy(chapter: Path, root: Path = ROOT) -> Path | None:
     path = root / "_build" / "jupyter_execute" / "chapters" / chapter.name
     return path if path.is_file() else None
+
+
+# ------------------------------------------------------------------------------------------
+# Prose: a formula or an idea the chapter *states* (in a markdown cell or in the text a
+# ``remove-input`` cell prints with ``utils.report.md``) is invisible to the token comparison
+# above. Each checker module lists, per question, the phrases that would state its answer
+# (``GIVEAWAYS``: regular expressions on the folded prose, see :func:`fold_prose`).
+
+
+def fold_prose(text: str) -> str:
+    """Prose with the spelling of formulas folded: lower case; LaTeX commands, braces, ``$``,
+    backslashes and all white space removed; ``−`` → ``-``, ``⊙``/``\\odot``/``*``/``·`` →
+    nothing (a product is written by juxtaposition), ``σ`` → ``sigma``. ``h_{t-1}`` becomes
+    ``h_t-1``, ``z_t \\odot h_{t-1}`` ``z_th_t-1``."""
+    text = text.replace("−", "-").replace("σ", "sigma").replace("⊙", "").replace("·", "")
+    text = re.sub(r"\\(odot|cdot|circ|left|right|,|;|!|quad|qquad)", "", text)
+    text = re.sub(r"\\(mathrm|text|operatorname|mathbf|boldsymbol)", "", text)
+    text = re.sub(r"\\([a-zA-Z]+)", r"\1", text)  # \sigma → sigma, \tanh → tanh
+    text = re.sub(r"[\s${}\\*]", "", text)
+    return text.lower()
+
+
+def chapter_prose(chapter: Path) -> list[tuple[str, str]]:
+    """``(where, folded text)`` of what the chapter says in words: each markdown cell, and
+    the string literals of each code cell (what ``md(...)`` prints, f-strings' literal parts
+    included; hidden cells too, as their printed text shows)."""
+    nb = nbformat.read(chapter, as_version=4)
+    out = []
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            out.append((f"cell {k} (markdown)", fold_prose(cell.source)))
+        elif cell.cell_type == "code":
+            try:
+                tree = ast.parse(_no_magics(cell.source))
+            except SyntaxError:
+                continue
+            strings = [n.value for n in ast.walk(tree)
+                       if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            if strings:
+                out.append((f"cell {k} (printed text)", fold_prose(" ".join(strings))))
+    return out
+
+
+def giveaways(assignment: str) -> dict[str, tuple[str, ...]]:
+    """The checker module's ``GIVEAWAYS``: question → regular expressions on folded prose."""
+    from utils.checks import ASSIGNMENTS
+
+    return dict(getattr(importlib.import_module(ASSIGNMENTS[assignment]), "GIVEAWAYS", {}))
+
+
+def prose_giveaways(patterns: dict[str, tuple[str, ...]],
+                    prose: list[tuple[str, str]]) -> list[str]:
+    """``"question: pattern in where: ...text..."`` for each pattern found in the prose."""
+    found = []
+    for question, regexes in patterns.items():
+        for regex in regexes:
+            for where, text in prose:
+                m = re.search(regex, text)
+                if m:
+                    found.append(f"{question}: {regex!r} in {where}: "
+                                 f"...{text[max(0, m.start() - 40):m.end() + 40]}...")
+    return found

@@ -53,9 +53,9 @@ def _answer_cells(nb):
 def test_stubs_are_live_and_hold_no_solution(fresh):
     nb, _ = fresh
     answers = _answer_cells(nb)
-    assert len(answers) == len(ITEMS) == 8 and len(QS) == 4
+    assert len(answers) == len(ITEMS) == 10 and len(QS) == 5
     assert [q.name for q in ITEMS] == ["p4_1", "q4_1", "p4_2", "q4_2", "p4_3", "q4_3", "p4_4",
-                                       "q4_4"]
+                                       "q4_4", "p4_5", "q4_5"]
     for src, q in zip(answers, ITEMS):
         if isinstance(q, Prediction):  # the learner's variable, blank
             assert src.strip() == f"{q.var_name} = ...", src

@@ -7,34 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from check_helpers import outcomes_of  # tests/check_helpers.py
 from utils.checks import ASSIGNMENTS, Prediction, predictions, questions
-from utils.checks.core import (Outcome, Question, capture_value, decode_outcomes,
-                               encode_outcomes, set_hidden_seed, trace, untrace)
+from utils.checks.core import (Question, capture_value, decode_outcomes, encode_outcomes,
+                               set_hidden_seed)
 
 QUESTIONS = [q for assignment in ASSIGNMENTS for q in questions(assignment)]
 PREDICTIONS = [p for assignment in ASSIGNMENTS for p in predictions(assignment)]
 SEEDS = [None, *range(50)]  # None: the fixed default of the hidden probes
-
-
-def outcomes_of(fn, probes, traced: bool = False) -> list[Outcome]:
-    """What ``fn`` returns on each probe, as the outcomes ``capture`` would record (with the
-    depth of traced probes when ``traced``: slower, needed for the reference only)."""
-    out = []
-    for probe in probes:
-        try:
-            if probe.traced and traced:  # the references follow traced inputs too
-                result, depth = untrace(fn(**{k: trace(v) for k, v in probe.args.items()}))
-                out.append(Outcome("value", result, depth=depth))
-                continue
-            result = fn(**probe.args)
-        except Exception as exc:
-            out.append(Outcome("error", detail=f"{type(exc).__name__}: {exc}"))
-            continue
-        if isinstance(result, tuple):
-            out.append(Outcome("value", [np.asarray(r) for r in result], detail="tuple"))
-        else:
-            out.append(Outcome("value", np.asarray(result)))
-    return out
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=[q.name for q in QUESTIONS])

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from exercise_copies import (LONG_RUN, MIN_RUN, ROOT, Segment, answer_code, answers,
-                             chapter_of, chapter_segments, copies, executed_copy, tokens)
+                             chapter_of, chapter_prose, chapter_segments, copies,
+                             executed_copy, fold_prose, giveaways, prose_giveaways, tokens)
 from utils.checks import ASSIGNMENTS
 
 CHAPTERS = sorted(int(name[2]) for name in ASSIGNMENTS)
@@ -107,3 +108,66 @@ def test_answer_code_is_the_solution_region():
     assert answer_code("predicted_steps = 15  # SOLUTION\nother = 1") == "predicted_steps = 15"
     assert tokens("y = np.tanh(x_t @ W.T)  # c") == ["_", "=", "np", ".", "tanh", "(", "_",
                                                       "@", "_", ".", "T", ")"]
+
+
+# ---------------------------------------------------------------------- prose giveaways
+
+@pytest.mark.parametrize("n", CHAPTERS, ids=[f"ch{n}" for n in CHAPTERS])
+def test_no_answer_is_stated_in_its_chapters_prose(n):
+    """A formula or idea that answers an exercise is not in the chapter's words either
+    (markdown cells, and the text its hidden cells print): the checker module's
+    ``GIVEAWAYS``."""
+    patterns = giveaways(f"ch{n}_exercises")
+    found = prose_giveaways(patterns, chapter_prose(chapter_of(n)))
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5])
+def test_every_chapter_lists_its_giveaways(n):
+    patterns = giveaways(f"ch{n}_exercises")
+    names = {q.name for q in __import__("utils.checks", fromlist=["x"]).questions(
+        f"ch{n}_exercises")}
+    assert patterns and set(patterns) <= names, patterns
+    for regexes in patterns.values():
+        assert isinstance(regexes, tuple) and all(isinstance(r, str) for r in regexes)
+
+
+# The sentence chapter 2 (main, 22805f2) says about the update gate: it states the fix of the
+# old exercise 2.5 (negate the update gate's rows).
+CH2_UPDATE_SENTENCE = (
+    "Since $1 - \\sigma(a) = \\sigma(-a)$, the two blends are the same model with the update "
+    "gate's weights and biases negated (`chung_to_pytorch`), **for a fixed reset placement**.")
+
+
+def _with_prose(tmp_path: Path, markdown: str = "", printed: str = "") -> Path:
+    nb = nbformat.read(chapter_of(2), as_version=4)
+    if markdown:
+        nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    if printed:
+        nb.cells.append(nbformat.v4.new_code_cell(
+            f"md(f'''{printed}''', x=1)", metadata={"tags": ["remove-input"]}))
+    path = tmp_path / "ch2_planted.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_stated_fix_is_caught_in_markdown_and_in_printed_text(tmp_path):
+    old = {"q2_5_old": (r"updategate'?s?(weights|rows|parameters)[^.]{0,60}negat",)}
+    assert prose_giveaways(old, chapter_prose(_with_prose(tmp_path, CH2_UPDATE_SENTENCE)))
+    planted = ("The fix: the reset gate's weights and biases negated, since "
+               "$1 - \\sigma(a_r) = \\sigma(-a_r)$.")
+    for where in ({"markdown": planted}, {"printed": planted.replace("\\", "\\\\")}):
+        found = prose_giveaways(giveaways("ch2_exercises"),
+                                chapter_prose(_with_prose(tmp_path, **where)))
+        assert any(f.startswith("q2_5:") for f in found), (where, found)
+
+
+@pytest.mark.parametrize("assignment, statement", [
+    ("ch4_exercises", "The gradient through the output gate is $o_t (1 - o_t)$ times $p_o$."),
+    ("ch5_exercises", "Backwards, $\\delta_t = g_t + a_{t+1} \\odot \\delta_{t+1}$."),
+    ("ch5_exercises", "Combined: $(a_1 + a_2, \\max(a_2 + b_1, b_2))$."),
+    ("ch2_exercises", "So $z_t = (h_t - n_t) / (h_{t-1} - n_t)$."),
+])
+def test_planted_formulas_are_caught_however_spaced(assignment, statement):
+    found = prose_giveaways(giveaways(assignment), [("planted", fold_prose(statement))])
+    assert found, statement

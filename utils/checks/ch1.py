@@ -592,3 +592,13 @@ PREDICTIONS: list[Prediction] = [
                     "itself (its largest singular value) tells the first step. Is it below "
                     "1?"))),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 1 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q1_1": (r"max_jprod", r"norm[^.]{0,40}productofthe(diagonal)?forget"),
+    "q1_2": (r"log\(?(fraction|0\.01|1%)\)?/log\(?sigma",
+             r"ceil\(?log[^.]{0,30}/log\(?sigma"),
+}

@@ -131,8 +131,9 @@ def gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, *, order=(0, 1
 
 
 def buggy_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> np.ndarray:
-    """Exercise 2.5's planted bug: the update gate is computed as ``1 − σ(…)``."""
-    r_t, z_t = gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, z_one_minus=True)
+    """Exercise 2.5's planted bug: the reset gate is computed as ``1 − σ(…)``."""
+    r_t, z_t = gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    r_t = 1.0 - r_t
     n_t = candidate(x_t, h_prev, r_t, weight_ih, weight_hh, bias_ih, bias_hh)
     return (1.0 - z_t) * n_t + z_t * h_prev
 
@@ -227,11 +228,9 @@ def keras_to_pytorch(kernel, recurrent_kernel, bias, *, reorder: bool = True,
 def chung_to_pytorch(weight_ih, weight_hh, bias_ih, bias_hh, *,
                      which=("weight_ih", "weight_hh", "bias_ih", "bias_hh"), k: int = 1,
                      op: str = "neg"):
-    """Negate the z rows (``H:2H``) of the parameters named in ``which`` → 4 new arrays.
-
-    This is also the fix of exercise 2.5: a cell whose update gate is ``1 − σ(a)`` computes
-    what PyTorch's computes with ``a → −a``.
-    """
+    """Negate the rows of block ``k`` (1: z, ``H:2H``) of the parameters named in ``which``
+    → 4 new arrays: Chung et al.'s update gate in PyTorch's convention (``k=-1``: every row;
+    ``op="one_minus"``: ``1 − p`` instead of ``−p``, a mistake)."""
     H = weight_hh.shape[1]
     out = []
     for name, p in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -527,30 +526,40 @@ def _keras_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def fix_reset_sign(weight_ih, weight_hh, bias_ih, bias_hh, *,
+                   which=("weight_ih", "weight_hh", "bias_ih", "bias_hh"), k: int = 0,
+                   op: str = "neg"):
+    """Exercise 2.5's fix: the buggy cell's reset gate is ``1 − σ(a_r) = σ(−a_r)``, so negate
+    the r rows (``0:H``) of all four parameters; the keywords give the known mistakes (as in
+    :func:`chung_to_pytorch`)."""
+    return chung_to_pytorch(weight_ih, weight_hh, bias_ih, bias_hh, which=which, k=k, op=op)
+
+
 def _fix_mistakes() -> tuple[Mistake, ...]:
     return (
-        Mistake(_P(chung_to_pytorch, which=()), "the parameters are returned unchanged, but the "
-                "buggy cell computes 1 − σ(a) where torch.nn.GRUCell computes σ(a). "
-                "Which change of the weights turns σ(a) into 1 − σ(a)?"),
-        Mistake(_P(chung_to_pytorch, which=("weight_ih", "weight_hh")), "the weights are "
-                "converted but not the biases: the update pre-activation includes b_iz and "
-                "b_hz, so all four of its terms change sign."),
-        Mistake(_P(chung_to_pytorch, which=("weight_ih", "weight_hh", "bias_ih")), "bias_hh's "
-                "z rows are not negated; both biases enter z_t."),
-        Mistake(_P(chung_to_pytorch, which=("weight_ih", "weight_hh", "bias_hh")), "bias_ih's "
-                "z rows are not negated; both biases enter z_t."),
-        Mistake(_P(chung_to_pytorch, which=("weight_ih", "bias_ih", "bias_hh")), "weight_hh's z "
-                "rows are not negated; the recurrent term enters z_t too."),
-        Mistake(_P(chung_to_pytorch, which=("weight_hh", "bias_ih", "bias_hh")), "weight_ih's z "
-                "rows are not negated; the input term enters z_t too."),
-        Mistake(_P(chung_to_pytorch, k=0), "you changed rows 0:H (the reset gate); the bug is "
-                "in the update gate, rows H:2H (order r | z | n)."),
-        Mistake(_P(chung_to_pytorch, k=2), "you changed rows 2H:3H (the candidate); the bug is "
-                "in the update gate, rows H:2H (order r | z | n)."),
-        Mistake(_P(chung_to_pytorch, k=-1), "you negated every row; only the update gate is "
-                "wrong in the buggy cell, r and n are computed as in PyTorch."),
-        Mistake(_P(chung_to_pytorch, op="one_minus"), "you computed 1 − W_z; but 1 − σ(a) = "
-                "σ(−a), so the pre-activation changes sign: W_z → −W_z, b_z → −b_z."),
+        Mistake(_P(fix_reset_sign, which=()), "the parameters are returned unchanged, but the "
+                "buggy cell computes 1 − σ(a) for one gate where torch.nn.GRUCell computes "
+                "σ(a). Which change of the weights turns σ(a) into 1 − σ(a)?"),
+        Mistake(_P(fix_reset_sign, which=("weight_ih", "weight_hh")), "the weights are "
+                "converted but not the biases: the reset pre-activation includes b_ir and "
+                "b_hr, so all four of its terms change sign."),
+        Mistake(_P(fix_reset_sign, which=("weight_ih", "weight_hh", "bias_ih")), "bias_hh's "
+                "r rows are not negated; both biases enter r_t."),
+        Mistake(_P(fix_reset_sign, which=("weight_ih", "weight_hh", "bias_hh")), "bias_ih's "
+                "r rows are not negated; both biases enter r_t."),
+        Mistake(_P(fix_reset_sign, which=("weight_ih", "bias_ih", "bias_hh")), "weight_hh's r "
+                "rows are not negated; the recurrent term enters r_t too."),
+        Mistake(_P(fix_reset_sign, which=("weight_hh", "bias_ih", "bias_hh")), "weight_ih's r "
+                "rows are not negated; the input term enters r_t too."),
+        Mistake(_P(fix_reset_sign, k=1), "you changed rows H:2H, the update gate, as if this "
+                "were Chung et al.'s convention; but the buggy z_t line is PyTorch's. The "
+                "bug is in the reset gate, rows 0:H (order r | z | n)."),
+        Mistake(_P(fix_reset_sign, k=2), "you changed rows 2H:3H (the candidate); the bug is "
+                "in the reset gate, rows 0:H (order r | z | n)."),
+        Mistake(_P(fix_reset_sign, k=-1), "you negated every row; only the reset gate is "
+                "wrong in the buggy cell, z and n are computed as in PyTorch."),
+        Mistake(_P(fix_reset_sign, op="one_minus"), "you computed 1 − W_r; but 1 − σ(a) = "
+                "σ(−a), so the pre-activation changes sign: W_r → −W_r, b_r → −b_r."),
     )
 
 
@@ -623,7 +632,7 @@ computes. Rewrite its wrong expression as a sigmoid of something.
 Which parameters produce that something, and what must happen to them so that PyTorch's gate
 equals the buggy one? Only that gate's rows change; work on copies.
 """)),
-        probes=_param_probes, reference=chung_to_pytorch, mistakes=_fix_mistakes(),
+        probes=_param_probes, reference=fix_reset_sign, mistakes=_fix_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
         points={"public": 1, "hidden": 1},
         every_probe="the order of the gate blocks, a transpose, the biases"),
@@ -710,19 +719,34 @@ there is none.""")))),
 Compare each line of the buggy step with the chapter's equations, one gate at a time. Which
 line does something the equations do not?
 """), _hint("""
-One line subtracts a sigmoid from one. Which gate is it, and whose convention is that?
+One line subtracts a sigmoid from one. Which gate is it, and does any convention write that
+gate that way?
 """)),
-        kind="choice", answer="z_t", options=_LINES,
+        kind="choice", answer="r_t", options=_LINES,
         explanation=_hint("""
-The z_t line computes 1 − σ(a_z), Chung et al.'s update gate, while the blend below it is
-PyTorch's. Since 1 − σ(a) = σ(−a), the buggy cell is PyTorch's cell with the update gate's
-pre-activation negated: exercise 2.5 finds the weights that do that.
+The r_t line computes 1 − σ(a_r). No convention writes the reset gate that way: Chung et
+al.'s 1 − σ is an update-gate convention, and the z_t line here is PyTorch's own σ of the
+second block. The buggy reset gate is close to 1 where PyTorch's is close to 0: exercise 2.5
+finds the weights that reproduce it.
 """),
         mistakes=(WrongAnswer("the blend h_t", _hint("""
 the blend (1 − z_t) ⊙ n_t + z_t ⊙ h_prev is PyTorch's own; the gate it is fed is not.""")),
                   WrongAnswer("n_t", _hint("""
 the candidate line is PyTorch's reset-after candidate: r_t scales the n block of
 gh = h_prev W_hh^T + b_hh, bias included.""")),
-                  WrongAnswer("r_t", _hint("""
-the r_t line is σ of the first block, as in PyTorch.""")))),
+                  WrongAnswer("z_t", _hint("""
+the z_t line is σ of the second block, as in PyTorch: its share keeps the old state, which
+is what the blend below it expects.""")))),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 2 says none of them. (The chapter does state the update gate's fix, negating
+# its rows, for Chung et al.'s convention: exercise 2.5 plants its bug in the reset gate.)
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q2_1": (r"z_t=\(h_t-n_t\)/\(h_t-1-n_t\)", r"z_t=\(n_t-h_t\)/\(n_t-h_t-1\)"),
+    "q2_2": (r"r_t=\(arctanh|r_t=\(atanh|r_t=\(tanh\^?-1",),
+    "q2_5": (r"reset(gate)?'?s?(weights|rows|parameters|pre-activation)[^.]{0,60}negat",
+             r"negat\w*[^.]{0,40}reset(gate|rows)", r"1-sigma\(a_r\)"),
+}

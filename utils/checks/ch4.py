@@ -19,6 +19,11 @@ chapter computes.
 - ``peephole_cell_jacobian(...)``: the diagonal of ∂c_t/∂c_{t−1} of the peephole LSTM with
   ``x_t`` and ``h_{t−1}`` held fixed, ``(N, H)``:
   f_t + c_{t−1} ⊙ f_t(1 − f_t) ⊙ p_f + g_t ⊙ i_t(1 − i_t) ⊙ p_i.
+- ``peephole_grad_c_prev(..., peephole, dh_t, dc_t)``: one step of backpropagation through the
+  peephole cell, ∂L/∂c_{t−1} ``(N, H)`` given the gradients ``dh_t`` and ``dc_t`` arriving at
+  ``h_t`` and ``c_t`` from later (``x_t``, ``h_{t−1}`` and the parameters held fixed): the total
+  gradient on c_t, dc_t + dh_t ⊙ (o_t (1 − tanh² c_t) + tanh c_t ⊙ o_t(1 − o_t) ⊙ p_o), times
+  the diagonal of ``peephole_cell_jacobian``.
 
 The references are tested against ``torch.nn.LSTMCell``, ``torch.nn.GRU`` and autograd in
 float64 (``tests/test_checks_ch4.py``); each known mistake is a small variation of them, with
@@ -176,6 +181,36 @@ def peephole_cell_jacobian(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, b
     return out
 
 
+def peephole_grad_c_prev(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, peephole,
+                         dh_t, dc_t, *, o_path: str = "through_c", h_path: bool = True,
+                         c_path: bool = True, tanh_prime: bool = True, jacobian: str = "fFI"):
+    """∂L/∂c_{t−1} ``(N, H)`` from ``dh_t`` and ``dc_t``; the keywords produce the mistakes.
+
+    ``o_path``: the output gate's peephole path, ``"through_c"`` (right: it reads c_t, so its
+    term joins the gradient on c_t), ``"none"`` (dropped) or ``"direct"`` (added to the result
+    as if the output gate read c_{t−1}); ``h_path=False`` drops ``dh_t``; ``c_path=False`` drops
+    ``dc_t``; ``tanh_prime=False`` forgets tanh's derivative; ``jacobian`` is the ``terms`` of
+    :func:`peephole_cell_jacobian` (``"f"``: the cell without peepholes).
+    """
+    H = np.asarray(weight_hh).shape[1]
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    p_i, p_f, p_o = (peephole[k * H:(k + 1) * H] for k in range(3))
+    c_t = _sigmoid(a_f + p_f * c_prev) * c_prev + _sigmoid(a_i + p_i * c_prev) * np.tanh(a_g)
+    o_t = _sigmoid(a_o + p_o * c_t)
+    tanh_c = np.tanh(c_t)
+    via_tanh = o_t * (1.0 - tanh_c ** 2) if tanh_prime else o_t
+    via_gate = tanh_c * o_t * (1.0 - o_t) * p_o
+    on_c = (dc_t if c_path else 0.0 * dc_t) + (dh_t * via_tanh if h_path else 0.0 * dh_t)
+    if o_path == "through_c" and h_path:
+        on_c = on_c + dh_t * via_gate
+    jac = peephole_cell_jacobian(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
+                                 peephole, terms=jacobian)
+    out = on_c * jac
+    if o_path == "direct":
+        out = out + dh_t * via_gate
+    return out
+
+
 # ----------------------------------------------------------------------------------------
 # Question types that normalise what the learner returns before the usual checks
 
@@ -239,6 +274,37 @@ def _peephole_probes(level: str, *, salt: str) -> list[Probe]:
                  ("as many samples as units", make(3, 5, 3), "the combination of the terms",
                   "random inputs")]
     return [Probe(name, args, label, f"{given} ({_shapes(args)})")
+            for name, args, label, given in specs]
+
+
+def _backward_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q4_5")
+
+    def make(N, H_in, H, *, dh=True, dc=True, **kw):
+        args = _peephole_args(rng, N, H_in, H, **kw)
+        args["dh_t"] = rng.normal(0, 1, (N, H)) if dh else np.zeros((N, H))
+        args["dc_t"] = rng.normal(0, 1, (N, H)) if dc else np.zeros((N, H))
+        return args
+
+    if level == "public":
+        specs = [
+            ("no peepholes", make(2, 3, 4, p=False), "the LSTM without peepholes",
+             "peephole = 0 (the backward step of torch.nn.LSTMCell)"),
+            ("loss on c_t only", make(2, 3, 4, dh=False), "the gradient arriving at c_t",
+             "dh_t = 0 (the loss reaches this step through c_t only)"),
+            ("loss on h_t only", make(2, 3, 4, dc=False), "the gradient arriving at h_t",
+             "dc_t = 0 (the loss reaches this step through h_t only)"),
+            ("all terms", make(3, 5, 3), "the combination of the paths", "random inputs"),
+        ]
+    else:
+        specs = [("batch of one", make(1, 4, 2), "the combination of the paths",
+                  "random inputs"),
+                 ("wide input", make(4, 7, 3), "the combination of the paths", "random inputs"),
+                 ("loss on h_t only", make(3, 2, 5, dc=False), "the gradient arriving at h_t",
+                  "dc_t = 0")]
+    return [Probe(name, args, label,
+                  f"{given} ({_shapes(args)}, dh_t {args['dh_t'].shape}, "
+                  f"dc_t {args['dc_t'].shape})")
             for name, args, label, given in specs]
 
 
@@ -367,6 +433,28 @@ def _jacobian_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def _backward_mistakes() -> tuple[Mistake, ...]:
+    p = functools.partial
+    return (
+        Mistake(p(peephole_grad_c_prev, o_path="none"), "the path through the output gate's "
+                "peephole is missing: o_t reads c_t through p_o, so h_t = o_t ⊙ tanh(c_t) "
+                "depends on c_t twice, and dh_t reaches c_t along both."),
+        Mistake(p(peephole_grad_c_prev, o_path="direct"), "the output gate's peephole reads "
+                "the new cell c_t, not c_{t−1}: its term belongs to the gradient on c_t, which "
+                "then passes back through the cell's Jacobian like the rest."),
+        Mistake(p(peephole_grad_c_prev, h_path=False), "dh_t is ignored: the loss also reaches "
+                "c_t through h_t = o_t ⊙ tanh(c_t)."),
+        Mistake(p(peephole_grad_c_prev, c_path=False), "dc_t is ignored: c_t also passes on "
+                "to the next step directly, and the gradient from there arrives as dc_t."),
+        Mistake(p(peephole_grad_c_prev, tanh_prime=False), "the derivative of tanh(c_t) is "
+                "missing: through the tanh, dh_t reaches c_t scaled by o_t times tanh's "
+                "derivative, not by o_t alone."),
+        Mistake(p(peephole_grad_c_prev, jacobian="f"), "the gradient on c_t passes back "
+                "through f_t alone, as in a cell without peepholes; in this cell the input and "
+                "forget gates read c_{t−1} too (Exercise 4.4)."),
+    )
+
+
 def _hint(*steps: str) -> tuple[str, ...]:
     """A stepped hint: each call of ``hint(...)`` shows one more step."""
     return tuple(" ".join(step.split()) for step in steps)
@@ -423,6 +511,19 @@ check."""),
         reference=peephole_cell_jacobian, mistakes=_jacobian_mistakes(),
         output_names=("dc_dc_prev",), points={"public": 1, "hidden": 2},
         every_probe="the terms you add and the derivative of σ"),
+    Question(
+        name="q4_5", func_name="peephole_grad_c_prev",
+        title="Exercise 4.5: one step of backprop through the peephole cell",
+        hint=_hint("""
+First gather the whole gradient that reaches c_t: what arrives at c_t directly, and what
+arrives at h_t and passes on to c_t. Then pass that sum back to c_{t−1} as in Exercise 4.4.""",
+                   """
+Count the ways h_t depends on c_t in this cell: in the standard LSTM there is one, inside the
+tanh. Which gate reads c_t here? Each way is one term (chain rule through tanh, or through σ),
+and every term is unit by unit. Compare with autograd before you check."""),
+        probes=_backward_probes, reference=peephole_grad_c_prev, mistakes=_backward_mistakes(),
+        output_names=("dL_dc_prev",), points={"public": 1, "hidden": 2},
+        every_probe="the paths from h_t to c_t and the Jacobian you pass the sum through"),
 ]
 
 
@@ -494,4 +595,36 @@ PREDICTIONS: list[Prediction] = [
         hint=("Which factors of the cell update (the kept part and the written part) change "
               "when c_{t−1} changes, in the peephole cell?",),
         reveals="q4_4"),
+    Prediction(
+        name="p4_5", var_name="predicted_peepholes_that_matter",
+        title="Prediction 4.5: which peepholes reach the gradient on c_{t−1}?",
+        kind="choice", answer="p_i, p_f and p_o",
+        options=("none of them", "p_i and p_f only", "p_o only", "p_i, p_f and p_o"),
+        explanation="All three. p_i and p_f act as in Exercise 4.4: those gates read c_{t−1}, "
+                    "so they change ∂c_t/∂c_{t−1}. p_o does not change that Jacobian, but the "
+                    "loss reads h_t = o_t ⊙ tanh(c_t), and o_t reads c_t through p_o: the "
+                    "gradient that reaches c_t, and so the one passed back to c_{t−1}, has a "
+                    "term through the output gate too. Exercise 4.5 adds it up.",
+        mistakes=(WrongAnswer("p_i and p_f only", "Those are the peepholes in ∂c_t/∂c_{t−1} "
+                              "(Exercise 4.4). But the loss reaches c_t through h_t as well, "
+                              "and the output gate reads c_t."),
+                  WrongAnswer("p_o only", "The input and forget gates read c_{t−1}: they "
+                              "change how c_t passes a gradient back (Exercise 4.4)."),
+                  WrongAnswer("none of them", "Each peephole makes a gate depend on a cell "
+                              "state; a dependence is a path for the gradient.")),
+        hint=("List where the loss can meet c_t in this step, and which gates read a cell "
+              "state: c_{t−1} or c_t.",),
+        reveals="q4_5"),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 4 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q4_1": (r"p_o(c_t|c_t\))", r"sigma\([^)]{0,40}\+p_oc_t"),
+    "q4_2": (r"i\|o\|f\|c", r"onnx[^.]{0,80}order"),
+    "q4_3": (r"\(l-1\)[^.]{0,30}(2h|h\^2|h\^2)", r"layersabovethefirst[^.]{0,60}h\^2"),
+    "q4_4": (r"f_t\(1-f_t\)", r"i_t\(1-i_t\)", r"partialc_t/partialc_t-1=f_t\+"),
+    "q4_5": (r"o_t\(1-o_t\)", r"1-tanh\^2\(?c_t"),
+}

@@ -14,6 +14,12 @@ chapter did not compute.
   from the data flow; on the long probes it must grow like :math:`\\log_2 T`
   (:func:`max_scan_depth`), whatever form the code has.
 
+- ``linear_scan_backward(a, b, h0, grad_h)``: the backward pass of
+  :math:`h_t = a_t \\odot h_{t-1} + b_t`, :math:`t = 1..T`, for the loss
+  :math:`L = \\sum_t \\langle g_t, h_t \\rangle` (``grad_h[t - 1]`` = :math:`g_t`): the total
+  gradient :math:`\\delta_t = g_t + a_{t+1} \\odot \\delta_{t+1}` (a linear recurrence run
+  backwards), ``grad_a[t] = δ_t ⊙ h_{t−1}``, ``grad_b = δ``, ``grad_h0 = a_1 ⊙ δ_1``.
+
 The references are tested against loops, ``torch`` and brute force in
 ``tests/test_checks_ch5.py``.
 """
@@ -286,6 +292,40 @@ def log_minlstm_pair(x_t, weight_ih, bias, *, form: str = "right"):
     return log_f - log_total, log_i - log_total + log_cand
 
 
+def linear_scan_backward(a, b, h0, grad_h, *, form: str = "right"):
+    """``(grad_a, grad_b, grad_h0)`` of :math:`L = \\sum_t \\langle g_t, h_t \\rangle` for
+    :math:`h_t = a_t \\odot h_{t-1} + b_t`; ``a``, ``b``, ``grad_h`` are ``(T, N, H)``,
+    ``h0`` is ``(N, H)``.
+
+    ``form`` gives the known mistakes: ``"forward"`` (the gradient accumulated from the first
+    step to the last), ``"same_a"`` (δ_{t+1} passed back through a_t instead of a_{t+1}),
+    ``"h_t"`` (grad_a reads h_t instead of h_{t−1}), ``"local"`` (no accumulation: δ = g),
+    ``"h0_no_a"`` (grad_h0 = δ_1, without a_1).
+    """
+    a, b, h0, g = (np.asarray(v, dtype=np.float64) for v in (a, b, h0, grad_h))
+    T = a.shape[0]
+    h, states = h0, []
+    for t in range(T):
+        h = a[t] * h + b[t]
+        states.append(h)
+    before = np.array([h0, *states[:-1]]) if T else np.zeros_like(a)  # h_{t−1} of each step
+    delta = np.empty_like(g)
+    order = range(T) if form == "forward" else range(T - 1, -1, -1)
+    carry = np.zeros_like(h0)
+    for t in order:
+        delta[t] = g[t] + (0.0 if form == "local" else carry)
+        nxt = t - 1 if form == "forward" else t  # the step whose a passes δ_t on
+        if form == "same_a":
+            carry = a[t - 1] * delta[t] if t > 0 else 0.0 * delta[t]
+        elif form == "forward":
+            carry = a[t + 1] * delta[t] if t + 1 < T else 0.0 * delta[t]
+        else:
+            carry = a[nxt] * delta[t]
+    grad_a = delta * (np.array(states) if form == "h_t" else before)
+    grad_h0 = delta[0] if form == "h0_no_a" else a[0] * delta[0]
+    return grad_a, delta, grad_h0
+
+
 def matrix_loop(a, b, h0):
     """The same states by the plain loop (for the tests)."""
     h = np.asarray(h0, dtype=np.float64)
@@ -384,6 +424,29 @@ def _log_pair_probes(level: str) -> list[Probe]:
     return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
 
 
+def _backward_probes(level: str) -> list[Probe]:
+    rng = probe_rng(level, "q5_5")
+
+    def make(T, N, H, *, g_last_only=False):
+        g = rng.normal(0, 1, (T, N, H))
+        if g_last_only:
+            g[:-1] = 0.0
+        return {"a": rng.uniform(-1.2, 1.2, (T, N, H)), "b": rng.normal(0, 1, (T, N, H)),
+                "h0": rng.normal(0, 1, (N, H)), "grad_h": g}
+
+    names = ("a", "b", "h0", "grad_h")
+    if level == "public":
+        specs = [("one step", make(1, 2, 3), "a single step", "T = 1"),
+                 ("loss on the last state", make(5, 2, 3, g_last_only=True),
+                  "how the gradient travels back", "grad_h is 0 except at the last step"),
+                 ("loss on every state", make(6, 3, 2), "the accumulation",
+                  "random inputs")]
+    else:
+        specs = [("long", make(17, 2, 3), "the accumulation", "random inputs"),
+                 ("batch of one", make(4, 1, 5), "the accumulation", "random inputs")]
+    return [Probe(n, a, label, _given(a, names, given)) for n, a, label, given in specs]
+
+
 # ----------------------------------------------------------------------------------------
 # Known mistakes
 
@@ -466,6 +529,27 @@ def _log_pair_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def _backward_mistakes() -> tuple[Mistake, ...]:
+    p = functools.partial
+    return (
+        Mistake(p(linear_scan_backward, form="forward"), "you accumulated the gradient from "
+                "the first step to the last. A state's gradient collects what the *later* "
+                "states owe to it, so the accumulation runs from the last step back to the "
+                "first."),
+        Mistake(p(linear_scan_backward, form="same_a"), "the gradient of h_t passes back "
+                "through the wrong gate: h_t enters the *next* step, h_{t+1} = a_{t+1} ⊙ h_t "
+                "+ b_{t+1}, so it is that step's a that carries the gradient back."),
+        Mistake(p(linear_scan_backward, form="h_t"), "grad_a uses the state the step "
+                "produced; a_t multiplies the state the step was given, h_{t−1} (h0 for the "
+                "first step)."),
+        Mistake(p(linear_scan_backward, form="local"), "only the direct gradients are "
+                "counted: h_t also changes every later state, so its total gradient adds what "
+                "comes back from the next step."),
+        Mistake(p(linear_scan_backward, form="h0_no_a"), "grad_h0 misses a factor: h0 "
+                "reaches the loss only through the first step, which multiplies it by a_1."),
+    )
+
+
 NONFINITE_LOG_PAIR = ("Large pre-activations push σ to exactly 0 or 1 in float64 (σ(−800) "
                       "underflows), and the log of 0 is −inf. Never form σ, f_t + i_t or g "
                       "and then take a log: compute every log from the pre-activations "
@@ -521,6 +605,19 @@ side of 0."""),
         probes=_log_pair_probes, reference=log_minlstm_pair, mistakes=_log_pair_mistakes(),
         output_names=("log_a", "log_b"), points={"public": 1, "hidden": 1},
         nonfinite=NONFINITE_LOG_PAIR),
+    Ch5Question(
+        name="q5_5", func_name="linear_scan_backward",
+        title="Exercise 5.5: the backward pass of a linear recurrence",
+        hint=_hint("""Start at the last state: only its direct gradient reaches it. Then walk
+back one step at a time and ask what each earlier state owes to the states after it.""",
+                   """Each state enters exactly one later step, as the thing that step's gate
+multiplies. The gradient of a step's gate needs what that gate multiplied; the gradient of its
+b needs nothing from the forward pass. Write the walk back as a recurrence: of what form is
+it?"""),
+        probes=_backward_probes, reference=linear_scan_backward,
+        mistakes=_backward_mistakes(),
+        output_names=("grad_a", "grad_b", "grad_h0"), points={"public": 1, "hidden": 2},
+        every_probe="the direction of the walk and which gate passes the gradient back"),
 ]
 
 
@@ -576,4 +673,39 @@ PREDICTIONS: list[Prediction] = [
         hint=("Count the multiply-adds of one step of the loop and of one combine.",
               "How many combines does each position take part in?"),
         reveals="q5_3"),
+    Prediction(
+        name="p5_5", var_name="predicted_needs_states",
+        title="Prediction 5.5: what the backward pass of a scan needs to keep",
+        kind="choice", answer="grad_a only",
+        options=("none of them", "grad_a only", "grad_b only", "grad_a and grad_b"),
+        explanation="Only grad_a. The total gradient on each state is a linear recurrence "
+                    "run from the last step back, whose coefficients are the gates a_t "
+                    "themselves: it needs no state. grad_b is that total gradient, since b_t "
+                    "enters h_t with factor 1. grad_a multiplies it by what a_t multiplied, "
+                    "the state h_{t−1}, so the forward states (or a second forward scan) are "
+                    "needed for it. The backward pass is itself a scan, and can run in "
+                    "log2(T) rounds too.",
+        mistakes=(WrongAnswer("grad_a and grad_b", "b_t enters h_t added, with factor 1: "
+                              "its gradient is the gradient on h_t, which the gates alone "
+                              "carry back."),
+                  WrongAnswer("grad_b only", "b_t is added, so its gradient needs no state; "
+                              "a_t multiplies a state, and the product rule brings that "
+                              "state into its gradient."),
+                  WrongAnswer("none of them", "a_t multiplies h_{t−1}: by the product rule, "
+                              "its gradient contains h_{t−1}.")),
+        hint=("In h_t = a_t ⊙ h_{t−1} + b_t, what does each of a_t and b_t multiply?",),
+        reveals="q5_5"),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 5 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q5_1": (r"f_t/\(f_t\+i_t\)", r"i_t/\(f_t\+i_t\)"),
+    "q5_2": (r"max\(a_2\+b_1", r"a_1\+a_2,max"),
+    "q5_3": (r"a_ta_t-d", r"a_t-da_t"),
+    "q5_4": (r"logaddexp\(log_?f", r"log\(f_t\+i_t\)"),
+    "q5_5": (r"a_t\+1(delta|δ|g_t|grad)", r"(delta|δ)_t=g_t\+",
+             r"backward[^.]{0,60}(recurrence|scan)[^.]{0,40}(reverse|lasttothefirst)"),
+}
