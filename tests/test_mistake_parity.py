@@ -1,4 +1,4 @@
-"""Every chapter: every known mistake, of every exercise and every prediction, gets the same
+"""Every chapter (1-6): every known mistake, of every exercise and every prediction, gets the same
 points (0) and the same named message from ``grader.check``, ``python -m utils.grade`` and
 ``otter run``, and the master's answers full marks.
 
@@ -26,7 +26,7 @@ from grading_cases import SOLUTION, Case
 from utils.checks import ASSIGNMENTS, Prediction, items
 
 pytestmark = pytest.mark.slow
-CHAPTERS = [a for a in ASSIGNMENTS if a in {f"ch{n}_exercises" for n in range(1, 6)}]
+CHAPTERS = [a for a in ASSIGNMENTS if a in {f"ch{n}_exercises" for n in range(1, 7)}]
 
 
 def _names(fn: types.FunctionType) -> set[str]:

@@ -540,3 +540,17 @@ PREDICTIONS: list[Prediction] = [
         hint=("Draw the step as a graph: h_{t-1}, a_f, f_t, the product f_t ⊙ h_{t-1}, a_n, "
               "n_t, h_t. Count the routes from h_{t-1} to h_t.",)),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 3 says none of them. The chapter derives the GRU's step Jacobian and backward
+# step; the exercises ask for the MGU's, whose gate is written f_t.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q3_1": (r"chung[^.]{0,80}b_?z=-?log\(?1-", r"(1-sigma\(b_z\)\)\^t_?span)=",),
+    "q3_2": (r"w_hh=0[^.]{0,80}(onlythehighway|d\(z_t\)alone|justd\(z_t\))",
+             r"max_i[^.]{0,20}prod[^.]{0,20}z"),
+    "q3_4": (r"f_t\(1-f_t\)", r"partialh_t/partialh_t-1=d\(f_t\)",
+             r"mgu[^.]{0,40}jacobian[^.]{0,20}="),
+    "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}="),
+}

@@ -563,3 +563,19 @@ PREDICTIONS: list[Prediction] = [
               "does unpacking put there?",),
         reveals="q6_5"),
 ]
+
+
+# Phrases that would state an answer in the chapter's prose, as regular expressions on the
+# folded prose (tests/exercise_copies.py, ``fold_prose``): tests/test_exercise_copies.py checks
+# that chapter 6 says none of them.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "q6_1": (r"sum[^.]{0,40}m_?t?,?i?[^.]{0,30}/sum[^.]{0,20}m_",
+             r"dividedbythenumberofrealframes", r"masked(mean|loss)[^.]{0,40}=sum"),
+    "q6_2": (r"3h\(2h\+h", r"6h\(h_in",
+             r"bidirectional[^.]{0,80}doubles[^.]{0,40}(second|next)layer'?s?input"),
+    "q6_3": (r"232(training)?windows", r"windows[^.]{0,40}1954[^.]{0,40}232"),
+    "q6_4": (r"(move|shift)\w*[^.]{0,40}(realframes|frames)[^.]{0,40}"
+             r"(tothefront|tothestart|totheleft)", r"np\.roll|torch\.roll"),
+    "q6_5": (r"output\[-1\][^.]{0,60}zero",
+             r"backward(half|direction)[^.]{0,80}(step0|firststep|output\[0)"),
+}
