@@ -248,9 +248,31 @@ def fix_with_sign_vector(weight_ih, weight_hh, bias_ih, bias_hh):
             bias_hh * sign)
 
 
+def keras_with_gate_biases_summed(kernel, recurrent_kernel, bias):
+    """torch.nn.GRUCell adds the two biases of r and z, so they may sit in bias_ih alone."""
+    w_ih, w_hh, b_ih, b_hh = keras_by_index(kernel, recurrent_kernel, bias)
+    H = w_hh.shape[1]
+    b_ih, b_hh = b_ih.copy(), b_hh.copy()
+    b_ih[:2 * H] += b_hh[:2 * H]
+    b_hh[:2 * H] = 0.0
+    return w_ih, w_hh, b_ih, b_hh
+
+
+def fix_with_reset_bias_in_bias_ih(weight_ih, weight_hh, bias_ih, bias_hh):
+    """The reset gate's summed bias, negated, in bias_ih; its bias_hh rows zero."""
+    H = weight_hh.shape[1]
+    w_ih, w_hh, b_ih, b_hh = (a.copy() for a in (weight_ih, weight_hh, bias_ih, bias_hh))
+    w_ih[:H] *= -1
+    w_hh[:H] *= -1
+    b_ih[:H] = -(bias_ih[:H] + bias_hh[:H])
+    b_hh[:H] = 0.0
+    return w_ih, w_hh, b_ih, b_hh
+
+
 HONEST = [("q2_1", z_by_solving_the_blend_with_prints), ("q2_1", z_with_divide),
           ("q2_2", r_by_einsum_and_log), ("q2_3", first_step_via_full_candidate),
-          ("q2_4", keras_by_index), ("q2_5", fix_with_sign_vector)]
+          ("q2_4", keras_by_index), ("q2_4", keras_with_gate_biases_summed),
+          ("q2_5", fix_with_sign_vector), ("q2_5", fix_with_reset_bias_in_bias_ih)]
 
 
 @pytest.mark.parametrize("name, fn", HONEST, ids=[f"{n}-{f.__name__}" for n, f in HONEST])
@@ -513,3 +535,14 @@ def test_unanswered_and_mistyped_predictions(name):
     assert check(name, None).status == "not attempted"
     v = check(name, 0.99)
     assert v.status == "incorrect" and "expected one of the strings" in v.message
+
+
+def test_merging_the_candidates_two_biases_is_still_wrong():
+    """Only r and z add their biases: b_hn sits inside the reset product, so moving it into
+    bias_ih changes the cell and costs the points."""
+    def merged(kernel, recurrent_kernel, bias):
+        w_ih, w_hh, b_ih, b_hh = keras_by_index(kernel, recurrent_kernel, bias)
+        return w_ih, w_hh, b_ih + b_hh, np.zeros_like(b_hh)
+
+    verdict = check("q2_4", merged, "all")
+    assert verdict.status == "incorrect" and verdict.points == 0, verdict.message

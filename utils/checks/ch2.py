@@ -25,12 +25,13 @@ Only NumPy is imported: this module ships in the autograder bundle.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .core import Mistake, Probe, Question, probe_rng
+from .core import Mistake, Outcome, Probe, Question, Verdict, probe_rng
 from .predictions import Prediction, WrongAnswer
 
 ASSIGNMENT = "ch2_exercises"
@@ -563,6 +564,46 @@ def _fix_mistakes() -> tuple[Mistake, ...]:
     )
 
 
+def _summed_gate_biases(parts):
+    """PyTorch's GRU adds ``bias_ih`` and ``bias_hh`` in the r and z rows (``0:2H``); only the
+    candidate's rows keep them apart (``b_hn`` sits inside the reset product). So a list
+    ``[weight_ih, weight_hh, bias_ih, bias_hh]`` is put in one form: the r and z rows of
+    ``bias_hh`` moved into ``bias_ih``. Anything else is returned as it is."""
+    if not (isinstance(parts, (list, tuple)) and len(parts) == 4 and all(
+            isinstance(v, np.ndarray) and v.dtype.kind in "iuf" for v in parts)):
+        return parts
+    b_ih, b_hh = parts[2], parts[3]
+    if b_ih.shape != b_hh.shape or b_ih.ndim != 1 or b_ih.shape[0] % 3:
+        return parts
+    k = 2 * (b_ih.shape[0] // 3)
+    kind = np.result_type(b_ih, b_hh)
+    b_ih, b_hh = b_ih.astype(kind), b_hh.astype(kind)  # copies, in the answer's precision
+    b_ih[:k] += b_hh[:k]
+    b_hh[:k] = 0.0
+    out = [parts[0], parts[1], b_ih, b_hh]
+    return tuple(out) if isinstance(parts, tuple) else out
+
+
+def _on_summed_biases(fn: Callable) -> Callable:
+    return lambda **kw: _summed_gate_biases(fn(**kw))
+
+
+@dataclasses.dataclass(frozen=True)
+class GRUParamsQuestion(Question):
+    """An exercise that returns ``torch.nn.GRUCell``'s four parameters. Its r and z rows only
+    ever use ``bias_ih + bias_hh``, so any split of those sums is right: the learner's
+    answer, the reference and every known mistake are compared in one form
+    (:func:`_summed_gate_biases`)."""
+
+    def diagnose(self, level: str, outcomes: Sequence[Outcome]) -> Verdict:
+        fixed = [dataclasses.replace(o, value=_summed_gate_biases(o.value))
+                 if o.kind == "value" else o for o in outcomes]
+        same = dataclasses.replace(
+            self, reference=_on_summed_biases(self.reference),
+            mistakes=tuple(Mistake(_on_summed_biases(m.fn), m.message) for m in self.mistakes))
+        return Question.diagnose(same, level, fixed)
+
+
 def _hint(lines: str) -> str:
     return lines.strip()
 
@@ -609,7 +650,7 @@ That is why neither result needs h_prev.
         reference=reset_closed_vs_first_step, mistakes=_first_step_mistakes(),
         output_names=("n_closed", "n_first"), points={"public": 1, "hidden": 1},
         every_probe="the activation, a sign, the rows you slice"),
-    Question(
+    GRUParamsQuestion(
         name="q2_4", func_name="keras_to_pytorch", title="Exercise 2.4: Keras → PyTorch",
         hint=(_hint("""
 Three things differ: which side the matrices multiply from, the order of the three gate
@@ -623,7 +664,7 @@ changes.
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
         points={"public": 1, "hidden": 1},
         every_probe="the order of the gate blocks, a transpose, the biases"),
-    Question(
+    GRUParamsQuestion(
         name="q2_5", func_name="fix_weights", title="Exercise 2.5: diagnose a planted bug",
         hint=(_hint("""
 Compare the buggy cell with the equations line by line: one gate is not what PyTorch
