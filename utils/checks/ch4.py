@@ -121,12 +121,14 @@ def onnx_to_torch(W, R, B, P, *, order: str = "iofc", peep_order: str = "iof",
 
 
 def gru_stack_count(input_size: int, hidden: int, num_layers: int, *, biases: int = 2,
-                    upper_input: str = "H") -> int:
+                    upper_input: str = "H", upper_biases: int | None = None) -> int:
     """Parameters of ``torch.nn.GRU(input_size, hidden, num_layers)`` (``biases`` per block;
-    ``upper_input="H_in"`` is the mistake of letting every layer read the input)."""
+    ``upper_input="H_in"`` is the mistake of letting every layer read the input,
+    ``upper_biases`` that of counting another number of biases above the first layer)."""
     i, h, L = int(input_size), int(hidden), int(num_layers)
     upper = i if upper_input == "H_in" else h
-    return 3 * (h * i + h * h + biases * h) + (L - 1) * 3 * (h * upper + h * h + biases * h)
+    ub = biases if upper_biases is None else upper_biases
+    return 3 * (h * i + h * h + biases * h) + (L - 1) * 3 * (h * upper + h * h + ub * h)
 
 
 def stacked_gru_hidden(input_size, budget, num_layers, *, mode: str = "right", **count_kw):
@@ -404,6 +406,9 @@ def _stack_mistakes() -> tuple[Mistake, ...]:
                 "biases."),
         Mistake(p(stacked_gru_hidden, biases=1), "you counted one bias vector per block; "
                 "PyTorch keeps two in every layer (bias_ih_l{k} and bias_hh_l{k})."),
+        Mistake(p(stacked_gru_hidden, upper_biases=1), "above the first layer you counted one "
+                "bias vector per block; every layer keeps two (bias_ih_l{k} and "
+                "bias_hh_l{k}), the upper ones included."),
         Mistake(p(stacked_gru_hidden, mode="plus_one"), "one too many: your network's count "
                 "exceeds the budget. Take the largest H that still fits."),
         Mistake(p(stacked_gru_hidden, mode="nearest"), "you took the H whose count is nearest "
