@@ -265,3 +265,21 @@ def test_no_template_puts_its_own_capital_after_a_colon_or_comma():
     for r in rates:
         assert r.sentence().startswith(("These ", r.a, r.b))  # a side keeps its own case
         assert r.sentence(lead="At T = 30:").startswith("At T = 30, ")
+
+
+def test_a_sentence_states_the_interval_of_the_gap_it_names():
+    """"B scores higher than A by 0.40 (...; interval ...)": the interval is of B − A, so it
+    has the sign of the gap the sentence states, whichever side is named first."""
+    import re
+
+    for a_vals, b_vals, better in (([0.1, 0.2, 0.15], [0.5, 0.6, 0.55], True),
+                                   ([0.5, 0.6, 0.55], [0.1, 0.2, 0.15], True),
+                                   ([0.1, 0.2, 0.15], [0.5, 0.6, 0.55], False),
+                                   ([0.5, 0.6, 0.55], [0.1, 0.2, 0.15], False)):
+        c = compare("A", a_vals, "B", b_vals, higher_is_better=better)
+        text = c.sentence()
+        low, high = (float(v.replace("−", "-")) for v in
+                     re.search(r"interval (\S+) to (\S+?);", text).groups())
+        leader_minus_other = c.diff if text.startswith("A ") else -c.diff
+        assert low <= leader_minus_other <= high, text
+        assert (low > 0) == (leader_minus_other > 0), text

@@ -151,11 +151,14 @@ class Comparison:
         test = "paired t" if self.paired else "Welch"
         return f"{100 * self.confidence:g}% {test} interval of the difference"
 
-    def interval(self, digits: int = 2) -> str:
+    def interval(self, digits: int = 2, *, flip: bool = False) -> str:
+        """The interval of ``mean_a − mean_b``; ``flip``: of ``mean_b − mean_a`` (when the
+        sentence names ``b`` first, so the interval has the sign of the gap it states)."""
         level = f"{100 * self.confidence:g}%"
         if math.isnan(self.low):
             return "no interval: one run on a side"
-        return f"{level} interval {_g(self.low, digits)} to {_g(self.high, digits)}"
+        low, high = (-self.high, -self.low) if flip else (self.low, self.high)
+        return f"{level} interval {_g(low, digits)} to {_g(high, digits)}"
 
     def sentence(self, digits: int = 2, *, lead: str | None = None) -> str:
         """The verdict as one sentence, direction first, with the interval and the seeds.
@@ -181,7 +184,7 @@ class Comparison:
                 every = f", and every {d} run beat every {other} run"
             return (f"{d} {verb} {other}{where} by {_g(abs(self.diff), digits)} "
                     f"({_g(mine, digits + 1)} vs {_g(theirs, digits + 1)}; "
-                    f"{self.interval(digits)}; {evidence}){every}.")
+                    f"{self.interval(digits, flip=d == self.b)}; {evidence}){every}.")
         if d == "comparable":
             return (f"{self.a} and {self.b} are comparable{where}: their difference, "
                     f"{_g(self.diff, digits)} ({self.interval(digits)}; {evidence}), lies "
