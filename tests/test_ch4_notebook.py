@@ -88,14 +88,16 @@ def test_the_numbers_behind_the_prose(executed):
     # the products r_t × r_n are the medians' ratio times the share of updates
     assert v["product"] == pytest.approx([r * s for r, s in zip(v["update_ratio"],
                                                                  v["update_share"])])
-    # failures per start over eight seeds and both budgets: the GRU none, bias 1 fewer than
-    # bias 0 (decided), the gap between failed and learned runs wide
-    assert v["fails"]["GRU"] == [0, 16]
-    assert v["bias_vs"] == "the LSTM with bias 1"
-    assert v["worst_gap"][0] < 0.5 <= v["worst_gap"][1]
+    # failures per start over eleven seeds and both budgets: the GRU none; bias 1 fewer than
+    # bias 0, but the seeds do not decide it (seeds 8-10 undid the lead seeds 0-7 showed);
+    # two runs above the line learned the task only in part
+    assert v["fails"]["GRU"] == [0, 22]
+    assert v["bias_vs"] == "unresolved"
+    assert v["orth_vs"] == "the LSTM with the default blocks"
+    assert v["worst_gap"][0] < 0.5 <= v["worst_gap"][1] and v["partial"] == 2
     assert v["vs_gru"]["LSTM (forget bias 0)"] == "GRU"
     assert v["fewest"] == ["adding", 1000] and 0 < v["adding_gap"] < 0.15  # its shortfall
-    # "Which to choose": with forget bias 0 a seed failed the adding problem, with 1 none did;
+    # "Which to choose": bias 0 gave the worst seed of the grid (bias 1's worst learned it);
     # the tanh RNN failed the long-memory task
     assert v["fb0_worst"] < 0.5 < 0.9 < v["fb1_worst"]
     assert v["rnn_adding"] < 0.1
