@@ -65,6 +65,33 @@ def test_summary_features_are_mean_spread_first_last(rng):
                                                       seqs[1][0], seqs[1][-1]]))
 
 
+def test_summary_features_keep_the_chosen_parts_in_order(rng):
+    seqs = [rng.normal(size=(5, 3)), rng.normal(size=(7, 3))]
+    F = summary_features(seqs, ("last", "mean"))
+    assert F.shape == (2, 6)
+    np.testing.assert_allclose(F[0], np.concatenate([seqs[0][-1], seqs[0].mean(0)]))
+    with pytest.raises(ValueError, match="non-empty selection"):
+        summary_features(seqs, ("median",))
+    with pytest.raises(ValueError, match="non-empty selection"):
+        summary_features(seqs, ())
+
+
+def test_logistic_summary_parts_change_what_it_sees(rng):
+    def make(n):  # the class shows only in the last frame
+        labels = np.arange(n) % 2
+        seqs = [rng.normal(size=(6, 3)) for _ in labels]
+        for s, y in zip(seqs, labels):
+            s[-1] += 6.0 * y
+        return seqs, labels
+
+    train, test = make(60), make(60)
+    last = logistic_summary(train, test, parts=("last",))
+    first = logistic_summary(train, test, parts=("first",))
+    assert last["test_accuracy"] >= 0.95 and first["test_accuracy"] < 0.8
+    assert last["params"] == 3 + 1 and len(last["test_correct"]) == 60
+    assert np.mean(last["test_correct"]) == pytest.approx(last["test_accuracy"])
+
+
 def test_logistic_summary_learns_a_separable_toy(rng):
     def make(n):
         labels = np.arange(n) % 2

@@ -67,15 +67,31 @@ def test_runs_and_the_prose_matches_its_numbers(executed):
     assert values["gain"] < 0.02
     # truncation would drop a real share of the gradient
     assert 0 < values["share_beyond"]["10"] < values["share_beyond"]["5"] < 1
-    # logistic regression on summary features beats every network's mean, and every run
+    # logistic regression on summary features is at least as good as every network's mean and
+    # every run; against the seed-0 GRU the test set does not separate them (exact McNemar)
     assert values["logistic_params"] == 441 and values["beats_all"] is True
-    assert values["logistic"] > values["best"] and values["share_below"] == 1
+    assert values["logistic"] >= values["best"] and values["share_below"] == 1
+    assert values["mcnemar_p"] > 0.05 and values["only_logistic"] + values["only_reader"] > 0
+    # the first and last frames carry its edge: the mean alone, or with the spread, is below
+    ablation = values["ablation"]
+    assert ablation["mean + std + first + last"] == pytest.approx(values["logistic"])
+    assert ablation["mean + first + last"] > max(ablation["mean"], ablation["mean + std"])
+    assert values["logistic_fit_ms"] > 0
     assert values["lstm"] == "GRU" and values["lstm1"] == "unresolved"
     # the trained units: short memories, and the speaker-specific ones too
     assert values["long_memory"] < values["units"] / 4
     assert max(values["top_half_lives"]) < 15
-    # forecasting: AR beats the GRU on MASE, the live refit reproduces the committed AR
-    assert values["vs_ar"] == "AR" and values["ar"] < values["gru"]
+    # forecasting: over ten GRU seeds AR's mean MASE is lower but the verdict is unresolved,
+    # so the bold "better choice" sentence must not appear; the live refit reproduces AR
+    assert values["vs_ar"] == "unresolved" and values["ar"] < values["gru"]
+    assert values["n_gru_seeds"] == 10
+    assert values["gru_seed_range"][0] < values["gru_seed_range"][1]
+    prose = "\n".join(out.get("data", {}).get("text/markdown", "")
+                      for cell in code_cells(executed) for out in cell.get("outputs", []))
+    assert ("the classical model is the better choice" in prose) == (values["vs_ar"] == "AR")
+    assert "do not settle" in values["forecast_headline"]
+    # the additions that helped cost parameters: at least half again the plain GRU's
+    assert all(g > 1.5 for g in values["helped_growth"])
     assert values["ar_gap"] < 1e-3 and values["ar_params"] == values["ar_order"] + 2
     assert values["cycle_lengths"] == [9, 14]
 

@@ -19,7 +19,12 @@ def test_committed_grid_is_complete_with_provenance(name):
     module = GRIDS[name]
     results = load(name)
     prov = results["provenance"]
-    assert prov["command"] == f"python -m utils.experiments {name} --no-progress"
+    # a grid extended with --resume keeps its earlier rows and says where they came from
+    resumed = f"python -m utils.experiments {name} --resume --no-progress"
+    assert prov["command"] in (f"python -m utils.experiments {name} --no-progress", resumed)
+    if prov["command"] == resumed:
+        assert 0 < prov["reused"]["rows"] < len(results["rows"])
+        assert prov["reused"]["from_git_commit"]
     assert prov["seeds"] == list(module.SEEDS)
     assert len(results["rows"]) == len(module.CONFIGS)
     for config in module.CONFIGS:

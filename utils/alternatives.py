@@ -15,6 +15,7 @@ parameters, so that every network is compared at (nearly) the same parameter cou
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ from utils.padding import last_index
 from utils.torch_cells import MinGRUCell
 
 __all__ = ["MinGRUClassifier", "ConvClassifier", "size_for_budget", "param_total",
-           "summary_features", "logistic_summary"]
+           "SUMMARY_PARTS", "summary_features", "logistic_summary"]
 
 
 def param_total(model: nn.Module) -> int:
@@ -93,25 +94,38 @@ class ConvClassifier(nn.Module):
         return self.out(pooled)
 
 
-def summary_features(sequences: Sequence[NDArray]) -> NDArray[np.float64]:
-    """``(N, 4·H_in)``: per utterance the mean, standard deviation, first and last frame."""
-    return np.stack([np.concatenate([s.mean(axis=0), s.std(axis=0), s[0], s[-1]])
+SUMMARY_PARTS = ("mean", "std", "first", "last")
+
+
+def summary_features(sequences: Sequence[NDArray],
+                     parts: Sequence[str] = SUMMARY_PARTS) -> NDArray[np.float64]:
+    """``(N, len(parts)·H_in)``: per utterance the chosen summaries of its frames, in the order
+    given, from ``SUMMARY_PARTS`` (the mean, standard deviation, first and last frame)."""
+    unknown = [p for p in parts if p not in SUMMARY_PARTS]
+    if unknown or not parts:
+        raise ValueError(f"parts must be a non-empty selection of {SUMMARY_PARTS}, "
+                         f"got {tuple(parts)}")
+    pick = {"mean": lambda s: s.mean(axis=0), "std": lambda s: s.std(axis=0),
+            "first": lambda s: s[0], "last": lambda s: s[-1]}
+    return np.stack([np.concatenate([pick[p](s) for p in parts])
                      for s in sequences]).astype(np.float64)
 
 
 def logistic_summary(train: tuple[Sequence[NDArray], NDArray],
-                     test: tuple[Sequence[NDArray], NDArray], *, C: float = 1.0
-                     ) -> dict[str, float]:
-    """Multinomial logistic regression on ``summary_features`` (standardised with the
-    training set's statistics): ``{"train_accuracy", "test_accuracy", "params"}``."""
+                     test: tuple[Sequence[NDArray], NDArray], *, C: float = 1.0,
+                     parts: Sequence[str] = SUMMARY_PARTS) -> dict[str, Any]:
+    """Multinomial logistic regression on ``summary_features(·, parts)`` (standardised with
+    the training set's statistics): ``{"train_accuracy", "test_accuracy", "params",
+    "test_correct"}`` (``test_correct``: one bool per test sequence, for paired tests)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    F_train, F_test = summary_features(train[0]), summary_features(test[0])
+    F_train, F_test = summary_features(train[0], parts), summary_features(test[0], parts)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
     model.fit(F_train, train[1])
     coef = model[-1].coef_
     return {"train_accuracy": float(model.score(F_train, train[1])),
             "test_accuracy": float(model.score(F_test, test[1])),
-            "params": int(coef.size + model[-1].intercept_.size)}
+            "params": int(coef.size + model[-1].intercept_.size),
+            "test_correct": [bool(c) for c in model.predict(F_test) == np.asarray(test[1])]}
