@@ -793,7 +793,12 @@ def test_summary_and_answer_follow_the_per_length_verdicts(executed):
     assert f"up to $T$ = {T_all}," in answer and f"up to $T$ = {T_all} " in bullets
     assert values["gru3_behind"] and values["gru3_behind"][-1] == long[-1]
     assert all(values["per_T_diff"]["GRU, b = 3"][str(T)] < 0 for T in values["gru3_behind"])
-    assert values["default_rnn_fails_from"] == long[0]
+    assert values["default_rnn_none_from"] == long[0]
+    # "solved none of its N runs at each length": N is the run count at every long length
+    n_runs = {counts["RNN (tanh)"][str(T)][1] for T in long}
+    assert values["default_rnn_runs"] == sorted(n_runs)
+    said = f"solved none of its {min(n_runs)}"
+    assert said in answer and said in bullets and "fails from" not in bullets
     assert all(counts["RNN (tanh)"][str(T)][0] == 0 for T in long)
     # the chrono GRU's reach against the orthogonal RNN, as decided (or not) by the seeds
     won, lost = values["chrono_won"], values["chrono_lost"]

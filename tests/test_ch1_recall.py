@@ -126,7 +126,7 @@ def test_recall_run_is_reproducible_and_the_chapter_slice_is_in_the_grid():
 
 def test_what_the_grid_shows():
     """What chapter 1 says about the grid (issue 20, point 1): the default-initialised RNN
-    fails from T = 50 on; the orthogonal start reaches further; the gated cells at b = 3 solve
+    solves none of its runs from T = 50 on; the orthogonal start reaches further; the gated cells at b = 3 solve
     T = 50 in every seed and fail with b = 0; b = 1 is not enough at T = 50."""
     rows = recall.recall_results()
 

@@ -81,6 +81,9 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     assert v["alive_sizes"] == [16, 16, 16, 32]  # the denominators: the state sizes
     assert v["grow_gru0_200"] > 1 > 1e3 * v["highway3_200"]
     assert 1 < v["grow_gru4_200"] < v["grow_gru0_200"]
+    gain = v["orders_per_2"]  # orders of magnitude per +2 on the bias, span 200
+    assert gain["2"] >= 1 and gain["4"] >= 1 > gain["6"] and v["orders_up_to"] == 4
+    assert v["default_clip_verdict"] == "unresolved"  # "over the same seeds these runs…"
     assert v["raw_min"] > 1e3  # point 10: clipping measured, over seeds, from utils.verdict
     assert v["clip_verdict"] == "clipped" and v["clip_p"] < 0.05
     fin, learned = v["clip_finite"], v["clip_learned"]  # "start, lr, clip" -> runs
