@@ -90,3 +90,39 @@ def grade_solution_and_untouched(master: Path, student: Path, assignment: str, o
             data = json.loads((out / row["report"] / "results.json").read_text())
             reports[Path(row["submission"]).parent.name] = data
     return proc, reports
+
+
+def sentences_with_many_numbers(texts: list[str], limit: int = 4) -> list[str]:
+    """Sentences of prose (tables, headings, display math and code left out) that carry
+    ``limit`` or more numbers; years of citations are not counted (chapters 1 and 5 use it:
+    numbers go in tables, at most three in a sentence of prose)."""
+    found = []
+    for block in texts:
+        block = block.split("## References")[0]
+        block = re.sub(r"\$\$.*?\$\$", "\n\n", block, flags=re.S)
+        block = re.sub(r"<!--.*?-->", " ", block, flags=re.S)
+        paragraphs, current = [], []
+        for line in block.splitlines():
+            if not line.strip() or line.lstrip().startswith(("|", "#")):
+                paragraphs.append(" ".join(current))
+                current = []
+            else:
+                current.append(line)
+        paragraphs.append(" ".join(current))
+        for p in paragraphs:
+            p = re.sub(r"`[^`]*`", " ", p)
+            p = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", p)
+            p = re.sub(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w", " ", p)  # sub- and superscripts
+            p = re.sub(r"\b(?:19|20)\d\d[a-z]?\b", " ", p)
+            for sentence in re.split(r"(?<=[.!?])\s+", p):
+                if len(re.findall(r"(?<![\w.])[-+−]?\d+(?:[.,/]\d+)?", sentence)) >= limit:
+                    found.append(sentence.strip())
+    return found
+
+
+def prose_texts(executed) -> list[str]:
+    """An executed chapter's prose: its markdown cells and the Markdown its code cells print."""
+    texts = [c.source for c in executed.cells if c.cell_type == "markdown"]
+    texts += [o["data"]["text/markdown"] for c in executed.cells if c.cell_type == "code"
+              for o in c.outputs if "text/markdown" in o.get("data", {})]
+    return texts

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from notebooks import execute_chapter  # tests/notebooks.py
+from notebooks import (execute_chapter, prose_texts,  # tests/notebooks.py
+                       sentences_with_many_numbers)
 from utils.costs import (
     GATES,
     StepTiming,
@@ -706,45 +707,15 @@ def test_timing_verdict_is_in_context(executed):
     assert " s for the GRU" not in verdict
 
 
-def _sentences_with_many_numbers(texts: list[str], limit: int = 4) -> list[str]:
-    """Sentences of prose (tables, headings, display math and code left out) that carry
-    ``limit`` or more numbers; years of citations are not counted."""
-    found = []
-    for block in texts:
-        block = block.split("## References")[0]
-        block = re.sub(r"\$\$.*?\$\$", "\n\n", block, flags=re.S)
-        block = re.sub(r"<!--.*?-->", " ", block, flags=re.S)
-        paragraphs, current = [], []
-        for line in block.splitlines():
-            if not line.strip() or line.lstrip().startswith(("|", "#")):
-                paragraphs.append(" ".join(current))
-                current = []
-            else:
-                current.append(line)
-        paragraphs.append(" ".join(current))
-        for p in paragraphs:
-            p = re.sub(r"`[^`]*`", " ", p)
-            p = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", p)
-            p = re.sub(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w", " ", p)  # sub- and superscripts
-            p = re.sub(r"\b(?:19|20)\d\d[a-z]?\b", " ", p)
-            for sentence in re.split(r"(?<=[.!?])\s+", p):
-                if len(re.findall(r"(?<![\w.])[-+−]?\d+(?:[.,/]\d+)?", sentence)) >= limit:
-                    found.append(sentence.strip())
-    return found
-
-
 def test_sentence_counter_finds_number_walls():
-    assert _sentences_with_many_numbers(["It kept 0.5, 0.7, 0.9 and 1.2 per step. Fine."]) == [
+    assert sentences_with_many_numbers(["It kept 0.5, 0.7, 0.9 and 1.2 per step. Fine."]) == [
         "It kept 0.5, 0.7, 0.9 and 1.2 per step."]
-    assert _sentences_with_many_numbers(["| 1 | 2 | 3 | 4 |\n\n$$1 + 2 + 3 = 6$$"]) == []
+    assert sentences_with_many_numbers(["| 1 | 2 | 3 | 4 |\n\n$$1 + 2 + 3 = 6$$"]) == []
 
 
 def test_no_sentence_carries_four_numbers(executed):
     """Issue 20, point 9: numbers go in tables, at most three in a sentence of prose."""
-    texts = [c.source for c in executed.cells if c.cell_type == "markdown"]
-    texts += [o["data"]["text/markdown"] for c in executed.cells if c.cell_type == "code"
-              for o in c.outputs if "text/markdown" in o.get("data", {})]
-    assert _sentences_with_many_numbers(texts) == []
+    assert sentences_with_many_numbers(prose_texts(executed)) == []
 
 
 def test_chapter_demos_are_embedded_within_the_page_budget(executed):

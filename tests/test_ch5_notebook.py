@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebooks import code_cells, execute_chapter  # tests/notebooks.py
+from notebooks import (code_cells, execute_chapter, prose_texts,  # tests/notebooks.py
+                       sentences_with_many_numbers)
 from utils.experiments import ch5
 from utils.report import computed
 
@@ -97,42 +98,6 @@ def test_page_weight_within_budget(executed):
     assert size < 2 * 2**20, f"executed chapter is {size / 2**20:.2f} MiB"
 
 
-def _sentences_with_many_numbers(texts: list[str], limit: int = 4) -> list[str]:
-    """Sentences of prose (tables, headings, display math and code left out) that carry
-    ``limit`` or more numbers; years of citations are not counted (as in test_ch1)."""
-    found = []
-    for block in texts:
-        block = block.split("## References")[0]
-        block = re.sub(r"\$\$.*?\$\$", "\n\n", block, flags=re.S)
-        block = re.sub(r"<!--.*?-->", " ", block, flags=re.S)
-        paragraphs, current = [], []
-        for line in block.splitlines():
-            if not line.strip() or line.lstrip().startswith(("|", "#")):
-                paragraphs.append(" ".join(current))
-                current = []
-            else:
-                current.append(line)
-        paragraphs.append(" ".join(current))
-        for p in paragraphs:
-            p = re.sub(r"`[^`]*`", " ", p)
-            p = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", p)
-            p = re.sub(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w", " ", p)  # sub- and superscripts
-            p = re.sub(r"\b(?:19|20)\d\d[a-z]?\b", " ", p)
-            for sentence in re.split(r"(?<=[.!?])\s+", p):
-                if len(re.findall(r"(?<![\w.])[-+−]?\d+(?:[.,/]\d+)?", sentence)) >= limit:
-                    found.append(sentence.strip())
-    return found
-
-
-def test_sentence_counter_finds_number_walls():
-    assert _sentences_with_many_numbers(["It kept 0.5, 0.7, 0.9 and 1.2 per step. Fine."]) == [
-        "It kept 0.5, 0.7, 0.9 and 1.2 per step."]
-    assert _sentences_with_many_numbers(["| 1 | 2 | 3 | 4 |\n\n$$1 + 2 + 3 = 6$$"]) == []
-
-
 def test_no_sentence_carries_four_numbers(executed):
     """Numbers go in tables, at most three in a sentence of prose."""
-    texts = [c.source for c in executed.cells if c.cell_type == "markdown"]
-    texts += [o["data"]["text/markdown"] for c in executed.cells if c.cell_type == "code"
-              for o in c.outputs if "text/markdown" in o.get("data", {})]
-    assert _sentences_with_many_numbers(texts) == []
+    assert sentences_with_many_numbers(prose_texts(executed)) == []
