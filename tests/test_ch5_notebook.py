@@ -3,7 +3,6 @@ the numbers its prose states (recorded by utils.report.md) say what the prose sa
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
