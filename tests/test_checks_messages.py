@@ -50,6 +50,24 @@ def test_a_partly_negated_update_gate_in_q2_4_shows_its_rows():
     assert "you negated the update gate's rows" in named.message
 
 
+def test_another_split_of_the_gate_biases_is_not_reported_beside_a_real_error():
+    def summed_with_b_hn_negated(kernel, recurrent_kernel, bias):
+        w_ih, w_hh, b_ih, b_hh = ch2.keras_to_pytorch(kernel, recurrent_kernel, bias)
+        H = w_hh.shape[1]
+        b_ih, b_hh = b_ih.copy(), b_hh.copy()
+        b_ih[:2 * H] += b_hh[:2 * H]  # a right split: r and z rows summed into bias_ih
+        b_hh[:2 * H] = 0.0
+        b_hh[2 * H:] = -b_hh[2 * H:]  # the real error: the candidate's b_hn
+        return w_ih, w_hh, b_ih, b_hh
+
+    H = get_question("q2_4").probes("public")[0].args["recurrent_kernel"].shape[0]
+    v = diagnose("q2_4", summed_with_b_hn_negated)
+    assert v.points == 0 and "`bias_hh` is wrong" in v.message, v.message
+    assert "`bias_ih` is wrong" not in v.message, v.message
+    shown = [int(k) for k in __import__("re").findall(r"at \((\d+),\) expected", v.message)]
+    assert shown and all(2 * H <= k < 3 * H for k in shown), v.message
+
+
 @pytest.mark.parametrize("level", ["public", "hidden"])
 def test_a_transposed_result_whose_shape_matches_is_a_shape_error(level):
     q = get_question("q4_4")  # (N, H) answers; one probe per level has N = H
