@@ -93,13 +93,14 @@ def grade_solution_and_untouched(master: Path, student: Path, assignment: str, o
 
 
 def sentences_with_many_numbers(texts: list[str], limit: int = 4) -> list[str]:
-    """Sentences of prose (tables, headings, display math and code left out) that carry
-    ``limit`` or more numbers; years of citations are not counted (chapters 1 and 5 use it:
-    numbers go in tables, at most three in a sentence of prose)."""
+    """Sentences of prose (tables, headings, display math and code, inline or fenced, left
+    out) that carry ``limit`` or more numbers; years of citations are not counted (the
+    chapters' tests use it: numbers go in tables, at most three in a sentence of prose)."""
     found = []
     for block in texts:
         block = block.split("## References")[0]
         block = re.sub(r"\$\$.*?\$\$", "\n\n", block, flags=re.S)
+        block = re.sub(r"```.*?```", "\n\n", block, flags=re.S)  # printed code
         block = re.sub(r"<!--.*?-->", " ", block, flags=re.S)
         paragraphs, current = [], []
         for line in block.splitlines():

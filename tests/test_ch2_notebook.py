@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebooks import code_cells, execute_chapter  # tests/notebooks.py
+from notebooks import (code_cells, execute_chapter, prose_texts,  # tests/notebooks.py
+                       sentences_with_many_numbers)
 from utils.report import computed
 from utils.grading.exercises import INSTALL_CELL as EXERCISE_INSTALL_CELL
 
@@ -92,17 +93,10 @@ def test_computed_numbers_say_what_the_prose_says(executed):
     assert v["ls_r_marker"] < v["ls_r_other"] and v["ls_z_marker"] < v["ls_z_other"]
     assert 0.1 < v["ws_gate_min"] <= v["ws_gate_max"] < 0.9  # "stay in the middle"
     assert v["ls_r_marker"] < v["al_r_p1"] < v["al_r_p2"] < v["ls_r_other"]
-    # forgetting measured directly; the copy path z ⊙ h_{t-1} is not what drops
+    # seed 0, the network whose gates are shown: it forgets at the markers, neither gate
+    # closes; the path statements are made over seeds (below), not on this one network
     assert v["sens_marker"] < 0.5 * v["sens_other"]
-    assert v["kept_marker"] > v["sens_marker"]
-    # "neither gate closes; the paths cancel": the z_t path grows and cancels the copy, the
-    # candidate path shrinks about as much
-    assert v["via_z_marker"] > 2 * v["via_z_other"]
-    assert v["kept_and_z_marker"] < 0.75 * v["kept_marker"]
-    assert v["kept_and_z_marker"] < 0.6 * v["kept_and_z_other"]
-    assert v["via_n_marker"] < 0.6 * v["via_n_other"]
-    drops = (v["kept_and_z_other"] - v["kept_and_z_marker"], v["via_n_other"] - v["via_n_marker"])
-    assert max(drops) < 1.5 * min(drops)
+    assert v["ls_r_min_marker"] > 0.005
     # the worked blend of unit 0 (h_{t-1} = 0.2) is the table's h_t
     assert abs((1 - v["ws_z0"]) * v["ws_n0"] + v["ws_z0"] * 0.2 - v["ws_h0"]) < 1e-12
     # the reset-gate ablation: at least 8 paired seeds, decided by the verdict helper, worse
@@ -118,7 +112,7 @@ def test_computed_numbers_say_what_the_prose_says(executed):
     assert n == len(v["ablation_seeds"])
     assert held["forgets"] == held["z_path_grows"] == held["candidate_shrinks"] == n
     assert held["z_shortens_copy"] == n
-    assert held["as_much"] < n
+    assert 0 < held["as_much"] < n  # "their shares of the cut vary by seed"
     assert v["concat_z1_move"] > 0.1
 
 
@@ -146,3 +140,23 @@ def test_prose_made_by_code_has_no_myst_roles(executed):
         for out in cell.get("outputs", []):
             text = out.get("data", {}).get("text/markdown", "")
             assert not re.search(r"\{[a-z:]+\}`", text), text[:120]
+
+
+def test_the_ablation_verdict_reads_as_english(executed):
+    """Issue 20: the verdict names its sides with their article ("the GRU reaches …")."""
+    texts = prose_texts(executed)
+    said = computed(executed)["reset_said"]
+    assert said.startswith(("the GRU ", "the reset-free GRU ", "these runs")), said
+    assert any(f"steps, {said}." in t for t in texts)
+    assert not any(", GRU reaches" in t for t in texts)
+
+
+# A sentence in a cell another session owns (the worked blend that exercise 2.1 inverts);
+# its owner splits it. Listed by its opening words so that no other sentence can slip by.
+OWNED_ELSEWHERE = ("Unit 0 keeps the share",)
+
+
+def test_no_sentence_carries_four_numbers(executed):
+    """Issue 20: numbers go in tables, at most three in a sentence of prose."""
+    found = sentences_with_many_numbers(prose_texts(executed))
+    assert [s for s in found if not s.startswith(OWNED_ELSEWHERE)] == []
