@@ -680,6 +680,13 @@ def test_the_trained_task_gives_one_verdict_per_length(executed):
     for kind in ("GRU", "LSTM"):
         assert reach[f"{kind}, b = 0"] < reach["RNN (tanh)"] < reach[f"{kind}, b = 3"]
         assert all(k == 0 for k, n in counts[f"{kind}, b = 1"].values())
+    # "smaller constant biases fail": each from utils.verdict.compare_rates against b = 3
+    assert set(values["smaller"]) == {f"{k}, b = {b}" for k in ("GRU", "LSTM") for b in (0, 1)}
+    for side, direction in values["smaller"].items():
+        assert direction in (side.replace(side.rsplit("= ", 1)[1], "3"), "unresolved")
+        if direction != "unresolved":
+            assert values["smaller_p"][side] < 0.05
+    assert values["b0_vs_rnn"] in ("the GRU at $b$ = 0", "the default RNN", "unresolved")
     texts = _markdown_outputs(executed)
     verdict = next(t for t in texts if "One verdict per length" in t)
     assert f"budget of {values['steps']} Adam steps" in verdict
@@ -711,6 +718,7 @@ def test_sentence_counter_finds_number_walls():
     assert sentences_with_many_numbers(["It kept 0.5, 0.7, 0.9 and 1.2 per step. Fine."]) == [
         "It kept 0.5, 0.7, 0.9 and 1.2 per step."]
     assert sentences_with_many_numbers(["| 1 | 2 | 3 | 4 |\n\n$$1 + 2 + 3 = 6$$"]) == []
+    assert sentences_with_many_numbers(["```python\nx = f(1, 2, 3, 4)\n```\n\nNo wall."]) == []
 
 
 def test_no_sentence_carries_four_numbers(executed):
@@ -782,6 +790,8 @@ def test_summary_and_answer_follow_the_per_length_verdicts(executed):
     # the constant-b GRU's deficit at the longest lengths is said undecided unless it is
     assert ("a gap these seeds do not decide" in answer) == (not values["gru3_lost"])
     assert f"{values['steps']} Adam steps" in bullets
+    # issue 20: the long-length failure is the constant bias's, said where the verdict says it
+    assert ("the constant bias's, not the GRU's" in bullets) == bool(values["chrono_over_b3"])
 
 
 def test_recall_tables_say_where_the_runs_come_from_and_show_p(executed):

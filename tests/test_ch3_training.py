@@ -22,9 +22,13 @@ def test_results_file_has_provenance_and_the_whole_grid(results):
     for key in ("command", "experiment", "configs", "seeds", "versions", "machine", "date",
                 "wall_time_s"):
         assert key in prov, key
-    assert prov["experiment"] == "ch3" and prov["configs"] == len(ch3.CONFIGS) == 24
+    assert prov["experiment"] == "ch3" and prov["configs"] == len(ch3.CONFIGS)
     assert prov["command"].startswith("python -m utils.experiments ch3")
-    assert prov["seeds"] == list(ch3.SEEDS)
+    assert prov["seeds"] == sorted({*ch3.SEEDS, *ch3.PACE_SEEDS})
+    # every model at every length and seed of SEEDS; the two GRUs also at PACE_SEEDS
+    assert len(ch3.CONFIGS) == len(ch3.LENGTHS) * (
+        len(ch3.MODELS) * len(ch3.SEEDS) + len(ch3.PACE_MODELS) * len(ch3.PACE_SEEDS))
+    assert len(ch3.PACE_SEEDS) + len(ch3.SEEDS) >= 8 and set(ch3.PACE_MODELS) < set(ch3.MODELS)
     config_keys = ("model", "T", "seed", "steps")
     got = [{k: r[k] for k in config_keys} for r in results["rows"]]
     assert got == ch3.CONFIGS
@@ -43,6 +47,24 @@ def test_rerunning_reproduces_the_committed_numbers(results, model, steps):
     prefix = {key: committed[key][:k] for key in ("eval_steps", "val_mse", "first_grad")}
     assert matches(fresh, prefix, keys=["eval_steps", "val_mse"]) == []
     assert matches(fresh, prefix, keys=["first_grad"], rtol=1e-5, atol=1e-12) == []
+
+
+def test_a_pace_row_is_the_start_of_its_rerun(results):
+    """The added seeds' shorter runs re-run too (their first updates, a drift test)."""
+    seed = ch3.PACE_SEEDS[0]
+    (committed,) = find(results, model="gru_b0", T=100, seed=seed)
+    assert committed["steps"] == ch3.PACE_STEPS
+    (fresh,) = run(ch3.run_one, [{"model": "gru_b0", "T": 100, "seed": seed, "steps": 75}],
+                   progress=False)
+    k = len(fresh["val_mse"])
+    prefix = {key: committed[key][:k] for key in ("eval_steps", "val_mse", "first_grad")}
+    assert matches(fresh, prefix, keys=["eval_steps", "val_mse"]) == []
+    assert matches(fresh, prefix, keys=["first_grad"], rtol=1e-5, atol=1e-12) == []
+
+
+def test_the_pace_margin_is_one_evaluation_interval():
+    """Fixed before the added seeds ran: a smaller difference falls between evaluations."""
+    assert ch3.PACE_MARGIN == ch3.EVAL_EVERY and ch3.PACE_STEPS % ch3.EVAL_EVERY == 0
 
 
 def test_run_one_returns_curves_not_config_keys():
