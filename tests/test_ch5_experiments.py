@@ -26,13 +26,19 @@ def test_committed_grid_covers_every_configuration_with_provenance(results):
         assert len(experiments.find(results, **config)) == 1, config
     p = results["provenance"]
     assert p["seeds"] == list(ch5.SEEDS)
+    seeds_of = {task: {r["seed"] for r in rows if r["task"] == task} for task in ch5.TASKS}
+    assert seeds_of["copy"] == set(ch5.COPY_SEEDS) < set(ch5.SEEDS)  # enters no verdict
+    assert all(seeds_of[t] == set(ch5.SEEDS) for t in ch5.TASKS if t != "copy")
+    assert ch5.ADDING_SEEDS == ch5.SEEDS and len(ch5.SEEDS) == 10
     assert p["command"].startswith("python -m utils.experiments ch5")
     assert {"python", "numpy", "torch"} <= set(p["versions"]) and p["wall_time_s"] > 0
 
 
 @pytest.mark.parametrize("config", [
     {"group": "recall", "task": "recall-last", "cell": ch5.STACKED, "seed": 0},
+    {"group": "recall", "task": "recall-first", "cell": ch5.STACKED, "seed": 7},  # --resume
     {"group": "family", "task": "adding", "cell": "Li-GRU", "seed": 4},
+    {"group": "family", "task": "adding", "cell": "Li-GRU", "seed": 8},  # added with --resume
     {"group": "family", "task": "adding", "cell": "LSTM (forget bias 1)", "seed": 0},
 ])
 def test_rerunning_a_configuration_reproduces_the_committed_numbers(results, config):

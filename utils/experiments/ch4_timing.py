@@ -17,9 +17,12 @@ fast or about twenty times slower, by whether another program took the core mean
   averages over such interruptions instead of landing wholly inside or outside one;
 - the models take turns, block by block, in an order that turns each round (:data:`REPEATS`
   rounds after :data:`WARMUP` untimed ones);
-- the statistic is the 10th percentile of a model's block means (``StepTiming.low``): what
-  its kernels take when the machine lets them run. Every ratio in the file is a ratio of
-  these, and the quartiles of the block-by-block ratios give its spread.
+- the statistic of a *time* is the 10th percentile of a model's block means
+  (``StepTiming.low``): what its kernels take when the machine lets them run. A ratio field
+  (``gru_over_lstm`` …) is the ratio of these; ``…_quartiles`` are the quartiles of the
+  block-by-block ratios (each pairs two blocks of the same round). The chapter reads the
+  median of those (``…_quartiles[1]``) as *the* ratio, since it always lies inside its own
+  band, which the ratio of two 10th percentiles need not (it is a different statistic).
 
 Times are machine-dependent: the file records where they were measured; the drift test
 checks the direction and rough size of one ratio, never a time.

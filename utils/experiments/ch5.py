@@ -1,6 +1,7 @@
 """Chapter 5: the GRU family head to head at an equal parameter budget, and marker recall.
 
-``python -m utils.experiments ch5`` trains, with one torch thread and 6 seeds each:
+``python -m utils.experiments ch5`` trains, with one torch thread and 10 seeds each
+(:data:`SEEDS`; the copy task, which enters no verdict, 6: :data:`COPY_SEEDS`):
 
 * **family**: GRU (reset after, PyTorch's), GRU with the reset before, MGU, Li-GRU, GRU1,
   GRU2, GRU3, CIFG-LSTM, LSTM (PyTorch's initialisation, forget-gate bias near 0), LSTM with
@@ -38,7 +39,12 @@ from utils.torch_cells import MinGRUCell, SequenceModel, run_sequence
 
 DESCRIPTION = __doc__
 
-SEEDS = (0, 1, 2, 3, 4, 5)
+SEEDS = tuple(range(10))
+# The copy task, which no cell learns at this size and which enters no verdict, keeps the
+# first six seeds. Seeds 6-9 were added to every other task with --resume: on the adding
+# problem six seeds left the Li-GRU's lead over the GRU to one seed either way.
+COPY_SEEDS = SEEDS[:6]
+ADDING_SEEDS = SEEDS  # the seeds of the adding problem, which decides "which to use"
 # cell name in the tables → (utils.torch_cells kind, constructor options, params.KINDS key)
 CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
     "GRU": ("gru", {}, "gru"),
@@ -68,7 +74,8 @@ EVAL_SIZE = 512
 
 CONFIGS: list[dict[str, Any]] = (
     [{"group": "family", "task": task, "cell": cell, "seed": seed}
-     for task in ("adding", "copy") for cell in CELLS for seed in SEEDS]
+     for task in ("adding", "copy") for cell in CELLS
+     for seed in (COPY_SEEDS if task == "copy" else SEEDS)]
     + [{"group": "recall", "task": task, "cell": cell, "seed": seed}
        for task in ("recall-first", "recall-last") for cell in RECALL_CELLS for seed in SEEDS]
     + [{"group": "recall-long", "task": "recall-last-long", "cell": cell, "seed": seed}
