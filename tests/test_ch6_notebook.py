@@ -28,7 +28,7 @@ def test_committed_without_outputs_and_with_the_conventions():
         assert "\ndef " not in "\n" + cell.source and "\nclass " not in "\n" + cell.source
         assert "glue" not in cell.source and "{eval}" not in cell.source
     demos = [c for c in cells if "demo" in c.metadata.get("tags", [])]
-    assert len(demos) == 2
+    assert len(demos) == 3
 
 
 def test_no_exercise_answer_is_printed():

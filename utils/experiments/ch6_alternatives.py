@@ -24,7 +24,7 @@ from utils.seq_classifier import SequenceClassifier, fit_classifier, vowels_task
 
 DESCRIPTION = __doc__
 
-SEEDS = tuple(range(8))
+SEEDS = tuple(range(16))
 EPOCHS = 30
 GRU_HIDDEN = 32
 BUILDERS = {
