@@ -5,7 +5,7 @@
 with one addition at a time: two stacked layers, two stacked layers with dropout 0.3
 between them, a bidirectional reader, gradient clipping at global norm 1, and chrono
 initialisation of the update gate for ``T_max = 29`` (the longest utterance). Each variant
-runs over the same eight seeds (the seed sets the initial weights and the mini-batch order),
+runs over the same sixteen seeds (the seed sets the initial weights and the mini-batch order),
 so it is compared with the plain GRU seed for seed. Parameter counts differ (stacking and
 bidirectional reading add parameters): the table states them.
 """
