@@ -76,6 +76,7 @@ def test_setup_runs_pair_with_their_baseline():
         assert runs and [r["seed"] for r in runs] == [r["seed"] for r in base], label
     padding = ch6.baseline_runs("last padded step (bug)")
     assert len(padding) == 10 and all(r["readout"] == "packed" for r in padding)
+    assert len(ch6.baseline_runs("minGRU")) == 16
     with pytest.raises(ValueError, match="expected a set-up among"):
         ch6.setup_runs("GRU with attention")
 
@@ -90,14 +91,38 @@ def test_training_explorer_renders_every_setup(setup):
         assert "the plain GRU scores higher" in text
 
 
+@pytest.mark.parametrize("hidden_size", [8, 32])
+@pytest.mark.parametrize("dropout", [0.0, 0.6])
+def test_grid_explorer_is_safe_at_the_corners(hidden_size, dropout):
+    demo = ch6.grid_explorer_demo()
+    assert demo.shape == (3, 3)
+    assert demo.png(hidden_size=hidden_size, dropout=dropout)[:4] == b"\x89PNG"
+    text = demo.html(hidden_size=hidden_size, dropout=dropout)
+    assert f"Two layers of {hidden_size} units, dropout {dropout:g}" in text
+    assert ("than no dropout" in text or "do not settle" in text) == (dropout != 0)
+
+
+def test_grid_explorer_reads_the_committed_cells():
+    means = ch6.grid_means()
+    runs = ch6.grid_runs(16, 0.3)
+    assert means.shape == (3, 3) and len(runs) == 3
+    assert means[1, 1] == pytest.approx(np.mean([r["test_accuracy"] for r in runs]))
+    v = ch6.grid_verdict(16, 0.3)
+    assert v.paired and v.values_a == tuple(r["test_accuracy"] for r in runs)
+    with pytest.raises(ValueError, match="expected a hidden size among"):
+        ch6.grid_runs(64, 0.0)
+
+
 def test_static_builds_stay_within_the_page_budget():
     box_u = ch6.utterance_explorer(mode="static")
     box_t = ch6.training_explorer(mode="static")
-    assert isinstance(box_u, DemoWidget) and isinstance(box_t, DemoWidget)
+    box_g = ch6.grid_explorer(mode="static")
+    assert all(isinstance(b, DemoWidget) for b in (box_u, box_t, box_g))
     assert box_u.report.frames == 9 * len(ch6.UTTERANCES)
     assert box_t.report.frames == len(ch6.SETUPS)
-    total = box_u.report.state_bytes + box_t.report.state_bytes
-    assert total < 1.3 * 2**20, total  # leaves room for the chapter's figures under 2 MB
+    assert box_g.report.frames == 9
+    total = sum(b.report.state_bytes for b in (box_u, box_t, box_g))
+    assert total < 1.5 * 2**20, total  # leaves room for the chapter's figures under 2 MB
 
 
 def test_live_builds_display_nothing():
@@ -106,4 +131,5 @@ def test_live_builds_display_nothing():
     with capture_output() as captured:
         ch6.utterance_explorer(mode="live")
         ch6.training_explorer(mode="live")
+        ch6.grid_explorer(mode="live")
     assert not captured.outputs and not captured.stdout

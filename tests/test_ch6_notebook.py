@@ -28,7 +28,7 @@ def test_committed_without_outputs_and_with_the_conventions():
         assert "\ndef " not in "\n" + cell.source and "\nclass " not in "\n" + cell.source
         assert "glue" not in cell.source and "{eval}" not in cell.source
     demos = [c for c in cells if "demo" in c.metadata.get("tags", [])]
-    assert len(demos) == 2
+    assert len(demos) == 3
 
 
 def test_no_exercise_answer_is_printed():
@@ -77,14 +77,22 @@ def test_runs_and_the_prose_matches_its_numbers(executed):
     assert ablation["mean + std + first + last"] == pytest.approx(values["logistic"])
     assert ablation["mean + first + last"] > max(ablation["mean"], ablation["mean + std"])
     assert values["logistic_fit_ms"] > 0
-    assert values["lstm"] == "GRU" and values["lstm1"] == "unresolved"
+    # over all sixteen seeds the GRU and the LSTM are not separated (the first eight alone
+    # favoured the GRU), and the minGRU scores higher than the GRU at the same budget
+    assert values["alt_seeds"] == list(range(16)) == values["practice_seeds"]
+    assert values["lstm"] == "unresolved" and values["lstm1"] == "unresolved"
+    assert values["lstm_halves"] == ["GRU", "unresolved"]
+    assert values["mingru"] == "minGRU" and values["mingru_width"] > 32
+    assert 0 < values["flipped"] < values["seed_checked"]
+    # the grid: size moves the accuracy more than dropout does, every cell fits the training set
+    assert values["size_gain"] > values["dropout_gain"] > 0 and values["grid_train_min"] > 0.95
     # the trained units: short memories, and the speaker-specific ones too
     assert values["long_memory"] < values["units"] / 4
     assert max(values["top_half_lives"]) < 15
     # forecasting: over ten GRU seeds AR's mean MASE is lower but the verdict is unresolved,
     # so the bold "better choice" sentence must not appear; the live refit reproduces AR
     assert values["vs_ar"] == "unresolved" and values["ar"] < values["gru"]
-    assert values["n_gru_seeds"] == 10
+    assert values["n_gru_seeds"] == 10 and values["n_origins"] == 5
     assert values["gru_seed_range"][0] < values["gru_seed_range"][1]
     prose = "\n".join(out.get("data", {}).get("text/markdown", "")
                       for cell in code_cells(executed) for out in cell.get("outputs", []))

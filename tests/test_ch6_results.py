@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_lstm_bias, ch6_practice,
-                               ch6_reader, load, matches, rerun)
+from utils.experiments import (ch6_alternatives, ch6_forecast, ch6_grid, ch6_lstm_bias,
+                               ch6_practice, ch6_reader, load, matches, rerun)
+from utils.verdict import compare
 
 GRIDS = {"ch6_practice": ch6_practice, "ch6_alternatives": ch6_alternatives,
          "ch6_forecast": ch6_forecast, "ch6_lstm_bias": ch6_lstm_bias,
-         "ch6_reader": ch6_reader}
+         "ch6_reader": ch6_reader, "ch6_grid": ch6_grid}
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))
@@ -40,6 +41,10 @@ def test_committed_grid_is_complete_with_provenance(name):
     ("ch6_alternatives", {"model": "logistic"}, ("params", "test_accuracy")),
     ("ch6_lstm_bias", {"model": "lstm_bias1", "seed": 5},
      ("width", "params", "test_accuracy", "train_accuracy", "losses")),
+    ("ch6_practice", {"variant": "plain", "seed": 12},
+     ("params", "test_accuracy", "train_accuracy", "losses")),
+    ("ch6_grid", {"hidden_size": 8, "dropout": 0.6, "seed": 1},
+     ("params", "test_accuracy", "train_accuracy", "losses")),
     ("ch6_forecast", {"model": "ar", "back": 33}, ("ar_order", "mae", "mase", "forecast")),
     ("ch6_forecast", {"model": "gru", "back": 11, "seed": 3},
      ("mae", "mase", "forecast", "final_loss")),
@@ -130,3 +135,49 @@ def test_reader_is_the_practice_grids_plain_seed_0():
         assert reader[key] == plain[key], key
     model = ch6_reader.load_model(reader)
     assert sum(p.numel() for p in model.parameters()) == reader["params"]
+
+
+def test_the_headline_verdicts_rest_on_sixteen_seeds():
+    assert ch6_practice.SEEDS == ch6_alternatives.SEEDS == tuple(range(16))
+    practice = load("ch6_practice")["rows"]
+    assert {r["seed"] for r in practice} == set(range(16))
+    for v in ch6_practice.variant_verdicts(practice).values():
+        assert v.seeds == tuple(range(16)) and len(v.values_a) == 16
+
+
+def test_seed_halves_recompute_the_verdict_on_each_half():
+    a = [0.9, 0.91, 0.92, 0.93, 0.95, 0.96, 0.97, 0.98]
+    b = [0.89, 0.905, 0.91, 0.925, 0.95, 0.97, 0.96, 0.99]
+    v = compare("A", a, "B", b, metric="accuracy", seeds=range(8), paired=True)
+    halves = ch6_practice.seed_halves(v)
+    assert list(halves) == ["seeds 0–3", "seeds 4–7"]
+    first, second = halves.values()
+    assert first.values_a == tuple(a[:4]) and second.values_b == tuple(b[4:])
+    assert first.seeds == (0, 1, 2, 3) and first.paired
+    assert first.direction == "A" and second.direction == "unresolved"  # A leads only early
+    with pytest.raises(ValueError, match="paired comparison over at least four seeds"):
+        ch6_practice.seed_halves(compare("A", a, "B", b, seeds=range(8)))
+
+
+def test_forecast_verdict_names_its_unit_the_forecast_origin():
+    rows = load("ch6_forecast")["rows"]
+    for baseline in ("ar", "seasonal_naive", "ets"):
+        text = ch6_forecast.origins_headline(ch6_forecast.forecast_verdict(rows, baseline))
+        assert "five forecast origins" in text and "runs" not in text and "seeds" not in text
+    better = [dict(r, mase=r["mase"] / 10) if r["model"] == "gru" else r for r in rows]
+    text = ch6_forecast.origins_headline(ch6_forecast.forecast_verdict(better, "ar"))
+    assert text.startswith("GRU has a lower MASE than AR, paired over the five forecast")
+
+
+def test_grid_cells_at_size_32_are_the_practice_grids_two_layer_runs():
+    """The grid and ch6_practice share a recipe: where they meet, the numbers are the same."""
+    grid, practice = load("ch6_grid")["rows"], load("ch6_practice")["rows"]
+    for dropout, variant in ((0.0, "stacked"), (0.3, "stacked_dropout")):
+        for seed in ch6_grid.SEEDS:
+            [g] = [r for r in grid if (r["hidden_size"], r["dropout"], r["seed"])
+                   == (32, dropout, seed)]
+            [p] = [r for r in practice if (r["variant"], r["seed"]) == (variant, seed)]
+            assert (g["test_accuracy"], g["losses"], g["params"]) == (
+                p["test_accuracy"], p["losses"], p["params"])
+    params = {(r["hidden_size"], r["dropout"]): r["params"] for r in grid}
+    assert params[(8, 0.0)] < params[(16, 0.0)] < params[(32, 0.0)] == params[(32, 0.6)]

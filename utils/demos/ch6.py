@@ -7,6 +7,12 @@ utterances, and the running class probabilities :math:`\mathrm{softmax}(W_{out} 
 (what the classifier would say if the utterance stopped at frame :math:`t`). The gates come
 from the course's NumPy ``GRUCell`` holding the trained weights (``utils.gru_reading``).
 
+**Grid explorer** (``grid_explorer``). Move the hidden size and the dropout rate of a
+two-layer GRU: the learning curves of that cell of the committed grid (``ch6_grid.json``, three
+seeds per cell) beside the same size without dropout, the mean test and training accuracy of
+every cell (the trade-off between capacity and regularisation), and the paired verdict of this
+cell against no dropout at the same size.
+
 **Training explorer** (``training_explorer``). Pick one of the committed set-ups of
 chapter 6 (an addition practitioners make, a wrong read of a padded batch, or an alternative
 model at the GRU's parameter budget): its learning curves over every seed beside the plain
@@ -35,7 +41,8 @@ from utils.widgets import Choice, Demo, DemoWidget, Mode
 
 __all__ = ["READER", "UTTERANCES", "SETUPS", "trained_reader", "running_probabilities",
            "baseline_runs", "utterance_explorer_demo", "utterance_explorer", "setup_runs",
-           "training_explorer_demo", "training_explorer"]
+           "training_explorer_demo", "training_explorer", "grid_runs", "grid_means",
+           "grid_verdict", "grid_explorer_demo", "grid_explorer"]
 
 # The GRU the chapter reads: the committed run of utils.experiments.ch6_reader (seed 0).
 READER = {"hidden_size": 32, "epochs": 30, "lr": 1e-2, "batch_size": 32}
@@ -59,12 +66,12 @@ SETUPS: dict[str, tuple[str, str, str]] = {
     "1-D convolution": ("ch6_alternatives", "model", "conv"),
 }
 BASELINE = "GRU (packed, right padding)"
-# the plain GRU each set-up is paired with: the padding grid has its own packed runs (ten
-# seeds); every other grid pairs with ch6_practice's plain runs (eight seeds)
+# the plain GRU each set-up is paired with: the padding grid has its own packed runs; every
+# other grid pairs with ch6_practice's plain runs (the same seeds)
 _BASELINE_RUNS = {"ch6_padding": ("ch6_padding", "readout", "packed")}
 
 CSS = """
-.gru-ue p, .gru-te p { margin: 3px 0; font-size: 0.85em; }
+.gru-ue p, .gru-te p, .gru-ge p { margin: 3px 0; font-size: 0.85em; }
 """
 
 
@@ -278,3 +285,110 @@ def training_explorer_demo() -> Demo:
 def training_explorer(*, mode: Mode | None = None) -> DemoWidget:
     """A committed set-up of chapter 6 → its learning curves and test accuracies."""
     return training_explorer_demo().build(mode)
+
+
+def grid_runs(hidden_size: int, dropout: float) -> list[dict[str, Any]]:
+    """The committed runs of one cell of ``ch6_grid`` (a two-layer GRU), sorted by seed."""
+    from utils.experiments import ch6_grid
+
+    if hidden_size not in ch6_grid.HIDDEN_SIZES or dropout not in ch6_grid.DROPOUTS:
+        raise ValueError(f"expected a hidden size among {ch6_grid.HIDDEN_SIZES} and a dropout "
+                         f"among {ch6_grid.DROPOUTS}, got {hidden_size} and {dropout}")
+    rows = [r for r in _results("ch6_grid")["rows"]
+            if r["hidden_size"] == hidden_size and r["dropout"] == dropout]
+    return sorted(rows, key=lambda r: r["seed"])
+
+
+def grid_means(key: str = "test_accuracy") -> np.ndarray:
+    """``(len(DROPOUTS), len(HIDDEN_SIZES))``: the mean of ``key`` over the seeds of each cell
+    of ``ch6_grid`` (rows: dropout rates, columns: hidden sizes)."""
+    from utils.experiments import ch6_grid
+
+    return np.array([[np.mean([r[key] for r in grid_runs(h, d)]) for h in ch6_grid.HIDDEN_SIZES]
+                     for d in ch6_grid.DROPOUTS])
+
+
+@functools.cache
+def grid_verdict(hidden_size: int, dropout: float) -> Any:
+    """This cell of ``ch6_grid`` against the same hidden size without dropout, on test
+    accuracy, paired seed for seed (``utils.verdict.compare``)."""
+    from utils.verdict import compare
+
+    runs, base = grid_runs(hidden_size, dropout), grid_runs(hidden_size, 0.0)
+    seeds = [r["seed"] for r in runs]
+    if seeds != [r["seed"] for r in base]:
+        raise ValueError(f"seeds {seeds} do not pair with {[r['seed'] for r in base]}")
+    return compare(f"dropout {dropout:g}", [r["test_accuracy"] for r in runs], "no dropout",
+                   [r["test_accuracy"] for r in base], metric="test accuracy", seeds=seeds,
+                   paired=True)
+
+
+def grid_explorer_demo() -> Demo:
+    """The ``Demo`` behind :func:`grid_explorer`: hidden size × dropout of ``ch6_grid``."""
+    from utils.experiments import ch6_grid
+
+    sizes, rates = ch6_grid.HIDDEN_SIZES, ch6_grid.DROPOUTS
+    seeds = len(grid_runs(sizes[0], rates[0]))
+
+    def setup(fig: Figure, hidden_size: int, dropout: float) -> Callable[..., None]:
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.16, top=0.87, wspace=0.35)
+        ax_l, ax_m = fig.subplots(1, 2, width_ratios=[1.5, 1])
+        base = [ax_l.plot([], [], color="#7f7f7f", lw=0.9, animated=True,
+                          label="same size, no dropout" if k == 0 else None)[0]
+                for k in range(seeds)]
+        lines = [ax_l.plot([], [], color="#1f77b4", lw=1.1, animated=True,
+                           label="this cell" if k == 0 else None)[0] for k in range(seeds)]
+        ax_l.set(yscale="log", ylim=(3e-3, 3), xlabel="epoch", ylabel="training loss (nats)")
+        ax_l.legend(fontsize=7, frameon=False, loc="upper right")
+        t_l = ax_l.set_title("", fontsize=8, animated=True)
+        test = grid_means("test_accuracy")
+        ax_m.imshow(test, cmap="viridis", origin="lower", aspect="auto",
+                    vmin=test.min(), vmax=test.max())
+        for i in range(len(rates)):
+            for j in range(len(sizes)):
+                ax_m.text(j, i, f"{test[i, j]:.3f}", ha="center", va="center", fontsize=7,
+                          color="white" if test[i, j] < test.mean() else "black")
+        ax_m.set(xticks=range(len(sizes)), xticklabels=[str(h) for h in sizes],
+                 yticks=range(len(rates)), yticklabels=[f"{d:g}" for d in rates],
+                 xlabel="hidden size", ylabel="dropout between layers")
+        ax_m.set_title(f"mean test accuracy ({seeds} seeds a cell)", fontsize=8)
+        (box,) = ax_m.plot([], [], color="#d62728", lw=2.0, animated=True)
+
+        def update(hidden_size: int, dropout: float) -> None:
+            runs, ref = grid_runs(hidden_size, dropout), grid_runs(hidden_size, 0.0)
+            for line, r in zip(lines, runs):
+                line.set_data(np.arange(1, len(r["losses"]) + 1), r["losses"])
+            for line, r in zip(base, ref):
+                line.set_data(np.arange(1, len(r["losses"]) + 1), r["losses"])
+            j, i = sizes.index(hidden_size), rates.index(dropout)
+            box.set_data([j - 0.5, j + 0.5, j + 0.5, j - 0.5, j - 0.5],
+                         [i - 0.5, i - 0.5, i + 0.5, i + 0.5, i - 0.5])
+            t_l.set_text(f"hidden size {hidden_size}, dropout {dropout:g}: "
+                         f"learning curves over {len(runs)} seeds")
+
+        return update
+
+    def render(hidden_size: int, dropout: float) -> str:
+        runs = grid_runs(hidden_size, dropout)
+        test = np.array([r["test_accuracy"] for r in runs])
+        train = np.array([r["train_accuracy"] for r in runs])
+        text = (f"Two layers of {hidden_size} units, dropout {dropout:g}: "
+                f"{runs[0]['params']:,} parameters. Test accuracy {test.mean():.3f} ± "
+                f"{test.std(ddof=1):.3f}, training accuracy {train.mean():.3f} (mean ± sd and "
+                f"mean over {len(runs)} seeds).")
+        if dropout != 0:
+            text += " " + html.escape(grid_verdict(hidden_size, dropout).sentence(3))
+        return f"<div class='gru-ge'><p>{text}</p></div>"
+
+    return Demo(controls={"hidden_size": Choice(list(sizes), value=sizes[-1], widget="toggle",
+                                                description="hidden size"),
+                          "dropout": Choice(list(rates), widget="toggle",
+                                            labels=[f"{d:g}" for d in rates],
+                                            description="dropout")},
+                setup=setup, render=render, css=CSS, figsize=(6.4, 3.0), dpi=72,
+                colors=16, quantize="median", budget_bytes=400_000)
+
+
+def grid_explorer(*, mode: Mode | None = None) -> DemoWidget:
+    """Hidden size × dropout of a two-layer GRU → learning curves, accuracies, verdict."""
+    return grid_explorer_demo().build(mode)

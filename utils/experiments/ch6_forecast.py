@@ -58,7 +58,12 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
 
 def forecast_verdict(rows: list[dict[str, Any]], baseline: str = "ar") -> Any:
     """The GRU (its MASE averaged over the seeds at each origin) against ``baseline`` on
-    MASE, paired origin by origin (lower is better; ``utils.verdict.compare``)."""
+    MASE, paired origin by origin (lower is better; ``utils.verdict.compare``).
+
+    The samples of the comparison are the forecast origins, one pair per origin, not the
+    GRU's seeds: at each origin every model forecasts the same eleven years, and the seeds
+    only average out the GRU's own training noise there. So the interval has
+    ``len(ORIGINS_BACK) - 1`` degrees of freedom, whatever the number of seeds."""
     import numpy as np
 
     from utils.verdict import compare
@@ -76,3 +81,22 @@ def forecast_verdict(rows: list[dict[str, Any]], baseline: str = "ar") -> Any:
         base.append(other)
     return compare("GRU", gru, names[baseline], base, higher_is_better=False,
                    metric="MASE", paired=True)
+
+
+ORIGIN_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+                      8: "eight", 9: "nine", 10: "ten"}
+
+
+def origins_headline(v: Any) -> str:
+    """``forecast_verdict``'s result in words that name its unit, the forecast origin
+    (``Comparison.headline`` would count them as runs): direction first, then how many
+    origins the paired interval rests on."""
+    n = len(v.values_a)
+    count = ORIGIN_COUNT_WORDS.get(n, str(n))
+    if v.direction in (v.a, v.b):
+        other = v.b if v.direction == v.a else v.a
+        return (f"{v.direction} has a lower MASE than {other}, paired over the {count} "
+                f"forecast origins.")
+    return (f"These {count} forecast origins do not settle whether {v.a} or {v.b} forecasts "
+            f"better: {v.leader}'s mean MASE is lower, but the interval of the difference, "
+            f"paired origin by origin, includes zero.")

@@ -2,7 +2,7 @@
 
 ``python -m utils.experiments ch6_lstm_bias`` trains the LSTM of ``ch6_alternatives`` (the
 largest hidden size within the packed GRU's parameter budget, the same recipe: Adam 1e-2,
-30 epochs of mini-batches of 32, the same eight seeds) with its forget-gate bias set to 1
+30 epochs of mini-batches of 32, the same sixteen seeds) with its forget-gate bias set to 1
 (``bias_ih`` 1, ``bias_hh`` 0 on the forget block; Gers, Schmidhuber & Cummins 2000,
 Jozefowicz et al. 2015), so that the GRU is also compared with the LSTM its practitioners
 use, not only with PyTorch's default start.
