@@ -601,4 +601,10 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q1_1": (r"max_jprod", r"norm[^.]{0,40}productofthe(diagonal)?forget"),
     "q1_2": (r"log\(?(fraction|0\.01|1%)\)?/log\(?sigma",
              r"ceil\(?log[^.]{0,30}/log\(?sigma"),
+    "q1_3": (r"h'=[^.]{0,12}(floor|sqrt)", r"\(h_in\+2\)\^2\+", r"4/3\)?h[^.]{0,40}when"),
+    "q1_4": (r"h_prev@weight_hh\.t\+bias_hh", r"h_t-1@w_hh\.t\+b_hh",
+             r"(bias_ih|b_ih)(is)?(added)?twice", r"weight_hh(is|must|should)[^.]{0,20}transpos"),
+    # a linear RNN's gradient is W_hh^t: the chapter states only that rho^t governs it
+    "q1_5": (r"productisthematrixpower", r"partialh_t/partialh_0=w_hh\^t",
+             r"linear[^.]{0,80}w_hh\^t=w_hhw_hh"),
 }

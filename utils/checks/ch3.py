@@ -550,7 +550,12 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q3_1": (r"chung[^.]{0,80}b_?z=-?log\(?1-", r"(1-sigma\(b_z\)\)\^t_?span)=",),
     "q3_2": (r"w_hh=0[^.]{0,80}(onlythehighway|d\(z_t\)alone|justd\(z_t\))",
              r"max_i[^.]{0,20}prod[^.]{0,20}z"),
+    "q3_3": (r"line\(?c\)?(is|holds)(the)?(bug|wrong)", r"da_r=da_nn_t",
+             r"(bug|wrong)[^.]{0,40}n_tinsteadof"),
+    # the MGU resets before the product: the GRU's reset-before code, printed, is most of
+    # 3.4's and 3.5's answers (the chapter prints the reset-after branch only)
     "q3_4": (r"f_t\(1-f_t\)", r"partialh_t/partialh_t-1=d\(f_t\)",
-             r"mgu[^.]{0,40}jacobian[^.]{0,20}="),
-    "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}="),
+             r"mgu[^.]{0,40}jacobian[^.]{0,20}=", r"da_n=w_hnr_t\[:,none,:\]"),
+    "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}=",
+             r"d_rh=da_n@w_hn", r"dr=d_rhh_prev"),
 }
