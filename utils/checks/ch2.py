@@ -682,9 +682,9 @@ That is why neither result needs h_prev.
 Three things differ: which side the matrices multiply from, the order of the three gate
 blocks, and how the two biases are stored. The update rule is the same in both libraries.
 """), _hint("""
-Each matrix is transposed, not reshaped. Split the gate blocks, put them back in PyTorch's
-order, and give each of the bias's two rows to the PyTorch bias it plays the role of. No sign
-changes.
+Take one of the three differences at a time. Write the shape Keras stores each array in next to
+the shape torch.nn.GRUCell wants, and label the blocks of each along its 3H axis with the gate
+they belong to. What does each labelled block need in order to land where PyTorch reads it?
 """)),
         probes=_keras_probes, reference=keras_to_pytorch, mistakes=_keras_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),

@@ -475,7 +475,9 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer("B", "The steps at 0.99 do not make up for the steps at 0.81: compare "
                         "what each unit keeps over a pair of steps.")),
         hint=("Over t steps a unit keeps the product of its t gates. Compare the two units "
-              "over two steps first.",)),
+              "over two steps first.",
+              "Two numbers with the same mean: is their product larger when they are equal "
+              "or when they are spread apart? Try 0.5 and 0.5 against 0.1 and 0.9.")),
     Prediction(
         name="q3_3", var_name="buggy_line", reveals="q3_4", points=2,
         title="Exercise 3.3: find the planted bug",
@@ -522,7 +524,10 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer("W_hf", "The gate's path carries the sigmoid's slope f_t (1 − f_t), "
                         "which vanishes as f → 0.")),
         hint=("Put f_t = 0 into the step h_t = (1 − f_t) h_{t-1} + f_t n_t first: what does "
-              "the step do then?",)),
+              "the step do then?",
+              "A step that does that to every unit: how does a small change of h_{t-1} come "
+              "out in h_t? Then ask whether the paths through f_t and n_t still carry "
+              "anything as f_t → 0 (what factor stands in front of each?).")),
     Prediction(
         name="p3_5", var_name="predicted_path_count", reveals="q3_5",
         title="Prediction 3.5: how many paths lead from h_{t-1} to h_t in the MGU?",
@@ -538,7 +543,9 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer(2, "f_t depends on h_{t−1} too (through W_hf), and every use of f_t is "
                         "a path.")),
         hint=("Draw the step as a graph: h_{t-1}, a_f, f_t, the product f_t ⊙ h_{t-1}, a_n, "
-              "n_t, h_t. Count the routes from h_{t-1} to h_t.",)),
+              "n_t, h_t. Count the routes from h_{t-1} to h_t.",
+              "h_{t-1} is used in three places in the step; follow each use forward to h_t. "
+              "One of the uses reaches h_t by two different routes: count both.")),
 ]
 
 
