@@ -196,10 +196,12 @@ def _exercise_page(stem: str) -> str | None:
 
 def _exercise_minutes(stem: str) -> int:
     """The working time of the chapter's exercise set: its questions and graded predictions."""
-    from utils.checks import predictions, questions
+    from utils.checks import items
+    from utils.grading.exercises import is_prediction
 
-    name = f"{stem.split('_')[0]}_exercises"
-    return exercise_minutes(len(questions(name)), len(predictions(name)))
+    graded = items(f"{stem.split('_')[0]}_exercises")  # 3.3 is an exercise graded as a choice
+    n_predictions = sum(is_prediction(q) for q in graded)
+    return exercise_minutes(len(graded) - n_predictions, n_predictions)
 
 
 def orientation_text(path: Path) -> str:

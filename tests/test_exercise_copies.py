@@ -5,6 +5,7 @@ the question, the cell and the shared run; and tests that plant copies and see t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -43,10 +44,11 @@ def test_every_question_has_its_answer_code():
 CH1 = answers(ROOT / "solutions" / "ch1_exercises.ipynb")
 
 
-def _chapter_with(tmp_path: Path, source: str, tags: list[str] | None = None) -> Path:
-    nb = nbformat.read(chapter_of(1), as_version=4)
+def _chapter_with(tmp_path: Path, source: str, tags: list[str] | None = None,
+                  n: int = 1) -> Path:
+    nb = nbformat.read(chapter_of(n), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags or []}))
-    path = tmp_path / "ch1_planted.ipynb"
+    path = tmp_path / f"ch{n}_planted.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -68,13 +70,41 @@ def _renamed(code: str) -> str:
     return tokenize.untokenize(out)
 
 
-@pytest.mark.parametrize("question", sorted(q for q in CH1 if len(tokens(CH1[q])) >= MIN_RUN))
-def test_a_planted_copy_is_caught_even_renamed(tmp_path, question):
-    code = _renamed(CH1[question])
-    assert code != CH1[question]
-    chapter = _chapter_with(tmp_path, "# the chapter shows this\n" + code)
-    found = copies(CH1, chapter_segments(chapter))
+MINE = {n: answers(ROOT / "solutions" / f"ch{n}_exercises.ipynb") for n in (1, 2, 3)}
+PLANTABLE = [(n, q) for n in MINE for q in sorted(MINE[n]) if len(tokens(MINE[n][q])) >= MIN_RUN]
+
+
+@pytest.mark.parametrize("n, question", PLANTABLE, ids=[q for _, q in PLANTABLE])
+def test_a_planted_copy_is_caught_even_renamed(tmp_path, n, question):
+    code = _renamed(MINE[n][question])
+    assert code != MINE[n][question]
+    chapter = _chapter_with(tmp_path, "# the chapter shows this\n" + code, n=n)
+    found = copies(MINE[n], chapter_segments(chapter))
     assert question in {c.question for c in found}, found
+
+
+def test_chapter_3_prints_only_the_reset_after_branches():
+    """Chapter 3 prints ``gru_step_jacobian`` and ``GRUCell.backward`` for PyTorch's
+    placement only: the reset-before branches are most of the MGU's Jacobian and backward
+    step (3.4, 3.5). The guard sees what the cells display, not the whole functions."""
+    printed = [s for s in chapter_segments(chapter_of(3)) if s.where.endswith("(printed source)")]
+    assert len(printed) == 2, [s.where for s in printed]
+    assert all("else" not in s.tokens for s in printed), printed
+    assert not prose_giveaways(giveaways("ch3_exercises"), chapter_prose(chapter_of(3)))
+
+
+@pytest.mark.parametrize("name, expected", [("gru_step_jacobian", "q3_4"),
+                                            ("GRUCell.backward", "q3_5")])
+def test_printing_a_whole_reset_before_branch_is_caught(tmp_path, name, expected):
+    """If chapter 3 printed the whole function again (both reset placements), the MGU
+    exercise its reset-before branch answers is flagged: by a code giveaway, as the token
+    measure alone shares only about a third of 3.5's answer with it."""
+    imports = ("from utils.jacobians import gru_step_jacobian\n"
+               "from utils.numpy_cells import GRUCell\nimport inspect\n")
+    chapter = _chapter_with(tmp_path, imports + f"print(inspect.getsource({name}))",
+                            tags=["remove-input"], n=3)
+    found = prose_giveaways(giveaways("ch3_exercises"), chapter_prose(chapter))
+    assert any(f.startswith(f"{expected}:") for f in found), found
 
 
 def test_a_copy_inside_a_printed_source_is_caught(tmp_path):
@@ -123,13 +153,21 @@ def test_no_answer_is_stated_in_its_chapters_prose(n):
 
 
 @pytest.mark.parametrize("n", CHAPTERS, ids=[f"ch{n}" for n in CHAPTERS])
-def test_every_chapter_lists_its_giveaways(n):
+def test_every_question_lists_its_giveaways(n):
+    """Every computing question (predictions are answered by their question) names at least
+    one phrase that would state its answer: a formula the token comparison cannot see (it
+    stands in prose, or in one short line) is then caught if a chapter edit brings it in."""
+    from utils.checks import items, questions
+
     patterns = giveaways(f"ch{n}_exercises")
-    names = {q.name for q in __import__("utils.checks", fromlist=["x"]).questions(
-        f"ch{n}_exercises")}
-    assert patterns and set(patterns) <= names, patterns
+    names = {q.name for q in questions(f"ch{n}_exercises")}
+    missing = sorted(q for q in names if not patterns.get(q))
+    assert not missing, f"chapter {n}: no GIVEAWAYS pattern for {', '.join(missing)}"
+    assert set(patterns) <= {q.name for q in items(f"ch{n}_exercises")}, patterns
     for regexes in patterns.values():
         assert isinstance(regexes, tuple) and all(isinstance(r, str) for r in regexes)
+        for regex in regexes:
+            re.compile(regex)
 
 
 # The sentence chapter 2 (main, 22805f2) says about the update gate: it states the fix of the

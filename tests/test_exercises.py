@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.checks import ASSIGNMENTS, Prediction, get_question, items, questions
+from utils.checks import ASSIGNMENTS, get_question, items, questions
 from utils.grading.exercises import masters, page, page_name, student_mode, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,7 +187,7 @@ def test_the_index_lists_every_exercise_and_prediction_as_the_notebooks_title_th
         at = [row.index(ex._short(titles[q.name])) for q in graded]
         # each column (exercises, then graded answers) lists its items in notebook order
         for column in (False, True):
-            where = [a for a, q in zip(at, graded) if isinstance(q, Prediction) == column]
+            where = [a for a, q in zip(at, graded) if ex.is_prediction(q) == column]
             assert where == sorted(where), (assignment, "order")
         for q in graded:  # "Exercise 2.1", "Prediction 1.1": the check's number is the page's
             assert titles[q.name].split(":")[0] == q.title.split(":")[0], (q.name, titles)

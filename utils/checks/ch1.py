@@ -523,7 +523,9 @@ PREDICTIONS: list[Prediction] = [
     Prediction(
         name="p1_1", var_name="predicted_steps", reveals="q1_2",
         title="Prediction 1.1: how long does 1% of the gradient take?",
-        kind="number", answer=_STEPS, tolerance=1, unit="steps",
+        # "for the first time" has one whole answer (after 14 steps 1.25% is still left):
+        # the band takes 15 and a typed 14.7, not 14 or 16; 3.7 still reads as 4's mistake
+        kind="number", answer=_STEPS, tolerance=0.45, unit="steps",
         explanation=_wrap(
             f"every step keeps the same fraction σ({_B:g}) ≈ {_F:.3f} of the gradient, so it "
             f"shrinks geometrically: {_F:.2f}, {_F**2:.2f}, {_F**3:.2f}, ... Falling by a "
@@ -535,6 +537,11 @@ PREDICTIONS: list[Prediction] = [
                 f"about 4 is the time constant 1 / (1 − σ(b)) ≈ {1 / (1 - _F):.1f} (or "
                 "ln 100 ≈ 4.6): the steps it takes to lose a factor of about e, not a factor "
                 "of 100.")),
+            WrongAnswer(_STEPS - 1, _wrap(
+                f"close, one step early: after {_STEPS - 1} steps σ({_B:g})^{_STEPS - 1} ≈ "
+                f"{_F ** (_STEPS - 1):.2%} is still left, above 1%. ln 0.01 / ln σ({_B:g}) ≈ "
+                f"{np.log(_FRACTION) / np.log(_F):.1f} is not a whole step: the first step "
+                "below 1% is the next whole number, not the one rounded down.")),
             WrongAnswer(100, _wrap(
                 "the gradient does not fall like 1 / t: it is multiplied by the same factor "
                 "at every step, so it falls geometrically, much faster than that.")),
@@ -601,4 +608,10 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q1_1": (r"max_jprod", r"norm[^.]{0,40}productofthe(diagonal)?forget"),
     "q1_2": (r"log\(?(fraction|0\.01|1%)\)?/log\(?sigma",
              r"ceil\(?log[^.]{0,30}/log\(?sigma"),
+    "q1_3": (r"h'=[^.]{0,12}(floor|sqrt)", r"\(h_in\+2\)\^2\+", r"4/3\)?h[^.]{0,40}when"),
+    "q1_4": (r"h_prev@weight_hh\.t\+bias_hh", r"h_t-1@w_hh\.t\+b_hh",
+             r"(bias_ih|b_ih)(is)?(added)?twice", r"weight_hh(is|must|should)[^.]{0,20}transpos"),
+    # a linear RNN's gradient is W_hh^t: the chapter states only that rho^t governs it
+    "q1_5": (r"productisthematrixpower", r"partialh_t/partialh_0=w_hh\^t",
+             r"linear[^.]{0,80}w_hh\^t=w_hhw_hh"),
 }

@@ -682,9 +682,9 @@ That is why neither result needs h_prev.
 Three things differ: which side the matrices multiply from, the order of the three gate
 blocks, and how the two biases are stored. The update rule is the same in both libraries.
 """), _hint("""
-Each matrix is transposed, not reshaped. Split the gate blocks, put them back in PyTorch's
-order, and give each of the bias's two rows to the PyTorch bias it plays the role of. No sign
-changes.
+Take one of the three differences at a time. Write the shape Keras stores each array in next to
+the shape torch.nn.GRUCell wants, and label the blocks of each along its 3H axis with the gate
+they belong to. What does each labelled block need in order to land where PyTorch reads it?
 """)),
         probes=_keras_probes, reference=keras_to_pytorch, mistakes=_keras_mistakes(),
         output_names=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -812,8 +812,15 @@ is what the blend below it expects.""")))),
 # that chapter 2 says none of them. (The chapter does state the update gate's fix, negating
 # its rows, for Chung et al.'s convention: exercise 2.5 plants its bug in the reset gate.)
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
-    "q2_1": (r"z_t=\(h_t-n_t\)/\(h_t-1-n_t\)", r"z_t=\(n_t-h_t\)/\(n_t-h_t-1\)"),
+    "q2_1": (r"z_t=\(h_t-n_t\)/\(h_t-1-n_t\)", r"z_t=\(n_t-h_t\)/\(n_t-h_t-1\)",
+             # one division away: the blend's two differences, written out
+             r"h_t-n_t=z_t\(h_t-1-n_t\)", r"h_t-h_t-1=\(1-z_t\)\(n_t-h_t-1\)"),
     "q2_2": (r"r_t=\(arctanh|r_t=\(atanh|r_t=\(tanh\^?-1",),
+    "q2_3": (r"leaving(exactly)?tanh\(w_inx_t\+b_in\)",
+             r"firststep(keeps|leaves|has|adds)r_tb_hn",
+             r"r_t=0[^.]{0,60}(=|gives|leaves)tanh\(w_inx_t\+b_in\)"),
+    "q2_4": (r"z\|r\|h[^.]{0,80}r\|z\|n", r"swap[^.]{0,40}(first|z|update)[^.]{0,30}blocks",
+             r"kernel\.t[^.]{0,40}weight_ih"),
     "q2_5": (r"reset(gate)?'?s?(weights|rows|parameters|pre-activation)[^.]{0,60}negat",
              r"negat\w*[^.]{0,40}reset(gate|rows)", r"1-sigma\(a_r\)"),
 }

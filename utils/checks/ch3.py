@@ -475,7 +475,9 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer("B", "The steps at 0.99 do not make up for the steps at 0.81: compare "
                         "what each unit keeps over a pair of steps.")),
         hint=("Over t steps a unit keeps the product of its t gates. Compare the two units "
-              "over two steps first.",)),
+              "over two steps first.",
+              "Two numbers with the same mean: is their product larger when they are equal "
+              "or when they are spread apart? Try 0.5 and 0.5 against 0.1 and 0.9.")),
     Prediction(
         name="q3_3", var_name="buggy_line", reveals="q3_4", points=2,
         title="Exercise 3.3: find the planted bug",
@@ -522,7 +524,10 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer("W_hf", "The gate's path carries the sigmoid's slope f_t (1 − f_t), "
                         "which vanishes as f → 0.")),
         hint=("Put f_t = 0 into the step h_t = (1 − f_t) h_{t-1} + f_t n_t first: what does "
-              "the step do then?",)),
+              "the step do then?",
+              "A step that does that to every unit: how does a small change of h_{t-1} come "
+              "out in h_t? Then ask whether the paths through f_t and n_t still carry "
+              "anything as f_t → 0 (what factor stands in front of each?).")),
     Prediction(
         name="p3_5", var_name="predicted_path_count", reveals="q3_5",
         title="Prediction 3.5: how many paths lead from h_{t-1} to h_t in the MGU?",
@@ -538,7 +543,9 @@ PREDICTIONS: list[Prediction] = [
             WrongAnswer(2, "f_t depends on h_{t−1} too (through W_hf), and every use of f_t is "
                         "a path.")),
         hint=("Draw the step as a graph: h_{t-1}, a_f, f_t, the product f_t ⊙ h_{t-1}, a_n, "
-              "n_t, h_t. Count the routes from h_{t-1} to h_t.",)),
+              "n_t, h_t. Count the routes from h_{t-1} to h_t.",
+              "h_{t-1} is used in three places in the step; follow each use forward to h_t. "
+              "One of the uses reaches h_t by two different routes: count both.")),
 ]
 
 
@@ -550,7 +557,12 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q3_1": (r"chung[^.]{0,80}b_?z=-?log\(?1-", r"(1-sigma\(b_z\)\)\^t_?span)=",),
     "q3_2": (r"w_hh=0[^.]{0,80}(onlythehighway|d\(z_t\)alone|justd\(z_t\))",
              r"max_i[^.]{0,20}prod[^.]{0,20}z"),
+    "q3_3": (r"line\(?c\)?(is|holds)(the)?(bug|wrong)", r"da_r=da_nn_t",
+             r"(bug|wrong)[^.]{0,40}n_tinsteadof"),
+    # the MGU resets before the product: the GRU's reset-before code, printed, is most of
+    # 3.4's and 3.5's answers (the chapter prints the reset-after branch only)
     "q3_4": (r"f_t\(1-f_t\)", r"partialh_t/partialh_t-1=d\(f_t\)",
-             r"mgu[^.]{0,40}jacobian[^.]{0,20}="),
-    "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}="),
+             r"mgu[^.]{0,40}jacobian[^.]{0,20}=", r"da_n=w_hnr_t\[:,none,:\]"),
+    "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}=",
+             r"d_rh=da_n@w_hn", r"dr=d_rhh_prev"),
 }

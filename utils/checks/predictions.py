@@ -83,6 +83,13 @@ class Prediction:
     reveals: str = ""
     unit: str = ""  # for numbers: "steps", "parameters", ... (shown in the feedback)
 
+    @property
+    def is_prediction(self) -> bool:
+        """A prediction (``p…``), or an exercise graded like one (``q…``: exercise 3.3's
+        "which line holds the bug" is a choice, but it is an exercise, and the exercise
+        pages, the index and the time estimate count it as one)."""
+        return not self.name.startswith("q")
+
     def __post_init__(self) -> None:
         points = self.points if isinstance(self.points, dict) else {LEVEL: self.points}
         if set(points) != {LEVEL} or not float(points[LEVEL]) > 0:
