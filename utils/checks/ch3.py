@@ -562,7 +562,8 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     # the MGU resets before the product: the GRU's reset-before code, printed, is most of
     # 3.4's and 3.5's answers (the chapter prints the reset-after branch only)
     "q3_4": (r"f_t\(1-f_t\)", r"partialh_t/partialh_t-1=d\(f_t\)",
-             r"mgu[^.]{0,40}jacobian[^.]{0,20}=", r"da_n=w_hnr_t\[:,none,:\]"),
+             r"mgu[^.]{0,40}jacobian[^.]{0,20}=", r"da_n=w_hnr_t\[:,none,:\]",
+             r"w_hnd\(r_t\)\+w_hnd"),
     "q3_5": (r"deltaa_f=", r"deltaa_n=", r"mgu[^.]{0,60}backward(step|pass)[^.]{0,20}=",
              r"d_rh=da_n@w_hn", r"dr=d_rhh_prev"),
 }
