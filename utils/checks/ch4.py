@@ -575,7 +575,9 @@ PREDICTIONS: list[Prediction] = [
                               "order (i | f | g | o); in ONNX's i | o | f | c they hold the "
                               "output gate."),
                   WrongAnswer("W[0, 3H:4H]", "The last block is ONNX's c, the candidate.")),
-        hint=("Read ONNX's order from the table: which position does f take?",),
+        hint=("Read ONNX's order from the table: which position does f take?",
+              "Each block is H rows tall: block k (counting from 0) spans rows k·H to "
+              "(k + 1)·H. Which k is the forget gate's in ONNX's order?"),
         reveals="q4_2"),
     Prediction(
         name="p4_3", var_name="predicted_tf_share_kept",
@@ -611,7 +613,9 @@ PREDICTIONS: list[Prediction] = [
                               "gradient back through f_t alone; here two of the gates read "
                               "c_{t−1}."),),
         hint=("Which factors of the cell update (the kept part and the written part) change "
-              "when c_{t−1} changes, in the peephole cell?",),
+              "when c_{t−1} changes, in the peephole cell?",
+              "Without peepholes the only factor is f_t, below 1. With them, can the extra "
+              "terms be positive, and how large can a gate's slope times its peephole be?"),
         reveals="q4_4"),
     Prediction(
         name="p4_5", var_name="predicted_peepholes_that_matter",
@@ -631,7 +635,9 @@ PREDICTIONS: list[Prediction] = [
                   WrongAnswer("none of them", "Each peephole makes a gate depend on a cell "
                               "state; a dependence is a path for the gradient.")),
         hint=("List where the loss can meet c_t in this step, and which gates read a cell "
-              "state: c_{t−1} or c_t.",),
+              "state: c_{t−1} or c_t.",
+              "A gate that reads c_t cannot change ∂c_t/∂c_{t−1}; can it still change how "
+              "much gradient reaches c_t from h_t?"),
         reveals="q4_5"),
 ]
 
