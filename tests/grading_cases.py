@@ -90,17 +90,17 @@ CASES = (
     Case("a known wrong prediction (ch5)", "ch5_exercises", "p5_3",
          'predicted_extra_work = "about log2(T) times"\n', 0,
          "❌ p5_3 (predicted_extra_work): you predicted 'about log2(T) times'"),
-    Case("right (ch6, the master's answer)", "ch6_exercises", "q6_5", SOLUTION, 2, None),
+    Case("right (ch6, the master's answer)", "ch6_exercises", "q6_4", SOLUTION, 2, None),
     Case("a known mistake (ch6: time reversed instead of the frames moved)", "ch6_exercises",
-         "q6_4",
+         "q6_3",
          "def left_to_right(X, lengths):\n"
          "    return X[::-1].copy()\n", 0, "reversing time puts the real frames first"),
-    Case("unanswered (ch6, the student notebook's stub)", "ch6_exercises", "q6_3", None, 0,
+    Case("unanswered (ch6, the student notebook's stub)", "ch6_exercises", "q6_5", None, 0,
          "not attempted yet"),
-    Case("a known wrong prediction (ch6)", "ch6_exercises", "p6_3",
+    Case("a known wrong prediction (ch6)", "ch6_exercises", "p6_5",
          "predicted_windows = 276\n", 0,
-         "❌ p6_3 (predicted_windows): you predicted 276"),
-    Case("the scaler fitted on the whole series (ch6)", "ch6_exercises", "q6_3",
+         "❌ p6_5 (predicted_windows): you predicted 276"),
+    Case("the scaler fitted on the whole series (ch6)", "ch6_exercises", "q6_5",
          "def forecast_windows(y, horizon, window):\n"
          "    u = (y - y.mean()) / y.std()\n"
          "    train = u[:len(u) - horizon]\n"

@@ -84,7 +84,7 @@ def test_forecast_windows_are_the_forecasters_windows_of_the_training_part(level
     from utils.forecast import holdout
     from utils.gru_forecast import windows
 
-    for probe in QS["q6_3"].probes(level):
+    for probe in QS["q6_5"].probes(level):
         y, h, W = probe.args["y"], int(probe.args["horizon"]), int(probe.args["window"])
         train, _ = holdout(y, h)
         inputs, targets = ch6.forecast_windows(y, h, W)
@@ -100,7 +100,7 @@ def test_forecast_windows_are_the_forecasters_windows_of_the_training_part(level
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_left_to_right_is_the_right_padded_batch_and_packs_every_frame(level):
-    for probe in QS["q6_4"].probes(level):
+    for probe in QS["q6_3"].probes(level):
         X, L = probe.args["X"], probe.args["lengths"]
         T = X.shape[0]
         seqs = [X[T - int(n):, i] for i, n in enumerate(L)]
@@ -121,7 +121,7 @@ def test_bidirectional_summary_is_h_n_of_torchs_packed_run(seed):
     np.testing.assert_allclose(ch6.bidirectional_summary(output, L),
                                np.concatenate([h_n[0], h_n[1]], axis=1), rtol=1e-12, atol=1e-14)
     # the probes have the structure of such an output: zeros exactly past each length
-    for probe in QS["q6_5"].probes("public"):
+    for probe in QS["q6_4"].probes("public"):
         out, lengths = probe.args["output"], probe.args["lengths"]
         assert all((out[int(n):, i] == 0).all() and (out[:int(n), i] != 0).all()
                    for i, n in enumerate(lengths))
@@ -172,9 +172,9 @@ def test_p6_3_the_window_count_is_the_earliest_origins():
     assert HORIZON == 11 and GRU["window"] == 22
     seen = y[:len(y) - back + HORIZON]  # up to 1964: the rest of the series cannot matter
     inputs, targets = ch6.forecast_windows(seen, HORIZON, GRU["window"])
-    assert len(inputs) == len(targets) == get_question("p6_3").answer
+    assert len(inputs) == len(targets) == get_question("p6_5").answer
     # the chapter's own count (the last origin's) is a named wrong answer, not this one
-    assert 309 - 11 - 22 in [m.answer for m in get_question("p6_3").mistakes]
+    assert 309 - 11 - 22 in [m.answer for m in get_question("p6_5").mistakes]
 
 
 def test_p6_4_packing_a_left_padded_column_feeds_zeros_then_the_start():
@@ -185,13 +185,13 @@ def test_p6_4_packing_a_left_padded_column_feeds_zeros_then_the_start():
     read, _ = pad_packed_sequence(packed)
     fed = read[:20, 1, 0].numpy()
     np.testing.assert_array_equal(fed, np.r_[np.zeros(9), np.arange(1, 12)])
-    assert get_question("p6_4").answer == "9 zeros, then its first 11 frames"
+    assert get_question("p6_3").answer == "9 zeros, then its first 11 frames"
 
 
 def test_p6_5_pad_packed_sequence_puts_zeros_past_each_length():
     output, _ = _torch_bidirectional(6, np.array([6, 3]), 2, 2, seed=0)
     assert (output[-1, 1] == 0).all() and (output[-1, 0] != 0).all()
-    assert get_question("p6_5").answer == "zeros"
+    assert get_question("p6_4").answer == "zeros"
 
 
 # ------------------------------------------------------------------------- the mistakes
@@ -255,13 +255,13 @@ def test_a_wrong_shape_names_the_expected_shape():
         inputs, targets = honest_windows(y, horizon, window)
         return inputs.T.copy(), targets
 
-    v = check("q6_3", transposed)
+    v = check("q6_5", transposed)
     assert v.points == 0 and "expected `inputs` of shape (29, 5)" in v.message, v.message
 
     def flat(output, lengths):
         return honest_summary(output, lengths).reshape(-1)
 
-    v = check("q6_5", flat)
+    v = check("q6_4", flat)
     assert v.points == 0 and "of shape (2, 2)" in v.message, v.message
 
 
@@ -368,8 +368,8 @@ def honest_summary(output, lengths):
 
 @pytest.mark.parametrize("name, fn", [
     ("q6_1", honest_loss), ("q6_1", honest_loss_with_the_courses_mask),
-    ("q6_2", honest_hn), ("q6_3", honest_windows), ("q6_4", honest_align),
-    ("q6_5", honest_summary)])
+    ("q6_2", honest_hn), ("q6_5", honest_windows), ("q6_3", honest_align),
+    ("q6_4", honest_summary)])
 def test_honest_alternatives_earn_every_point(name, fn):
     v = check(name, fn, "all")
     assert v.status == "correct" and v.points == v.max_points, v.message
@@ -381,5 +381,5 @@ def test_returning_the_courses_reference_is_flagged():
     def from_reference(output, lengths):
         return ch6.bidirectional_summary(output, lengths)
 
-    v = check("q6_5", from_reference)
+    v = check("q6_4", from_reference)
     assert v.points == 0 and "reference implementation" in v.message, v.message

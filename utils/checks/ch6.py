@@ -388,7 +388,7 @@ def _summary_mistakes() -> tuple[Mistake, ...]:
     return (
         Mistake(p(bidirectional_summary, form="last_padded"), "`output[-1]` is zero for every "
                 "sequence shorter than T: pad_packed_sequence fills the steps past each length "
-                "with zeros (Prediction 6.5)."),
+                "with zeros (Prediction 6.4)."),
         Mistake(p(bidirectional_summary, form="both_last"), "the forward half is right, but "
                 "the backward half at step L_i − 1 is the backward GRU after one frame (it "
                 "starts at the last real frame): it has read the whole sequence at step 0."),
@@ -432,18 +432,8 @@ join them, and which would only look as if it did?"""),
         output_names=("states",), points={"public": 1, "hidden": 1},
         every_probe="the order of h_n's rows and how the halves are joined"),
     Question(
-        name="q6_3", func_name="forecast_windows",
-        title="Exercise 6.3: training windows that never see the horizon",
-        hint=_hint("""Cut first, then do everything else on the part before the cut: the
-statistics of the scaler and the windows alike.""", """A window of `window` values is
-followed by its target. The last pair allowed ends with the last value before the cut; count
-how many start positions that leaves."""),
-        probes=_window_probes, reference=forecast_windows, mistakes=_window_mistakes(),
-        output_names=("inputs", "targets"), points={"public": 1, "hidden": 1},
-        every_probe="the cut, the scaler, the window positions"),
-    Question(
-        name="q6_4", func_name="left_to_right",
-        title="Exercise 6.4: fixing a left-padded batch for packing",
+        name="q6_3", func_name="left_to_right",
+        title="Exercise 6.3: fixing a left-padded batch for packing",
         hint=_hint("""Packing takes the first L_i steps of each column. Where are a
 left-padded sequence's real frames, and where must they go?""", """Each column moves on its
 own, by how much padding stands in front of it; the frames keep their order, and zeros fill
@@ -452,8 +442,8 @@ the end."""),
         output_names=("X_right",), points={"public": 1, "hidden": 1},
         every_probe="how far and which way each sequence moves"),
     Question(
-        name="q6_5", func_name="bidirectional_summary",
-        title="Exercise 6.5: the final states of a bidirectional GRU, from its padded output",
+        name="q6_4", func_name="bidirectional_summary",
+        title="Exercise 6.4: the final states of a bidirectional GRU, from its padded output",
         hint=_hint("""Each direction has its own half of the last axis, and each finishes its
 reading at a different end of the sequence.""", """For each direction, ask after which step
 it has read every real frame of sequence i. Does that step depend on i for both directions,
@@ -462,6 +452,16 @@ indexing operation."""),
         probes=_summary_probes, reference=bidirectional_summary, mistakes=_summary_mistakes(),
         output_names=("summary",), points={"public": 1, "hidden": 1},
         every_probe="the step you read for each direction, the halves"),
+    Question(
+        name="q6_5", func_name="forecast_windows",
+        title="Exercise 6.5: training windows that never see the horizon",
+        hint=_hint("""Cut first, then do everything else on the part before the cut: the
+statistics of the scaler and the windows alike.""", """A window of `window` values is
+followed by its target. The last pair allowed ends with the last value before the cut; count
+how many start positions that leaves."""),
+        probes=_window_probes, reference=forecast_windows, mistakes=_window_mistakes(),
+        output_names=("inputs", "targets"), points={"public": 1, "hidden": 1},
+        every_probe="the cut, the scaler, the window positions"),
 ]
 
 
@@ -508,8 +508,51 @@ PREDICTIONS: list[Prediction] = [
               "does the first layer take, and which the second?"),
         reveals="q6_2"),
     Prediction(
-        name="p6_3", var_name="predicted_windows",
-        title="Prediction 6.3: how many training windows the earliest forecast may use",
+        name="p6_3", var_name="predicted_packed_frames",
+        title="Prediction 6.3: what packing a left-padded batch feeds the GRU",
+        kind="choice", answer="9 zeros, then its first 11 frames",
+        options=("all 20 of its frames", "9 zeros, then its first 11 frames",
+                 "its last 11 frames", "20 zeros"),
+        explanation="pack_padded_sequence takes the first L_i = 20 steps of the column, "
+                    "trusting that the padding is at the end. In a left-padded batch those are "
+                    "the 9 padded steps and then the utterance's first 11 frames: its last 9 "
+                    "frames are never read, and the state starts after 9 steps of zeros. The "
+                    "chapter measured what that costs; Exercise 6.3 moves the frames where "
+                    "packing expects them.",
+        mistakes=(WrongAnswer("all 20 of its frames", "Packing does not look at the values: it "
+                              "takes the first L_i steps of each column, wherever the padding "
+                              "is."),
+                  WrongAnswer("its last 11 frames", "Packing reads from step 0: the 9 padded "
+                              "steps come first, and then the start of the utterance."),
+                  WrongAnswer("20 zeros", "The column holds only 9 padded steps; after them "
+                              "the utterance begins.")),
+        hint=("Which steps of each column does packing keep? Where, in this column, is the "
+              "padding?",
+              "Packing keeps steps 0 to L_i − 1 of the column. Count how many of those are "
+              "padding here, and which frames of the utterance fill the rest."),
+        reveals="q6_3"),
+    Prediction(
+        name="p6_4", var_name="predicted_last_row",
+        title="Prediction 6.4: what output[-1] holds after pad_packed_sequence",
+        kind="choice", answer="zeros",
+        options=("its last real state", "the state after the padding", "zeros"),
+        explanation="Zeros. The packed run never computes a step past a sequence's length, "
+                    "and pad_packed_sequence fills those steps with padding_value, 0 by "
+                    "default. So output[-1] is a real state only for the longest sequences; a "
+                    "classifier on it reads zeros for the others. The states you want are "
+                    "elsewhere in output (Exercise 6.4), or in h_n.",
+        mistakes=(WrongAnswer("its last real state", "output is indexed by step, and step T − 1 "
+                              "is past the end of every shorter sequence."),
+                  WrongAnswer("the state after the padding", "That is what a run without "
+                              "packing gives. With packing the GRU never reads the padding.")),
+        hint=("Does the packed run compute anything for steps past a sequence's length? What "
+              "does unpacking put there?",
+              "Read the documentation of pad_packed_sequence: which argument fills the steps "
+              "no sequence reached, and what is its default?"),
+        reveals="q6_4"),
+    Prediction(
+        name="p6_5", var_name="predicted_windows",
+        title="Prediction 6.5: how many training windows the earliest forecast may use",
         kind="number", answer=232, unit="windows",
         explanation="From the earliest origin the model may know the 254 yearly values "
                     "1700–1953 and nothing later: 1954–1964 is the horizon, and the years after "
@@ -531,49 +574,6 @@ PREDICTIONS: list[Prediction] = [
               "right before it, or earlier.",
               "Number the known values from 0. A pair's first value can start at position 0; "
               "what is the last start position whose target is still a known value?"),
-        reveals="q6_3"),
-    Prediction(
-        name="p6_4", var_name="predicted_packed_frames",
-        title="Prediction 6.4: what packing a left-padded batch feeds the GRU",
-        kind="choice", answer="9 zeros, then its first 11 frames",
-        options=("all 20 of its frames", "9 zeros, then its first 11 frames",
-                 "its last 11 frames", "20 zeros"),
-        explanation="pack_padded_sequence takes the first L_i = 20 steps of the column, "
-                    "trusting that the padding is at the end. In a left-padded batch those are "
-                    "the 9 padded steps and then the utterance's first 11 frames: its last 9 "
-                    "frames are never read, and the state starts after 9 steps of zeros. The "
-                    "chapter measured what that costs; Exercise 6.4 moves the frames where "
-                    "packing expects them.",
-        mistakes=(WrongAnswer("all 20 of its frames", "Packing does not look at the values: it "
-                              "takes the first L_i steps of each column, wherever the padding "
-                              "is."),
-                  WrongAnswer("its last 11 frames", "Packing reads from step 0: the 9 padded "
-                              "steps come first, and then the start of the utterance."),
-                  WrongAnswer("20 zeros", "The column holds only 9 padded steps; after them "
-                              "the utterance begins.")),
-        hint=("Which steps of each column does packing keep? Where, in this column, is the "
-              "padding?",
-              "Packing keeps steps 0 to L_i − 1 of the column. Count how many of those are "
-              "padding here, and which frames of the utterance fill the rest."),
-        reveals="q6_4"),
-    Prediction(
-        name="p6_5", var_name="predicted_last_row",
-        title="Prediction 6.5: what output[-1] holds after pad_packed_sequence",
-        kind="choice", answer="zeros",
-        options=("its last real state", "the state after the padding", "zeros"),
-        explanation="Zeros. The packed run never computes a step past a sequence's length, "
-                    "and pad_packed_sequence fills those steps with padding_value, 0 by "
-                    "default. So output[-1] is a real state only for the longest sequences; a "
-                    "classifier on it reads zeros for the others. The states you want are "
-                    "elsewhere in output (Exercise 6.5), or in h_n.",
-        mistakes=(WrongAnswer("its last real state", "output is indexed by step, and step T − 1 "
-                              "is past the end of every shorter sequence."),
-                  WrongAnswer("the state after the padding", "That is what a run without "
-                              "packing gives. With packing the GRU never reads the padding.")),
-        hint=("Does the packed run compute anything for steps past a sequence's length? What "
-              "does unpacking put there?",
-              "Read the documentation of pad_packed_sequence: which argument fills the steps "
-              "no sequence reached, and what is its default?"),
         reveals="q6_5"),
 ]
 
@@ -586,9 +586,9 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
              r"dividedbythenumberofrealframes", r"masked(mean|loss)[^.]{0,40}=sum"),
     "q6_2": (r"view\(num_layers,2", r"h_n\[-2\][^.]{0,40}h_n\[-1\]",
              r"layerbylayer[^.]{0,60}forward[^.]{0,20}backward"),
-    "q6_3": (r"232(training)?windows", r"windows[^.]{0,40}1954[^.]{0,40}232"),
-    "q6_4": (r"(move|shift)\w*[^.]{0,40}(realframes|frames)[^.]{0,40}"
+    "q6_5": (r"232(training)?windows", r"windows[^.]{0,40}1954[^.]{0,40}232"),
+    "q6_3": (r"(move|shift)\w*[^.]{0,40}(realframes|frames)[^.]{0,40}"
              r"(tothefront|tothestart|totheleft)", r"np\.roll|torch\.roll"),
-    "q6_5": (r"output\[-1\][^.]{0,60}zero",
+    "q6_4": (r"output\[-1\][^.]{0,60}zero",
              r"backward(half|direction)[^.]{0,80}(step0|firststep|output\[0)"),
 }
