@@ -56,18 +56,22 @@ CASES = (
          "    d = _course_concat(np.concatenate([R[0], W[0]], axis=1), B[0, :4 * H], H)\n"
          "    return d['weight_ih'], d['weight_hh'], d['bias_ih'], d['bias_hh'], P[0]\n",
          0, "calls the reference implementation"),
-    Case("returns a reference's output (hidden_for_budget)", "ch4_exercises", "q4_3",
-         "from utils.budget import hidden_for_budget\n"
+    Case("returns a reference's output (concat_to_torch, ch4)", "ch4_exercises", "q4_3",
+         "from utils.budget import concat_to_torch\n"
+         "import numpy as np\n"
          "\n"
-         "def stacked_gru_hidden(input_size, budget, num_layers):\n"
-         "    return hidden_for_budget('gru', int(input_size), int(budget))\n",
+         "def torch_to_tf1(weight_ih, weight_hh, bias_ih, bias_hh):\n"
+         "    H = weight_hh.shape[1]\n"
+         "    d = concat_to_torch(np.concatenate([weight_hh, weight_ih], axis=1),\n"
+         "                        bias_ih + bias_hh, H)\n"
+         "    return d['weight_ih'], d['bias_ih']\n",
          0, "calls the reference implementation"),
     Case("honest: calls the course's count, returns its own", "ch4_exercises", "q4_1",
          "from utils.budget import param_count_as\n" + SOLUTION, 2, None,
          body="_ = param_count_as('lstm', 3, 300)  # compared while debugging\n"),
     Case("a known wrong prediction (ch4)", "ch4_exercises", "p4_3",
-         'predicted_units_per_layer = "H/sqrt(2)"\n', 0,
-         "❌ p4_3 (predicted_units_per_layer): you predicted 'H/sqrt(2)'"),
+         'predicted_tf_share_kept = "50%"\n', 0,
+         "❌ p4_3 (predicted_tf_share_kept): you predicted '50%'"),
     Case("a right prediction (ch4, the master's answer)", "ch4_exercises", "p4_1", SOLUTION, 1,
          None),
     Case("a known mistake (ch5: the matrices multiplied the wrong way round)", "ch5_exercises",
@@ -86,17 +90,17 @@ CASES = (
     Case("a known wrong prediction (ch5)", "ch5_exercises", "p5_3",
          'predicted_extra_work = "about log2(T) times"\n', 0,
          "❌ p5_3 (predicted_extra_work): you predicted 'about log2(T) times'"),
-    Case("right (ch6, the master's answer)", "ch6_exercises", "q6_5", SOLUTION, 2, None),
+    Case("right (ch6, the master's answer)", "ch6_exercises", "q6_4", SOLUTION, 2, None),
     Case("a known mistake (ch6: time reversed instead of the frames moved)", "ch6_exercises",
-         "q6_4",
+         "q6_3",
          "def left_to_right(X, lengths):\n"
          "    return X[::-1].copy()\n", 0, "reversing time puts the real frames first"),
-    Case("unanswered (ch6, the student notebook's stub)", "ch6_exercises", "q6_3", None, 0,
+    Case("unanswered (ch6, the student notebook's stub)", "ch6_exercises", "q6_5", None, 0,
          "not attempted yet"),
-    Case("a known wrong prediction (ch6)", "ch6_exercises", "p6_3",
+    Case("a known wrong prediction (ch6)", "ch6_exercises", "p6_5",
          "predicted_windows = 276\n", 0,
-         "❌ p6_3 (predicted_windows): you predicted 276"),
-    Case("the scaler fitted on the whole series (ch6)", "ch6_exercises", "q6_3",
+         "❌ p6_5 (predicted_windows): you predicted 276"),
+    Case("the scaler fitted on the whole series (ch6)", "ch6_exercises", "q6_5",
          "def forecast_windows(y, horizon, window):\n"
          "    u = (y - y.mean()) / y.std()\n"
          "    train = u[:len(u) - horizon]\n"

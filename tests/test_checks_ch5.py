@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from notebooks import master_solutions  # tests/notebooks.py
-from utils.checks import Prediction, ch5, check, items, questions
+from utils.checks import Prediction, ch5, check, get_question, items, questions
 from utils.checks.core import set_hidden_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +22,8 @@ ITEMS = items("ch5_exercises")
 
 
 def test_registered_in_the_notebooks_order():
-    assert [q.name for q in ITEMS] == ["p5_1", "q5_1", "p5_2", "q5_2", "p5_3", "q5_3", "q5_4",
-                                        "p5_5", "q5_5"]
+    assert [q.name for q in ITEMS] == ["p5_1", "q5_1", "p5_2", "q5_2", "p5_3", "q5_3", "p5_4",
+                                        "q5_4", "p5_5", "q5_5"]
 
 
 # ------------------------------------------------------------------------- references
@@ -280,7 +280,7 @@ def test_the_batch_grader_scores_the_master_and_measures_the_depth(tmp_path):
     with open(out / "summary.csv") as f:
         rows = {Path(r["submission"]).parent.name: r for r in csv.DictReader(f)}
     assert {k: rows[k]["q5_3"] for k in answers} == {"sklansky": "3", "thread": "0"}
-    assert rows["master"]["score"] == rows["master"]["max_score"] == "16", rows["master"]
+    assert rows["master"]["score"] == rows["master"]["max_score"] == "17", rows["master"]
     assert rows["untouched"]["score"] == "0"
 
 
@@ -336,3 +336,18 @@ def test_a_stable_log_pair_in_another_form_earns_every_point():
 
     v = check("q5_4", stable, "all")
     assert v.status == "correct" and v.points == v.max_points, v.message
+
+
+def test_p5_4_the_direct_log_is_measured():
+    """The direct computation in float64 gives -inf; the log-space reference gives the true
+    value, about -800 + log 2."""
+    with np.errstate(over="ignore", divide="ignore"):
+        f = 1.0 / (1.0 + np.exp(800.0))
+        i = 1.0 / (1.0 + np.exp(-0.0))
+        direct = float(np.log(f / (f + i)))
+    assert direct == -np.inf and get_question("p5_4").answer == "-inf"
+    H = 1
+    weight_ih, bias = np.zeros((3 * H, 1)), np.array([-800.0, 0.0, 1.0])
+    log_a, _ = ch5.log_minlstm_pair(np.zeros((1, 1)), weight_ih, bias)
+    assert log_a[0, 0] == pytest.approx(-800 + np.log(2), rel=1e-12)
+    assert "about -799.3" in get_question("p5_4").options

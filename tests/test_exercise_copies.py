@@ -210,7 +210,7 @@ def test_a_stated_fix_is_caught_in_markdown_and_in_printed_text(tmp_path):
     ("ch6_exercises", "The mean is $\\sum_{t,i} m_{t,i} \\ell_{t,i} / \\sum_{t,i} m_{t,i}$."),
     ("ch6_exercises", "The earliest origin leaves 232 training windows."),
     ("ch6_exercises", "After `pad_packed_sequence`, `output[-1]` holds zeros for short rows."),
-    ("ch6_exercises", "The second layer costs $3H(2H + H + 2)$ per direction."),
+    ("ch6_exercises", "Read `h_n` as `h_n.view(num_layers, 2, N, H)`: layer, then direction."),
 ])
 def test_planted_formulas_are_caught_however_spaced(assignment, statement):
     found = prose_giveaways(giveaways(assignment), [("planted", fold_prose(statement))])

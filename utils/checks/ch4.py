@@ -14,8 +14,11 @@ chapter computes.
 - ``onnx_to_torch(W, R, B, P)``: ONNX's one-direction LSTM parameters (``W (1, 4H, H_in)``,
   ``R (1, 4H, H)`` in gate order i | o | f | c, ``B (1, 8H)`` = ``[Wb | Rb]``, ``P (1, 3H)``
   in order i | o | f) → the five arrays of ``peephole_lstm_step``.
-- ``stacked_gru_hidden(input_size, budget, num_layers)``: the largest hidden size of a
-  ``torch.nn.GRU(input_size, H, num_layers)`` whose parameter count is at most ``budget``.
+- ``torch_to_tf1(weight_ih, weight_hh, bias_ih, bias_hh)``: PyTorch's LSTM parameters (blocks
+  i | f | g | o) → TensorFlow 1's ``BasicLSTMCell`` ``(kernel (H_in + H, 4H), bias (4H,))``,
+  which computes ``[x_t, h_{t−1}] @ kernel + bias``, splits it i | j | f | o (j the candidate)
+  and adds ``forget_bias = 1`` to f at every step: the f block of the bias is the PyTorch sum
+  minus 1.
 - ``peephole_cell_jacobian(...)``: the diagonal of ∂c_t/∂c_{t−1} of the peephole LSTM with
   ``x_t`` and ``h_{t−1}`` held fixed, ``(N, H)``:
   f_t + c_{t−1} ⊙ f_t(1 − f_t) ⊙ p_f + g_t ⊙ i_t(1 − i_t) ⊙ p_i.
@@ -25,7 +28,7 @@ chapter computes.
   gradient on c_t, dc_t + dh_t ⊙ (o_t (1 − tanh² c_t) + tanh c_t ⊙ o_t(1 − o_t) ⊙ p_o), times
   the diagonal of ``peephole_cell_jacobian``.
 
-The references are tested against ``torch.nn.LSTMCell``, ``torch.nn.GRU`` and autograd in
+The references are tested against ``torch.nn.LSTMCell`` and autograd in
 float64 (``tests/test_checks_ch4.py``); each known mistake is a small variation of them, with
 the message a learner sees.
 """
@@ -120,36 +123,45 @@ def onnx_to_torch(W, R, B, P, *, order: str = "iofc", peep_order: str = "iof",
     return tuple(out)
 
 
-def gru_stack_count(input_size: int, hidden: int, num_layers: int, *, biases: int = 2,
-                    upper_input: str = "H", upper_biases: int | None = None) -> int:
-    """Parameters of ``torch.nn.GRU(input_size, hidden, num_layers)`` (``biases`` per block;
-    ``upper_input="H_in"`` is the mistake of letting every layer read the input,
-    ``upper_biases`` that of counting another number of biases above the first layer)."""
-    i, h, L = int(input_size), int(hidden), int(num_layers)
-    upper = i if upper_input == "H_in" else h
-    ub = biases if upper_biases is None else upper_biases
-    return 3 * (h * i + h * h + biases * h) + (L - 1) * 3 * (h * upper + h * h + ub * h)
+TF1_FORGET_BIAS = 1.0  # BasicLSTMCell's default forget_bias, added to f at every step
+TF1_ORDER = "igfo"  # TF1's blocks i | j | f | o in PyTorch's letters (j is the candidate g)
 
 
-def stacked_gru_hidden(input_size, budget, num_layers, *, mode: str = "right", **count_kw):
-    """The largest H with ``gru_stack_count(input_size, H, num_layers) <= budget`` (0 if none),
-    as a 0-d integer array. ``mode``: ``"plus_one"``, ``"nearest"`` (the count nearest the
-    budget), ``"first_layer"`` (only the first layer counted); ``count_kw`` → the count."""
-    i, B, L = int(input_size), int(budget), int(num_layers)
-    if mode == "first_layer":
-        L = 1
+def torch_to_tf1(weight_ih, weight_hh, bias_ih, bias_hh, *, order: str = TF1_ORDER,
+                 concat: str = "xh", forget: str = "minus", bias: str = "both",
+                 transpose: bool = True):
+    """PyTorch's LSTM parameters → ``(kernel (H_in + H, 4H), bias (4H,))`` of TF1's
+    ``BasicLSTMCell(forget_bias=1.0)``; the keywords produce the known mistakes.
 
-    def count(h: int) -> int:
-        return gru_stack_count(i, h, L, **count_kw)
+    ``order``: the PyTorch blocks written as TF's four (``"ifgo"``: left in PyTorch's order);
+    ``concat="hx"``: the kernel's rows read ``[h, x]`` (the chapter's order) instead of TF's
+    ``[x, h]``; ``forget``: ``"minus"`` (right: TF adds 1 back), ``"none"``, ``"plus"``;
+    ``bias="ih"``: ``bias_hh`` dropped; ``transpose=False``: PyTorch's ``(4H, H_in + H)``.
+    """
+    W_ih, W_hh, b_ih, b_hh = (np.asarray(v, dtype=np.float64)
+                              for v in (weight_ih, weight_hh, bias_ih, bias_hh))
+    H = W_hh.shape[1]
+    pick = ["ifgo".index(gate) for gate in order]  # PyTorch block of each TF block
 
-    H = 0
-    while count(H + 1) <= B:
-        H += 1
-    if mode == "plus_one":
-        H += 1
-    elif mode == "nearest" and abs(count(H + 1) - B) < abs(B - count(H)):
-        H += 1
-    return np.asarray(H, dtype=np.int64)
+    def blocks(M):
+        return np.concatenate([M[k * H:(k + 1) * H] for k in pick])
+
+    W = np.concatenate([W_hh, W_ih] if concat == "hx" else [W_ih, W_hh], axis=1)
+    kernel = blocks(W)  # (4H, H_in + H), rows in TF's block order
+    b = blocks(b_ih + (0.0 * b_hh if bias == "ih" else b_hh))
+    f = order.index("f")  # where this reading puts the forget gate (TF's is the third block)
+    b[f * H:(f + 1) * H] += {"minus": -TF1_FORGET_BIAS, "none": 0.0,
+                             "plus": TF1_FORGET_BIAS}[forget]
+    return (kernel.T if transpose else kernel), b
+
+
+def tf1_lstm_step(x_t, h_prev, c_prev, kernel, bias, forget_bias: float = TF1_FORGET_BIAS):
+    """One step of TF1's ``BasicLSTMCell``: ``(h_t, c_t)``, from its kernel and bias."""
+    H = np.asarray(h_prev).shape[1]
+    a = np.concatenate([x_t, h_prev], axis=1) @ kernel + bias  # (N, 4H)
+    i, j, f, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+    c_t = c_prev * _sigmoid(f + forget_bias) + _sigmoid(i) * np.tanh(j)
+    return _sigmoid(o) * np.tanh(c_t), c_t
 
 
 def peephole_cell_jacobian(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh,
@@ -323,24 +335,19 @@ def _onnx_probes(level: str) -> list[Probe]:
     return probes
 
 
-def _stack_probes(level: str) -> list[Probe]:
+def _tf1_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q4_3")
-    if level == "public":
-        triples = [(20, 169_065, 2), (20, 169_065, 1), (88, 20_000, 3), (8, 10, 2)]
-    else:
-        triples = [(int(rng.integers(1, 300)), int(rng.integers(50, 2_000_000)),
-                   int(rng.integers(1, 5))) for _ in range(4)]
-    # some mistakes differ from the answer only at some sizes (and two of them only above one
-    # layer): add two-layer sizes at which each mistake differs from the answer and from every
-    # other mistake; (a, k) stands for input_size a and a budget of 50 k parameters
-    answers = [lambda a, k, kw=kw: int(stacked_gru_hidden(a, 50 * k, 2, **kw))
-               for kw in [{}, *(m.fn.keywords for m in _stack_mistakes())]]
-    triples += [(a, 50 * k, 2) for a, k in separating_pairs(rng, answers, [], 1, 400)]
-    return [Probe(f"H_in={i}, budget={b}, L={L}",
-                  {"input_size": np.asarray(i), "budget": np.asarray(b),
-                   "num_layers": np.asarray(L)},
-                  "the hidden size", f"input_size = {i}, budget = {b:,}, num_layers = {L}")
-            for i, b, L in triples]
+    sizes = [(3, 2), (4, 4), (2, 5)] if level == "public" else [(1, 3), (5, 2), (3, 3)]
+    probes = []
+    for H_in, H in sizes:
+        args = {"weight_ih": rng.normal(0, 0.5, (4 * H, H_in)),
+                "weight_hh": rng.normal(0, 0.5, (4 * H, H)),
+                "bias_ih": rng.normal(0, 0.5, 4 * H), "bias_hh": rng.normal(0, 0.5, 4 * H)}
+        probes.append(Probe(f"H_in={H_in}, H={H}", args, "the conversion",
+                            f"weight_ih {args['weight_ih'].shape}, weight_hh "
+                            f"{args['weight_hh'].shape}, bias_ih and bias_hh ({4 * H},) "
+                            f"(H_in = {H_in}, H = {H})"))
+    return probes
 
 
 # ----------------------------------------------------------------------------------------
@@ -395,25 +402,27 @@ def _onnx_mistakes() -> tuple[Mistake, ...]:
     )
 
 
-def _stack_mistakes() -> tuple[Mistake, ...]:
+def _tf1_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(stacked_gru_hidden, upper_input="H_in"), "every layer above the first reads "
-                "the layer below it, a vector of H numbers, not the input: its input weights "
-                "are H × H per block, not H × H_in."),
-        Mistake(p(stacked_gru_hidden, mode="first_layer"), "you counted the first layer only; "
-                "torch.nn.GRU(..., num_layers=L) has L layers, each with its own weights and "
-                "biases."),
-        Mistake(p(stacked_gru_hidden, biases=1), "you counted one bias vector per block; "
-                "PyTorch keeps two in every layer (bias_ih_l{k} and bias_hh_l{k})."),
-        Mistake(p(stacked_gru_hidden, upper_biases=1), "above the first layer you counted one "
-                "bias vector per block; every layer keeps two (bias_ih_l{k} and "
-                "bias_hh_l{k}), the upper ones included."),
-        Mistake(p(stacked_gru_hidden, mode="plus_one"), "one too many: your network's count "
-                "exceeds the budget. Take the largest H that still fits."),
-        Mistake(p(stacked_gru_hidden, mode="nearest"), "you took the H whose count is nearest "
-                "the budget, which may exceed it; the question asks for the largest H whose "
-                "count does not exceed it."),
+        Mistake(p(torch_to_tf1, forget="none"), "the weights are right, but TF1's "
+                "BasicLSTMCell adds forget_bias = 1 to f at every step, on top of the bias you "
+                "store: your forget gate starts one unit higher than PyTorch's. Store the sum "
+                "minus that 1 in the f block."),
+        Mistake(p(torch_to_tf1, forget="plus"), "the forget block is off by 2: TF1 adds "
+                "forget_bias = 1 itself, so the stored bias must be one *less* than PyTorch's "
+                "sum, not one more."),
+        Mistake(p(torch_to_tf1, order="ifgo"), "the blocks are still in PyTorch's order "
+                "i | f | g | o; TF1 splits its four blocks i | j | f | o, the candidate (j) "
+                "second and the forget gate third."),
+        Mistake(p(torch_to_tf1, concat="hx"), "the kernel's rows read [h, x], the order of "
+                "the chapter's concatenated W; TF1 concatenates [x_t, h_{t−1}], the input "
+                "first, so weight_ih's columns become the first H_in rows."),
+        Mistake(p(torch_to_tf1, bias="ih"), "half of the bias is lost: TF1 has one bias, so "
+                "it must hold bias_ih + bias_hh (PyTorch adds both to every gate)."),
+        Mistake(p(torch_to_tf1, transpose=False), "TF1 multiplies the row vector [x, h] by "
+                "the kernel, [x, h] @ kernel: the kernel is (H_in + H, 4H), the transpose of "
+                "PyTorch's (4H, H_in + H) layout."),
     )
 
 
@@ -492,16 +501,18 @@ has only three blocks, in the same kind of order."""),
         points={"public": 1, "hidden": 1},
         every_probe="the order of the blocks, the direction axis"),
     Question(
-        name="q4_3", func_name="stacked_gru_hidden",
-        title="Exercise 4.3: a stacked GRU on a budget",
+        name="q4_3", func_name="torch_to_tf1",
+        title="Exercise 4.3: PyTorch's LSTM weights → TensorFlow 1's BasicLSTMCell",
         hint=_hint("""
-Count one layer at a time. What does the first layer read, and what does every layer above
-it read?""", """
-Each layer has three blocks, each with an input matrix, a recurrent matrix and two bias
-vectors. The total grows with H, so the answer is the last H before it passes the budget:
-walk H upwards, or solve the quadratic and check the integers next to its root."""),
-        probes=_stack_probes, reference=stacked_gru_hidden, mistakes=_stack_mistakes(),
-        output_names=("H",), points={"public": 1, "hidden": 1}, integer_output=True),
+Write out, for one sample, the pre-activation each library computes: TF multiplies the
+concatenated row vector by its kernel, PyTorch multiplies each of its two matrices by a column.
+Which rows of the kernel meet x_t, and which block of its columns feeds each gate?""", """
+Now compare the two forget gates, not just the matrices: TF adds a constant of its own inside
+the σ at every step. For the two cells to agree, what must the stored forget bias make up
+for?"""),
+        probes=_tf1_probes, reference=torch_to_tf1, mistakes=_tf1_mistakes(),
+        output_names=("kernel", "bias"), points={"public": 1, "hidden": 1},
+        every_probe="the block order, the row order and the forget bias"),
     Question(
         name="q4_4", func_name="peephole_cell_jacobian",
         title="Exercise 4.4: how the peephole cell passes a gradient back",
@@ -564,26 +575,30 @@ PREDICTIONS: list[Prediction] = [
                               "order (i | f | g | o); in ONNX's i | o | f | c they hold the "
                               "output gate."),
                   WrongAnswer("W[0, 3H:4H]", "The last block is ONNX's c, the candidate.")),
-        hint=("Read ONNX's order from the table: which position does f take?",),
+        hint=("Read ONNX's order from the table: which position does f take?",
+              "Each block is H rows tall: block k (counting from 0) spans rows k·H to "
+              "(k + 1)·H. Which k is the forget gate's in ONNX's order?"),
         reveals="q4_2"),
     Prediction(
-        name="p4_3", var_name="predicted_units_per_layer",
-        title="Prediction 4.3: one layer or two on the same budget",
-        kind="choice", answer="H/sqrt(3)", options=("H/2", "H/sqrt(2)", "H/sqrt(3)", "H/3"),
-        explanation="When H is much larger than the input, the H² terms dominate: one layer "
-                    "costs about 3H² (its recurrent matrices). Two layers of H' cost about "
-                    "3H'² for the first and 3 · 2H'² for the second, whose input matrices are "
-                    "H' × H' too: 9H'² in all. The same budget gives H' ≈ H/√3 ≈ 0.58 H, not "
-                    "H/√2: each layer above the first costs about twice the first.",
-        mistakes=(WrongAnswer("H/sqrt(2)", "That would hold if each layer cost what the first "
-                              "does; but a layer above the first reads H numbers, not the "
-                              "small input, so its input matrices are H × H too."),
-                  WrongAnswer("H/2", "The count grows like H², so halving H quarters a "
-                              "layer's count: splitting the budget does not halve the units."),
-                  WrongAnswer("H/3", "The count grows like H², not like H: dividing the "
-                              "budget by three divides H by about √3.")),
-        hint=("For large H, which terms of a GRU layer's count dominate?",
-              "What does the second layer read, and so how large are its input matrices?"),
+        name="p4_3", var_name="predicted_tf_share_kept",
+        title="Prediction 4.3: a bias copied as it stands into TensorFlow 1",
+        kind="choice", answer="about 73%",
+        options=("about 27%", "50%", "about 73%", "100%"),
+        explanation="σ(0 + 1) = σ(1) ≈ 0.73. TF1's BasicLSTMCell computes "
+                    "f = σ(pre-activation + forget_bias) with forget_bias = 1 by default, added "
+                    "at every step and stored nowhere: the copied weights and bias give the "
+                    "same pre-activation, 0, but TF's cell keeps 73% of c_{t−1} where "
+                    "PyTorch's keeps 50%. A faithful conversion stores the forget bias minus "
+                    "1 (Exercise 4.3).",
+        mistakes=(WrongAnswer("50%", "The stored numbers are the same, so the pre-activation "
+                              "is 0 in both; but TF1 adds forget_bias to it inside the σ."),
+                  WrongAnswer("about 27%", "σ(−1): TF *adds* its forget_bias, it does not "
+                              "subtract it."),
+                  WrongAnswer("100%", "forget_bias shifts the pre-activation by 1; σ(1) is "
+                              "still well below 1.")),
+        hint=("The two cells see the same weights and the same stored bias. Where does TF1's "
+              "forget gate differ from PyTorch's, in the equation given above?",
+              "What is σ of the pre-activation once TF has added its constant?"),
         reveals="q4_3"),
     Prediction(
         name="p4_4", var_name="predicted_can_exceed_one",
@@ -598,7 +613,9 @@ PREDICTIONS: list[Prediction] = [
                               "gradient back through f_t alone; here two of the gates read "
                               "c_{t−1}."),),
         hint=("Which factors of the cell update (the kept part and the written part) change "
-              "when c_{t−1} changes, in the peephole cell?",),
+              "when c_{t−1} changes, in the peephole cell?",
+              "Without peepholes the only factor is f_t, below 1. With them, can the extra "
+              "terms be positive, and how large can a gate's slope times its peephole be?"),
         reveals="q4_4"),
     Prediction(
         name="p4_5", var_name="predicted_peepholes_that_matter",
@@ -618,7 +635,9 @@ PREDICTIONS: list[Prediction] = [
                   WrongAnswer("none of them", "Each peephole makes a gate depend on a cell "
                               "state; a dependence is a path for the gradient.")),
         hint=("List where the loss can meet c_t in this step, and which gates read a cell "
-              "state: c_{t−1} or c_t.",),
+              "state: c_{t−1} or c_t.",
+              "A gate that reads c_t cannot change ∂c_t/∂c_{t−1}; can it still change how "
+              "much gradient reaches c_t from h_t?"),
         reveals="q4_5"),
 ]
 
@@ -629,7 +648,8 @@ PREDICTIONS: list[Prediction] = [
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q4_1": (r"p_o(c_t|c_t\))", r"sigma\([^)]{0,40}\+p_oc_t"),
     "q4_2": (r"i\|o\|f\|c", r"onnx[^.]{0,80}order"),
-    "q4_3": (r"\(l-1\)[^.]{0,30}(2h|h\^2|h\^2)", r"layersabovethefirst[^.]{0,60}h\^2"),
+    "q4_3": (r"(subtract|minus)[^.]{0,40}forget_?bias",
+             r"forget_?bias[^.]{0,40}(subtract|minus)", r"b_f-1", r"\[x_?t?,h_?t?-?1?\]@kernel"),
     "q4_4": (r"f_t\(1-f_t\)", r"i_t\(1-i_t\)", r"partialc_t/partialc_t-1=f_t\+"),
     "q4_5": (r"o_t\(1-o_t\)", r"1-tanh\^2\(?c_t"),
 }

@@ -587,10 +587,10 @@ parts depend on h and which do not?"""),
         title="Exercise 5.3: a parallel scan with full matrices",
         hint=_hint("""The chapter's scan carries a pair per position and combines each with the
 pair a distance d earlier, for d = 1, 2, 4, ... Nothing in that schedule needs the gates to be
-diagonal; only the combine changes.""", """Write two steps as one: h after both is the later
-matrix times (the earlier matrix times h plus the earlier b) plus the later b. Matrices do not
-commute, so keep the order, and use a batched matrix product for a whole slice of positions
-at once. Fold h0 into the first position before the rounds."""),
+diagonal; only the combine changes.""", """Apply two steps to a state h, the earlier one
+innermost, and expand: one part of the result multiplies h, the rest does not, and those two
+parts are the combined step. Which of the two matrices stands on the left, given that matrices
+do not commute? And where does h0 have to enter, so that the rounds never need it?"""),
         probes=_matrix_probes, reference=matrix_scan, mistakes=_matrix_mistakes(),
         output_names=("h",), points={"public": 1, "hidden": 2},
         depth_judged=True, tol=1e-10),
@@ -634,7 +634,10 @@ PREDICTIONS: list[Prediction] = [
                     "recurrence, which is why the same scan runs both.",
         mistakes=(WrongAnswer("no", "Two gates look like the LSTM, but after the "
                               "normalisation they are tied: one is one minus the other."),),
-        hint=("Add the two normalised gates. What does that make the step look like?",),
+        hint=("Add the two normalised gates. What does that make the step look like?",
+              "Compare with minGRU's step, a blend of h_{t−1} and a candidate by one gate "
+              "computed from x_t. Does any part of the minLSTM step read h_{t−1} other than "
+              "through a_t?"),
         reveals="q5_1"),
     Prediction(
         name="p5_2", var_name="predicted_scannable",
@@ -648,7 +651,9 @@ PREDICTIONS: list[Prediction] = [
         mistakes=(WrongAnswer("no", "max is not linear, but the scan does not need linearity: "
                               "only that composing two steps gives a step of the same form."),),
         hint=("What does a parallel scan need from the step: linearity, or something "
-              "else?",),
+              "else?",
+              "Apply two max-plus steps in a row to a state h. Can you rewrite the result as "
+              "one step of the same kind, a shift and a floor?"),
         reveals="q5_2"),
     Prediction(
         name="p5_3", var_name="predicted_extra_work",
@@ -674,6 +679,29 @@ PREDICTIONS: list[Prediction] = [
               "How many combines does each position take part in?"),
         reveals="q5_3"),
     Prediction(
+        name="p5_4", var_name="predicted_naive_log_a",
+        title="Prediction 5.4: log a_t the direct way, at a large pre-activation",
+        kind="choice", answer="-inf", options=("about -799.3", "-inf", "nan", "0"),
+        explanation="-inf. In float64, exp(800) overflows to inf, so σ(−800) = 1/(1 + inf) "
+                    "rounds to exactly 0; a_t = 0/(0 + 0.5) = 0, and log 0 = −inf (NumPy "
+                    "warns and carries on). The true value is log σ(−800) − log(σ(−800) + "
+                    "σ(0)) ≈ −800 + log 2 ≈ −799.3, perfectly representable: it is lost only "
+                    "because σ was formed before the log. A scan fed −inf gives −inf or nan "
+                    "states. Exercise 5.4 computes every log from the pre-activations, so "
+                    "that nothing rounds to 0 first.",
+        mistakes=(WrongAnswer("about -799.3", "That is the true value, and a log-space "
+                              "formula gets it; but the direct way forms σ(−800) first, and "
+                              "in float64 that rounds to exactly 0."),
+                  WrongAnswer("nan", "nan would need 0/0 or inf − inf: the input gate is "
+                              "σ(0) = 0.5, so the denominator is not 0; the numerator is."),
+                  WrongAnswer("0", "log a_t = 0 would mean a_t = 1, keeping everything; "
+                              "with the forget gate that shut, a_t is about 0.")),
+        hint=("Follow the direct computation step by step in float64: what is exp(800), and "
+              "so what is σ(−800)?",
+              "Once the forget gate is stored as a float, what is a_t, and what is the "
+              "logarithm of that number?"),
+        reveals="q5_4"),
+    Prediction(
         name="p5_5", var_name="predicted_needs_states",
         title="Prediction 5.5: what the backward pass of a scan needs to keep",
         kind="choice", answer="grad_a only",
@@ -693,7 +721,10 @@ PREDICTIONS: list[Prediction] = [
                               "state into its gradient."),
                   WrongAnswer("none of them", "a_t multiplies h_{t−1}: by the product rule, "
                               "its gradient contains h_{t−1}.")),
-        hint=("In h_t = a_t ⊙ h_{t−1} + b_t, what does each of a_t and b_t multiply?",),
+        hint=("In h_t = a_t ⊙ h_{t−1} + b_t, what does each of a_t and b_t multiply?",
+              "By the product rule, the gradient of a factor contains the other factor. "
+              "Which gradient then contains a state, and which contains only gradients and "
+              "gates?"),
         reveals="q5_5"),
 ]
 

@@ -4,8 +4,10 @@ that decide whether a padded batch, a parameter budget or a forecast is honest.
 - ``masked_mean_loss(losses, lengths)``: the mean of a right-padded ``(T, N)`` array of
   per-step losses over the real frames only, :math:`\\sum_{t,i} M_{ti} \\ell_{ti} /
   \\sum_i L_i`.
-- ``bigru_param_count(input_size, hidden_size, num_layers, classes)``: the parameters of
-  ``torch.nn.GRU(..., bidirectional=True)`` and a linear layer on both final states.
+- ``hn_by_layer(h_n)``: the ``(2L, N, H)`` final states ``h_n`` of a bidirectional
+  ``torch.nn.GRU(..., num_layers=L)`` (rows layer by layer, each forward then backward) laid
+  out as ``(L, N, 2H)``: each layer's two directions side by side, forward first, the layout of
+  ``output``'s last axis.
 - ``forecast_windows(y, horizon, window)``: the training pairs of a one-step-ahead forecaster
   cut from ``y[:n − horizon]`` only, standardised with that part's mean and standard
   deviation (nothing of the held-out horizon reaches the windows or the scaler).
@@ -73,29 +75,24 @@ def masked_mean_loss(losses, lengths, *, form: str = "right"):
     return np.asarray(masked.sum() / L.sum())
 
 
-def bigru_param_count(input_size, hidden_size, num_layers, classes, *, form: str = "right"):
-    """Parameters of ``torch.nn.GRU(input_size, hidden_size, num_layers,
-    bidirectional=True)`` and ``torch.nn.Linear(2 * hidden_size, classes)`` (int64).
+def hn_by_layer(h_n, *, form: str = "right"):
+    """``(L, N, 2H)`` from ``h_n (2L, N, H)``: row ``2k + d`` is layer ``k``, direction ``d``
+    (0 forward, 1 backward), as ``h_n.view(L, 2, N, H)`` in PyTorch's documentation.
 
-    ``form``: ``"one_direction"`` (a unidirectional GRU and a read-out of H), ``"deep_input_H"``
-    (the layers above the first read H inputs, not 2H), ``"one_bias"`` (one bias vector of
-    3H per direction, not two), ``"readout_H"`` (the read-out sees H, not 2H),
-    ``"no_readout"`` (the linear layer left out).
+    ``form``: ``"reshape"`` (``h_n.reshape(L, N, 2H)``, which mixes samples),
+    ``"direction_major"`` (rows read as direction by direction), ``"backward_first"`` (the
+    halves swapped), ``"top_first"`` (the layers in reverse order).
     """
-    H_in, H, layers, C = (int(v) for v in (input_size, hidden_size, num_layers, classes))
-    directions = 1 if form == "one_direction" else 2
-    biases = 3 * H if form == "one_bias" else 6 * H
-    total = 0
-    for layer in range(layers):
-        if layer == 0:
-            inputs = H_in
-        else:
-            inputs = H if form == "deep_input_H" else directions * H
-        total += directions * (3 * H * (inputs + H) + biases)
-    read = H if form in ("readout_H", "one_direction") else 2 * H
-    if form != "no_readout":
-        total += read * C + C
-    return np.asarray(total, dtype=np.int64)
+    h = np.asarray(h_n, dtype=np.float64)
+    two_L, N, H = h.shape
+    L = two_L // 2
+    if form == "reshape":
+        return h.reshape(L, N, 2 * H).copy()
+    by_layer = (h.reshape(2, L, N, H).transpose(1, 0, 2, 3) if form == "direction_major"
+                else h.reshape(L, 2, N, H))  # (L, 2, N, H)
+    fwd, bwd = by_layer[:, 0], by_layer[:, 1]
+    out = np.concatenate([bwd, fwd] if form == "backward_first" else [fwd, bwd], axis=2)
+    return out[::-1].copy() if form == "top_first" else out
 
 
 def forecast_windows(y, horizon, window, *, form: str = "right"):
@@ -214,18 +211,19 @@ def _loss_probes(level: str) -> list[Probe]:
                   f"{a['lengths'].tolist()})") for name, a, label, given in specs]
 
 
-def _count_probes(level: str) -> list[Probe]:
+def _hn_probes(level: str) -> list[Probe]:
     rng = probe_rng(level, "q6_2")
     if level == "public":
-        sizes = [(12, 32, 1, 9), (12, 32, 2, 9), (5, 7, 3, 2)]
+        shapes = [(2, 3, 2), (3, 2, 4)]
     else:
-        sizes = [(int(rng.integers(1, 40)), int(rng.integers(2, 200)), int(layers),
-                  int(rng.integers(2, 20))) for layers in (1, int(rng.integers(2, 5)))]
-    return [Probe(f"H_in={i}, H={h}, layers={k}, classes={c}",
-                  {"input_size": np.asarray(i), "hidden_size": np.asarray(h),
-                   "num_layers": np.asarray(k), "classes": np.asarray(c)},
-                  "the count", f"input_size = {i}, hidden_size = {h}, num_layers = {k}, "
-                  f"classes = {c}") for i, h, k, c in sizes]
+        shapes = [(int(rng.integers(2, 5)), int(rng.integers(2, 6)), int(rng.integers(1, 5)))
+                  for _ in range(2)]
+    out = []
+    for L, N, H in shapes:
+        h_n = np.tanh(rng.normal(0, 1, (2 * L, N, H)))
+        out.append(Probe(f"L={L}, N={N}, H={H}", {"h_n": h_n}, "the layout",
+                         f"h_n {h_n.shape} (num_layers = {L}, N = {N}, H = {H})"))
+    return out
 
 
 def _series(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -325,23 +323,22 @@ def _loss_mistakes() -> tuple[Mistake, ...]:
     )
 
 
-def _count_mistakes() -> tuple[Mistake, ...]:
+def _hn_mistakes() -> tuple[Mistake, ...]:
     p = functools.partial
     return (
-        Mistake(p(bigru_param_count, form="one_direction"), "that is a one-direction GRU: a "
-                "bidirectional layer holds two GRUs, one per direction, each with its own "
-                "weights, and the read-out sees both final states."),
-        Mistake(p(bigru_param_count, form="deep_input_H"), "the layers above the first read "
-                "the states of both directions of the layer below, concatenated: 2H inputs "
-                "per step, not H."),
-        Mistake(p(bigru_param_count, form="one_bias"), "torch.nn.GRU keeps two bias vectors "
-                "per direction and layer, bias_ih and bias_hh, 3H each (the reset gate "
-                "scales the hidden one): 6H per direction, not 3H."),
-        Mistake(p(bigru_param_count, form="readout_H"), "the linear read-out sees the final "
-                "states of both directions, concatenated: 2H inputs, not H."),
-        Mistake(p(bigru_param_count, form="no_readout"), "the linear layer that maps the "
-                "states to the classes has parameters too: a weight per input and class and "
-                "a bias per class."),
+        Mistake(p(hn_by_layer, form="reshape"), "a reshape alone does not move the "
+                "directions side by side: reshaping h_n to (L, N, 2H) reads each layer's two "
+                "(N, H) blocks in memory order, so a sample's row takes numbers from other "
+                "samples. Separate the directions first, then concatenate them along the last "
+                "axis."),
+        Mistake(p(hn_by_layer, form="direction_major"), "you read h_n as all forward layers "
+                "and then all backward ones; PyTorch stacks it layer by layer, each layer's "
+                "forward row then its backward row (h_n.view(num_layers, 2, N, H))."),
+        Mistake(p(hn_by_layer, form="backward_first"), "the halves are swapped: the forward "
+                "direction comes first, as in output's last axis."),
+        Mistake(p(hn_by_layer, form="top_first"), "the layers are in reverse order: h_n "
+                "starts with the first layer (the one that reads the input) and ends with the "
+                "top one."),
     )
 
 
@@ -391,7 +388,7 @@ def _summary_mistakes() -> tuple[Mistake, ...]:
     return (
         Mistake(p(bidirectional_summary, form="last_padded"), "`output[-1]` is zero for every "
                 "sequence shorter than T: pad_packed_sequence fills the steps past each length "
-                "with zeros (Prediction 6.5)."),
+                "with zeros (Prediction 6.4)."),
         Mistake(p(bidirectional_summary, form="both_last"), "the forward half is right, but "
                 "the backward half at step L_i − 1 is the backward GRU after one frame (it "
                 "starts at the last real frame): it has read the whole sequence at step 0."),
@@ -424,27 +421,19 @@ real frame once, whatever sequence it belongs to."""),
         output_names=("loss",), points={"public": 1, "hidden": 1},
         every_probe="the mask, the division"),
     Question(
-        name="q6_2", func_name="bigru_param_count",
-        title="Exercise 6.2: the parameters of a bidirectional, stacked GRU classifier",
-        hint=_hint("""Count one direction of one layer first: three blocks of input weights,
-three of hidden weights, and torch.nn's biases. Then ask what a second direction adds.""",
-"""What does a layer above the first receive at each step? And what does the read-out
-receive at the end?"""),
-        probes=_count_probes, reference=bigru_param_count, mistakes=_count_mistakes(),
-        output_names=("count",), points={"public": 1, "hidden": 1}, integer_output=True),
+        name="q6_2", func_name="hn_by_layer",
+        title="Exercise 6.2: reading h_n of a stacked, bidirectional GRU",
+        hint=_hint("""Give every row of h_n two labels, a layer and a direction, in the order
+PyTorch's documentation of torch.nn.GRU gives for h_n.""", """Once each (layer, direction)
+has an index of its own, build the result in two moves: first split the rows by direction,
+then join the two directions of each layer along the last axis. Which single NumPy call would
+join them, and which would only look as if it did?"""),
+        probes=_hn_probes, reference=hn_by_layer, mistakes=_hn_mistakes(),
+        output_names=("states",), points={"public": 1, "hidden": 1},
+        every_probe="the order of h_n's rows and how the halves are joined"),
     Question(
-        name="q6_3", func_name="forecast_windows",
-        title="Exercise 6.3: training windows that never see the horizon",
-        hint=_hint("""Cut first, then do everything else on the part before the cut: the
-statistics of the scaler and the windows alike.""", """A window of `window` values is
-followed by its target. The last pair allowed ends with the last value before the cut; count
-how many start positions that leaves."""),
-        probes=_window_probes, reference=forecast_windows, mistakes=_window_mistakes(),
-        output_names=("inputs", "targets"), points={"public": 1, "hidden": 1},
-        every_probe="the cut, the scaler, the window positions"),
-    Question(
-        name="q6_4", func_name="left_to_right",
-        title="Exercise 6.4: fixing a left-padded batch for packing",
+        name="q6_3", func_name="left_to_right",
+        title="Exercise 6.3: fixing a left-padded batch for packing",
         hint=_hint("""Packing takes the first L_i steps of each column. Where are a
 left-padded sequence's real frames, and where must they go?""", """Each column moves on its
 own, by how much padding stands in front of it; the frames keep their order, and zeros fill
@@ -453,15 +442,26 @@ the end."""),
         output_names=("X_right",), points={"public": 1, "hidden": 1},
         every_probe="how far and which way each sequence moves"),
     Question(
-        name="q6_5", func_name="bidirectional_summary",
-        title="Exercise 6.5: the final states of a bidirectional GRU, from its padded output",
+        name="q6_4", func_name="bidirectional_summary",
+        title="Exercise 6.4: the final states of a bidirectional GRU, from its padded output",
         hint=_hint("""Each direction has its own half of the last axis, and each finishes its
-reading at a different end of the sequence.""", """The forward half at step t has read
-frames 0 … t; the backward half at step t has read frames t … L_i − 1. Which step holds each
-direction's whole reading? Pick one row per sequence with an index array."""),
+reading at a different end of the sequence.""", """For each direction, ask after which step
+it has read every real frame of sequence i. Does that step depend on i for both directions,
+or for one only? Where it does, you need a different step for each sequence in one
+indexing operation."""),
         probes=_summary_probes, reference=bidirectional_summary, mistakes=_summary_mistakes(),
         output_names=("summary",), points={"public": 1, "hidden": 1},
         every_probe="the step you read for each direction, the halves"),
+    Question(
+        name="q6_5", func_name="forecast_windows",
+        title="Exercise 6.5: training windows that never see the horizon",
+        hint=_hint("""Cut first, then do everything else on the part before the cut: the
+statistics of the scaler and the windows alike.""", """A window of `window` values is
+followed by its target. The last pair allowed ends with the last value before the cut; count
+how many start positions that leaves."""),
+        probes=_window_probes, reference=forecast_windows, mistakes=_window_mistakes(),
+        output_names=("inputs", "targets"), points={"public": 1, "hidden": 1},
+        every_probe="the cut, the scaler, the window positions"),
 ]
 
 
@@ -469,7 +469,7 @@ PREDICTIONS: list[Prediction] = [
     Prediction(
         name="p6_1", var_name="predicted_weight_ratio",
         title="Prediction 6.1: how much one frame weighs in a mean of means",
-        kind="number", answer=29 / 7, rtol=0.03, unit="times",
+        kind="number", answer=29 / 7, rtol=0.05, unit="times",
         explanation="In the mean of the two sequences' means, each sequence weighs 1/2, shared "
                     "among its frames: a frame of the 7-frame utterance weighs 1/(2·7), one of "
                     "the 29-frame utterance 1/(2·29), 29/7 ≈ 4.1 times less. The mean over "
@@ -481,28 +481,78 @@ PREDICTIONS: list[Prediction] = [
                   WrongAnswer(1.0, "They weigh the same in the mean over frames; in the mean of "
                               "the means each sequence weighs the same, not each frame.")),
         hint=("How much does each whole sequence weigh in a mean of two means? Share that "
-              "among its frames.",),
+              "among its frames.",
+              "Write the weight of one frame of each utterance as a fraction; the answer is "
+              "their ratio, the short utterance's frame over the long one's."),
         reveals="q6_1"),
     Prediction(
-        name="p6_2", var_name="predicted_bidirectional_factor",
-        title="Prediction 6.2: what reading both ways costs",
-        kind="choice", answer="more than 2 times",
-        options=("less than 2 times", "exactly 2 times", "more than 2 times"),
-        explanation="More than twice. Each direction is a GRU of its own, which doubles the "
-                    "first layer; but the second layer reads both directions' states, 2H "
-                    "inputs per step instead of H, so its input weights double once more, and "
-                    "the read-out sees 2H values too. For 12 inputs, H = 32, two layers and 9 "
-                    "classes that is about 2.6 times (Exercise 6.2 lets you check).",
-        mistakes=(WrongAnswer("exactly 2 times", "True of one layer alone: every layer above "
-                              "the first reads both directions of the one below, 2H inputs."),
-                  WrongAnswer("less than 2 times", "Nothing is shared between the directions; "
-                              "and the second layer's input grows from H to 2H.")),
-        hint=("Doubling the directions doubles each layer as it stands. Does anything else "
-              "change size?",),
+        name="p6_2", var_name="predicted_hn_row",
+        title="Prediction 6.2: where h_n keeps the second layer's backward state",
+        kind="choice", answer="h_n[3]", options=("h_n[1]", "h_n[3]", "h_n[4]", "h_n[5]"),
+        explanation="h_n[3]. PyTorch stacks h_n layer by layer, and within a layer forward "
+                    "then backward: row 2k + d is layer k's direction d "
+                    "(h_n.view(num_layers, 2, N, H)). The second layer is k = 1 and backward "
+                    "is d = 1: row 3. The top layer's two directions, the ones a classifier "
+                    "usually reads, are the last two rows, h_n[-2] and h_n[-1]. Exercise 6.2 "
+                    "lays every layer out that way.",
+        mistakes=(WrongAnswer("h_n[4]", "That reads h_n direction by direction (all three "
+                              "forward layers, then the backward ones); PyTorch interleaves "
+                              "them layer by layer."),
+                  WrongAnswer("h_n[1]", "That is the first layer's backward state: the layers "
+                              "count from the one that reads the input, and the second layer "
+                              "is k = 1, after the first layer's two rows."),
+                  WrongAnswer("h_n[5]", "That is the top (third) layer's backward state.")),
+        hint=("h_n holds one row per (layer, direction): six rows here. In which order does "
+              "PyTorch's documentation say they come?",
+              "Number the layers from the one that reads the input, starting at 0. Which rows "
+              "does the first layer take, and which the second?"),
         reveals="q6_2"),
     Prediction(
-        name="p6_3", var_name="predicted_windows",
-        title="Prediction 6.3: how many training windows the earliest forecast may use",
+        name="p6_3", var_name="predicted_packed_frames",
+        title="Prediction 6.3: what packing a left-padded batch feeds the GRU",
+        kind="choice", answer="9 zeros, then its first 11 frames",
+        options=("all 20 of its frames", "9 zeros, then its first 11 frames",
+                 "its last 11 frames", "20 zeros"),
+        explanation="pack_padded_sequence takes the first L_i = 20 steps of the column, "
+                    "trusting that the padding is at the end. In a left-padded batch those are "
+                    "the 9 padded steps and then the utterance's first 11 frames: its last 9 "
+                    "frames are never read, and the state starts after 9 steps of zeros. The "
+                    "chapter measured what that costs; Exercise 6.3 moves the frames where "
+                    "packing expects them.",
+        mistakes=(WrongAnswer("all 20 of its frames", "Packing does not look at the values: it "
+                              "takes the first L_i steps of each column, wherever the padding "
+                              "is."),
+                  WrongAnswer("its last 11 frames", "Packing reads from step 0: the 9 padded "
+                              "steps come first, and then the start of the utterance."),
+                  WrongAnswer("20 zeros", "The column holds only 9 padded steps; after them "
+                              "the utterance begins.")),
+        hint=("Which steps of each column does packing keep? Where, in this column, is the "
+              "padding?",
+              "Packing keeps steps 0 to L_i − 1 of the column. Count how many of those are "
+              "padding here, and which frames of the utterance fill the rest."),
+        reveals="q6_3"),
+    Prediction(
+        name="p6_4", var_name="predicted_last_row",
+        title="Prediction 6.4: what output[-1] holds after pad_packed_sequence",
+        kind="choice", answer="zeros",
+        options=("its last real state", "the state after the padding", "zeros"),
+        explanation="Zeros. The packed run never computes a step past a sequence's length, "
+                    "and pad_packed_sequence fills those steps with padding_value, 0 by "
+                    "default. So output[-1] is a real state only for the longest sequences; a "
+                    "classifier on it reads zeros for the others. The states you want are "
+                    "elsewhere in output (Exercise 6.4), or in h_n.",
+        mistakes=(WrongAnswer("its last real state", "output is indexed by step, and step T − 1 "
+                              "is past the end of every shorter sequence."),
+                  WrongAnswer("the state after the padding", "That is what a run without "
+                              "packing gives. With packing the GRU never reads the padding.")),
+        hint=("Does the packed run compute anything for steps past a sequence's length? What "
+              "does unpacking put there?",
+              "Read the documentation of pad_packed_sequence: which argument fills the steps "
+              "no sequence reached, and what is its default?"),
+        reveals="q6_4"),
+    Prediction(
+        name="p6_5", var_name="predicted_windows",
+        title="Prediction 6.5: how many training windows the earliest forecast may use",
         kind="number", answer=232, unit="windows",
         explanation="From the earliest origin the model may know the 254 yearly values "
                     "1700–1953 and nothing later: 1954–1964 is the horizon, and the years after "
@@ -521,46 +571,9 @@ PREDICTIONS: list[Prediction] = [
                   WrongAnswer(231, "One too few: a window whose target is 1953, the last "
                               "training value, is allowed.")),
         hint=("Which is the last value a training target may be? Count the windows that end "
-              "right before it, or earlier.",),
-        reveals="q6_3"),
-    Prediction(
-        name="p6_4", var_name="predicted_packed_frames",
-        title="Prediction 6.4: what packing a left-padded batch feeds the GRU",
-        kind="choice", answer="9 zeros, then its first 11 frames",
-        options=("all 20 of its frames", "9 zeros, then its first 11 frames",
-                 "its last 11 frames", "20 zeros"),
-        explanation="pack_padded_sequence takes the first L_i = 20 steps of the column, "
-                    "trusting that the padding is at the end. In a left-padded batch those are "
-                    "the 9 padded steps and then the utterance's first 11 frames: its last 9 "
-                    "frames are never read, and the state starts after 9 steps of zeros. The "
-                    "chapter measured what that costs; Exercise 6.4 moves the frames where "
-                    "packing expects them.",
-        mistakes=(WrongAnswer("all 20 of its frames", "Packing does not look at the values: it "
-                              "takes the first L_i steps of each column, wherever the padding "
-                              "is."),
-                  WrongAnswer("its last 11 frames", "Packing reads from step 0: the 9 padded "
-                              "steps come first, and then the start of the utterance."),
-                  WrongAnswer("20 zeros", "The column holds only 9 padded steps; after them "
-                              "the utterance begins.")),
-        hint=("Which steps of each column does packing keep? Where, in this column, is the "
-              "padding?",),
-        reveals="q6_4"),
-    Prediction(
-        name="p6_5", var_name="predicted_last_row",
-        title="Prediction 6.5: what output[-1] holds after pad_packed_sequence",
-        kind="choice", answer="zeros",
-        options=("its last real state", "the state after the padding", "zeros"),
-        explanation="Zeros. The packed run never computes a step past a sequence's length, "
-                    "and pad_packed_sequence fills those steps with padding_value, 0 by "
-                    "default. So output[-1] is a real state only for the longest sequences; a "
-                    "classifier on it reads zeros for the others. The states you want are "
-                    "elsewhere in output (Exercise 6.5), or in h_n.",
-        mistakes=(WrongAnswer("its last real state", "output is indexed by step, and step T − 1 "
-                              "is past the end of every shorter sequence."),
-                  WrongAnswer("the state after the padding", "That is what a run without "
-                              "packing gives. With packing the GRU never reads the padding.")),
-        hint=("Does the packed run compute anything for steps past a sequence's length? What "
-              "does unpacking put there?",),
+              "right before it, or earlier.",
+              "Number the known values from 0. A pair's first value can start at position 0; "
+              "what is the last start position whose target is still a known value?"),
         reveals="q6_5"),
 ]
 
@@ -571,11 +584,11 @@ PREDICTIONS: list[Prediction] = [
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "q6_1": (r"sum[^.]{0,40}m_?t?,?i?[^.]{0,30}/sum[^.]{0,20}m_",
              r"dividedbythenumberofrealframes", r"masked(mean|loss)[^.]{0,40}=sum"),
-    "q6_2": (r"3h\(2h\+h", r"6h\(h_in",
-             r"bidirectional[^.]{0,80}doubles[^.]{0,40}(second|next)layer'?s?input"),
-    "q6_3": (r"232(training)?windows", r"windows[^.]{0,40}1954[^.]{0,40}232"),
-    "q6_4": (r"(move|shift)\w*[^.]{0,40}(realframes|frames)[^.]{0,40}"
+    "q6_2": (r"view\(num_layers,2", r"h_n\[-2\][^.]{0,40}h_n\[-1\]",
+             r"layerbylayer[^.]{0,60}forward[^.]{0,20}backward"),
+    "q6_5": (r"232(training)?windows", r"windows[^.]{0,40}1954[^.]{0,40}232"),
+    "q6_3": (r"(move|shift)\w*[^.]{0,40}(realframes|frames)[^.]{0,40}"
              r"(tothefront|tothestart|totheleft)", r"np\.roll|torch\.roll"),
-    "q6_5": (r"output\[-1\][^.]{0,60}zero",
+    "q6_4": (r"output\[-1\][^.]{0,60}zero",
              r"backward(half|direction)[^.]{0,80}(step0|firststep|output\[0)"),
 }

@@ -7,6 +7,6 @@ name = "p4_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_p4_3_public(predicted_units_per_layer):
+def test_p4_3_public(predicted_tf_share_kept):
     from utils.checks import run_check
-    run_check('p4_3', predicted_units_per_layer, 'public')
+    run_check('p4_3', predicted_tf_share_kept, 'public')

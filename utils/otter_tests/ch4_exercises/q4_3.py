@@ -7,6 +7,6 @@ name = "q4_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q4_3_public(stacked_gru_hidden):
+def test_q4_3_public(torch_to_tf1):
     from utils.checks import run_check
-    run_check('q4_3', stacked_gru_hidden, 'public')
+    run_check('q4_3', torch_to_tf1, 'public')

@@ -7,6 +7,6 @@ name = "p6_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_p6_2_public(predicted_bidirectional_factor):
+def test_p6_2_public(predicted_hn_row):
     from utils.checks import run_check
-    run_check('p6_2', predicted_bidirectional_factor, 'public')
+    run_check('p6_2', predicted_hn_row, 'public')

@@ -7,6 +7,6 @@ name = "p6_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_p6_3_public(predicted_windows):
+def test_p6_4_public(predicted_packed_frames):
     from utils.checks import run_check
-    run_check('p6_3', predicted_windows, 'public')
+    run_check('p6_3', predicted_packed_frames, 'public')

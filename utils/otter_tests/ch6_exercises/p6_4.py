@@ -7,6 +7,6 @@ name = "p6_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_p6_4_public(predicted_packed_frames):
+def test_p6_5_public(predicted_last_row):
     from utils.checks import run_check
-    run_check('p6_4', predicted_packed_frames, 'public')
+    run_check('p6_4', predicted_last_row, 'public')

@@ -7,6 +7,6 @@ name = "p6_5"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_p6_5_public(predicted_last_row):
+def test_p6_3_public(predicted_windows):
     from utils.checks import run_check
-    run_check('p6_5', predicted_last_row, 'public')
+    run_check('p6_5', predicted_windows, 'public')

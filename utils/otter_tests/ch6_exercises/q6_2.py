@@ -7,6 +7,6 @@ name = "q6_2"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q6_2_public(bigru_param_count):
+def test_q6_2_public(hn_by_layer):
     from utils.checks import run_check
-    run_check('q6_2', bigru_param_count, 'public')
+    run_check('q6_2', hn_by_layer, 'public')

@@ -7,6 +7,6 @@ name = "q6_3"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q6_3_public(forecast_windows):
+def test_q6_4_public(left_to_right):
     from utils.checks import run_check
-    run_check('q6_3', forecast_windows, 'public')
+    run_check('q6_3', left_to_right, 'public')

@@ -7,6 +7,6 @@ name = "q6_4"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q6_4_public(left_to_right):
+def test_q6_5_public(bidirectional_summary):
     from utils.checks import run_check
-    run_check('q6_4', left_to_right, 'public')
+    run_check('q6_4', bidirectional_summary, 'public')

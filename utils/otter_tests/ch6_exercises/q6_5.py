@@ -7,6 +7,6 @@ name = "q6_5"
 points = None
 
 @test_case(points=1, hidden=False)
-def test_q6_5_public(bidirectional_summary):
+def test_q6_3_public(forecast_windows):
     from utils.checks import run_check
-    run_check('q6_5', bidirectional_summary, 'public')
+    run_check('q6_5', forecast_windows, 'public')
