@@ -13,6 +13,7 @@ import pytest
 from notebooks import (code_cells, execute_chapter, prose_texts,  # tests/notebooks.py
                        sentences_with_many_numbers)
 from utils.report import computed
+from utils.verdict import compare
 from utils.grading.exercises import INSTALL_CELL as EXERCISE_INSTALL_CELL
 
 CH3 = Path(__file__).resolve().parents[1] / "chapters" / "ch3_interpolation.ipynb"
@@ -122,7 +123,15 @@ def test_runs_and_the_numbers_say_what_the_prose_says(executed):
     # the heatmap, over seeds (issue 20): every seed's statistics are in the prose's range
     assert len(v["heat_seeds"]) >= 8 and max(v["n_fast"]) < 8
     assert max(v["span_ratios"]) < 10
-    assert min(v["spearman"]) > 0 or max(v["spearman"]) < 0 or "changes sign" in prose
+    # the rank correlation is one verdict over seeds (an expert's seed 8 gave -0.19 while the
+    # committed seeds were all positive): never a claim about every seed
+    rho = compare("the rank correlation", v["spearman"], "zero", [0.0] * len(v["spearman"]),
+                  paired=True)
+    said = {"the rank correlation": "the slower units tend to carry more",
+            "zero": "the faster units tend to carry more"}.get(rho.direction,
+                                                               "these seeds do not show whether")
+    assert said in prose and rho.interval() in prose, (rho.direction, rho.interval())
+    assert "in every seed, from" not in prose
     # section 6: BPTT
     assert v["step_diff"] < 1e-12 and v["bptt_diff"] < 1e-12
 
