@@ -151,13 +151,7 @@ def test_the_ablation_verdict_reads_as_english(executed):
     assert not any(", GRU reaches" in t for t in texts)
 
 
-# Sentences of a cell another session owns (the worked step whose blend exercise 2.1
-# inverts); its owner splits them. Listed by their opening words so that no other sentence
-# can slip by.
-OWNED_ELSEWHERE: tuple[str, ...] = ()
-
-
 def test_no_sentence_carries_four_numbers(executed):
     """Issue 20: numbers go in tables, at most three in a sentence of prose."""
     found = sentences_with_many_numbers(prose_texts(executed))
-    assert [s for s in found if not s.startswith(OWNED_ELSEWHERE)] == []
+    assert found == []
